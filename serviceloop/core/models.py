@@ -24,3 +24,20 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+class JobState(models.Model):
+    """One row per background job: when it last ran, and a lease so that several runners never run it at once."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_result = models.CharField(_("last result"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self):
+        return self.name

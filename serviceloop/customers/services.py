@@ -1,10 +1,35 @@
 """Writes to the customer archive. Pages, the API, the import and the demo all come through here."""
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.org.models import Role
+from serviceloop.org.selectors import routes_visible_to
 
 from .models import ChangeSource, Customer, CustomerChange
+
+
+# Who keeps the archive: managers for their units, account managers for their own routes' shops.
+EDIT_ROLES = {Role.CITY_ADMIN, Role.BRANCH_MANAGER, Role.STATION_HEAD, Role.ACCOUNT_MANAGER}
+
+
+def may_edit_customers(user) -> bool:
+    return bool(user.is_superuser or user.role in EDIT_ROLES)
+
+
+def _check_actor(actor, customer: Customer) -> None:
+    """A person may write only shops on routes they can see, and place shops only on such routes.
+
+    ``actor=None`` is the system itself (file import from the command line, demo data).
+    """
+    if actor is None:
+        return
+    if not may_edit_customers(actor):
+        raise PermissionDenied(_("Your role may not change the customer archive."))
+    if not routes_visible_to(actor).filter(pk=customer.route_id).exists():
+        raise PermissionDenied(_("This route is outside your area."))
 
 
 def _value(customer: Customer, field: str) -> str:
@@ -42,6 +67,7 @@ def place_on_route(customer: Customer) -> None:
 @transaction.atomic
 def customer_create(*, data: dict, actor, now, source: str = ChangeSource.MANUAL) -> Customer:
     customer = Customer(**data)
+    _check_actor(actor, customer)
     place_on_route(customer)
     customer.full_clean()
     customer.save()
@@ -54,13 +80,23 @@ def customer_create(*, data: dict, actor, now, source: str = ChangeSource.MANUAL
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict, actor, now, source: str = ChangeSource.MANUAL) -> Customer:
-    """Updates the given fields under a row lock, so that two concurrent edits do not lose each other's history."""
+def customer_update(
+    *, customer: Customer, data: dict, actor, now, source: str = ChangeSource.MANUAL, expected_version=None
+) -> Customer:
+    """Updates the given fields under a row lock.
+
+    ``expected_version`` is the ``updated_at`` the editor loaded; if someone saved in between, the edit is
+    refused rather than silently overwriting theirs.
+    """
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    _check_actor(actor, locked)
+    if expected_version is not None and locked.updated_at != expected_version:
+        raise ValidationError(_("Someone else changed this shop while you were editing. Reload and try again."))
     before = tracked_values(locked)
     for field, value in data.items():
         setattr(locked, field, value)
     if "route" in data or "route_id" in data:
+        _check_actor(actor, locked)
         place_on_route(locked)
     locked.full_clean()
     locked.save()

@@ -19,9 +19,9 @@ def scope_q(user, *, branch: str, station: str, route: str) -> Q:
     if user.is_superuser or user.role == Role.CITY_ADMIN:
         return Q()
     if user.role == Role.ACCOUNT_MANAGER:
-        return Q(**{f"{route}__account_manager": user})
+        return Q(**{_path(route, "account_manager"): user})
     if user.role == Role.MARKET_MANAGER:
-        return Q(**{f"{route}__market_manager": user})
+        return Q(**{_path(route, "market_manager"): user})
     if not user.role:
         return NOTHING
     level = user.unit_level
@@ -30,6 +30,10 @@ def scope_q(user, *, branch: str, station: str, route: str) -> Q:
     if level == "branch":
         return Q(**{branch: user.branch_id})
     return Q()
+
+
+def _path(prefix: str, field: str) -> str:
+    return f"{prefix}__{field}" if prefix else field
 
 
 def is_city_level(user) -> bool:

@@ -10,5 +10,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0001_initial")]
+    dependencies = [("customers", "0002_initial")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

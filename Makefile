@@ -1,0 +1,63 @@
+# ServiceLoop — the two commands a newcomer needs are `make run` and `make test` (see README).
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: run test test-browser bench lint fmt setup assets messages secret serve clean
+
+# --- set-up (each step re-runs only when its inputs change) ---------------------------------------
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: .venv/.installed
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; apt-get install -y -q gettext >/dev/null || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null; }; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+setup: .venv/.installed node_modules/.installed messages
+
+.secret_key:
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# --- the two contract commands ---------------------------------------------------------------------
+run: setup .secret_key
+	@export SECRET_KEY="$$(cat .secret_key)"; set -e; \
+	$(PY) manage.py migrate -v0; \
+	$(PY) manage.py collectstatic --noinput -v0; \
+	if [ ! -f .demo-loaded ]; then $(PY) manage.py demo && touch .demo-loaded; fi; \
+	$(PY) manage.py demo --logins; \
+	echo "ServiceLoop: http://127.0.0.1:8000/  (Ctrl+C stops the server and the job runner)"; \
+	trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py run_jobs & \
+	.venv/bin/gunicorn config.wsgi -w 2 -b 127.0.0.1:8000 --access-logfile - --timeout 120
+
+test: setup
+	SERVICELOOP_DEV=1 .venv/bin/pytest
+
+test-browser: setup
+	@test -x /usr/bin/chromium || { echo "Installing Debian's Chromium for browser tests…"; \
+	  apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+	SERVICELOOP_DEV=1 DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -m browser -p no:cacheprovider -o addopts=""
+
+bench: setup
+	@for f in bench/bench_*.py; do echo "== $$f"; SERVICELOOP_DEV=1 $(PY) $$f || exit 1; done
+
+lint: .venv/.installed
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+fmt: .venv/.installed
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+clean:
+	rm -rf .venv node_modules staticfiles .demo-loaded db.sqlite3*

@@ -1,0 +1,90 @@
+"""Background jobs: plain idempotent functions taking ``now``, run by ``manage.py run_jobs``.
+
+The database is the queue. A job is claimed by a conditional update of its JobState row (a lease), so
+several runners on several machines can share one PostgreSQL without running a job twice at once.
+Later capabilities add their jobs (SLA sweeps, key-customer lists…) to JOBS.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db.models import Q
+
+from .models import JobState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[datetime], str]
+    every: timedelta
+    lease: timedelta = timedelta(minutes=10)
+
+
+def purge_stale_uploads(now: datetime) -> str:
+    """Removes import files that were checked but never confirmed (kept at most a day)."""
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    removed = 0
+    if folder.is_dir():
+        cutoff = (now - timedelta(days=1)).timestamp()
+        for path in folder.iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return f"removed {removed} stale upload(s)"
+
+
+def clear_expired_sessions(now: datetime) -> str:
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return f"removed {deleted} expired session(s)"
+
+
+JOBS = [
+    Job("purge_stale_uploads", purge_stale_uploads, every=timedelta(hours=1)),
+    Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
+]
+
+
+def claim(job: Job, now: datetime) -> bool:
+    """Takes the job's lease if it is due and nobody holds it. Returns whether this runner may run it."""
+    state, _ = JobState.objects.get_or_create(name=job.name)
+    due = Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every)
+    free = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    return bool(
+        JobState.objects.filter(due & free, pk=state.pk).update(locked_until=now + job.lease, last_started_at=now)
+    )
+
+
+def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
+    """Runs every due job once. ``force`` ignores the schedule (not the lease)."""
+    results = {}
+    for job in JOBS:
+        if force:
+            JobState.objects.filter(name=job.name).update(last_started_at=None)
+        if not claim(job, now):
+            continue
+        try:
+            result = job.func(now)
+        except Exception as exc:  # one failing job must not stop the others
+            log.exception("job %s failed", job.name)
+            result = f"failed: {exc}"[:300]
+        JobState.objects.filter(name=job.name).update(locked_until=None, last_finished_at=now, last_result=result)
+        results[job.name] = result
+    return results
+
+
+def run_forever(*, tick: float = 30.0, clock=None) -> None:  # pragma: no cover - the loop around run_due_jobs
+    from django.utils import timezone
+
+    clock = clock or timezone.now
+    while True:
+        run_due_jobs(clock())
+        time.sleep(tick)

@@ -1,0 +1,21 @@
+"""The navigation menu, by role: each entry is shown only to those who may open it."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.org.scope import can_manage_org
+
+
+def menu_for(user) -> list[dict]:
+    items = [
+        {"label": _("Home"), "url": reverse("home"), "icon": "house"},
+        {"label": _("Customers"), "url": reverse("customers:list"), "icon": "shop"},
+    ]
+    if can_manage_org(user):
+        items += [
+            {"label": _("Import customers"), "url": reverse("customers:import"), "icon": "upload"},
+            {"label": _("Organisation"), "url": reverse("org:branches"), "icon": "diagram-3"},
+            {"label": _("Staff"), "url": reverse("org:staff"), "icon": "people"},
+            {"label": _("Audit trail"), "url": reverse("audit"), "icon": "journal-text"},
+        ]
+    return items

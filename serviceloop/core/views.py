@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from serviceloop.customers.models import CustomerStatus, RetailFormat
+from serviceloop.org.scope import can_manage_org
+
+from . import selectors
+from .htmx import render_page
+
+
+@login_required
+@require_GET
+def home(request):
+    summary = selectors.home_summary(user=request.user, today=timezone.localdate())
+    formats = dict(RetailFormat.choices)
+    statuses = dict(CustomerStatus.choices)
+    charts = {
+        "stars": {
+            "labels": [f"{row['stars']}★" if row["stars"] else "—" for row in summary["by_stars"]],
+            "values": [row["n"] for row in summary["by_stars"]],
+        },
+        "format": [{"name": str(formats.get(r["retail_format"], "—")), "value": r["n"]} for r in summary["by_format"]],
+        "status": [{"name": str(statuses.get(r["status"], r["status"])), "value": r["n"]} for r in summary["by_status"]],
+    }
+    return render(request, "core/home.html", {"summary": summary, "charts": charts})
+
+
+@login_required
+@require_GET
+def audit(request):
+    if not can_manage_org(request.user):
+        raise PermissionDenied
+    qs = selectors.audit_list(q=request.GET.get("q", "").strip(), action=request.GET.get("action", ""))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(request, "core/audit.html", {"page": page, "query": query.urlencode()},
+                       partial="core/_audit_table.html")

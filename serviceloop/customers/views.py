@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.core.audit import audit_record
+from serviceloop.core.htmx import render_page
+from serviceloop.core.phones import sees_phones
+from serviceloop.core.xlsx import xlsx_response
+
+from . import selectors
+from .export import customer_export_table
+from .forms import CustomerForm
+from .services import customer_create, customer_update, may_edit_customers
+
+
+@login_required
+@require_GET
+def customer_list(request):
+    filterset, qs = selectors.customer_list(user=request.user, params=request.GET)
+    page = Paginator(qs, request_page_size(request)).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "sees_phones": sees_phones(request.user),
+        "may_edit": may_edit_customers(request.user),
+    }
+    return render_page(request, "customers/list.html", context, partial="customers/_table.html")
+
+
+def request_page_size(request) -> int:
+    try:
+        size = int(request.GET.get("size", settings.CUSTOMER_PAGE_SIZE))
+    except ValueError:
+        size = settings.CUSTOMER_PAGE_SIZE
+    return max(10, min(size, 200))
+
+
+@login_required
+@require_GET
+def customer_export(request):
+    _filterset, qs = selectors.customer_list(user=request.user, params=request.GET)
+    total = qs.count()
+    if total > settings.EXPORT_MAX_ROWS:
+        messages.error(request, _("Too many rows to export (%(n)d). Narrow the filter first.") % {"n": total})
+        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
+    audit_record(actor=request.user, action="customer.export", summary=_("%(n)d shops exported") % {"n": total},
+                 data={"filter": request.GET.dict(), "rows": total})
+    headers, rows = customer_export_table(user=request.user, queryset=qs)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(filename=f"{_('customers')}-{stamp}.xlsx", sheet_title=_("customers"),
+                         headers=headers, rows=rows)
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    return render(request, "customers/detail.html", {
+        "customer": customer,
+        "history": selectors.customer_history(customer=customer),
+        "sees_phones": sees_phones(request.user),
+        "may_edit": may_edit_customers(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk=None):
+    if not may_edit_customers(request.user):
+        raise PermissionDenied
+    instance = selectors.customer_get(user=request.user, pk=pk) if pk else None
+    form = CustomerForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            if instance:
+                data.pop("licence_no", None)
+                customer = customer_update(customer=instance, data=data, actor=request.user, now=timezone.now(),
+                                           expected_version=form.cleaned_data.get("version"))
+            else:
+                customer = customer_create(data=data, actor=request.user, now=timezone.now())
+        except ValidationError as e:
+            form.add_error(None, e if not hasattr(e, "error_dict") else _flatten(e))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/edit.html", {"form": form, "customer": instance})
+
+
+def _flatten(error: ValidationError) -> list[str]:
+    return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in error.message_dict.items()
+            for msg in msgs]

@@ -1,0 +1,75 @@
+"""Upload page for the customer import: check first (a dry run), then apply the same file on confirmation."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from serviceloop.org.scope import can_manage_org
+
+from .forms import ImportForm
+from .importing import import_customers_file
+
+SESSION_KEY = "customer_import_pending"
+
+
+def _pending_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _require_importer(user):
+    # The import creates branches and stations, so it is the city administrator's job.
+    if not can_manage_org(user):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    _require_importer(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        stored = _pending_dir() / f"{uuid.uuid4().hex}{suffix}"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        with stored.open("rb") as fh:
+            report = import_customers_file(
+                file=fh, filename=upload.name, actor=request.user, now=timezone.now(), dry_run=True
+            )
+        if report.errors:
+            stored.unlink(missing_ok=True)
+        else:
+            request.session[SESSION_KEY] = {"file": stored.name, "filename": upload.name}
+    return render(request, "customers/import.html", {"form": form, "report": report, "dry_run": True})
+
+
+@login_required
+@require_POST
+def import_confirm(request):
+    _require_importer(request.user)
+    pending = request.session.pop(SESSION_KEY, None)
+    stored = _pending_dir() / Path(pending["file"]).name if pending else None
+    if not stored or not stored.exists():
+        messages.error(request, _("Nothing to import: upload and check the file again."))
+        return redirect("customers:import")
+    try:
+        with stored.open("rb") as fh:
+            report = import_customers_file(
+                file=fh, filename=pending["filename"], actor=request.user, now=timezone.now(), dry_run=False
+            )
+    finally:
+        stored.unlink(missing_ok=True)
+    return render(request, "customers/import.html", {"form": ImportForm(), "report": report, "dry_run": False})

@@ -1,0 +1,53 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .models import Branch, Route, Station, User
+
+
+class BranchForm(forms.ModelForm):
+    class Meta:
+        model = Branch
+        fields = ["company", "name", "code"]
+
+
+class StationForm(forms.ModelForm):
+    class Meta:
+        model = Station
+        fields = ["branch", "name", "code"]
+
+
+class RouteForm(forms.ModelForm):
+    class Meta:
+        model = Route
+        fields = ["station", "name", "code", "account_manager", "market_manager"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = Station.objects.select_related("branch")
+
+
+class StaffForm(forms.ModelForm):
+    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, required=False,
+                               help_text=_("Leave empty to keep the current password."))
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "phone", "role", "company", "branch", "station", "is_active"]
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if password:
+            validate_password(password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        # Fill in the chain from the most specific unit, so the role check in the model sees the real level.
+        if cleaned.get("station"):
+            cleaned["branch"] = cleaned["station"].branch
+        if cleaned.get("branch"):
+            cleaned["company"] = cleaned["branch"].company
+        if not cleaned.get("company"):
+            self.add_error("company", _("Choose the company."))
+        return cleaned

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+urlpatterns = [
+    path("", views.branches, name="branches"),
+    path("routes/", views.routes, name="routes"),
+    path("staff/", views.staff, name="staff"),
+    path("staff/new/", views.staff_edit, name="staff-create"),
+    path("staff/<int:pk>/", views.staff_edit, name="staff-edit"),
+    path("<str:kind>/new/", views.unit_edit, name="unit-create"),
+    path("<str:kind>/<int:pk>/", views.unit_edit, name="unit-edit"),
+]

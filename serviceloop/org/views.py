@@ -1,0 +1,100 @@
+"""Organisation management for the city administrator: branches, stations, routes and staff."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.core.htmx import render_page
+
+from . import selectors
+from .forms import BranchForm, RouteForm, StaffForm, StationForm
+from .models import Branch, Role, Route, Station, User
+from .scope import can_manage_org
+from .services import org_unit_save, staff_save
+
+
+def city_admin_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not can_manage_org(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@city_admin_required
+@require_GET
+def branches(request):
+    rows = (Branch.objects.select_related("company")
+            .annotate(station_count=Count("stations", distinct=True), customer_count=Count("customers", distinct=True)))
+    stations = (Station.objects.select_related("branch")
+                .annotate(route_count=Count("routes", distinct=True), customer_count=Count("customers", distinct=True)))
+    return render(request, "org/branches.html", {"branches": rows, "stations": stations})
+
+
+@city_admin_required
+@require_GET
+def routes(request):
+    qs = selectors.routes_with_counts(user=request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(station__name__icontains=q) | Q(account_manager__full_name__icontains=q))
+    if request.GET.get("station", "").isdigit():
+        qs = qs.filter(station_id=request.GET["station"])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(request, "org/routes.html",
+                       {"page": page, "query": query.urlencode(), "stations": Station.objects.all()},
+                       partial="org/_routes_table.html")
+
+
+@city_admin_required
+@require_GET
+def staff(request):
+    qs = selectors.staff_list(user=request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", ""))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(request, "org/staff.html", {"page": page, "query": query.urlencode(), "roles": Role.choices},
+                       partial="org/_staff_table.html")
+
+
+UNIT_FORMS = {"branch": (Branch, BranchForm), "station": (Station, StationForm), "route": (Route, RouteForm)}
+
+
+@city_admin_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request, kind, pk=None):
+    if kind not in UNIT_FORMS:
+        raise PermissionDenied
+    model, form_class = UNIT_FORMS[kind]
+    instance = get_object_or_404(model, pk=pk) if pk else model()
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        org_unit_save(unit=instance, data=form.cleaned_data, actor=request.user, now=timezone.now())
+        messages.success(request, _("Saved."))
+        return redirect("org:routes" if kind == "route" else "org:branches")
+    return render(request, "org/edit.html", {"form": form, "title": model._meta.verbose_name, "instance": instance})
+
+
+@city_admin_required
+@require_http_methods(["GET", "POST"])
+def staff_edit(request, pk=None):
+    instance = get_object_or_404(User, pk=pk) if pk else User()
+    form = StaffForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
+        staff_save(staff=instance, data=data, password=form.cleaned_data.get("password"), actor=request.user,
+                   now=timezone.now())
+        messages.success(request, _("Saved."))
+        return redirect("org:staff")
+    return render(request, "org/edit.html", {"form": form, "title": _("staff member"), "instance": instance})
