@@ -194,9 +194,7 @@ def _plain(value: Any) -> Any:
 
 def to_records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict[str, Any]]:
     """A result table as a list of plain dicts (index first), ready for a template or an ECharts dataset."""
-    out = frame.reset_index()
-    if index_name:
-        out = out.rename(columns={out.columns[0]: index_name})
+    out = frame.rename_axis(index_name or frame.index.name or "key").reset_index()
     return [{str(k): _plain(v) for k, v in row.items()} for row in out.to_dict(orient="records")]
 
 

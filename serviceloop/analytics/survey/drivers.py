@@ -111,7 +111,7 @@ def driver_analysis(
             "beta": float(beta[j]),
             "vif": float(vif[j]),
         }
-    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("predictor")
 
     if isinstance(importance, str):
         column = {"beta": "beta", "pearson": "pearson_r", "spearman": "spearman_rho"}.get(importance)

@@ -73,7 +73,8 @@ def kmo(corr) -> KMOResult:
     q2 = np.where(off, q * q, 0.0)
     overall = r2.sum() / (r2.sum() + q2.sum())
     per_item = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
-    return KMOResult(overall=float(overall), items=pd.Series(per_item, index=labels, name="msa"))
+    items = pd.Series(per_item, index=pd.Index(labels, name="item"), name="msa")
+    return KMOResult(overall=float(overall), items=items)
 
 
 @dataclass
@@ -192,8 +193,8 @@ def exploratory_factor_analysis(
         warnings.append(f"Heywood case (communality >= 1) in items {heywood}")
 
     names = [f"F{j + 1}" for j in range(loadings.shape[1])]
-    load_df = pd.DataFrame(loadings, index=labels, columns=names)
-    explained = pd.DataFrame({"ss_loadings": ss, "proportion": ss / p}, index=names)
+    load_df = pd.DataFrame(loadings, index=pd.Index(labels, name="item"), columns=names)
+    explained = pd.DataFrame({"ss_loadings": ss, "proportion": ss / p}, index=pd.Index(names, name="factor"))
     explained["cumulative"] = explained["proportion"].cumsum()
     return EFAResult(
         n=int(n),
@@ -201,9 +202,9 @@ def exploratory_factor_analysis(
         method=method,
         rotation=rotation or "none",
         loadings=load_df,
-        communalities=pd.Series(communalities, index=labels, name="communality"),
+        communalities=pd.Series(communalities, index=load_df.index, name="communality"),
         explained=explained,
-        eigenvalues=pd.Series(eigenvalues, index=range(1, p + 1), name="eigenvalue"),
+        eigenvalues=pd.Series(eigenvalues, index=pd.RangeIndex(1, p + 1, name="number"), name="eigenvalue"),
         primary_factor=load_df.abs().idxmax(axis=1).rename("factor"),
         kmo=kmo(corr),
         bartlett=bartlett_sphericity(corr, n),

@@ -71,8 +71,9 @@ def _summary(values: np.ndarray, confidence: float) -> dict[str, float]:
     return {"n": n, "index": mean, "sd": sd, "ci_low": low, "ci_high": high}
 
 
-def _summaries(matrix: np.ndarray, labels: list[str], confidence: float) -> pd.DataFrame:
-    return pd.DataFrame([_summary(matrix[:, j], confidence) for j in range(matrix.shape[1])], index=labels)
+def _summaries(matrix: np.ndarray, labels: list[str], confidence: float, name: str) -> pd.DataFrame:
+    rows = [_summary(matrix[:, j], confidence) for j in range(matrix.shape[1])]
+    return pd.DataFrame(rows, index=pd.Index(labels, name=name))
 
 
 @dataclass
@@ -112,12 +113,12 @@ def satisfaction_index(
     points = to_points(item_matrix(answers, spec).to_numpy(), lo, hi)
     scores = _scores_from_points(points, spec, answers.index)
 
-    items = _summaries(points, spec.items, confidence)
+    items = _summaries(points, spec.items, confidence, "item")
     items.insert(0, "dimension", [spec.item_dimension[i] for i in spec.items])
     item_w = pd.Series({i: spec.item_weight(i) for i in spec.items})
     items.insert(1, "weight", item_w / item_w.groupby(items["dimension"]).transform("sum"))
 
-    dims = _summaries(scores[spec.dimensions].to_numpy(), spec.dimensions, confidence)
+    dims = _summaries(scores[spec.dimensions].to_numpy(), spec.dimensions, confidence, "dimension")
     dim_w = pd.Series({d: spec.dimension_weight(d) for d in spec.dimensions})
     dims.insert(0, "weight", dim_w / dim_w.sum())
     dims.insert(1, "n_items", [len(spec.items_of(d)) for d in spec.dimensions])
@@ -185,7 +186,7 @@ def gap_scores(
     p_pts, e_pts = to_points(p, lo, hi), to_points(e, lo, hi)
     per = 100.0 / (hi - lo)
 
-    def table(pp: np.ndarray, ee: np.ndarray, labels: list[str], scale_per_point: np.ndarray) -> pd.DataFrame:
+    def table(pp, ee, labels: list[str], scale_per_point: np.ndarray, name: str) -> pd.DataFrame:
         rows = []
         for j in range(len(labels)):
             d = pp[:, j] - ee[:, j]
@@ -210,15 +211,15 @@ def gap_scores(
                     "p_value": p_value,
                 }
             )
-        return pd.DataFrame(rows, index=labels)
+        return pd.DataFrame(rows, index=pd.Index(labels, name=name))
 
-    items = table(p_pts, e_pts, spec.items, per)
+    items = table(p_pts, e_pts, spec.items, per, "item")
     items.insert(0, "dimension", [spec.item_dimension[i] for i in spec.items])
     p_scores = _scores_from_points(p_pts, spec, perception.index)
     e_scores = _scores_from_points(e_pts, spec, perception.index)
     labels = [*spec.dimensions, OVERALL]
     dim_per = np.array([per[spec.items.index(spec.items_of(d)[0])] for d in spec.dimensions] + [math.nan])
-    dims = table(p_scores[labels].to_numpy(), e_scores[labels].to_numpy(), labels, dim_per)
+    dims = table(p_scores[labels].to_numpy(), e_scores[labels].to_numpy(), labels, dim_per, "dimension")
     return GapResult(
         overall=float(dims.loc[OVERALL, "gap"]),
         overall_p=float(dims.loc[OVERALL, "p_value"]),
@@ -266,7 +267,7 @@ def describe_items(
                 "index": (mean - lo) * 100.0 / (hi - lo),
             }
         )
-    return pd.DataFrame(rows, index=spec.items)
+    return pd.DataFrame(rows, index=pd.Index(spec.items, name="item"))
 
 
 def response_distribution(answers: pd.DataFrame, spec: SurveySpec, *, share: bool = False) -> pd.DataFrame:
@@ -277,7 +278,10 @@ def response_distribution(answers: pd.DataFrame, spec: SurveySpec, *, share: boo
     hi = max(spec.scale(i)[1] for i in spec.items)
     cats = list(range(lo, hi + 1))
     counts = pd.DataFrame(
-        {c: (frame == c).sum(axis=0) for c in cats}, index=spec.items, columns=cats, dtype=float
+        {c: (frame == c).sum(axis=0) for c in cats},
+        index=pd.Index(spec.items, name="item"),
+        columns=cats,
+        dtype=float,
     )
     if share:
         return counts.div(frame.notna().sum(axis=0).replace(0, np.nan), axis=0)

@@ -97,7 +97,7 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
         n_dropped=int(len(frame) - n),
         n_items=int(k),
         mean_inter_item_r=mean_r,
-        items=pd.DataFrame(rows, index=list(frame.columns)),
+        items=pd.DataFrame(rows, index=pd.Index(list(frame.columns), name="item")),
     )
 
 
@@ -136,6 +136,5 @@ def reliability_by_dimension(
             "note": "",
         }
     columns = ["alpha", "standardized_alpha", "ci_low", "ci_high", "n", "n_dropped", "n_items", "note"]
-    return ReliabilityReport(
-        table=pd.DataFrame.from_dict(rows, orient="index", columns=columns), dimensions=details
-    )
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("dimension")
+    return ReliabilityReport(table=table, dimensions=details)

@@ -63,8 +63,9 @@ def synthetic_survey(
     factors = rng.standard_normal((n, k)) @ np.linalg.cholesky(phi).T
 
     # Segments: branches of unequal size (the last one tiny, to exercise the small-group flag).
-    weights = np.array([*np.linspace(3, 1, n_branches - 1), 0.02])
-    branch_idx = rng.choice(n_branches, size=n, p=weights / weights.sum())
+    weights = np.linspace(3, 1, n_branches - 1)
+    branch_idx = rng.choice(n_branches - 1, size=n, p=weights / weights.sum())
+    branch_idx[rng.choice(n, size=min(n, max(3, n // 400)), replace=False)] = n_branches - 1
     branch = np.array([f"branch_{i + 1:02d}" for i in range(n_branches)])[branch_idx]
     market = rng.choice(MARKET_TYPES, size=n, p=[0.4, 0.35, 0.25])
     fmt = rng.choice(RETAIL_FORMATS, size=n, p=[0.3, 0.1, 0.35, 0.15, 0.05, 0.05])

@@ -175,7 +175,7 @@ def compare_waves(
         row["ci_low"], row["ci_high"] = res.ci
         del row["ci"]
         rows[col] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("score")
     if table.empty:
         return table
     if p_adjust:
@@ -261,7 +261,7 @@ def compare_top_box(
         row["ci_low"], row["ci_high"] = res.ci
         del row["ci"]
         rows[item] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("item")
     if not table.empty:
         table["p_adjusted"] = (
             multipletests(table["p_value"].to_numpy(), method=p_adjust)[1] if p_adjust else table["p_value"]
