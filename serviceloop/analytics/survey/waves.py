@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,25 +87,35 @@ def compare_means(
     if xa.size < 2 or xb.size < 2:
         raise ValueError("each wave needs at least two answers")
     low, high, df = _welch_ci(xa, xb, confidence)
+    diff = float(xb.mean() - xa.mean())
+    # Every answer the same in both waves (all "5", say): nothing varies, so there is nothing to test.
+    degenerate = xa.var() == 0 and xb.var() == 0 and (test == "welch" or diff == 0)
     if test == "welch":
-        res = stats.ttest_ind(xb, xa, equal_var=False)
-        statistic, p_value = float(res.statistic), float(res.pvalue)
+        if degenerate:
+            statistic, p_value = (0.0 if diff == 0 else math.copysign(math.inf, diff)), float(diff == 0)
+        else:
+            with warnings.catch_warnings():
+                # SciPy warns when one wave is constant (all "5"); the Welch test is still well defined.
+                warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+                res = stats.ttest_ind(xb, xa, equal_var=False)
+            statistic, p_value = float(res.statistic), float(res.pvalue)
         effect, effect_name = hedges_g(xa, xb), "hedges_g"
     else:
-        res = stats.mannwhitneyu(xb, xa, alternative="two-sided", method="asymptotic")
-        statistic, p_value = float(res.statistic), float(res.pvalue)
+        if degenerate:
+            statistic, p_value = xa.size * xb.size / 2, 1.0
+        else:
+            res = stats.mannwhitneyu(xb, xa, alternative="two-sided", method="asymptotic")
+            statistic, p_value = float(res.statistic), float(res.pvalue)
         # rank-biserial r = 2U/(n_a n_b) − 1: probability B > A minus probability A > B
         effect, effect_name = 2 * statistic / (xa.size * xb.size) - 1, "rank_biserial"
         df = math.nan
-    if not np.isfinite(p_value):  # both waves constant
-        p_value = 1.0 if xa.mean() == xb.mean() else 0.0
     return MeanComparison(
         test=test,
         n_a=int(xa.size),
         n_b=int(xb.size),
         mean_a=float(xa.mean()),
         mean_b=float(xb.mean()),
-        diff=float(xb.mean() - xa.mean()),
+        diff=diff,
         ci=(float(low), float(high)),
         statistic=statistic,
         df=float(df),

@@ -111,7 +111,7 @@ def test_it_maps_each_item_on_its_own_scale():
     assert res.items["index"].tolist() == pytest.approx([50.0, 50.0])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(
     data=st.data(),
     n=st.integers(1, 12),
@@ -306,7 +306,7 @@ def test_it_drops_incomplete_respondents_listwise():
     assert (res.n, res.n_dropped) == (10, 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(
     rows=st.lists(st.lists(st.integers(1, 5), min_size=4, max_size=4), min_size=3, max_size=25),
     shift=st.integers(-50, 50),
