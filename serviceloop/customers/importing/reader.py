@@ -1,0 +1,153 @@
+"""Turns an uploaded file into rows of cell values, whatever spreadsheet format and encoding it came in.
+
+The format is decided by the content, not the file name: users rename files, and Excel saves CSV in the
+system code page (GB18030 family on Chinese Windows) unless told "CSV UTF-8", which adds a BOM.
+"""
+
+import csv
+import io
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree.ElementTree import iterparse
+
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+# Magic numbers of files people upload by mistake, so the message can say what the file is.
+_NOT_SPREADSHEET = [
+    (
+        b"\xd0\xcf\x11\xe0",
+        "这是旧版 Excel（.xls）或其他 Office 97 格式的文件。请在 Excel 中另存为 .xlsx 或 CSV 后再导入。",
+    ),
+    (b"%PDF", "这是 PDF 文件，不是电子表格。请上传 .xlsx 或 .csv 文件。"),
+    (b"\x89PNG", "这是图片文件，不是电子表格。请上传 .xlsx 或 .csv 文件。"),
+    (b"\xff\xd8\xff", "这是图片文件，不是电子表格。请上传 .xlsx 或 .csv 文件。"),
+    (b"Rar!", "这是压缩包，不是电子表格。请解压后上传 .xlsx 或 .csv 文件。"),
+    (b"7z\xbc\xaf", "这是压缩包，不是电子表格。请解压后上传 .xlsx 或 .csv 文件。"),
+    (b"\x1f\x8b", "这是压缩包，不是电子表格。请解压后上传 .xlsx 或 .csv 文件。"),
+]
+_NOT_TEXT = "文件不是电子表格（既不是 .xlsx，也不是可读的 CSV 文本）。请上传 .xlsx 或 .csv 文件。"
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a spreadsheet; the message (Chinese) tells the user why."""
+
+
+@dataclass
+class Sheet:
+    file_format: str  # shown to the user, e.g. "xlsx", "CSV（GB18030）"
+    rows: Iterator[tuple[int, tuple]]  # (spreadsheet line number, cell values), blank rows included
+
+
+def read_sheet(data: bytes) -> Sheet:
+    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise UnreadableFile("文件是空的。")
+    if data.startswith(b"PK\x03\x04"):
+        return Sheet("xlsx", _xlsx_rows(data))
+    for magic, message in _NOT_SPREADSHEET:
+        if data.startswith(magic):
+            raise UnreadableFile(message)
+    text, encoding = _decode(data)
+    return Sheet(f"CSV（{encoding}）", _csv_rows(text))
+
+
+class _ExcelReader(ExcelReader):
+    """openpyxl's reader with a lean shared-string table.
+
+    openpyxl builds a rich-text object for every shared string, which is two thirds of the load time of a
+    15,000-row export (210,000 strings); we only need the plain text, which is what openpyxl returns anyway.
+    """
+
+    def read_strings(self):
+        ct = self.package.find(SHARED_STRINGS)
+        if ct is not None:
+            with self.archive.open(ct.PartName[1:]) as src:
+                self.shared_strings = _plain_strings(src)
+
+
+_SI, _T, _R = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
+
+
+def _plain_strings(src) -> list[str]:
+    strings = []
+    for _event, node in iterparse(src):
+        if node.tag == _SI:
+            # <si><t>text</t></si>, or rich text <si><r><t>part</t></r>…</si>; phonetic runs (<rPh>) left out.
+            parts = [
+                child.text or "" if child.tag == _T else child.findtext(_T) or ""
+                for child in node
+                if child.tag in (_T, _R)
+            ]
+            strings.append("".join(parts).replace("x005F_", ""))
+            node.clear()
+    return strings
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
+            reader = _ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+            reader.read()
+            wb = reader.wb
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        # A .docx or a broken download is a zip too; openpyxl raises on the missing workbook parts.
+        raise UnreadableFile(
+            "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或是其他格式。请用 Excel 打开后另存为 .xlsx。"
+        ) from exc
+    if not wb.worksheets:
+        raise UnreadableFile("Excel 文件中没有工作表。")
+    ws = wb.worksheets[0]
+    # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would silently cut the sheet short.
+    ws.reset_dimensions()
+
+    def rows():
+        try:
+            yield from enumerate(ws.iter_rows(values_only=True), start=1)
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            SyntaxError,
+        ) as exc:  # broken sheet XML (ParseError is a SyntaxError)
+            raise UnreadableFile("Excel 文件内容已损坏，无法读取。请用 Excel 打开后另存为 .xlsx。") from exc
+        finally:
+            wb.close()
+
+    return rows()
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8 BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated.
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(_NOT_TEXT) from exc
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile(_NOT_TEXT)
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, which older Chinese systems export.
+        return data.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("无法识别文件的文字编码：CSV 文件应为 UTF-8 或 GB18030（GBK）编码。") from exc
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, tuple]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first_line.count) if any(d in first_line for d in ",\t;") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        # One record per spreadsheet row (a quoted cell may span physical lines), as Excel shows it.
+        for line, values in enumerate(reader, start=1):
+            yield line, tuple(v if v != "" else None for v in values)
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV 文件格式有误（第{reader.line_num}行附近）：{exc}") from exc

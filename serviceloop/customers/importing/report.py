@@ -1,0 +1,87 @@
+"""What an import did (or, for a dry run, would do): counts, new org units and every bad row."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file. ``line`` is the spreadsheet row (header = 1); 0 means the whole file."""
+
+    line: int
+    column: str = ""  # the column's header as written in the file, or "" for the whole row / file
+    value: str = ""  # the offending cell as the user typed it
+    reason: str = ""  # in Chinese, saying what to fix
+    column_index: int = 0  # 1-based; 0 when not about one column
+
+    @property
+    def column_letter(self) -> str:
+        return get_column_letter(self.column_index) if self.column_index else ""
+
+    @property
+    def where(self) -> str:
+        if not self.line:
+            return "文件"
+        if not self.column:
+            return f"第{self.line}行"
+        letter = f"{self.column_letter}列" if self.column_index else ""
+        return f"第{self.line}行 {letter}「{self.column}」"
+
+    def __str__(self) -> str:
+        value = f" 值「{self.value}」" if self.value else ""
+        return f"{self.where}{value}：{self.reason}"
+
+
+@dataclass(frozen=True)
+class UnitName:
+    """A branch, station or route the import creates, shown with the unit it sits in."""
+
+    parent: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent else self.name
+
+
+@dataclass
+class ImportReport:
+    filename: str = ""
+    file_format: str = ""  # "xlsx" or "csv (GB18030)" etc.
+    dry_run: bool = False
+    committed: bool = False  # True once the rows are in the database
+    rows: int = 0  # data rows read (blank rows are skipped)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created_company: str = ""
+    created_branches: list[UnitName] = field(default_factory=list)
+    created_stations: list[UnitName] = field(default_factory=list)
+    created_routes: list[UnitName] = field(default_factory=list)
+    field_changes: Counter = field(default_factory=Counter)  # field name → shops whose value changes
+    history_rows: int = 0  # CustomerChange rows written (0 for a dry run)
+    columns: dict = field(default_factory=dict)  # header as written → field name
+    ignored_columns: list[str] = field(default_factory=list)  # headers not recognised, left out
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_lines(self) -> int:
+        """How many distinct rows have at least one error."""
+        return len({e.line for e in self.errors if e.line})
+
+    def error(self, line: int, reason: str, *, column: str = "", value="", column_index: int = 0) -> None:
+        self.errors.append(
+            RowError(line=line, column=column, value=_shown(value), reason=reason, column_index=column_index)
+        )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
