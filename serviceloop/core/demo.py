@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import ChangeSource, Customer, CustomerChange
@@ -277,6 +278,10 @@ MOBILE_PREFIXES = (
 )  # fmt: skip
 
 
+class DemoError(Exception):
+    """The demo cannot be built or removed; the message (in Chinese) says why."""
+
+
 # --- Helpers ---------------------------------------------------------------------------------------
 def split_counts(total: int, weights) -> list[int]:
     """``total`` split in proportion to ``weights`` by largest remainder (ties: earlier first)."""
@@ -485,6 +490,11 @@ def build_staff(city: DemoCity) -> None:
             branch_ams, quota(rng, dict.fromkeys(range(n_mm), 1), len(branch_ams), shuffle=False), strict=True
         ):
             city.market_manager_of[am.username] = mms[mm_index]
+    taken = sorted(
+        User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True)
+    )
+    if taken:
+        raise DemoError(f"以下用户名已被占用，无法创建演示账号：{'、'.join(taken[:10])}")
     city.users = User.objects.bulk_create(users)
 
 
@@ -681,7 +691,7 @@ def _number_licences(rng: random.Random, plans: list[_Shop], customers: list[Cus
             )
         }
         if len(members) + len(taken) > 99_999:
-            raise ValueError(f"too many shops for licence prefix {prefix}")
+            raise DemoError(f"许可证号前缀 {prefix} 的流水号不够用，请减少客户数。")
         serials = sorted(
             s for s in rng.sample(range(1, 100_000), len(members) + len(taken)) if s not in taken
         )
@@ -764,12 +774,9 @@ def demo_exists() -> bool:
 def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, now) -> dict[str, int]:
     """Builds the demo city in one transaction and returns the number of rows of each kind."""
     if not 1 <= customers <= MAX_CUSTOMERS:
-        raise ValueError(f"customers must be between 1 and {MAX_CUSTOMERS}")
-    taken = sorted(
-        User.objects.filter(username__in=[u for u, _, _ in DEMO_LOGINS]).values_list("username", flat=True)
-    )
-    if taken:
-        raise ValueError(f"demo usernames already taken: {', '.join(taken)}")
+        raise DemoError(f"客户数须在 1 到 {MAX_CUSTOMERS} 之间。")
+    if demo_exists():
+        raise DemoError(f"演示公司（{COMPANY_NAME}）已存在。")
     city = DemoCity(seed=seed, now=now, customers_wanted=customers)
     build_org(city)
     build_staff(city)
@@ -794,12 +801,21 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
 def demo_reset() -> dict[str, int]:
     """Deletes the demo company and everything under it (shops, history, routes, staff).
 
-    Raises ``django.db.models.ProtectedError`` (and rolls back) when other rows still point at them,
-    e.g. audit rows of actions done by demo staff: then the database is no longer pure demo data.
+    Only untouched demo data is deleted: if any shop's history shows an edit or an import, or other rows
+    still point at demo rows (e.g. audit rows of what demo staff did), it raises ``DemoError`` and
+    deletes nothing — the work done in the demo would otherwise be lost without a trace.
     """
     company = Company.objects.filter(name=COMPANY_NAME).first()
     if company is None:
         return {}
+    foreign = CustomerChange.objects.filter(customer__branch__company=company).exclude(
+        source=ChangeSource.DEMO
+    )
+    if foreign.exists():
+        raise DemoError(
+            f"演示公司下有 {foreign.values('customer').distinct().count()} 家客户已被编辑或导入过，"
+            "为免丢失这些数据，未做任何删除。"
+        )
     steps = [
         ("customer_changes", CustomerChange.objects.filter(customer__branch__company=company)),
         ("customers", Customer.objects.filter(branch__company=company)),
@@ -810,6 +826,14 @@ def demo_reset() -> dict[str, int]:
         ("companies", Company.objects.filter(pk=company.pk)),
     ]
     deleted = {}
-    for key, queryset in steps:
-        deleted[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
+    try:
+        for key, queryset in steps:
+            deleted[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
+    except (ProtectedError, RestrictedError) as exc:
+        objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        kinds = sorted({str(obj._meta.verbose_name) for obj in objects})
+        raise DemoError(
+            f"还有 {len(objects)} 条其他数据（{'、'.join(kinds)}）引用演示公司的数据，"
+            "例如演示员工操作留下的审计记录；为免丢失这些数据，未做任何删除。"
+        ) from exc
     return deleted

@@ -231,6 +231,21 @@ def test_it_resets_only_when_nothing_else_points_at_demo_rows(city):
     assert Customer.objects.count() == 25
 
     AuditEvent.objects.create(at=NOW, actor=User.objects.get(username="manager"), action="customer.update")
-    with pytest.raises(CommandError, match="无法安全删除"):
+    with pytest.raises(CommandError, match="无法安全删除.*审计"):
         call_command("demo", "--reset", stdout=StringIO())
     assert Customer.objects.count() == 25
+
+
+def test_it_does_not_reset_shops_that_were_edited_or_imported(city):
+    shop = Customer.objects.first()
+    CustomerChange.objects.create(
+        customer=shop,
+        field="grade",
+        old_value=str(shop.grade),
+        new_value="30",
+        changed_at=NOW,
+        source="import",
+    )
+    with pytest.raises(CommandError, match="已被编辑或导入"):
+        call_command("demo", "--reset", "--customers", "10", stdout=StringIO())
+    assert Customer.objects.count() == SHOPS

@@ -3,7 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import ProtectedError, RestrictedError
+from django.db import transaction
 from django.utils import timezone
 
 from serviceloop.core.demo import (
@@ -15,6 +15,7 @@ from serviceloop.core.demo import (
     DEMO_PASSWORD,
     MAX_CUSTOMERS,
     ROLE_ZH,
+    DemoError,
     demo_build,
     demo_exists,
     demo_reset,
@@ -40,27 +41,28 @@ class Command(BaseCommand):
             return
         if not 1 <= customers <= MAX_CUSTOMERS:
             raise CommandError(f"--customers 须在 1 到 {MAX_CUSTOMERS} 之间。")
-        if demo_exists():
-            if not reset:
-                self.stdout.write(f"演示数据已存在（{COMPANY_NAME}），未做任何更改。如需重建，请加 --reset。")
-                return
-            try:
-                deleted = demo_reset()
-            except (ProtectedError, RestrictedError) as exc:
-                raise CommandError(
-                    "无法安全删除演示数据：还有其他数据引用演示公司的客户或员工"
-                    f"（{len(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)}"
-                    " 条，例如演示员工操作留下的审计记录）。未做任何更改。"
-                    "如需从头开始，请删除数据库后重新执行 migrate 和 demo。"
-                ) from exc
-            self.stdout.write(
-                "已删除原演示数据：" + "，".join(f"{COUNT_LABELS[k]} {v}" for k, v in deleted.items())
-            )
+        if demo_exists() and not reset:
+            self.stdout.write(f"演示数据已存在（{COMPANY_NAME}），未做任何更改。如需重建，请加 --reset。")
+            return
         started = time.monotonic()
-        try:
-            counts = demo_build(customers=customers, seed=seed, now=timezone.now())
-        except ValueError as exc:
-            raise CommandError(f"未生成演示数据：{exc}") from exc
+        # Reset and rebuild in one transaction: a failed build leaves the old demo in place.
+        with transaction.atomic():
+            deleted = {}
+            if reset:
+                try:
+                    deleted = demo_reset()
+                except DemoError as exc:
+                    raise CommandError(
+                        f"无法安全删除演示数据：{exc} 如需从头开始，请删除数据库后重新执行 migrate 和 demo。"
+                    ) from exc
+            try:
+                counts = demo_build(customers=customers, seed=seed, now=timezone.now())
+            except DemoError as exc:
+                raise CommandError(f"未生成演示数据：{exc}") from exc
+        if deleted:
+            self.stdout.write(
+                "已删除原演示数据：" + "，".join(f"{COUNT_LABELS[k]} {v:,}" for k, v in deleted.items())
+            )
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成（种子 {seed}，用时 {seconds:.1f} 秒）："))
         for key, label in COUNT_LABELS.items():
