@@ -31,6 +31,7 @@ from .segments import TOTAL, Breakdown, breakdown, segment_index
 from .waves import (
     MeanComparison,
     ProportionComparison,
+    adjust_p_values,
     compare_means,
     compare_proportions,
     compare_top_box,
@@ -58,6 +59,7 @@ __all__ = [
     "ReliabilityReport",
     "SampleDraw",
     "SurveySpec",
+    "adjust_p_values",
     "allocate_sample",
     "bartlett_sphericity",
     "breakdown",

@@ -37,7 +37,8 @@ class AlphaResult(Result):
 def _alpha_from_cov(cov: np.ndarray) -> float:
     k = cov.shape[0]
     total = cov.sum()
-    if k < 2 or total <= 0:
+    # A total score with (numerically) no variance — items cancelling out — has no reliability.
+    if k < 2 or total <= 1e-10 * max(np.trace(cov), 1e-300):
         return math.nan
     return k / (k - 1) * (1.0 - np.trace(cov) / total)
 
@@ -62,7 +63,8 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)
     mean_r = float(corr[~np.eye(k, dtype=bool)].mean())
-    std_alpha = k * mean_r / (1 + (k - 1) * mean_r) if np.isfinite(mean_r) else math.nan
+    denominator = 1 + (k - 1) * mean_r
+    std_alpha = k * mean_r / denominator if np.isfinite(mean_r) and denominator != 0 else math.nan
 
     total = x.sum(axis=1)
     rows = []

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportions_ztest
 
-from ._base import Result, SurveySpec, check_confidence, item_matrix
+from ._base import Result, SurveySpec, check_confidence, item_matrix, scale_bounds
 
 TESTS = ("welch", "mannwhitney")
 
@@ -49,26 +47,43 @@ def _clean(values) -> np.ndarray:
     return x[~np.isnan(x)]
 
 
-def _welch_ci(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    if se == 0:
-        d = b.mean() - a.mean()
-        return d, d, math.inf
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    half = stats.t.ppf(0.5 + confidence / 2, df) * se
-    d = b.mean() - a.mean()
-    return d - half, d + half, df
+def _welch(ma, va, na, mb, vb, nb, confidence: float) -> dict[str, np.ndarray]:
+    """Welch's t-test, its interval for mean_b − mean_a and Hedges' g from per-wave means, variances
+    (ddof=1) and counts — vectorised, so a whole questionnaire is one call. The test itself is SciPy's
+    ``ttest_ind_from_stats(equal_var=False)``."""
+    ma, va, na, mb, vb, nb = (np.asarray(v, dtype=float) for v in (ma, va, na, mb, vb, nb))
+    diff = mb - ma
+    sa, sb = va / na, vb / nb
+    se = np.sqrt(sa + sb)
+    degenerate = se == 0  # both waves constant: nothing varies, nothing to test
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = (sa + sb) ** 2 / (sa**2 / (na - 1) + sb**2 / (nb - 1))
+        res = stats.ttest_ind_from_stats(mb, np.sqrt(vb), nb, ma, np.sqrt(va), na, equal_var=False)
+        half = stats.t.ppf(0.5 + confidence / 2, df) * se
+        pooled = np.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
+        g = diff / pooled * (1 - 3 / (4 * (na + nb) - 9))
+    statistic = np.where(degenerate, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)), res.statistic)
+    p_value = np.where(degenerate, (diff == 0).astype(float), res.pvalue)
+    half = np.where(degenerate, 0.0, half)
+    return {
+        "diff": diff,
+        "ci_low": diff - half,
+        "ci_high": diff + half,
+        "statistic": statistic,
+        "df": np.where(degenerate, np.inf, df),
+        "p_value": p_value,
+        "effect_size": np.where(pooled > 0, g, np.nan),
+    }
+
+
+def _moments(x: np.ndarray) -> tuple[float, float, int]:
+    return float(x.mean()), float(x.var(ddof=1)), int(x.size)
 
 
 def hedges_g(a, b) -> float:
     """(mean_b − mean_a) / pooled sd, times the small-sample correction 1 − 3/(4(n_a + n_b) − 9)."""
-    a, b = _clean(a), _clean(b)
-    na, nb = a.size, b.size
-    pooled = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
-    if pooled == 0:
-        return math.nan
-    return (b.mean() - a.mean()) / pooled * (1 - 3 / (4 * (na + nb) - 9))
+    xa, xb = _clean(a), _clean(b)
+    return float(_welch(*_moments(xa), *_moments(xb), 0.95)["effect_size"])
 
 
 def compare_means(
@@ -86,22 +101,13 @@ def compare_means(
     xa, xb = _clean(a), _clean(b)
     if xa.size < 2 or xb.size < 2:
         raise ValueError("each wave needs at least two answers")
-    low, high, df = _welch_ci(xa, xb, confidence)
-    diff = float(xb.mean() - xa.mean())
-    # Every answer the same in both waves (all "5", say): nothing varies, so there is nothing to test.
-    degenerate = xa.var() == 0 and xb.var() == 0 and (test == "welch" or diff == 0)
+    w = {k: float(v) for k, v in _welch(*_moments(xa), *_moments(xb), confidence).items()}
+    low, high, df, diff = w["ci_low"], w["ci_high"], w["df"], w["diff"]
     if test == "welch":
-        if degenerate:
-            statistic, p_value = (0.0 if diff == 0 else math.copysign(math.inf, diff)), float(diff == 0)
-        else:
-            with warnings.catch_warnings():
-                # SciPy warns when one wave is constant (all "5"); the Welch test is still well defined.
-                warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
-                res = stats.ttest_ind(xb, xa, equal_var=False)
-            statistic, p_value = float(res.statistic), float(res.pvalue)
-        effect, effect_name = hedges_g(xa, xb), "hedges_g"
+        statistic, p_value = w["statistic"], w["p_value"]
+        effect, effect_name = w["effect_size"], "hedges_g"
     else:
-        if degenerate:
+        if xa.var() == 0 and xb.var() == 0 and diff == 0:  # all answers identical
             statistic, p_value = xa.size * xb.size / 2, 1.0
         else:
             res = stats.mannwhitneyu(xb, xa, alternative="two-sided", method="asymptotic")
@@ -161,6 +167,29 @@ def _compare_paired(a, b, *, test: str, confidence: float) -> MeanComparison:
     )
 
 
+def adjust_p_values(p_values, method: str | None = "holm") -> np.ndarray:
+    """Multiple-testing correction. Holm is computed here (three lines: statsmodels' ``multipletests``
+    runs a full ``gc.collect()`` for Holm, ~50 ms in a large web process); any other method name goes to
+    ``statsmodels.stats.multitest.multipletests``; None leaves the p-values as they are."""
+    p = np.asarray(p_values, dtype=float)
+    if method is None or p.size == 0:
+        return p.copy()
+    if method == "holm":
+        order = np.argsort(p, kind="stable")
+        steps = np.maximum.accumulate((p.size - np.arange(p.size)) * p[order])
+        out = np.empty_like(p)
+        out[order] = np.minimum(steps, 1.0)
+        return out
+    return multipletests(p, method=method)[1]
+
+
+def _finish(table: pd.DataFrame, alpha: float, p_adjust: str | None) -> pd.DataFrame:
+    if not table.empty:
+        table["p_adjusted"] = adjust_p_values(table["p_value"].to_numpy(), p_adjust)
+        table["significant"] = table["p_adjusted"] < alpha
+    return table
+
+
 def compare_waves(
     wave_a: pd.DataFrame,
     wave_b: pd.DataFrame,
@@ -172,10 +201,36 @@ def compare_waves(
     p_adjust: str | None = "holm",
 ) -> pd.DataFrame:
     """Every column present in both frames (items, or the dimension/overall scores of
-    ``respondent_scores``) compared with ``compare_means``; one row per column. ``p_adjusted`` corrects
-    for testing many columns at once (Holm by default; any ``statsmodels`` ``multipletests`` method, or
-    None) and ``significant`` uses it."""
+    ``respondent_scores``) compared as ``compare_means`` does; one row per column with the fields of
+    ``MeanComparison`` (``ci`` as ``ci_low``/``ci_high``). Columns with fewer than two answers in a wave
+    are left out. ``p_adjusted`` corrects for testing many columns at once (Holm by default, see
+    ``adjust_p_values``) and ``significant`` uses it."""
+    check_confidence(confidence)
+    if test not in TESTS:
+        raise ValueError(f"test must be one of {TESTS}")
     columns = [c for c in wave_a.columns if c in wave_b.columns]
+    if test == "welch" and not paired:
+        a = wave_a[columns].astype(float)
+        b = wave_b[columns].astype(float)
+        na, nb = a.count(), b.count()
+        keep = [c for c in columns if na[c] >= 2 and nb[c] >= 2]
+        ma, va, mb, vb = a.mean(), a.var(ddof=1), b.mean(), b.var(ddof=1)
+        w = _welch(ma[keep], va[keep], na[keep], mb[keep], vb[keep], nb[keep], confidence)
+        table = pd.DataFrame(
+            {
+                "test": "welch",
+                "n_a": na[keep].astype(int),
+                "n_b": nb[keep].astype(int),
+                "mean_a": ma[keep],
+                "mean_b": mb[keep],
+                **{k: w[k] for k in ("diff", "statistic", "df", "p_value", "effect_size")},
+                "effect_size_name": "hedges_g",
+                "ci_low": w["ci_low"],
+                "ci_high": w["ci_high"],
+            },
+            index=pd.Index(keep, name="score"),
+        )
+        return _finish(table, alpha, p_adjust)
     rows = {}
     for col in columns:
         try:
@@ -183,18 +238,31 @@ def compare_waves(
         except ValueError:
             continue
         row = dataclasses.asdict(res)
-        row["ci_low"], row["ci_high"] = res.ci
-        del row["ci"]
+        row["ci_low"], row["ci_high"] = row.pop("ci")
         rows[col] = row
-    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("score")
-    if table.empty:
-        return table
-    if p_adjust:
-        table["p_adjusted"] = multipletests(table["p_value"].to_numpy(), method=p_adjust)[1]
-    else:
-        table["p_adjusted"] = table["p_value"]
-    table["significant"] = table["p_adjusted"] < alpha
-    return table
+    return _finish(pd.DataFrame.from_dict(rows, orient="index").rename_axis("score"), alpha, p_adjust)
+
+
+def _two_proportions(xa, na, xb, nb, confidence: float) -> dict[str, np.ndarray]:
+    """Two-proportion z-test with the pooled variance under H0 (the textbook test, as statsmodels'
+    ``proportions_ztest``), unpooled Wald interval of p_b − p_a and Cohen's h — vectorised over items."""
+    xa, na, xb, nb = (np.asarray(v, dtype=float) for v in (xa, na, xb, nb))
+    pa, pb = xa / na, xb / nb
+    pooled = (xa + xb) / (na + nb)
+    se0 = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(se0 > 0, (pb - pa) / se0, 0.0)  # everyone (or no one) in both waves: nothing to test
+    half = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
+    return {
+        "p_a": pa,
+        "p_b": pb,
+        "diff": pb - pa,
+        "ci_low": pb - pa - half,
+        "ci_high": pb - pa + half,
+        "z": z,
+        "p_value": 2 * stats.norm.sf(np.abs(z)),
+        "cohens_h": 2 * np.arcsin(np.sqrt(pb)) - 2 * np.arcsin(np.sqrt(pa)),
+    }
 
 
 @dataclass
@@ -221,25 +289,17 @@ def compare_proportions(
         raise ValueError("each wave needs at least one answer")
     if not (0 <= successes_a <= n_a and 0 <= successes_b <= n_b):
         raise ValueError("successes must lie between 0 and n")
-    pa, pb = successes_a / n_a, successes_b / n_b
-    pooled = (successes_a + successes_b) / (n_a + n_b)
-    if 0 < pooled < 1:
-        z, p_value = proportions_ztest([successes_b, successes_a], [n_b, n_a], value=0)
-    else:  # everyone (or no one) in both waves: no difference to test
-        z, p_value = 0.0, 1.0
-    se = math.sqrt(pa * (1 - pa) / n_a + pb * (1 - pb) / n_b)
-    half = stats.norm.ppf(0.5 + confidence / 2) * se
-    h = 2 * math.asin(math.sqrt(pb)) - 2 * math.asin(math.sqrt(pa))
+    r = {k: float(v) for k, v in _two_proportions(successes_a, n_a, successes_b, n_b, confidence).items()}
     return ProportionComparison(
         n_a=int(n_a),
         n_b=int(n_b),
-        p_a=pa,
-        p_b=pb,
-        diff=pb - pa,
-        ci=(pb - pa - half, pb - pa + half),
-        z=float(z),
-        p_value=float(p_value),
-        cohens_h=h,
+        p_a=r["p_a"],
+        p_b=r["p_b"],
+        diff=r["diff"],
+        ci=(r["ci_low"], r["ci_high"]),
+        z=r["z"],
+        p_value=r["p_value"],
+        cohens_h=r["cohens_h"],
     )
 
 
@@ -253,29 +313,17 @@ def compare_top_box(
     alpha: float = 0.05,
     p_adjust: str | None = "holm",
 ) -> pd.DataFrame:
-    """Top-box share (answers in the top ``top_box`` categories) per item, wave A vs B, z-tested."""
+    """Top-box share (answers in the top ``top_box`` categories) per item, wave A vs B, z-tested like
+    ``compare_proportions``; items unanswered in a wave are left out."""
+    check_confidence(confidence)
     fa, fb = item_matrix(wave_a, spec), item_matrix(wave_b, spec)
-    rows = {}
-    for item in spec.items:
-        hi = spec.scale(item)[1]
-        a, b = _clean(fa[item]), _clean(fb[item])
-        if a.size == 0 or b.size == 0:
-            continue
-        res = compare_proportions(
-            int((a > hi - top_box).sum()),
-            a.size,
-            int((b > hi - top_box).sum()),
-            b.size,
-            confidence=confidence,
-        )
-        row = dataclasses.asdict(res)
-        row["ci_low"], row["ci_high"] = res.ci
-        del row["ci"]
-        rows[item] = row
-    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("item")
-    if not table.empty:
-        table["p_adjusted"] = (
-            multipletests(table["p_value"].to_numpy(), method=p_adjust)[1] if p_adjust else table["p_value"]
-        )
-        table["significant"] = table["p_adjusted"] < alpha
-    return table
+    _, hi = scale_bounds(spec)
+    threshold = pd.Series(hi - top_box, index=spec.items)
+    na, nb = fa.count(), fb.count()
+    xa, xb = fa.gt(threshold, axis=1).sum(), fb.gt(threshold, axis=1).sum()
+    keep = [i for i in spec.items if na[i] > 0 and nb[i] > 0]
+    r = _two_proportions(xa[keep], na[keep], xb[keep], nb[keep], confidence)
+    table = pd.DataFrame(
+        {"n_a": na[keep].astype(int), "n_b": nb[keep].astype(int), **r}, index=pd.Index(keep, name="item")
+    )
+    return _finish(table, alpha, p_adjust)

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from serviceloop.analytics.survey.synthetic import synthetic_survey
@@ -18,6 +20,7 @@ from serviceloop.analytics.survey_stats import (
     LOW_PRIORITY,
     OVERALL,
     POSSIBLE_OVERKILL,
+    adjust_p_values,
     compare_means,
     compare_proportions,
     compare_top_box,
@@ -225,7 +228,34 @@ def test_it_z_tests_two_proportions_by_the_textbook_formula():
     half = 1.959963984540054 * math.sqrt(pa * (1 - pa) / 400 + pb * (1 - pb) / 420)
     assert res.ci == pytest.approx((pb - pa - half, pb - pa + half), abs=1e-9)
     assert res.cohens_h == pytest.approx(2 * math.asin(math.sqrt(pb)) - 2 * math.asin(math.sqrt(pa)))
+    z_sm, p_sm = proportions_ztest([354, 312], [420, 400])
+    assert (res.z, res.p_value) == pytest.approx((z_sm, p_sm), abs=1e-12)
     assert compare_proportions(10, 10, 20, 20).p_value == 1.0  # everyone satisfied twice: nothing to test
+
+
+def _holm_by_definition(p):
+    """Holm (1979) step-down: the i-th smallest p times (m - i), made monotone, capped at 1."""
+    m = len(p)
+    out, running = [0.0] * m, 0.0
+    for rank, idx in enumerate(sorted(range(m), key=lambda i: p[i])):
+        running = max(running, min(1.0, (m - rank) * p[idx]))
+        out[idx] = running
+    return out
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(p=st.lists(st.floats(0, 1), min_size=1, max_size=40))
+def test_it_adjusts_p_values_by_holms_definition(p):
+    assert adjust_p_values(p, "holm") == pytest.approx(_holm_by_definition(p), abs=1e-12)
+    assert adjust_p_values(p, None).tolist() == p
+
+
+def test_it_adjusts_p_values_like_statsmodels():
+    # statsmodels' Holm runs gc.collect() on every call, so a few fixed cases rather than a search
+    rng = np.random.default_rng(56)
+    for p in ([0.01, 0.04, 0.03, 0.005], [0.5, 0.5, 0.5], rng.random(30), rng.random(7) ** 4):
+        assert adjust_p_values(p, "holm") == pytest.approx(multipletests(p, method="holm")[1], abs=1e-12)
+        assert adjust_p_values(p, "fdr_bh") == pytest.approx(multipletests(p, method="fdr_bh")[1], abs=1e-12)
 
 
 def test_it_compares_every_score_between_waves_with_holm_adjustment():
@@ -247,6 +277,19 @@ def test_it_compares_every_score_between_waves_with_holm_adjustment():
     assert table["p_adjusted"].to_numpy() == pytest.approx(expected)
     assert bool(table.loc["delivery", "significant"])
     assert table.loc["delivery", "diff"] > 0
+    # the table is the per-score comparison, done for all columns at once
+    for col in ("supply", OVERALL):
+        one = compare_means(a[col], b[col])
+        row = table.loc[col]
+        assert (row["statistic"], row["p_value"], row["effect_size"]) == pytest.approx(
+            (one.statistic, one.p_value, one.effect_size), abs=1e-12
+        )
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(one.ci, abs=1e-12)
+        assert (row["n_a"], row["n_b"]) == (one.n_a, one.n_b)
+    mw = compare_waves(a, b, test="mannwhitney")
+    assert mw.loc["delivery", "p_value"] == pytest.approx(
+        compare_means(a["delivery"], b["delivery"], test="mannwhitney").p_value
+    )
     top = compare_top_box(s1.answers, s2.answers, s1.spec)
     x = s1.answers["delivery_1"]
     y = s2.answers["delivery_1"]
