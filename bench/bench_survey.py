@@ -58,7 +58,10 @@ def analyse(wave_a, wave_b, spec, timings: dict[str, list[float]]) -> dict:
     scores = out["index (overall/dimension/item)"].respondents
     step("alpha per dimension (6)", lambda: reliability_by_dimension(answers, spec))
     step("EFA + KMO + Bartlett", lambda: exploratory_factor_analysis(answers[spec.items]))
-    step("drivers (r, rho, OLS, IPA)", lambda: driver_analysis(scores[spec.dimensions], answers["overall_item"]))
+    step(
+        "drivers (r, rho, OLS, IPA)",
+        lambda: driver_analysis(scores[spec.dimensions], answers["overall_item"]),
+    )
     step(
         "breakdown by 3 segments",
         lambda: [segment_index(answers, spec, col, scores=scores) for col in SEGMENTS],
@@ -98,6 +101,8 @@ def main() -> None:
     medians, results = {}, {}
     for n in SIZES:
         medians[n], results[n] = run(n)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine inflates figures)")
     small, big = SIZES
     width = max(len(k) for k in medians[big])
     print(f"\n{'step':<{width}}  {f'{small:,} ms':>10}  {f'{big:,} ms':>10}  {'ratio':>6}")

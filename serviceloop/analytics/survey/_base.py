@@ -102,9 +102,15 @@ def item_matrix(answers: pd.DataFrame, spec: SurveySpec) -> pd.DataFrame:
     missing = [i for i in spec.items if i not in answers.columns]
     if missing:
         raise ValueError(f"answers lack the items {missing}")
-    frame = answers[spec.items].apply(pd.to_numeric, errors="raise").astype(float)
+    frame = answers[spec.items]
+    if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
+        try:
+            frame = frame.apply(pd.to_numeric, errors="raise")
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"answers must be numbers: {exc}") from exc
+    values = frame.to_numpy(dtype=float)
+    frame = pd.DataFrame(values, index=answers.index, columns=spec.items)
     lo, hi = scale_bounds(spec)
-    values = frame.to_numpy()
     with np.errstate(invalid="ignore"):
         outside = (values < lo) | (values > hi)
     if outside.any():

@@ -94,7 +94,7 @@ def segment_index(
     scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Satisfaction index per segment: one row per segment plus a ``__total__`` row, columns ``n``
-    (respondents), ``small`` (n < min_n), ``overall``, ``overall_ci_low``/``overall_ci_high`` (t interval)
+    (respondents), ``small`` (n < min_n; kept, not hidden), ``overall``, ``overall_ci_low``/``overall_ci_high`` (t interval)
     and one column per dimension (0–100). Pass ``scores`` (from ``respondent_scores``) to reuse them."""
     check_confidence(confidence)
     if scores is None:
@@ -102,21 +102,14 @@ def segment_index(
     labels = _labels(answers, by)
     cols = [OVERALL, *spec.dimensions]
     key = labels.astype(object).where(labels.notna(), None)
-    grouped = scores[cols].groupby(key.to_numpy(), dropna=False, sort=True)
-    means = grouped.mean()
-    counts = grouped.size()
-    overall_n = grouped[OVERALL].count()
-    overall_sd = grouped[OVERALL].std(ddof=1)
-
-    def with_total(frame_or_series, total_value):
-        out = frame_or_series.copy()
-        out.loc[TOTAL] = total_value
-        return out
-
-    means = with_total(means, scores[cols].mean())
-    counts = with_total(counts, len(scores))
-    overall_n = with_total(overall_n, scores[OVERALL].count())
-    overall_sd = with_total(overall_sd, scores[OVERALL].std(ddof=1))
+    # A Series key, not an ndarray: pandas first tries an array as a column label, and formatting the
+    # resulting KeyError of a 10,000-element array costs ~10 ms.
+    key = pd.Series(key.to_numpy(), index=scores.index, name="segment")
+    grouped = scores[cols].groupby(key, dropna=False, sort=True)
+    means = pd.concat([grouped.mean(), scores[cols].mean().to_frame(TOTAL).T])
+    counts = pd.concat([grouped.size(), pd.Series({TOTAL: len(scores)})])
+    overall_n = pd.concat([grouped[OVERALL].count(), pd.Series({TOTAL: scores[OVERALL].count()})])
+    overall_sd = pd.concat([grouped[OVERALL].std(ddof=1), pd.Series({TOTAL: scores[OVERALL].std(ddof=1)})])
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + confidence / 2, overall_n - 1) * overall_sd / np.sqrt(overall_n)
     out = pd.DataFrame({"n": counts.astype(int), "small": counts < min_n})
@@ -125,7 +118,5 @@ def segment_index(
     out["overall_ci_high"] = means[OVERALL] + half
     for dim in spec.dimensions:
         out[dim] = means[dim]
-    out.loc[TOTAL, "small"] = False
     out.index.name = "segment"
-    out["small"] = out["small"].astype(bool)
     return out
