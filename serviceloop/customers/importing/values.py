@@ -66,15 +66,15 @@ def licence(value) -> str:
     if not (s.isascii() and s.isdigit()):
         raise Bad("许可证号只能由数字组成（12位）。")
     if len(s) != 12:
-        hint = ""
-        if len(s) > 6 and s.endswith("0000") and not isinstance(value, str):
-            hint = "数字末尾全是0，可能已被 Excel 按科学计数法截断，请把这一列设置为“文本”格式后重新导出。"
-        raise Bad(f"许可证号应为12位数字，这里是{len(s)}位。{hint}")
-    if s[6] not in "12":
-        raise Bad(
-            "许可证号第7位（经营主体性质）应为1（个体）或2（企业）。许可证号格式：6位行政区划代码＋1位性质码＋5位顺序号。"
-        )
-    return s
+        problem = f"许可证号应为12位数字，这里是{len(s)}位。"
+    elif s[6] not in "12":
+        problem = "许可证号第7位（经营主体性质）应为1（个体）或2（企业）。格式：6位行政区划代码＋1位性质码＋5位顺序号。"
+    else:
+        return s
+    if not isinstance(value, str) and len(s) > 6 and s.endswith("0000"):
+        # A number cell ending in zeros is what is left after Excel showed it as 1.04203E+11 and saved it.
+        problem += "数字末尾全是0，很可能" + SCIENTIFIC_MESSAGE
+    raise Bad(problem)
 
 
 def phone(value) -> str:

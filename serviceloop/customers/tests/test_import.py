@@ -29,7 +29,11 @@ def test_it_imports_the_real_file_completely_and_a_second_time_changes_nothing(d
     assert Company.objects.get().name == "本市烟草公司"
     assert Branch.objects.count() == 7 and len(report.created_branches) == 7
     assert Station.objects.count() == 27 and len(report.created_stations) == 27
-    assert set(Station.objects.values_list("name", flat=True)) >= {"张湾市场部", "茅箭市场部", "房县城关市场部"}
+    assert set(Station.objects.values_list("name", flat=True)) >= {
+        "张湾市场部",
+        "茅箭市场部",
+        "房县城关市场部",
+    }
     assert Station.objects.get(name="张湾市场部").branch.name == "城区烟草专卖局(营销部)"
     # 郧西县's 城关市场部 and 房县城关市场部 are different stations of different branches.
     assert Station.objects.get(name="城关市场部").branch.name == "郧西县烟草专卖局(营销部)"
@@ -61,7 +65,9 @@ def test_it_imports_the_real_file_completely_and_a_second_time_changes_nothing(d
     assert Customer.objects.filter(order_cycle="odd", order_weekday=4).count() == 241  # 单周周四
     assert Customer.objects.filter(order_cycle="even", order_weekday=1).count() == 182  # 双周周一
     assert Customer.objects.filter(order_cycle="none").count() == 39  # 不访销
-    for name, station in Customer.objects.filter(order_cycle="none").values_list("route__name", "station__name"):
+    for name, station in Customer.objects.filter(order_cycle="none").values_list(
+        "route__name", "station__name"
+    ):
         assert name == f"{station}不访销"
     assert Customer.objects.filter(retail_format="Y").count() == 726  # 烟草专业店 via the code-alias table
     assert Customer.objects.filter(credit_rating="").count() == 25
@@ -112,7 +118,10 @@ def test_it_updates_shops_created_by_hand_and_records_who_imported(world, tmp_pa
     shop.refresh_from_db()
     assert shop.grade == 20
     assert shop.route == world.route_a1_1  # same station: the shop keeps the route it was put on by hand
-    assert CustomerChange.objects.filter(customer=shop, field="grade", source="import").get().actor == world.city_admin
+    assert (
+        CustomerChange.objects.filter(customer=shop, field="grade", source="import").get().actor
+        == world.city_admin
+    )
     event = AuditEvent.objects.get(action="customer.import")
     assert event.actor == world.city_admin
     assert event.data["updated"] == 1 and event.data["filename"] == path.name
@@ -122,7 +131,12 @@ def test_it_updates_shops_created_by_hand_and_records_who_imported(world, tmp_pa
 def test_it_writes_nothing_in_a_dry_run_but_reports_what_would_change(world, tmp_path):
     shop = world.shops["张湾1号线"][0]
     path = write(tmp_path, "xlsx", [HEADER, row(1), row(2, licence=shop.licence_no, GRADE="一档")])
-    counts = (Customer.objects.count(), Branch.objects.count(), Station.objects.count(), Route.objects.count())
+    counts = (
+        Customer.objects.count(),
+        Branch.objects.count(),
+        Station.objects.count(),
+        Route.objects.count(),
+    )
     history = CustomerChange.objects.count()
 
     report = run(path, dry_run=True)
@@ -133,7 +147,12 @@ def test_it_writes_nothing_in_a_dry_run_but_reports_what_would_change(world, tmp
     assert [str(b) for b in report.created_branches] == ["十堰市烟草公司 / 城区烟草专卖局(营销部)"]
     assert [str(s) for s in report.created_stations] == ["城区烟草专卖局(营销部) / 张湾市场部"]
     assert [str(r) for r in report.created_routes] == ["张湾市场部 / 张湾市场部周四线"]
-    assert (Customer.objects.count(), Branch.objects.count(), Station.objects.count(), Route.objects.count()) == counts
+    assert (
+        Customer.objects.count(),
+        Branch.objects.count(),
+        Station.objects.count(),
+        Route.objects.count(),
+    ) == counts
     assert CustomerChange.objects.count() == history
     assert not AuditEvent.objects.filter(action="customer.import").exists()
     shop.refresh_from_db()
