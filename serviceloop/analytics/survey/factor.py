@@ -18,6 +18,9 @@ from statsmodels.multivariate.factor_rotation import rotate_factors
 
 from ._base import Result
 
+# Orthogonal only: loadings, communalities and explained variance keep their plain meaning.
+ORTHOGONAL_ROTATIONS = ("varimax", "quartimax", "equamax", None)
+
 
 def correlation_matrix(answers: pd.DataFrame, *, missing: str = "listwise") -> tuple[pd.DataFrame, int]:
     """Pearson correlation matrix of the columns and the n behind it (see module doc for ``missing``)."""
@@ -137,7 +140,7 @@ def exploratory_factor_analysis(
 ) -> EFAResult:
     """EFA of the answer columns with statsmodels ``Factor`` (principal axis with squared multiple
     correlations as starting communalities by default; ``method="ml"`` for maximum likelihood) and a
-    varimax rotation (``rotation=None`` for none).
+    varimax rotation (or ``"quartimax"``, ``"equamax"``; ``None`` for none).
 
     ``n_factors=None`` picks the number by the Kaiser criterion (eigenvalues of the correlation matrix
     above 1). ``kaiser_normalize`` rotates the row-normalised loadings, as SPSS and R's ``varimax`` do by
@@ -161,6 +164,8 @@ def exploratory_factor_analysis(
 
     if method not in ("pa", "ml"):
         raise ValueError("method must be 'pa' (principal axis) or 'ml' (maximum likelihood)")
+    if rotation not in ORTHOGONAL_ROTATIONS:
+        raise ValueError(f"rotation must be one of {ORTHOGONAL_ROTATIONS}")
     warnings: list[str] = []
     fit = Factor(corr=r, n_factor=n_factors, method="pa", nobs=n).fit(maxiter=1000)
     if method == "ml":

@@ -297,3 +297,17 @@ def test_it_fits_maximum_likelihood_deterministically():
     again = exploratory_factor_analysis(data, method="ml")
     assert first.loadings.to_numpy() == pytest.approx(again.loadings.to_numpy(), abs=1e-12)
     assert _match_columns(truth, first.loadings.to_numpy()) == pytest.approx(truth, abs=0.06)
+
+
+def test_it_refuses_oblique_rotations_and_unknown_methods():
+    data, _ = _planted_two_factors(300, seed=36)
+    with pytest.raises(ValueError, match="rotation"):
+        exploratory_factor_analysis(data, rotation="promax")
+    with pytest.raises(ValueError, match="method"):
+        exploratory_factor_analysis(data, method="minres")
+    unrotated = exploratory_factor_analysis(data, rotation=None)
+    # without rotation the first factor takes the most variance: its SS loading is the largest eigenvalue
+    # of the reduced correlation matrix, so it exceeds that of the varimax solution's first factor
+    rotated = exploratory_factor_analysis(data)
+    assert unrotated.explained["ss_loadings"].iloc[0] > rotated.explained["ss_loadings"].iloc[0]
+    assert unrotated.communalities.to_numpy() == pytest.approx(rotated.communalities.to_numpy(), abs=1e-9)
