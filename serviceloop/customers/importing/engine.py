@@ -20,7 +20,7 @@ from .report import ImportReport, UnitName
 
 # How many rows above the header may hold a title ("2024年零售客户信息表") before we give up looking.
 HEADER_SEARCH_ROWS = 10
-BATCH_SIZE = 2000
+BATCH_SIZE = 1000  # rows per INSERT at most (SQLite caps it lower itself); keeps PostgreSQL statements small
 
 TEXT_LIMITS = {"name": 100, "owner_name": 50, "address": 200, "mutual_aid_group": 100, "care_note": 200}
 CODE_FIELDS = ("retail_format", "market_type", "business_scale", "urban_rural_code", "trading_area")

@@ -1,0 +1,123 @@
+"""Benchmark: import the real 15,020-row customer file into a fresh SQLite database.
+
+    .venv/bin/python bench/bench_import.py [--runs 3] [--file PATH]
+
+Each run deletes the database, migrates, imports the file (first import: every shop, org unit and
+baseline history row is created) and imports it again (re-import: every row compared, nothing written).
+Prints the median seconds of each, the ratio to the 10-second aim, the process's peak resident memory and
+the import's peak Python allocation (tracemalloc, measured in one extra run because it slows the import).
+The machine's load average and the CPU time are printed too: other work on a 2-core machine stretches the
+wall-clock figures, while CPU time (this process, SQLite included) is what an idle machine would take.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB_PATH = Path("/tmp/bench_import.sqlite3")
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["SERVICELOOP_DEV"] = "1"
+os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
+REAL_FILE = ROOT.parent / "shared/data/real/customers_15020.xlsx"
+if not REAL_FILE.exists():
+    REAL_FILE = Path("/work/shared/data/real/customers_15020.xlsx")
+AIM_SECONDS = 10.0
+
+
+def fresh_database() -> None:
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+
+
+def import_once(path: Path):
+    from django.utils import timezone
+
+    from serviceloop.customers.importing import import_customers_file
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    report = import_customers_file(file=path, filename=path.name, actor=None, now=timezone.now())
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    if report.errors:
+        raise SystemExit(f"import failed: {report.errors[:5]}")
+    return seconds, cpu, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--file", type=Path, default=REAL_FILE)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    load_before = os.getloadavg()
+    first, again, first_cpu, again_cpu = [], [], [], []
+    for _ in range(args.runs):
+        fresh_database()
+        seconds, cpu, report = import_once(args.file)
+        assert report.created == report.rows, report
+        first.append(seconds)
+        first_cpu.append(cpu)
+        seconds, cpu, report = import_once(args.file)
+        assert report.unchanged == report.rows, report
+        again.append(seconds)
+        again_cpu.append(cpu)
+    rows = report.rows
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+    fresh_database()
+    tracemalloc.start()
+    import_once(args.file)
+    traced_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    load_after = os.getloadavg()
+
+    first_s, again_s = statistics.median(first), statistics.median(again)
+    first_cpu_s, again_cpu_s = statistics.median(first_cpu), statistics.median(again_cpu)
+    print(
+        f"customer import — {args.file.name}, {rows:,} rows, SQLite, {os.cpu_count()} CPUs, "
+        f"median of {args.runs} runs"
+    )
+    print(f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}")
+    print()
+    print(f"| {'measure':<34} | {'value':>10} | {'ratio':>16} |")
+    print(f"|{'-' * 36}|{'-' * 12}|{'-' * 18}|")
+    print(f"| {'first import (s)':<34} | {first_s:>10.2f} | {first_s / AIM_SECONDS:>9.2f} × aim |")
+    print(
+        f"| {'re-import, nothing changes (s)':<34} | {again_s:>10.2f} | {again_s / first_s:>7.2f} × first |"
+    )
+    print(
+        f"| {'first import, CPU time (s)':<34} | {first_cpu_s:>10.2f} | {first_cpu_s / AIM_SECONDS:>9.2f} × aim |"
+    )
+    print(
+        f"| {'re-import, CPU time (s)':<34} | {again_cpu_s:>10.2f} | {again_cpu_s / first_cpu_s:>7.2f} × first |"
+    )
+    print(f"| {'first import (rows/s)':<34} | {rows / first_s:>10,.0f} | {'':>16} |")
+    print(f"| {'peak resident memory (MB)':<34} | {peak_rss_mb:>10.0f} | {'':>16} |")
+    print(f"| {'peak Python allocation (MB)':<34} | {traced_peak_mb:>10.0f} | {'':>16} |")
+    print()
+    print(
+        "runs (s): first "
+        + ", ".join(f"{s:.2f}" for s in first)
+        + "; re-import "
+        + ", ".join(f"{s:.2f}" for s in again)
+    )
+
+
+if __name__ == "__main__":
+    main()
