@@ -261,7 +261,6 @@ def _parse_row(line, cells, mapping: Mapping, parsers, cache, report) -> Row | N
                 column_index=licence_col.index + 1,
             )
     row = Row(line=line, licence=licence or "")
-    ok = licence is not None
     for f, column in mapping.columns.items():
         if f == "licence_no":
             continue
@@ -281,18 +280,13 @@ def _parse_row(line, cells, mapping: Mapping, parsers, cache, report) -> Row | N
             cache[memo] = result
         if isinstance(result, v.Bad):
             report.error(line, str(result), column=column.header, value=raw, column_index=column.index + 1)
-            ok = False
         elif f in ORG_FIELDS:
             row.org.update(result)
         else:
             row.values.update(result)
-    return row if ok else _placement_only(row)
-
-
-def _placement_only(row: Row) -> Row | None:
-    # A row with a bad cell is still checked for duplicates and placement, so that all its problems are
-    # reported at once; the engine never writes anything when there are errors.
-    return row if row.licence else None
+    # A row with a bad cell still goes on to the duplicate and placement checks, so that all its problems
+    # are reported at once; nothing is written while there are errors.
+    return row if licence else None
 
 
 # ------------------------------------------------------------------------------------------- placement
@@ -386,7 +380,7 @@ def _route_for(
 
 def _compare(placed, report: ImportReport):
     new: list[Customer] = []
-    updates: list[tuple[Customer, dict]] = []
+    updates: list[tuple[Customer, dict, bool]] = []  # shop, tracked values before, moved to another route
     update_fields: set[str] = set()
     for row, customer, route in placed:
         if customer is None:
@@ -407,8 +401,9 @@ def _compare(placed, report: ImportReport):
             changed.append("route")
             update_fields.update(("route", "station", "branch"))
         update_fields.update(changed)
-        report.field_changes.update(changed)
-        updates.append((customer, before))
+        # The order day is part of the order cycle as the file and the user see it.
+        report.field_changes.update({"order_cycle" if a == "order_weekday" else a for a in changed})
+        updates.append((customer, before, moved))
     report.created = len(new)
     report.updated = len(updates)
     return new, updates, update_fields
@@ -431,12 +426,12 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
     for customer in new:
         _settle_route(customer)
     Customer.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    changed = [customer for customer, _ in updates]
-    for customer in changed:
-        if "route" in update_fields:
+    for customer, _before, moved in updates:
+        if moved:
             _settle_route(customer)
         customer.updated_at = now
-    if changed:
+    if updates:
+        changed = [customer for customer, _before, _moved in updates]
         Customer.objects.bulk_update(changed, sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
 
     history = []
@@ -445,7 +440,7 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
         history += customer_changes(
             before={}, customer=customer, actor=actor, source=ChangeSource.IMPORT, now=now
         )
-    for customer, before in updates:
+    for customer, before, _moved in updates:
         history += customer_changes(
             before=before, customer=customer, actor=actor, source=ChangeSource.IMPORT, now=now
         )

@@ -11,7 +11,7 @@ from serviceloop.core.models import AuditEvent
 from serviceloop.customers.models import Customer, CustomerChange
 from serviceloop.org.models import Branch, Company, Route, Station
 
-from .test_import_helpers import HEADER, NOW, letter, row, run, write
+from .test_import_helpers import COL, HEADER, NOW, letter, row, run, write
 
 REAL_FILE = Path("/work/shared/data/real/customers_15020.xlsx")
 if not REAL_FILE.exists():  # in a clone, the shared data sit next to the repository
@@ -130,7 +130,11 @@ def test_it_updates_shops_created_by_hand_and_records_who_imported(world, tmp_pa
 
 def test_it_writes_nothing_in_a_dry_run_but_reports_what_would_change(world, tmp_path):
     shop = world.shops["张湾1号线"][0]
-    path = write(tmp_path, "xlsx", [HEADER, row(1), row(2, licence=shop.licence_no, GRADE="一档")])
+    path = write(
+        tmp_path,
+        "xlsx",
+        [HEADER, row(1, licence="420301299001"), row(2, licence=shop.licence_no, GRADE="一档")],
+    )
     counts = (
         Customer.objects.count(),
         Branch.objects.count(),
@@ -206,3 +210,23 @@ def test_it_prints_the_first_200_errors_and_the_total_and_fails(db, tmp_path):
 def test_it_refuses_a_missing_file_in_the_command(db, tmp_path):
     with pytest.raises(CommandError, match="找不到文件"):
         call_command("import_customers", str(tmp_path / "nope.xlsx"), stdout=io.StringIO())
+
+
+def test_it_reads_and_writes_in_bulk_without_a_query_per_row(db, tmp_path, django_assert_max_num_queries):
+    days = ("周一", "周二", "单周周三")
+    with django_assert_max_num_queries(25):
+        report = run(
+            write(tmp_path, "xlsx", [HEADER, *(row(n, ORDER_CYCLE=days[n % 3]) for n in range(1, 91))])
+        )
+    assert report.created == 90
+
+    # Every grade changes and a third of the shops (the Monday ones) move to another station.
+    changed = [row(n, ORDER_CYCLE=days[n % 3], GRADE="二十档") for n in range(1, 91)]
+    for r in changed[2::3]:
+        r[COL["MARKET_DEPARTMENT"]] = "茅箭市场部"
+    with django_assert_max_num_queries(25):
+        report = run(write(tmp_path, "xlsx", [HEADER, *changed], name="v2"), now=NOW + dt.timedelta(days=1))
+
+    assert report.updated == 90 and report.field_changes == {"grade": 90, "route": 30}
+    moved = Customer.objects.filter(station__name="茅箭市场部").select_related("route")
+    assert moved.count() == 30 and {c.route.name for c in moved} == {"茅箭市场部周一线"}
