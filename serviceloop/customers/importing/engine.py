@@ -1,6 +1,7 @@
 """The import itself: read → parse every row → place shops → compare with the archive → write in bulk."""
 
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +104,9 @@ def _run(file, report: ImportReport, *, actor, now) -> None:
         return
     if not rows:
         return
-    with transaction.atomic():
+    # The database is read and written in one transaction (on SQLite it holds the write lock, so nobody's
+    # edit slips in between the comparison and the write). A dry run only reads and takes no lock.
+    with nullcontext() if report.dry_run else transaction.atomic():
         plan = OrgPlan()
         placed = _place(rows, mapping, plan, report)
         new, updates, update_fields = _compare(placed, report)
