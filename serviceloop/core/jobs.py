@@ -7,10 +7,10 @@ Later capabilities add their jobs (SLA sweeps, key-customer lists…) to JOBS.
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from django.conf import settings
 from django.contrib.sessions.models import Session

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from django.http import FileResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 
@@ -13,8 +14,6 @@ def xlsx_response(*, filename: str, sheet_title: str, headers: list[str], rows) 
     ws = wb.create_sheet(title=sheet_title[:31])
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
     header_cells = []
     for title in headers:
         cell = WriteOnlyCell(ws, value=str(title))
@@ -24,7 +23,7 @@ def xlsx_response(*, filename: str, sheet_title: str, headers: list[str], rows) 
     for row in rows:
         ws.append(row)
     # A temporary file keeps memory flat for 100,000-row exports; it is removed when the response closes.
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
     wb.save(tmp)
     tmp.seek(0)
     response = FileResponse(

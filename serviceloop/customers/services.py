@@ -10,7 +10,6 @@ from serviceloop.org.selectors import routes_visible_to
 
 from .models import ChangeSource, Customer, CustomerChange
 
-
 # Who keeps the archive: managers for their units, account managers for their own routes' shops.
 EDIT_ROLES = {Role.CITY_ADMIN, Role.BRANCH_MANAGER, Role.STATION_HEAD, Role.ACCOUNT_MANAGER}
 

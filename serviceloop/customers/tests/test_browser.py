@@ -1,0 +1,48 @@
+"""Real browser: log in, search a shop, open it — in Debian's Chromium driven by Playwright."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    from serviceloop.core.testing import build_world, make_customer
+
+    w = build_world()
+    w.target = make_customer(w.route_a1_1, name="老街口便利店", owner_name="王秀英", phone="13911112222")
+    return w
+
+
+def log_in(page, live_server, username):
+    from serviceloop.core.testing import PASSWORD
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_it_logs_in_searches_a_shop_and_opens_it(page, live_server, seeded):
+    log_in(page, live_server, "account_manager")
+    assert page.locator('[data-testid="total-shops"]').inner_text() == "3"
+    page.goto(f"{live_server.url}/customers/")
+    page.fill('[data-testid="customer-search"]', "老街口")
+    # The table refreshes itself as the user types (HTMX), no button needed.
+    page.wait_for_function("document.querySelectorAll('[data-testid=customer-table] tbody tr').length === 1")
+    page.click("text=老街口便利店")
+    page.wait_for_url(f"{live_server.url}/customers/{seeded.target.pk}/")
+    assert page.locator('[data-testid="customer-name"]').inner_text() == "老街口便利店"
+    assert "13911112222" in page.content()
+
+
+def test_it_fits_a_phone_screen(browser, live_server, seeded):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, live_server, "account_manager")
+    page.goto(f"{live_server.url}/customers/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"page is {width}px wide on a 375px screen"
+    assert page.locator("text=老街口便利店").is_visible()
+    context.close()
