@@ -67,6 +67,9 @@ LABELS = {
 }
 # fmt: on
 
+# How many rows above the header may hold a title ("2026年零售客户信息表") before we give up looking.
+HEADER_SEARCH_ROWS = 10
+
 _DECORATION = re.compile(r"(\*|＊|[(（]必填[)）]|[(（]选填[)）])+$")
 
 

@@ -14,13 +14,11 @@ from ..codes import ZH_NAMES
 from ..models import ChangeSource, CodeAlias, Customer, CustomerChange
 from ..services import customer_changes, place_on_route, tracked_values
 from . import values as v
-from .columns import LABELS, Column, Mapping, is_licence_header, map_headers
+from .columns import HEADER_SEARCH_ROWS, LABELS, Column, Mapping, is_licence_header, map_headers
 from .orgplan import MAX_NAME, OrgPlan, derived_route_name
 from .reader import UnreadableFile, read_sheet
 from .report import ImportReport, UnitName
 
-# How many rows above the header may hold a title ("2024年零售客户信息表") before we give up looking.
-HEADER_SEARCH_ROWS = 10
 BATCH_SIZE = 1000  # rows per INSERT at most (SQLite caps it lower itself); keeps PostgreSQL statements small
 
 TEXT_LIMITS = {"name": 100, "owner_name": 50, "address": 200, "mutual_aid_group": 100, "care_note": 200}

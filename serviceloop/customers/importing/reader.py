@@ -6,14 +6,18 @@ system code page (GB18030 family on Chinese Windows) unless told "CSV UTF-8", wh
 
 import csv
 import io
+import itertools
 import warnings
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+from .columns import HEADER_SEARCH_ROWS, is_licence_header
 
 # Magic numbers of files people upload by mistake, so the message can say what the file is.
 _NOT_SPREADSHEET = [
@@ -45,7 +49,7 @@ def read_sheet(data: bytes) -> Sheet:
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise UnreadableFile("文件是空的。")
     if data.startswith(b"PK\x03\x04"):
-        return Sheet("xlsx", _xlsx_rows(data))
+        return _xlsx_sheet(data)
     for magic, message in _NOT_SPREADSHEET:
         if data.startswith(magic):
             raise UnreadableFile(message)
@@ -85,7 +89,7 @@ def _plain_strings(src) -> list[str]:
     return strings
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
+def _xlsx_sheet(data: bytes) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
@@ -99,24 +103,42 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
         ) from exc
     if not wb.worksheets:
         raise UnreadableFile("Excel 文件中没有工作表。")
-    ws = wb.worksheets[0]
-    # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would silently cut the sheet short.
-    ws.reset_dimensions()
+    with _broken_sheet():
+        ws = _sheet_with_licences(wb.worksheets)
 
     def rows():
-        try:
-            yield from enumerate(ws.iter_rows(values_only=True), start=1)
-        except (
-            ValueError,
-            KeyError,
-            TypeError,
-            SyntaxError,
-        ) as exc:  # broken sheet XML (ParseError is a SyntaxError)
-            raise UnreadableFile("Excel 文件内容已损坏，无法读取。请用 Excel 打开后另存为 .xlsx。") from exc
-        finally:
-            wb.close()
+        with _broken_sheet():
+            try:
+                yield from enumerate(ws.iter_rows(values_only=True), start=1)
+            finally:
+                wb.close()
 
-    return rows()
+    name = "xlsx" if ws is wb.worksheets[0] else f"xlsx，工作表“{ws.title}”"
+    return Sheet(name, rows())
+
+
+def _sheet_with_licences(sheets):
+    """The first sheet with a licence column near its top: templates often open with an instructions sheet."""
+    for ws in sheets:
+        # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would silently cut the sheet short.
+        ws.reset_dimensions()
+        top = itertools.islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS + 1)
+        if any(is_licence_header(cell) for cells in top for cell in cells):
+            return ws
+    return sheets[0]
+
+
+@contextmanager
+def _broken_sheet():
+    try:
+        yield
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        SyntaxError,
+    ) as exc:  # bad sheet XML; ParseError is a SyntaxError
+        raise UnreadableFile("Excel 文件内容已损坏，无法读取。请用 Excel 打开后另存为 .xlsx。") from exc
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+from openpyxl import Workbook
+
 from serviceloop.customers.models import Customer, CustomerChange
 from serviceloop.customers.services import customer_update
 from serviceloop.org.models import Route, Station
@@ -227,3 +229,19 @@ def test_it_leaves_fields_alone_when_their_column_is_absent(world, tmp_path):
         shop.retail_format,
         shop.credit_rating,
     ) == before
+
+
+def test_it_reads_the_sheet_with_the_licences_when_an_instructions_sheet_comes_first(db, tmp_path):
+    wb = Workbook()
+    wb.active.title = "填写说明"
+    wb.active.append(["请按模板填写，许可证号为12位数字。"])
+    data = wb.create_sheet("客户")
+    for r in (HEADER, row(1), row(2)):
+        data.append(r)
+    path = tmp_path / "template.xlsx"
+    wb.save(path)
+
+    report = run(path)
+
+    assert report.errors == [] and report.created == 2
+    assert report.file_format == "xlsx，工作表“客户”"
