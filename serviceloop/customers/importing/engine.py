@@ -19,6 +19,7 @@ from .orgplan import MAX_NAME, OrgPlan, derived_route_name
 from .reader import UnreadableFile, read_sheet
 from .report import ImportReport, UnitName
 
+HISTORY_CHUNK = 10000
 BATCH_SIZE = 1000  # rows per INSERT at most (SQLite caps it lower itself); keeps PostgreSQL statements small
 
 TEXT_LIMITS = {"name": 100, "owner_name": 50, "address": 200, "mutual_aid_group": 100, "care_note": 200}
@@ -435,18 +436,19 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
         changed = [customer for customer, _before, _moved in updates]
         Customer.objects.bulk_update(changed, sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
 
-    history = []
-    for customer in new:
-        # A new shop's first values are its baseline, as customer_create records them.
-        history += customer_changes(
-            before={}, customer=customer, actor=actor, source=ChangeSource.IMPORT, now=now
-        )
-    for customer, before, _moved in updates:
-        history += customer_changes(
+    # History is built and written 10,000 rows at a time (a first import makes ~7 baseline rows a shop).
+    pending: list[CustomerChange] = []
+    shops = [(customer, {}) for customer in new] + [
+        (customer, before) for customer, before, _moved in updates
+    ]
+    for customer, before in shops:
+        pending += customer_changes(
             before=before, customer=customer, actor=actor, source=ChangeSource.IMPORT, now=now
         )
-    CustomerChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
-    report.history_rows = len(history)
+        if len(pending) >= HISTORY_CHUNK:
+            report.history_rows += len(CustomerChange.objects.bulk_create(pending, batch_size=BATCH_SIZE))
+            pending = []
+    report.history_rows += len(CustomerChange.objects.bulk_create(pending, batch_size=BATCH_SIZE))
     report.committed = True
     audit_record(
         actor=actor,
