@@ -10,7 +10,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from ..models import OrderCycle
+from ..models import LICENCE_RE, OrderCycle
 
 
 class Bad(ValueError):
@@ -69,8 +69,10 @@ def licence(value) -> str:
         problem = f"许可证号应为12位数字，这里是{len(s)}位。"
     elif s[6] not in "12":
         problem = "许可证号第7位（经营主体性质）应为1（个体）或2（企业）。格式：6位行政区划代码＋1位性质码＋5位顺序号。"
-    else:
+    elif LICENCE_RE.match(s):  # the model's own rule, so that the import never accepts what it would refuse
         return s
+    else:
+        problem = "许可证号格式不正确：应为6位行政区划代码＋1位性质码（1或2）＋5位顺序号。"
     if not isinstance(value, str) and len(s) > 6 and s.endswith("0000"):
         # A number cell ending in zeros is what is left after Excel showed it as 1.04203E+11 and saved it.
         problem += "数字末尾全是0，很可能" + SCIENTIFIC_MESSAGE
