@@ -719,8 +719,10 @@ def _order_exactly(num: np.ndarray, den: np.ndarray, ranks: np.ndarray) -> np.nd
 
 
 def _divisor_method(points, supply, low, high, ranks, method) -> tuple[np.ndarray, float | None]:
+    values, inverse = np.unique(points, return_inverse=True)  # seat counts depend on points only
+
     def alloc(mu: float) -> np.ndarray:
-        return np.clip(_seat_counts(points, mu, method), low, high)
+        return np.clip(_seat_counts(values, mu, method)[inverse], low, high)
 
     positive = points > 0
     if method == "adams":  # every first seat has infinite priority: ties among them by rank
@@ -764,8 +766,32 @@ def _divisor_method(points, supply, low, high, ranks, method) -> tuple[np.ndarra
     num, den = _priority_parts(points[shop], seat, method)
     order = _order_exactly(num, den, ranks[shop])
     result = a_hi + np.bincount(shop[order[:need]], minlength=len(points))
+    # Any divisor between the last seat given and the next one refused reproduces the result;
+    # report the plain points-per-carton ratio when it is one of them.
     last = order[need - 1]
-    return result, float(den[last] / num[last])
+    low_div = float(den[last] / num[last])
+    open_ = np.flatnonzero((result < high) & positive)
+    if len(open_):  # the best refused seat: the next seat of a shop below its cap
+        nxt_num, nxt_den = _priority_parts(points[open_], result[open_] + 1, method)
+        high_div = float((nxt_den / nxt_num).min())
+    else:
+        high_div = math.inf
+    plain = float(points.sum()) / supply
+    return result, plain if low_div <= plain < high_div else 0.5 * (low_div + high_div)
+
+
+def _largest(idx: np.ndarray, score: np.ndarray, ranks: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` entries of ``idx`` with the largest score, ties to the smaller rank."""
+    if count <= 0:
+        return idx[:0]
+    values = score[idx]
+    threshold = np.partition(values, len(values) - count)[len(values) - count]
+    above = idx[values > threshold]
+    level = idx[values == threshold]
+    level = level[np.argsort(ranks[level], kind="stable")][: count - len(above)]
+    chosen = np.concatenate((above, level))
+    assert len(chosen) == count
+    return chosen
 
 
 def _hamilton(points, supply, low, high, ranks) -> tuple[np.ndarray, float | None]:
@@ -777,8 +803,7 @@ def _hamilton(points, supply, low, high, ranks) -> tuple[np.ndarray, float | Non
             assert num == 0
             return value, None
         den = int(points[free].sum())
-        q = num * points
-        fl, rem = q // den, q % den
+        fl, rem = np.divmod(num * points, den)
         over = free & ((fl > high) | ((fl == high) & (rem > 0)))
         under = free & (fl < low)
         if not over.any() and not under.any():
@@ -791,10 +816,7 @@ def _hamilton(points, supply, low, high, ranks) -> tuple[np.ndarray, float | Non
             value[under], free = low[under], free & ~under
     result = np.where(free, fl, value)
     short = supply - int(result.sum())
-    idx = np.flatnonzero(free & (rem > 0))
-    chosen = idx[np.lexsort((ranks[idx], -rem[idx]))][:short]
-    assert len(chosen) == short
-    result[chosen] += 1
+    result[_largest(np.flatnonzero(free & (rem > 0)), rem, ranks, short)] += 1
     return result, den / num if num else None
 
 
