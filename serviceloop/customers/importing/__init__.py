@@ -2,10 +2,17 @@
 
     report = import_customers_file(file=upload, filename=upload.name, actor=request.user, now=now, dry_run=True)
 
-Formats: xlsx (first worksheet, read-only) and CSV in UTF-8, UTF-8 with BOM, GB18030/GBK or UTF-16 — told
-apart by content, not by file name. Headers in Chinese or English; the provincial export's names
-(CUST_CODE, GRADE, ORDER_CYCLE, MARKET_DEPARTMENT …) are accepted as they are (see ``columns.ALIASES``).
-A title row or two above the header is skipped; line numbers in errors are the spreadsheet's rows.
+``file`` is an open binary file (an upload), a path or bytes; ``dry_run=True`` checks and reports without
+writing. The ImportReport has the counts (rows, created, updated, unchanged, field_changes, history_rows),
+the org units created (created_company, created_branches, created_stations, created_routes), ignored
+columns and ``errors``: RowError(line, column, value, reason in Chinese, column_letter); ``committed``
+says whether anything was written.
+
+Formats: xlsx (openpyxl, read-only; the first sheet with a licence column, so an instructions sheet in
+front does not matter) and CSV in UTF-8, UTF-8 with BOM, GB18030/GBK or UTF-16 — told apart by content, not
+by file name. Headers in Chinese or English; the provincial export's names (CUST_CODE, GRADE, ORDER_CYCLE,
+MARKET_DEPARTMENT …) are accepted as they are (see ``columns.ALIASES``). Title rows above the header are
+skipped; line numbers in errors are the spreadsheet's rows (header = 1 when it is the first row).
 
 Decisions, so that users and maintainers can predict what an import does:
 
