@@ -179,4 +179,5 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
 if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # hashing speed is not under test
     WHITENOISE_AUTOREFRESH = True  # no collected files in tests; quiets the "no directory" warning

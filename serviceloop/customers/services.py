@@ -70,10 +70,8 @@ def customer_create(*, data: dict, actor, now, source: str = ChangeSource.MANUAL
     place_on_route(customer)
     customer.full_clean()
     customer.save()
-    # A new shop's first values are history too: the grade it joined with is the baseline for "grade dropped".
-    CustomerChange.objects.bulk_create(
-        customer_changes(before={}, customer=customer, actor=actor, source=source, now=now)
-    )
+    # No history rows yet: a shop's values at any past moment are the first change's old value after that
+    # moment, or its current value when nothing has changed since.
     audit_record(actor=actor, action="customer.create", obj=customer, summary=str(customer), now=now)
     return customer
 

@@ -20,8 +20,8 @@ Decisions, so that users and maintainers can predict what an import does:
   is reported with its line, column, value and a reason in Chinese. The whole write is one transaction.
 * **Upsert by licence number**, idempotent: a shop whose values are all unchanged is not written at all, so
   importing the same file twice changes nothing and adds no history. Changed tracked fields (grade, stars,
-  route, status, credit, format, market type) append CustomerChange rows; a new shop's first values are
-  recorded as its baseline, as ``customer_create`` does. Each committed import adds one AuditEvent
+  route, status, credit, format, market type) append CustomerChange rows; a new shop has no history rows
+  (its values are its start), as with ``customer_create``. Each committed import adds one AuditEvent
   (``customer.import``) naming the file and the counts — also when nothing changed, because it records that
   someone ran an import; dry runs and refused imports record nothing.
 * **Columns present are authoritative, columns absent are left alone.** An empty cell clears a field that

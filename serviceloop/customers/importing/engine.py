@@ -436,12 +436,10 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
         changed = [customer for customer, _before, _moved in updates]
         Customer.objects.bulk_update(changed, sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
 
-    # History is built and written 10,000 rows at a time (a first import makes ~7 baseline rows a shop).
+    # History is built and written 10,000 rows at a time. New shops have none: their first values are the
+    # shop itself, and the import's audit row says when and by whom they arrived.
     pending: list[CustomerChange] = []
-    shops = [(customer, {}) for customer in new] + [
-        (customer, before) for customer, before, _moved in updates
-    ]
-    for customer, before in shops:
+    for customer, before, _moved in updates:
         pending += customer_changes(
             before=before, customer=customer, actor=actor, source=ChangeSource.IMPORT, now=now
         )

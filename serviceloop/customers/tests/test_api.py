@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from serviceloop.core.models import AuditEvent
 from serviceloop.customers.models import Customer, CustomerChange
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,8 @@ def test_it_creates_through_the_service(world, login):
     assert response.status_code == 201, response.json()
     shop = Customer.objects.get(licence_no="420301100777")
     assert shop.station == world.station_a1 and shop.branch == world.branch_a
-    assert CustomerChange.objects.filter(customer=shop, field="grade", new_value="5", source="api").exists()
+    assert AuditEvent.objects.filter(action="customer.create", object_id=str(shop.pk),
+                                     actor=world.station_head).exists()
 
 
 def test_it_updates_and_records_history(world, login):
