@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
+    "serviceloop.tags",
+    "serviceloop.visits",
 ]
 
 MIDDLEWARE = [

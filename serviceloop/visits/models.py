@@ -1,0 +1,266 @@
+"""Visit policies by star level, visit plans and records (R15–R17), key-customer lists (R4), the 135 cycle (R18)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.org.scope import scope_q
+
+
+class PolicyKind(models.TextChoices):
+    STARS = "stars", _("By star level")
+    NEW_SHOP = "new_shop", _("New shops")
+    KEY_LIST = "key_list", _("Key-customer list")
+
+
+class KeyList(models.TextChoices):
+    QUALITY_TERMINAL = "quality_terminal", _("Quality terminals")
+    GRADE_DROPPED = "grade_dropped", _("Grade dropped")
+    CARE = "care", _("Elderly, sick or disabled owners")
+    FREQUENTLY_CLOSED = "frequently_closed", _("Frequently closed")
+    COMPLAINTS = "complaints", _("Complaints and tip-offs")
+    CAPITAL_PRESSURE = "capital_pressure", _("Capital pressure")
+    NEW_SHOP = "new_shop", _("New shops (first months)")
+
+
+class VisitPolicy(models.Model):
+    """How often and how long a kind of shop is visited, and what a visit covers (one item per line)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    kind = models.CharField(_("applies to"), max_length=10, choices=PolicyKind.choices)
+    stars_min = models.PositiveSmallIntegerField(_("stars from"), default=0)
+    stars_max = models.PositiveSmallIntegerField(_("stars to"), default=5)
+    key_list = models.CharField(_("key-customer list"), max_length=20, choices=KeyList.choices, blank=True)
+    visits_per_month = models.PositiveSmallIntegerField(
+        _("visits a month (at least)"),
+        help_text=_("1–3: every 4/2/1 weeks; 4 or more: that many a week ÷ 4."),
+    )
+    min_minutes = models.PositiveSmallIntegerField(_("minimum minutes per visit"))
+    max_gap_days = models.PositiveSmallIntegerField(_("longest gap between visits (days)"))
+    checklist = models.TextField(
+        _("what the visit covers"), max_length=2000, help_text=_("One item per line.")
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit policy")
+        verbose_name_plural = _("visit policies")
+        ordering = ["kind", "-stars_max", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visits_per_month__gte=1, visits_per_month__lte=24),
+                name="policy_visits_1_24",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stars_min__lte=models.F("stars_max")), name="policy_stars"
+            ),
+            models.CheckConstraint(condition=models.Q(max_gap_days__gte=1), name="policy_gap_ge_1"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def checklist_items(self) -> list[str]:
+        return [line.strip() for line in self.checklist.splitlines() if line.strip()]
+
+
+class KeyListSettings(models.Model):
+    """Thresholds of the key-customer lists; one row (pk=1), edited by city admins."""
+
+    grade_drop_days = models.PositiveSmallIntegerField(_("grade dropped within (days)"), default=90)
+    closed_window_days = models.PositiveSmallIntegerField(_("closed visits counted over (days)"), default=60)
+    closed_min_visits = models.PositiveSmallIntegerField(_("closed visits to be listed"), default=3)
+    complaint_days = models.PositiveSmallIntegerField(_("complaints counted over (days)"), default=90)
+    new_shop_months = models.PositiveSmallIntegerField(_("new-shop period (months)"), default=3)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("key-list settings")
+        verbose_name_plural = _("key-list settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(grade_drop_days__gte=1, closed_window_days__gte=1, closed_min_visits__gte=1,
+                                   complaint_days__gte=1, new_shop_months__gte=1, new_shop_months__lte=24),
+                name="keylistsettings_positive",
+            )
+        ]  # fmt: skip
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "KeyListSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class KeyCustomerEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(
+            scope_q(user, branch="customer__branch", station="customer__station", route="customer__route")
+        )
+
+
+class KeyCustomerEntry(models.Model):
+    """A shop on a key-customer list, as computed by the daily job."""
+
+    key_list = models.CharField(_("list"), max_length=20, choices=KeyList.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="key_lists", verbose_name=_("customer")
+    )
+    since = models.DateField(_("listed since"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = KeyCustomerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("key-customer entry")
+        verbose_name_plural = _("key-customer entries")
+        ordering = ["key_list", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["key_list", "customer"], name="keyentry_unique")]
+
+    def __str__(self):
+        return f"{self.get_key_list_display()}: {self.customer_id}"
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("Checked in")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class VisitOutcome(models.TextChoices):
+    VISITED = "visited", _("Visited")
+    SHOP_CLOSED = "shop_closed", _("Shop closed")
+    OWNER_ABSENT = "owner_absent", _("Owner absent")
+
+
+class VisitSource(models.TextChoices):
+    GENERATED = "generated", _("From the policy")
+    MANUAL = "manual", _("Added by hand")
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(
+            scope_q(user, branch="customer__branch", station="customer__station", route="customer__route")
+        )
+
+
+class Visit(models.Model):
+    """A planned visit, and once checked in, its record."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="visits", verbose_name=_("customer")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("account manager"),
+    )
+    route = models.ForeignKey(
+        "org.Route", on_delete=models.PROTECT, related_name="+", verbose_name=_("route")
+    )
+    policy = models.ForeignKey(
+        VisitPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("policy"),
+    )
+    planned_on = models.DateField(_("planned for"))
+    # The day the generator picked; kept when the visit is moved so that regeneration does not add it again.
+    generated_for = models.DateField(_("generated for"), null=True, blank=True, editable=False)
+    source = models.CharField(_("source"), max_length=10, choices=VisitSource.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.PLANNED
+    )
+    check_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    check_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices, blank=True)
+    covered = models.JSONField(_("covered"), default=list, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="visits/", blank=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["planned_on", "id"]
+        indexes = [
+            models.Index(fields=["manager", "planned_on"]),
+            models.Index(fields=["planned_on", "status"]),
+            models.Index(fields=["customer", "check_in_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "generated_for"], condition=models.Q(generated_for__isnull=False),
+                name="visit_one_generated_per_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(check_out_at__isnull=True) | models.Q(check_out_at__gte=models.F("check_in_at")),
+                name="visit_out_after_in",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.customer} · {self.planned_on}"
+
+    @property
+    def minutes(self) -> int | None:
+        if self.check_in_at and self.check_out_at:
+            return int((self.check_out_at - self.check_in_at).total_seconds() // 60)
+        return None
+
+
+class VisitEvent(models.Model):
+    """Append-only: planned, moved, checked in, recorded, cancelled."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events", verbose_name=_("visit"))
+    action = models.CharField(_("action"), max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.action}"
+
+
+class CycleNote(models.Model):
+    """The manager's own words in the 135 cycle for one week: analysis, plan, and what to improve."""
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cycle_notes",
+        verbose_name=_("account manager"),
+    )
+    week_start = models.DateField(_("week starting"))
+    analysis = models.TextField(_("analysis"), max_length=2000, blank=True)
+    plan = models.TextField(_("plan"), max_length=2000, blank=True)
+    evaluation = models.TextField(_("evaluation"), max_length=2000, blank=True)
+    improvement = models.TextField(_("improvement and next plan"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("135 cycle note")
+        verbose_name_plural = _("135 cycle notes")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "week_start"], name="cyclenote_unique_week")
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.week_start}"

@@ -1,0 +1,174 @@
+"""Reads of visits, compliance, key lists and the 135 page; each starts from ``visible_to(user)``."""
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from serviceloop.customers.models import Customer, CustomerStatus
+
+from .models import KeyCustomerEntry, KeyList, KeyListSettings, Visit, VisitOutcome, VisitPolicy, VisitStatus
+from .planning import PolicyBook, PolicyInput
+from .services import shop_inputs
+
+
+def visit_get(*, user, pk) -> Visit:
+    return get_object_or_404(
+        Visit.objects.visible_to(user).select_related("customer", "policy", "manager"), pk=pk
+    )
+
+
+def visits_for_day(*, user, day: dt.date):
+    """The user's own visits of a day (the phone page "today's visits")."""
+    return (
+        Visit.objects.filter(manager=user, planned_on=day)
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("customer", "policy")
+        .order_by("status", "customer__name")
+    )
+
+
+def visit_list(*, user, params):
+    qs = Visit.objects.visible_to(user).select_related("customer", "manager", "route", "policy")
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__licence_no__startswith=q)
+                       | Q(manager__full_name__icontains=q))  # fmt: skip
+    if params.get("status") in VisitStatus.values:
+        qs = qs.filter(status=params["status"])
+    if params.get("outcome") in VisitOutcome.values:
+        qs = qs.filter(outcome=params["outcome"])
+    for key, lookup in (("date_from", "planned_on__gte"), ("date_to", "planned_on__lte")):
+        with contextlib.suppress(ValueError):
+            qs = qs.filter(**{lookup: dt.date.fromisoformat(params.get(key, ""))})
+    return qs.order_by("-planned_on", "customer__name")
+
+
+def month_bounds(month: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+    except ValueError:
+        first = today.replace(day=1)
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+@dataclass
+class ComplianceRow:
+    key: int
+    name: str
+    planned: int
+    done: int
+    visited: int
+    short: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.done / self.planned, 1) if self.planned else None
+
+
+def compliance(*, user, first: dt.date, last: dt.date, by: str = "manager") -> list[ComplianceRow]:
+    """Planned vs done per manager or route over [first, last] (cancelled visits are not planned work).
+
+    done = checked out (any outcome, a closed shop counts as an attempt made); visited = outcome "visited";
+    short = visited but shorter than the policy's minimum minutes.
+    """
+    field, label = ("manager_id", "manager__full_name") if by == "manager" else ("route_id", "route__name")
+    base = (
+        Visit.objects.visible_to(user)
+        .filter(planned_on__range=(first, last))
+        .exclude(status=VisitStatus.CANCELLED)
+    )
+    rows = {
+        r[field]: ComplianceRow(r[field], r[label] or "", r["planned"], r["done"], r["visited"], 0)
+        for r in base.values(field, label).annotate(
+            planned=Count("id"),
+            done=Count("id", filter=Q(status=VisitStatus.DONE)),
+            visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
+        )
+    }
+    for key, check_in, check_out, minimum in base.filter(
+        status=VisitStatus.DONE, outcome=VisitOutcome.VISITED, policy__isnull=False
+    ).values_list(field, "check_in_at", "check_out_at", "policy__min_minutes"):
+        if (check_out - check_in) < dt.timedelta(minutes=minimum):
+            rows[key].short += 1
+    return sorted(rows.values(), key=lambda r: r.name)
+
+
+def short_visits(*, user, first: dt.date, last: dt.date) -> list[Visit]:
+    qs = (
+        Visit.objects.visible_to(user)
+        .filter(
+            planned_on__range=(first, last),
+            status=VisitStatus.DONE,
+            outcome=VisitOutcome.VISITED,
+            policy__isnull=False,
+        )
+        .select_related("customer", "manager", "policy")
+    )
+    return [v for v in qs if v.minutes is not None and v.minutes < v.policy.min_minutes]
+
+
+def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
+    """Active shops whose last completed visit is older than their policy's longest gap.
+
+    A shop never visited counts from its join date (or is listed at once when that is unknown).
+    """
+    today = timezone.localdate(now)
+    shops = Customer.objects.visible_to(user).filter(status=CustomerStatus.ACTIVE)
+    last = dict(
+        Visit.objects.filter(customer__in=shops.values("pk"), status=VisitStatus.DONE)
+        .values("customer_id").annotate(last=Max("check_in_at")).values_list("customer_id", "last")
+    )  # fmt: skip
+    policies = {p.id: p for p in VisitPolicy.objects.filter(active=True)}
+    book = PolicyBook(PolicyInput(p.id, p.kind, p.visits_per_month, p.stars_min, p.stars_max, p.key_list)
+                      for p in policies.values())  # fmt: skip
+    months = KeyListSettings.current().new_shop_months
+    info = {c["id"]: c for c in shops.values("id", "name", "licence_no", "route__name", "joined_on")}
+    out = []
+    for shop in shop_inputs(shops):
+        chosen = book.choose(shop, today, months)
+        if chosen is None:
+            continue
+        policy = policies[chosen.id]
+        seen = last.get(shop.id)
+        since = timezone.localdate(seen) if seen else shop.joined_on
+        gap = (today - since).days if since else None
+        if gap is None or gap > policy.max_gap_days:
+            out.append({**info[shop.id], "policy": policy.name, "max_gap": policy.max_gap_days, "days": gap,
+                        "last": since if seen else None})  # fmt: skip
+    out.sort(key=lambda r: -(r["days"] if r["days"] is not None else 10**6))
+    return out[:limit] if limit else out
+
+
+def keylist_summary(*, user) -> list[dict]:
+    from .keylists import SUGGESTED_STRATEGY
+
+    counts = dict(
+        KeyCustomerEntry.objects.visible_to(user)
+        .values("key_list")
+        .annotate(n=Count("id"))
+        .values_list("key_list", "n")
+    )
+    policies = {p.key_list: p for p in VisitPolicy.objects.filter(kind="key_list", active=True)}
+    policies[KeyList.NEW_SHOP] = VisitPolicy.objects.filter(kind="new_shop", active=True).first()
+    return [
+        {"key": k, "label": label, "count": counts.get(k, 0), "strategy": SUGGESTED_STRATEGY[k],
+         "policy": policies.get(k)}
+        for k, label in KeyList.choices
+    ]  # fmt: skip
+
+
+def keylist_entries(*, user, key_list: str, q: str = ""):
+    qs = (
+        KeyCustomerEntry.objects.visible_to(user)
+        .filter(key_list=key_list)
+        .select_related("customer__route__account_manager", "customer__station")
+        .order_by("customer__station__name", "customer__route__name", "customer__licence_no")
+    )
+    if q.strip():
+        qs = qs.filter(Q(customer__name__icontains=q.strip()) | Q(customer__licence_no__startswith=q.strip()))
+    return qs

@@ -1,0 +1,249 @@
+"""Writes of visit policies, plans, records and 135 notes. Views, jobs and the demo call these."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from serviceloop.core.audit import audit_record
+from serviceloop.customers.models import Customer
+from serviceloop.org.models import Role
+from serviceloop.org.scope import can_manage_org
+
+from .models import (
+    CycleNote,
+    KeyCustomerEntry,
+    KeyListSettings,
+    Visit,
+    VisitEvent,
+    VisitOutcome,
+    VisitPolicy,
+    VisitSource,
+    VisitStatus,
+)
+from .planning import PolicyBook, PolicyInput, ShopInput, plan_visits
+
+VISITOR_ROLES = {Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.STATION_HEAD}
+PLAN_DAYS_AHEAD = 7
+
+
+def may_visit(user, customer) -> bool:
+    """Account managers visit their routes' shops; market managers and station heads the shops they oversee."""
+    if not user.is_authenticated or user.role not in VISITOR_ROLES:
+        return False
+    return Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
+
+
+def may_record(user, visit: Visit) -> bool:
+    return user.pk == visit.manager_id and may_visit(user, visit.customer)
+
+
+def may_manage_plan(user, visit: Visit) -> bool:
+    """The visit's own manager, or a station head / market manager whose scope holds the shop."""
+    if user.pk == visit.manager_id:
+        return may_visit(user, visit.customer)
+    return user.role in (Role.STATION_HEAD, Role.MARKET_MANAGER) and may_visit(user, visit.customer)
+
+
+def _event(visit, action, actor, now, **data):
+    VisitEvent.objects.create(visit=visit, action=action, actor=actor, at=now, data=data)
+
+
+# --- policies ----------------------------------------------------------------------------------------
+@transaction.atomic
+def policy_save(*, policy: VisitPolicy | None, data: dict, actor, now) -> VisitPolicy:
+    if not can_manage_org(actor):
+        raise PermissionDenied
+    policy = policy or VisitPolicy()
+    before = {f: getattr(policy, f) for f in data} if policy.pk else {}
+    for field, value in data.items():
+        setattr(policy, field, value)
+    policy.updated_at = now
+    policy.full_clean()
+    policy.save()
+    audit_record(actor=actor, action="visit.policy", obj=policy, summary=policy.name, now=now,
+                 data={"before": {k: str(v) for k, v in before.items()}, "after": {k: str(v) for k, v in data.items()}})  # fmt: skip
+    return policy
+
+
+@transaction.atomic
+def keylist_settings_save(*, data: dict, actor, now) -> KeyListSettings:
+    if not can_manage_org(actor):
+        raise PermissionDenied
+    settings_row = KeyListSettings.current()
+    for field, value in data.items():
+        setattr(settings_row, field, value)
+    settings_row.updated_at = now
+    settings_row.full_clean()
+    settings_row.save()
+    audit_record(actor=actor, action="visit.keylist_settings", obj=settings_row, now=now,
+                 data={k: str(v) for k, v in data.items()})  # fmt: skip
+    return settings_row
+
+
+# --- plans -------------------------------------------------------------------------------------------
+def policy_book() -> PolicyBook:
+    return PolicyBook(
+        PolicyInput(p.id, p.kind, p.visits_per_month, p.stars_min, p.stars_max, p.key_list)
+        for p in VisitPolicy.objects.filter(active=True)
+    )
+
+
+def shop_inputs(customers) -> list[ShopInput]:
+    """Plan inputs for a customer queryset, in two queries (shops with managers, key-list memberships)."""
+    rows = customers.values_list(
+        "id",
+        "route__account_manager_id",
+        "route_id",
+        "stars",
+        "order_cycle",
+        "order_weekday",
+        "joined_on",
+        "status",
+    )
+    lists: dict[int, set] = {}
+    for cid, name in KeyCustomerEntry.objects.filter(customer__in=customers.values("pk")).values_list(
+        "customer_id", "key_list"
+    ):
+        lists.setdefault(cid, set()).add(name)
+    return [
+        ShopInput(cid, mid, rid, stars, cycle, weekday, joined, frozenset(lists.get(cid, ())), status)
+        for cid, mid, rid, stars, cycle, weekday, joined, status in rows.iterator(chunk_size=5000)
+    ]
+
+
+@transaction.atomic
+def visits_generate(*, start: dt.date, end: dt.date, now, customers=None) -> int:
+    """Creates the policy-driven plan from ``start`` to ``end``; idempotent (one generated visit per shop and day,
+    kept even when moved or cancelled). Returns the number of visits created."""
+    customers = Customer.objects.all() if customers is None else customers
+    months = KeyListSettings.current().new_shop_months
+    planned = plan_visits(shop_inputs(customers), policy_book(), start, end, new_shop_months=months)
+    existing = set(
+        Visit.objects.filter(
+            generated_for__range=(start, end), customer__in=customers.values("pk")
+        ).values_list("customer_id", "generated_for")
+    )
+    new = [
+        Visit(customer_id=p.customer_id, manager_id=p.manager_id, route_id=p.route_id, policy_id=p.policy_id,
+              planned_on=p.day, generated_for=p.day, source=VisitSource.GENERATED)
+        for p in planned if (p.customer_id, p.day) not in existing
+    ]  # fmt: skip
+    Visit.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    return len(new)
+
+
+def job_plan_coming_days(now) -> str:
+    """Background job: plans today and the next PLAN_DAYS_AHEAD days."""
+    today = timezone.localdate(now)
+    n = visits_generate(start=today, end=today + dt.timedelta(days=PLAN_DAYS_AHEAD), now=now)
+    return f"planned {n} visit(s)"
+
+
+@transaction.atomic
+def visit_add(*, customer, day: dt.date, actor, now) -> Visit:
+    """A visit added by hand (e.g. an unplanned call on a shop)."""
+    if not may_visit(actor, customer):
+        raise PermissionDenied
+    if day < timezone.localdate(now):
+        raise ValidationError(_("A visit cannot be planned in the past."))
+    manager = actor if actor.role == Role.ACCOUNT_MANAGER else (customer.route.account_manager or actor)
+    visit = Visit.objects.create(customer=customer, manager=manager, route=customer.route, planned_on=day,
+                                 source=VisitSource.MANUAL)  # fmt: skip
+    _event(visit, "add", actor, now, day=day.isoformat())
+    return visit
+
+
+@transaction.atomic
+def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not may_manage_plan(actor, visit):
+        raise PermissionDenied
+    if visit.status != VisitStatus.PLANNED:
+        raise ValidationError(_("Only a planned visit can be moved."))
+    if day < timezone.localdate(now):
+        raise ValidationError(_("A visit cannot be planned in the past."))
+    old = visit.planned_on
+    visit.planned_on = day
+    visit.save(update_fields=["planned_on"])
+    _event(visit, "move", actor, now, old=old.isoformat(), new=day.isoformat())
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, reason: str, actor, now) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not may_manage_plan(actor, visit):
+        raise PermissionDenied
+    if visit.status != VisitStatus.PLANNED:
+        raise ValidationError(_("Only a planned visit can be cancelled."))
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for cancelling."))
+    visit.status = VisitStatus.CANCELLED
+    visit.save(update_fields=["status"])
+    _event(visit, "cancel", actor, now, reason=reason.strip())
+    return visit
+
+
+@transaction.atomic
+def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -> Visit:
+    visit = Visit.objects.select_for_update().select_related("customer").get(pk=visit.pk)
+    if not may_record(actor, visit):
+        raise PermissionDenied
+    if visit.status != VisitStatus.PLANNED:
+        raise ValidationError(_("This visit is already checked in."))
+    visit.status, visit.check_in_at = VisitStatus.IN_PROGRESS, now
+    if latitude is not None and longitude is not None:
+        visit.latitude, visit.longitude = Decimal(str(latitude)), Decimal(str(longitude))
+    if timezone.localdate(now) != visit.planned_on:  # done on another day than planned: the record says when
+        visit.planned_on = timezone.localdate(now)
+    visit.save(update_fields=["status", "check_in_at", "latitude", "longitude", "planned_on"])
+    _event(visit, "check_in", actor, now)
+    return visit
+
+
+@transaction.atomic
+def visit_record(*, visit: Visit, outcome: str, covered=(), notes: str = "", photo=None, actor, now) -> Visit:
+    """Checks out and records what happened. ``covered`` are items of the policy's checklist."""
+    visit = Visit.objects.select_for_update().select_related("customer", "policy").get(pk=visit.pk)
+    if not may_record(actor, visit):
+        raise PermissionDenied
+    if visit.status != VisitStatus.IN_PROGRESS:
+        raise ValidationError(_("Check in before recording the visit."))
+    if outcome not in VisitOutcome.values:
+        raise ValidationError(_("Choose the outcome of the visit."))
+    allowed = visit.policy.checklist_items if visit.policy else []
+    covered = [c for c in dict.fromkeys(covered)]
+    unknown = [c for c in covered if c not in allowed]
+    if unknown:
+        raise ValidationError(_("Not on this visit's checklist: %(items)s") % {"items": "、".join(unknown)})
+    if outcome == VisitOutcome.VISITED and allowed and not covered:
+        raise ValidationError(_("Tick what the visit covered."))
+    visit.status, visit.check_out_at, visit.outcome = VisitStatus.DONE, max(now, visit.check_in_at), outcome
+    visit.covered, visit.notes = covered, (notes or "").strip()
+    fields = ["status", "check_out_at", "outcome", "covered", "notes"]
+    if photo:
+        visit.photo = photo
+        fields.append("photo")
+    visit.full_clean(exclude=["customer", "manager", "route", "policy"])
+    visit.save(update_fields=fields)
+    _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes)
+    return visit
+
+
+@transaction.atomic
+def cyclenote_save(*, manager, week_start: dt.date, data: dict, actor, now) -> CycleNote:
+    if actor.pk != manager.pk:
+        raise PermissionDenied
+    note, _created = CycleNote.objects.get_or_create(manager=manager, week_start=week_start,
+                                                     defaults={"updated_at": now})  # fmt: skip
+    for field in ("analysis", "plan", "evaluation", "improvement"):
+        if field in data:
+            setattr(note, field, (data[field] or "").strip())
+    note.updated_at = now
+    note.full_clean()
+    note.save()
+    return note
