@@ -1,0 +1,111 @@
+"""Visit records, who may make them, moving plans, and compliance arithmetic."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from serviceloop.visits.models import Visit, VisitPolicy
+from serviceloop.visits.selectors import compliance, shops_not_visited, short_visits
+from serviceloop.visits.services import visit_add, visit_cancel, visit_check_in, visit_move, visit_record
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=TZ)
+
+
+def planned(world, shop, day, policy="三四星客户"):
+    return Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, planned_on=day,
+                                source="generated", generated_for=day, policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
+
+
+def do(world, visit, minutes=25, outcome="visited", start=NOW):
+    visit_check_in(visit=visit, actor=world.account_manager, now=start, latitude=32.6, longitude=110.8)
+    covered = visit.policy.checklist_items[:2] if outcome == "visited" else []
+    return visit_record(visit=visit, outcome=outcome, covered=covered, notes="库存正常", actor=world.account_manager,
+                        now=start + dt.timedelta(minutes=minutes))  # fmt: skip
+
+
+def test_it_records_a_visit_with_times_location_and_checklist(world):
+    v = do(world, planned(world, world.shops["张湾1号线"][0], NOW.date()))
+    assert v.status == "done" and v.minutes == 25 and str(v.latitude) == "32.600000"
+    assert v.covered == ["宣传政策法规", "库存与订货指导"]
+    assert list(v.events.values_list("action", flat=True)) == ["check_in", "record"]
+
+
+def test_it_refuses_bad_records(world):
+    v = planned(world, world.shops["张湾1号线"][0], NOW.date())
+    with pytest.raises(ValidationError):  # not checked in
+        visit_record(visit=v, outcome="visited", covered=[], actor=world.account_manager, now=NOW)
+    visit_check_in(visit=v, actor=world.account_manager, now=NOW)
+    with pytest.raises(ValidationError):
+        visit_check_in(visit=v, actor=world.account_manager, now=NOW)  # twice
+    for outcome, covered in [("bogus", []), ("visited", []), ("visited", ["不在清单上"])]:
+        with pytest.raises(ValidationError):
+            visit_record(visit=v, outcome=outcome, covered=covered, actor=world.account_manager, now=NOW)
+    assert (
+        visit_record(visit=v, outcome="shop_closed", actor=world.account_manager, now=NOW).outcome
+        == "shop_closed"
+    )
+
+
+def test_a_manager_cannot_visit_or_plan_another_routes_shop(world):
+    theirs = world.shops["城关1号线"][0]
+    with pytest.raises(PermissionDenied):
+        visit_add(customer=theirs, day=NOW.date(), actor=world.account_manager, now=NOW)
+    with pytest.raises(PermissionDenied):
+        visit_add(customer=world.shops["张湾2号线"][0], day=NOW.date(), actor=world.account_manager, now=NOW)
+    v = planned(world, world.shops["张湾1号线"][0], NOW.date())
+    for user in (world.outsider, world.agent, world.station_head):
+        with pytest.raises(PermissionDenied):
+            visit_check_in(visit=v, actor=user, now=NOW)
+    with pytest.raises(PermissionDenied):
+        visit_move(visit=v, day=NOW.date(), actor=world.outsider, now=NOW)
+    assert visit_move(visit=v, day=NOW.date() + dt.timedelta(days=1), actor=world.station_head, now=NOW)
+
+
+def test_it_moves_and_cancels_only_planned_future_visits(world):
+    v = planned(world, world.shops["张湾1号线"][0], NOW.date())
+    with pytest.raises(ValidationError):
+        visit_move(visit=v, day=NOW.date() - dt.timedelta(days=1), actor=world.account_manager, now=NOW)
+    with pytest.raises(ValidationError):
+        visit_cancel(visit=v, reason=" ", actor=world.account_manager, now=NOW)
+    visit_cancel(visit=v, reason="客户外出", actor=world.account_manager, now=NOW)
+    with pytest.raises(ValidationError):
+        visit_move(visit=v, day=NOW.date(), actor=world.account_manager, now=NOW)
+    added = visit_add(
+        customer=world.shops["张湾1号线"][1], day=NOW.date(), actor=world.account_manager, now=NOW
+    )
+    assert added.source == "manual" and added.manager == world.account_manager
+
+
+def test_compliance_counts_planned_done_visited_and_short_per_manager_and_route(world):
+    a, b = world.shops["张湾1号线"]
+    days = [dt.date(2027, 3, d) for d in (2, 9, 16, 23)]
+    vs = [planned(world, a, d) for d in days] + [planned(world, b, days[0])]
+    do(world, vs[0], minutes=25)  # visited, long enough (policy minimum 20)
+    do(world, vs[1], minutes=10)  # visited, short
+    do(world, vs[2], outcome="shop_closed", minutes=1)  # done, not visited, not short
+    visit_cancel(
+        visit=vs[4], reason="客户外出", actor=world.account_manager, now=NOW
+    )  # not counted as planned
+    planned(world, a, dt.date(2027, 4, 1))  # another month
+    rows = compliance(user=world.city_admin, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31))
+    assert [(r.name, r.planned, r.done, r.visited, r.short, r.rate) for r in rows] == [
+        ("account_manager", 4, 3, 2, 1, 75.0)
+    ]
+    by_route = compliance(
+        user=world.city_admin, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31), by="route"
+    )
+    assert [(r.name, r.planned) for r in by_route] == [("张湾1号线", 4)]
+    assert compliance(user=world.outsider, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31)) == []
+    assert [v.pk for v in short_visits(user=world.station_head, first=days[0], last=days[-1])] == [vs[1].pk]
+
+
+def test_it_lists_shops_not_visited_for_longer_than_their_policy_allows(world):
+    a, b = world.shops["张湾1号线"]  # 3 stars: longest gap 10 days
+    do(world, planned(world, a, dt.date(2027, 3, 1)), start=dt.datetime(2027, 3, 1, 9, tzinfo=TZ))
+    do(world, planned(world, b, dt.date(2027, 2, 27)), start=dt.datetime(2027, 2, 27, 9, tzinfo=TZ))
+    rows = shops_not_visited(user=world.account_manager, now=dt.datetime(2027, 3, 11, 9, tzinfo=TZ))
+    assert [(r["id"], r["days"]) for r in rows] == [(b.pk, 12)]  # a: exactly 10 days is still allowed
