@@ -1,0 +1,123 @@
+"""SLA policies applied to requests: choose milestones, meet, pause, resume and cancel them."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from . import clock
+from .conf import conf
+from .models import (
+    MILESTONE_MET_BY,
+    Holiday,
+    MilestoneState,
+    RequestMilestone,
+    ServiceRequest,
+    SlaPolicy,
+)
+
+
+def _hm(value: str) -> time:
+    h, m = value.split(":")
+    return time(int(h), int(m))
+
+
+def working_calendar(*, around: date | None = None) -> clock.WorkingCalendar:
+    """The company's working calendar: the statutory one plus its own days off and working days."""
+    rows = Holiday.objects.all()
+    if around is not None:
+        rows = rows.filter(date__gte=around - timedelta(days=400), date__lte=around + timedelta(days=400))
+    return clock.WorkingCalendar(
+        tz=ZoneInfo(settings.TIME_ZONE),
+        day_start=_hm(conf("WORK_START")),
+        day_end=_hm(conf("WORK_END")),
+        overrides=dict(rows.values_list("date", "is_workday")),
+    )
+
+
+def policy_for(request: ServiceRequest) -> SlaPolicy | None:
+    """The highest-priority active policy whose criteria (blank = any) all match the request."""
+    q = Q(active=True)
+    for name in ("kind", "complexity", "urgency", "channel"):
+        q &= Q(**{name: ""}) | Q(**{name: getattr(request, name)})
+    return SlaPolicy.objects.filter(q).order_by("-priority", "id").prefetch_related("milestones").first()
+
+
+def milestones_start(
+    *,
+    request: ServiceRequest,
+    now: datetime,
+    round: int = 0,
+    only=None,
+    calendar: clock.WorkingCalendar | None = None,
+) -> list[RequestMilestone]:
+    policy = policy_for(request)
+    if policy is None:
+        return []
+    calendar = calendar or working_calendar(around=now.date())
+    default_share = conf("WARN_SHARE")
+    rows = []
+    for m in policy.milestones.all():
+        if only is not None and m.milestone not in only:
+            continue
+        share = float(m.warn_share) if m.warn_share is not None else default_share
+        rows.append(
+            RequestMilestone(
+                request=request,
+                milestone=m.milestone,
+                clock=m.clock,
+                duration=m.duration,
+                started_at=now,
+                due_at=clock.add(now, m.duration, clock=m.clock, calendar=calendar),
+                warn_at=clock.warn_time(now, m.duration, share, clock=m.clock, calendar=calendar),
+                round=round,
+            )
+        )
+    return RequestMilestone.objects.bulk_create(rows)
+
+
+def milestones_meet(*, request: ServiceRequest, status: str, now: datetime) -> list[RequestMilestone]:
+    met = []
+    for m in request.milestones.filter(state=MilestoneState.PENDING):
+        if status in MILESTONE_MET_BY.get(m.milestone, ()):
+            m.state = MilestoneState.MET
+            m.met_at = now
+            if now > m.due_at and not m.breached:
+                m.breached, m.breached_at = True, m.due_at
+            m.save(update_fields=["state", "met_at", "breached", "breached_at"])
+            met.append(m)
+    return met
+
+
+def milestones_pause(*, request: ServiceRequest, now: datetime) -> int:
+    return request.milestones.filter(state=MilestoneState.PENDING, paused_at__isnull=True).update(
+        paused_at=now
+    )
+
+
+def milestones_resume(*, request: ServiceRequest, now: datetime) -> int:
+    calendar = working_calendar(around=now.date())
+    rows = list(request.milestones.filter(state=MilestoneState.PENDING, paused_at__isnull=False))
+    for m in rows:
+        m.paused_total += clock.elapsed(m.paused_at, now, clock=m.clock, calendar=calendar)
+        m.due_at = clock.resume(m.due_at, m.paused_at, now, clock=m.clock, calendar=calendar)
+        m.warn_at = clock.resume(m.warn_at, m.paused_at, now, clock=m.clock, calendar=calendar)
+        m.paused_at = None
+        m.save(update_fields=["paused_total", "due_at", "warn_at", "paused_at"])
+    return len(rows)
+
+
+def milestones_cancel(*, request: ServiceRequest, now: datetime) -> int:
+    return request.milestones.filter(state=MilestoneState.PENDING).update(
+        state=MilestoneState.CANCELLED, paused_at=None
+    )
+
+
+def milestone_left(m: RequestMilestone, now: datetime) -> timedelta:
+    """Clock time left before the deadline (negative when overdue), for pages."""
+    calendar = working_calendar(around=now.date())
+    ref = m.paused_at or now
+    if ref <= m.due_at:
+        return clock.elapsed(ref, m.due_at, clock=m.clock, calendar=calendar)
+    return -clock.elapsed(m.due_at, ref, clock=m.clock, calendar=calendar)
