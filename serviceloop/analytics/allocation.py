@@ -83,6 +83,7 @@ by the tie key; each shop gets the floor or the ceiling of its quota.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -319,9 +320,10 @@ def _positions(bits: int, width: int) -> np.ndarray:
 
 
 def _next_layer(layer: int, worths, mask: int) -> int:
+    """One more coin on every amount of the layer (negative worths shift downwards)."""
     out = 0
     for w in worths:
-        out |= layer << w
+        out |= layer << w if w >= 0 else layer >> -w
     return out & mask
 
 
@@ -329,71 +331,74 @@ def _pairs(j: int) -> int:
     return j * (j - 1) // 2
 
 
-def _deficit_plan(suffix: list[int], total: int):
-    """Fewest increments M and deficit D = M·N - total, searched in deficit space while D ≤ total.
-
-    A solution with M increments has total = M·N - Σ (N - S_k) over its non-base increments (the
-    base one, all shops, has deficit 0), so M is the least c whose deficit c·N - total is a sum of at
-    most c non-base deficits. Returns (M, D, exact, at_most) with the bit-set layers "deficits of
-    exactly / at most c non-base increments", or None when D would exceed the total (then the value
-    space is the smaller one)."""
-    n = suffix[0]
-    worths = sorted({n - s for s in suffix[1:] if 0 < s < n})
-    width = min(total, (-total) % n + n)
-    while True:
-        mask = (1 << (width + 1)) - 1
-        exact, at_most = [1], [1]
-        c = 0
-        while c * n - total <= width:
-            t = c * n - total
-            if t >= 0 and (at_most[c] >> t) & 1:
-                return c, t, exact, at_most
+def _search(worths: list[int], width: int, steps) -> tuple[int, int, list[int], list[int]] | None:
+    """Walk ``steps`` — (count c, amount t ≤ width) pairs, c increasing — and return the first
+    (c, t, exact, at_most) with t a sum of at most c coins of ``worths`` (bit-set layers "amounts of
+    exactly / at most c coins" up to ``width``; the last layer stands for every higher count, since
+    more coins than width / smallest worth overshoot). None when the steps run out."""
+    exact, at_most = [1], [1]
+    mask = (1 << (width + 1)) - 1
+    ceiling = width // worths[0] if worths else 0
+    for c, t in steps:
+        while len(exact) <= min(c, ceiling):
             exact.append(_next_layer(exact[-1], worths, mask))
             at_most.append(at_most[-1] | exact[-1])
-            c += 1
-        if width >= total:
-            return None
-        width = min(total, 2 * width)
+        if (at_most[min(c, ceiling)] >> t) & 1:
+            return c, t, exact, at_most
+    return None
 
 
 def _canonical_increments(suffix: list[int], total: int) -> list[int]:
     """The increments d (one per grade of the range, lowest first) reaching exactly ``total``,
     canonical under keys 3–5. ``total`` must be reachable.
 
-    With Σ d fixed at M, minimising Σ d² is minimising Σ C(d, 2). Exact dynamic programme over the
-    coins from the highest grade down, on states (increments used, amount) restricted to "useful"
-    states: reachable from nothing and able to complete to the total with the remaining count (bit
-    sets per count). Amounts are deficits N - S_k when the total is just below a multiple of N (the
-    usual case for large targets), values otherwise — whichever range is smaller."""
+    Every solution with M increments is M copies of a reference coin R plus, for each other
+    increment, the signed difference S_k - R. Two references keep those differences one-signed: the
+    largest coin N (deficits N - S_k, amount D = M·N - total; small when the total sits just under a
+    multiple of N — the usual case for large targets) and the smallest coin s (excesses S_k - s,
+    amount E = total - M·s; small when the target needs many top-grade increments). M (key 3) is the
+    least count whose amount is a sum of at most that many differences. Then an exact dynamic
+    programme over the non-reference coins from the highest grade down, on states (increments used,
+    amount) restricted to "useful" ones — reachable and completable with the remaining count (bit
+    sets per count) — minimises Σ C(d, 2), which with Σ d = M fixed is Σ d² (key 4); the increments
+    on reference coins split evenly. A part of a fewest-increments solution is itself fewest, so
+    nothing optimal is lost. The tables are kept and key 5 is rebuilt from the lowest grade up."""
     d = [0] * len(suffix)
     if total == 0:
         return d
     n = suffix[0]
-    plan = _deficit_plan(suffix, total)
-    if plan is not None:
-        m, amount, exact, at_most = plan
-        base = [k for k, s in enumerate(suffix) if s == n]  # increments every shop receives
-        coins = [(k, n - suffix[k]) for k in range(len(suffix) - 1, 0, -1) if 0 < suffix[k] < n]
-        backward = at_most  # the rest of the count may go to the base increments
+    small = min(s for s in suffix if s > 0)
+    deficits = sorted({n - s for s in suffix if 0 < s < n})
+    start = -(-total // n)  # no solution has fewer increments
+    tries = [c for c in range(start, start + 64) if c * n - total <= total]  # D beyond: use excesses
+    plan = _search(deficits, tries[-1] * n - total, [(c, c * n - total) for c in tries]) if tries else None
+    if plan is None or total - plan[0] * small < plan[1]:
+        excesses = sorted({s - small for s in suffix if s > small})
+        first = plan[0] if plan else start
+        steps = ((c, total - c * small) for c in itertools.count(first))
+        plan = _search(excesses, total - first * small, steps)
+        reference = small
     else:
-        worths = sorted({s for s in suffix if s > 0})
-        mask = (1 << (total + 1)) - 1
-        exact = [1]
-        while not (exact[-1] >> total) & 1:
-            exact.append(_next_layer(exact[-1], worths, mask))
-        m, amount, base = len(exact) - 1, total, []
-        coins = [(k, suffix[k]) for k in range(len(suffix) - 1, -1, -1) if suffix[k] > 0]
-        backward = exact
+        reference = n
+    m, amount, exact, at_most = plan
+    base = [k for k, s in enumerate(suffix) if s == reference]  # contiguous: bottom (N) or top (s)
+    coins = [
+        (k, abs(suffix[k] - reference))
+        for k in range(len(suffix) - 1, -1, -1)
+        if suffix[k] not in (0, reference)
+    ]
+    top = min(len(exact) - 1, m)
     stride = amount + 1
     ids = np.concatenate(
         [
-            c * stride + _positions(exact[c] & _bit_reverse(backward[m - c], stride), stride)
-            for c in range(m + 1)
+            c * stride
+            + _positions(exact[c] & _bit_reverse(at_most[min(m - c, len(exact) - 1)], stride), stride)
+            for c in range(top + 1)
         ]
     )
     c_of, a_of = ids // stride, ids % stride
-    if (m + 1) * stride <= 1 << 24:  # dense lookup from state to position, else binary search
-        dense = np.full((m + 1) * stride, -1, dtype=np.int64)
+    if (top + 1) * stride <= 1 << 24:  # dense lookup from state to position, else binary search
+        dense = np.full((top + 1) * stride, -1, dtype=np.int64)
         dense[ids] = np.arange(len(ids))
 
         def locate(keys: np.ndarray) -> np.ndarray:
@@ -404,8 +409,10 @@ def _canonical_increments(suffix: list[int], total: int) -> list[int]:
             at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
             return np.where(ids[at] == keys, at, -1)
 
-    def find(key: int) -> int | None:
-        at = int(locate(np.array([key]))[0])
+    def find(c: int, a: int) -> int | None:
+        if c < 0 or a < 0 or c > top:
+            return None
+        at = int(locate(np.array([c * stride + a]))[0])
         return None if at < 0 else at
 
     big = np.iinfo(np.int64).max // 4
@@ -414,7 +421,7 @@ def _canonical_increments(suffix: list[int], total: int) -> list[int]:
     tables = [cost]
     for _, worth in coins:
         new = cost.copy()
-        for j in range(1, min(m, amount // worth) + 1):
+        for j in range(1, min(top, amount // worth) + 1):
             ok = np.flatnonzero((c_of >= j) & (a_of >= j * worth))
             at = locate(ids[ok] - j * stride - j * worth)
             hit = at >= 0
@@ -422,35 +429,38 @@ def _canonical_increments(suffix: list[int], total: int) -> list[int]:
             new[tgt] = np.minimum(new[tgt], cost[at[hit]] + _pairs(j))
         tables.append(new)
         cost = new
-    if plan is not None:  # choose how many increments are non-base; the base ones split evenly
-        best = None
-        for c in range(m + 1):
-            i = find(c * stride + amount)
-            if i is None or cost[i] >= big:
-                continue
-            q, r = divmod(m - c, len(base))
-            total_cost = int(cost[i]) + (len(base) - r) * _pairs(q) + r * _pairs(q + 1)
-            if best is None or total_cost <= best[0]:  # ties: fewer base increments (key 5)
-                best = (total_cost, c)
-        c = best[1]
-        q, r = divmod(m - c, len(base))
-        for pos, k in enumerate(base):  # lowest grades first get the smaller share (key 5)
-            d[k] = q + (1 if pos >= len(base) - r else 0)
-    else:
-        c = m
-    a = amount
+
+    def split(count: int) -> list[int]:  # reference increments spread evenly, lower grades the less
+        q, r = divmod(count, len(base))
+        return [q + (1 if pos >= len(base) - r else 0) for pos in range(len(base))]
+
+    totals = {}
+    for c in range(top + 1):
+        i = find(c, amount)
+        if i is not None and cost[i] < big:
+            totals[c] = int(cost[i]) + sum(_pairs(x) for x in split(m - c))
+    best = min(totals.values())
+    if reference == n:  # the base increments are the lowest grades: the fewest of them first (key 5)
+        candidates = [(max(c for c, v in totals.items() if v == best), amount)]
+    else:  # they are the top grades: settle the lower grades first, whatever the count
+        candidates = [(c, amount) for c, v in totals.items() if v == best]
     for i in range(len(coins) - 1, -1, -1):  # lowest grade first: smallest increment that stays optimal
         k, worth = coins[i]
-        goal = int(tables[i + 1][find(c * stride + a)])
         j = 0
         while True:
-            src = find((c - j) * stride + a - j * worth) if c >= j and a >= j * worth else None
-            if src is not None and int(tables[i][src]) + _pairs(j) == goal:
+            moved = []
+            for c, a in candidates:
+                src = find(c - j, a - j * worth)
+                if src is not None and int(tables[i][src]) + _pairs(j) == int(tables[i + 1][find(c, a)]):
+                    moved.append((c - j, a - j * worth))
+            if moved:
                 break
             j += 1
         d[k] = j
-        c, a = c - j, a - j * worth
-    assert c == 0 and a == 0
+        candidates = moved
+    assert candidates == [(0, 0)]
+    for k, share in zip(base, split(m - sum(d)), strict=True):
+        d[k] = share
     return d
 
 
