@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("serviceloop.core.urls")),
     path("org/", include("serviceloop.org.urls")),
     path("customers/", include("serviceloop.customers.urls")),
+    path("tags/", include("serviceloop.tags.urls")),
+    path("visits/", include("serviceloop.visits.urls")),
 ]

@@ -52,6 +52,25 @@ JOBS = [
     Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
 ]
 
+def key_customer_lists(now: datetime) -> str:
+    """Recomputes the key-customer lists (R4) before the plans use them."""
+    from serviceloop.visits.keylists import job_keylists
+
+    return job_keylists(now)
+
+
+def visits_plan_coming_days(now: datetime) -> str:
+    """Visit plans for today and the coming week, from the visit policies."""
+    from serviceloop.visits.services import job_plan_coming_days
+
+    return job_plan_coming_days(now)
+
+
+JOBS += [
+    Job("key_customer_lists", key_customer_lists, every=timedelta(days=1)),
+    Job("visits_plan_coming_days", visits_plan_coming_days, every=timedelta(days=1)),
+]
+
 
 def claim(job: Job, now: datetime) -> bool:
     """Takes the job's lease if it is due and nobody holds it. Returns whether this runner may run it."""

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.org.scope import can_manage_org
+from serviceloop.visits.nav import loop_menu
 
 
 def menu_for(user) -> list[dict]:
@@ -11,6 +12,7 @@ def menu_for(user) -> list[dict]:
         {"label": _("Home"), "url": reverse("home"), "icon": "house"},
         {"label": _("Customers"), "url": reverse("customers:list"), "icon": "shop"},
     ]
+    items += loop_menu(user)
     if can_manage_org(user):
         items += [
             {"label": _("Import customers"), "url": reverse("customers:import"), "icon": "upload"},

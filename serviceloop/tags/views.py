@@ -1,0 +1,227 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.core.htmx import render_page
+from serviceloop.core.xlsx import xlsx_response
+from serviceloop.customers.selectors import customer_get, customer_list
+from serviceloop.org.selectors import stations_visible_to
+
+from . import selectors, services
+from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
+from .models import ProblemTag, TagAction, TagStatus
+
+PAGE_SIZE = 30
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+def _query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def tag_list(request):
+    now = timezone.now()
+    qs = selectors.customertag_list(user=request.user, params=request.GET, now=now)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": _query(request), "now": now, "statuses": TagStatus.choices,
+               "tags": ProblemTag.objects.order_by("name"), "stations": stations_visible_to(request.user)}  # fmt: skip
+    return render_page(request, "tags/list.html", context, partial="tags/_table.html")
+
+
+@login_required
+@require_GET
+def tag_export(request):
+    now = timezone.now()
+    qs = selectors.customertag_list(user=request.user, params=request.GET, now=now)
+    headers = [_("licence number"), _("shop name"), _("station"), _("route"), _("tag"), _("status"), _("why"),
+               _("attached by"), _("attached at"), _("due at"), _("overdue")]  # fmt: skip
+    rows = (
+        [t.customer.licence_no, t.customer.name, t.customer.station.name, t.customer.route.name, t.tag.name,
+         t.get_status_display(), t.reason, str(t.attached_by or ""),
+         timezone.localtime(t.attached_at).strftime("%Y-%m-%d %H:%M"),
+         timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M"), _("yes") if t.is_overdue(now) else _("no")]
+        for t in qs.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return xlsx_response(filename=f"{_('customer tags')}.xlsx", sheet_title=_("customer tags"), headers=headers,
+                         rows=rows)  # fmt: skip
+
+
+ACTIONS = [
+    (TagAction.REMOVE, services.may_remove),
+    (TagAction.VERIFY, services.may_verify),
+    (TagAction.SEND_BACK, services.may_verify),
+    (TagAction.SAMPLE_PASS, services.may_sample),
+    (TagAction.OVERTURN, services.may_sample),
+]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tag_detail(request, pk):
+    from .models import TRANSITIONS
+
+    ctag = selectors.customertag_get(user=request.user, pk=pk)
+    steps = ctag.tag.strategy.steps
+    allowed = [a for a, check in ACTIONS if (a, ctag.status) in TRANSITIONS and check(request.user, ctag)]
+    form = TransitionForm(request.POST or None, request.FILES or None, steps=steps)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in allowed:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.customertag_transition(ctag=ctag, action=action, actor=request.user, now=timezone.now(),
+                                                note=d["note"], steps=d["steps"], evidence=d["evidence"],
+                                                photo=d["photo"])  # fmt: skip
+            except ValidationError as exc:
+                for e in _errors(exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("tags:detail", pk=ctag.pk)
+    context = {"ctag": ctag, "form": form, "allowed": allowed, "steps": steps, "now": timezone.now(),
+               "events": ctag.events.select_related("actor"),
+               "buttons": [(a.value, a.label) for a in allowed]}  # fmt: skip
+    return render(request, "tags/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tag_attach(request, customer_pk):
+    customer = customer_get(user=request.user, pk=customer_pk)
+    if not services.may_attach(request.user, customer):
+        raise PermissionDenied
+    visit = None
+    if (request.GET.get("visit") or "").isdigit():
+        from serviceloop.visits.selectors import visit_get
+
+        visit = visit_get(user=request.user, pk=int(request.GET["visit"]))
+        if visit.customer_id != customer.pk:
+            raise PermissionDenied
+    form = AttachForm(
+        request.POST or None, request.FILES or None, initial={"source": "visit" if visit else "data"}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            ctag = services.customertag_attach(customer=customer, tag=d["tag"], source=d["source"], reason=d["reason"],
+                                               evidence=d["evidence"], photo=d["photo"], actor=request.user,
+                                               now=timezone.now(), visit=visit)  # fmt: skip
+        except ValidationError as exc:
+            for e in _errors(exc):
+                form.add_error(None, e)
+        else:
+            messages.success(request, _("Tag attached: %(tag)s") % {"tag": ctag.tag.name})
+            return (
+                redirect("visits:record", pk=visit.pk)
+                if visit
+                else redirect("customers:detail", pk=customer.pk)
+            )
+    return render(request, "tags/attach.html", {"form": form, "customer": customer, "visit": visit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tag_bulk_attach(request):
+    """All shops matching the customer-list filter (the query string), after a confirmation showing the count."""
+    if not (request.user.is_superuser or request.user.role):
+        raise PermissionDenied
+    params = request.GET
+    _filterset, shops = customer_list(user=request.user, params=params)
+    count = shops.count()
+    form = BulkAttachForm(request.POST or None, initial={"expected": count, "source": "data"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if d["expected"] != count:
+            form.add_error(None, _("The number of matching shops changed (now %(n)d). Check and confirm again.")
+                           % {"n": count})  # fmt: skip
+        else:
+            try:
+                made, skipped = services.customertags_attach_bulk(customers=shops, tag=d["tag"], source=d["source"],
+                                                                  reason=d["reason"], actor=request.user,
+                                                                  now=timezone.now())  # fmt: skip
+            except ValidationError as exc:
+                for e in _errors(exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, _("Tag attached to %(made)d shops; %(skipped)d already carried it.")
+                                 % {"made": made, "skipped": skipped})  # fmt: skip
+                return redirect(f"{reverse('tags:list')}?tag={d['tag'].pk}")
+    return render(request, "tags/bulk.html", {"form": form, "count": count, "query": params.urlencode(),
+                                              "back": f"{reverse('customers:list')}?{params.urlencode()}"})  # fmt: skip
+
+
+@login_required
+@require_GET
+def library(request):
+    q = request.GET.get("q", "")
+    page = Paginator(selectors.library_list(q=q), 50).get_page(request.GET.get("page"))
+    return render(request, "tags/library.html", {"page": page, "query": _query(request), "q": q,
+                                                 "may_edit": services.may_edit_library(request.user)})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def library_edit(request, pk=None):
+    if not services.may_edit_library(request.user):
+        raise PermissionDenied
+    tag = get_object_or_404(ProblemTag.objects.select_related("strategy"), pk=pk) if pk else None
+    initial = {}
+    if tag:
+        initial = {f: getattr(tag, f) for f in services.TAG_FIELDS}
+        initial.update({f: getattr(tag.strategy, f) for f in services.STRATEGY_FIELDS})
+        initial["version"] = tag.version
+    form = LibraryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            tag = services.library_save(tag=tag, data=data, actor=request.user, now=timezone.now(),
+                                        expected_version=version)  # fmt: skip
+        except ValidationError as exc:
+            for e in _errors(exc):
+                form.add_error(None, e)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("tags:library")
+    edits = tag.edits.select_related("actor")[:50] if tag else []
+    return render(request, "tags/library_edit.html", {"form": form, "tag": tag, "edits": edits})
+
+
+@login_required
+@require_GET
+def board(request):
+    group = (
+        request.GET.get("group")
+        if request.GET.get("group") in ("station", "strategy", "month")
+        else "station"
+    )
+    data = selectors.loop_board(user=request.user, now=timezone.now(), group=group)
+    if request.GET.get("export") == "1":
+        headers = [_("group"), _("Attached"), _("Removed"), _("Verified"), _("Sent back"), _("Overdue"),
+                   _("hours to remove (median)"), _("hours to verify (median)")]  # fmt: skip
+        rows = [[r["key"], r["attached"], r["removed"], r["verified"], r["sent_back"], r["overdue"],
+                 r["hours_to_remove"], r["hours_to_verify"]] for r in data["rows"]]  # fmt: skip
+        return xlsx_response(filename=f"{_('tag loop board')}.xlsx", sheet_title=_("tag loop board"),
+                             headers=headers, rows=rows)  # fmt: skip
+    chart = {
+        "labels": [r["key"] for r in data["rows"]],
+        "series": {str(_(label)): [r[k] for r in data["rows"]] for k, label in
+                   (("attached", "Attached"), ("removed", "Removed"), ("verified", "Verified"),
+                    ("sent_back", "Sent back"), ("overdue", "Overdue"))},
+    }  # fmt: skip
+    return render(request, "tags/board.html", {"data": data, "group": group, "chart": chart})

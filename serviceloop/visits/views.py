@@ -1,0 +1,301 @@
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.core.htmx import render_page
+from serviceloop.core.xlsx import xlsx_response
+from serviceloop.org.scope import can_manage_org
+from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
+
+from . import selectors, services
+from .models import CycleNote, KeyList, VisitOutcome, VisitPolicy, VisitStatus
+
+
+class RecordForm(forms.Form):
+    outcome = forms.ChoiceField(choices=VisitOutcome.choices, label=gettext_lazy("outcome"))
+    covered = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
+                                        label=gettext_lazy("covered"))  # fmt: skip
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                            label=gettext_lazy("notes"))  # fmt: skip
+    photo = forms.ImageField(required=False, label=gettext_lazy("photo"))
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["covered"].choices = [(i, i) for i in items]
+
+
+class CheckInForm(forms.Form):
+    latitude = forms.DecimalField(required=False, min_value=-90, max_value=90, decimal_places=6)
+    longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, decimal_places=6)
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = VisitPolicy
+        fields = ["name", "kind", "stars_min", "stars_max", "key_list", "visits_per_month", "min_minutes",
+                  "max_gap_days", "checklist", "active"]  # fmt: skip
+
+
+class CycleForm(forms.ModelForm):
+    class Meta:
+        model = CycleNote
+        fields = ["analysis", "plan", "evaluation", "improvement"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+
+def _msgs(exc):
+    return exc.messages
+
+
+@login_required
+@require_GET
+def today(request):
+    """The phone page: my visits of the day (or ?day=YYYY-MM-DD)."""
+    day = timezone.localdate()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else day
+    except ValueError:
+        messages.error(request, _("Not a valid date."))
+    visits = list(selectors.visits_for_day(user=request.user, day=day))
+    return render(request, "visits/today.html", {"visits": visits, "day": day,
+                                                 "done": sum(v.status == VisitStatus.DONE for v in visits),
+                                                 "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1)})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record(request, pk):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    items = visit.policy.checklist_items if visit.policy else []
+    form = RecordForm(request.POST or None, request.FILES or None, items=items)
+    move_form = DayForm(request.POST or None, prefix="move")
+    now = timezone.now()
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "check_in":
+                geo = CheckInForm(request.POST)
+                if not geo.is_valid():
+                    raise ValidationError(_("The location is not valid."))
+                services.visit_check_in(visit=visit, actor=request.user, now=now,
+                                        latitude=geo.cleaned_data["latitude"], longitude=geo.cleaned_data["longitude"])  # fmt: skip
+                return redirect("visits:record", pk=visit.pk)
+            if step == "record" and form.is_valid():
+                d = form.cleaned_data
+                services.visit_record(visit=visit, outcome=d["outcome"], covered=d["covered"], notes=d["notes"],
+                                      photo=d["photo"], actor=request.user, now=now)  # fmt: skip
+                messages.success(request, _("Visit recorded."))
+                return redirect("visits:today")
+            if step == "move" and move_form.is_valid():
+                services.visit_move(
+                    visit=visit, day=move_form.cleaned_data["day"], actor=request.user, now=now
+                )
+                messages.success(request, _("Visit moved."))
+                return redirect("visits:today")
+            if step == "cancel":
+                services.visit_cancel(visit=visit, reason=request.POST.get("reason", "")[:200], actor=request.user,
+                                      now=now)  # fmt: skip
+                messages.success(request, _("Visit cancelled."))
+                return redirect("visits:today")
+        except ValidationError as exc:
+            for e in _msgs(exc):
+                form.add_error(None, e)
+    shop_tags = CustomerTag.objects.filter(customer=visit.customer, status__in=LIVE_STATUSES).select_related(
+        "tag"
+    )
+    context = {"visit": visit, "form": form, "move_form": move_form, "tags": shop_tags, "now": now,
+               "may_record": services.may_record(request.user, visit),
+               "may_manage": services.may_manage_plan(request.user, visit)}  # fmt: skip
+    return render(request, "visits/record.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def add(request, customer_pk):
+    from serviceloop.customers.selectors import customer_get
+
+    customer = customer_get(user=request.user, pk=customer_pk)
+    form = DayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Not a valid date."))
+        return redirect("customers:detail", pk=customer.pk)
+    try:
+        visit = services.visit_add(customer=customer, day=form.cleaned_data["day"], actor=request.user,
+                                   now=timezone.now())  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(_msgs(exc)))
+        return redirect("customers:detail", pk=customer.pk)
+    messages.success(request, _("Visit planned."))
+    return redirect("visits:record", pk=visit.pk)
+
+
+def _query(request):
+    q = request.GET.copy()
+    q.pop("page", None)
+    q.pop("export", None)
+    return q.urlencode()
+
+
+@login_required
+@require_GET
+def visit_list(request):
+    qs = selectors.visit_list(user=request.user, params=request.GET)
+    if request.GET.get("export") == "1":
+        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), _("outcome"),
+                   _("checked in"), _("checked out"), _("minutes"), _("notes")]  # fmt: skip
+        rows = ([v.planned_on, v.customer.name, v.route.name, str(v.manager), v.get_status_display(),
+                 v.get_outcome_display(), v.check_in_at and timezone.localtime(v.check_in_at).strftime("%H:%M"),
+                 v.check_out_at and timezone.localtime(v.check_out_at).strftime("%H:%M"), v.minutes, v.notes]
+                for v in qs.iterator(chunk_size=2000))  # fmt: skip
+        return xlsx_response(
+            filename=f"{_('visits')}.xlsx", sheet_title=_("visits"), headers=headers, rows=rows
+        )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render_page(request, "visits/list.html", {"page": page, "query": _query(request),
+                                                     "statuses": VisitStatus.choices,
+                                                     "outcomes": VisitOutcome.choices}, partial="visits/_table.html")  # fmt: skip
+
+
+@login_required
+@require_GET
+def compliance(request):
+    now = timezone.now()
+    first, last = selectors.month_bounds(request.GET.get("month"), timezone.localdate(now))
+    by = "route" if request.GET.get("by") == "route" else "manager"
+    rows = selectors.compliance(user=request.user, first=first, last=last, by=by)
+    if request.GET.get("export") == "1":
+        headers = [
+            _("name"),
+            _("planned"),
+            _("done"),
+            _("visited"),
+            _("shorter than the minimum"),
+            _("rate %"),
+        ]
+        return xlsx_response(filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx", sheet_title=_("visit compliance"),
+                             headers=headers,
+                             rows=[[r.name, r.planned, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
+    context = {"rows": rows, "first": first, "by": by, "month": f"{first:%Y-%m}",
+               "short": selectors.short_visits(user=request.user, first=first, last=last)[:50],
+               "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=50)}  # fmt: skip
+    return render(request, "visits/compliance.html", context)
+
+
+@login_required
+@require_GET
+def keylists(request):
+    key = request.GET.get("list")
+    summary = selectors.keylist_summary(user=request.user)
+    context = {"summary": summary, "key": key}
+    if key in KeyList.values:
+        qs = selectors.keylist_entries(user=request.user, key_list=key, q=request.GET.get("q", ""))
+        if request.GET.get("export") == "1":
+            headers = [_("licence number"), _("shop name"), _("station"), _("route"), _("account manager"),
+                       _("listed since"), _("reason")]  # fmt: skip
+            rows = ([e.customer.licence_no, e.customer.name, e.customer.station.name, e.customer.route.name,
+                     str(e.customer.route.account_manager or ""), e.since, e.reason] for e in qs.iterator())  # fmt: skip
+            return xlsx_response(filename=f"{KeyList(key).label}.xlsx", sheet_title=str(KeyList(key).label),
+                                 headers=headers, rows=rows)  # fmt: skip
+        context.update(page=Paginator(qs, 30).get_page(request.GET.get("page")), query=_query(request),
+                       label=KeyList(key).label)  # fmt: skip
+    return render(request, "visits/keylists.html", context)
+
+
+@login_required
+@require_GET
+def policies(request):
+    return render(request, "visits/policies.html", {"policies": VisitPolicy.objects.all(),
+                                                    "may_edit": can_manage_org(request.user)})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request, pk=None):
+    if not can_manage_org(request.user):
+        raise PermissionDenied
+    policy = get_object_or_404(VisitPolicy, pk=pk) if pk else None
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_save(
+                policy=policy, data=form.cleaned_data, actor=request.user, now=timezone.now()
+            )
+        except ValidationError as exc:
+            for e in _msgs(exc):
+                form.add_error(None, e)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("visits:policies")
+    return render(request, "visits/policy_edit.html", {"form": form, "policy": policy})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle(request):
+    """The 135 cycle page of an account manager for one week (Monday..Sunday)."""
+    if request.user.role != "account_manager":
+        raise PermissionDenied
+    now = timezone.now()
+    try:
+        anchor = (
+            dt.date.fromisoformat(request.GET.get("week", ""))
+            if request.GET.get("week")
+            else timezone.localdate(now)
+        )
+    except ValueError:
+        anchor = timezone.localdate(now)
+    start = anchor - dt.timedelta(days=anchor.weekday())
+    end = start + dt.timedelta(days=6)
+    note = CycleNote.objects.filter(manager=request.user, week_start=start).first()
+    form = CycleForm(request.POST or None, instance=note)
+    if request.method == "POST" and form.is_valid():
+        services.cyclenote_save(manager=request.user, week_start=start, data=form.cleaned_data, actor=request.user,
+                                now=now)  # fmt: skip
+        messages.success(request, _("Saved."))
+        return redirect(f"{request.path}?week={start.isoformat()}")
+    tags = CustomerTag.objects.visible_to(request.user)
+    open_tags = tags.filter(status__in=OPEN_STATUSES)
+    week_visits = selectors.Visit.objects.filter(
+        manager=request.user, planned_on__range=(start, end)
+    ).exclude(status=VisitStatus.CANCELLED)
+    counts = week_visits.aggregate(planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE)))
+    context = {
+        "start": start, "end": end, "form": form, "prev": start - dt.timedelta(days=7),
+        "next": start + dt.timedelta(days=7), "open_tags": open_tags.count(),
+        "overdue_tags": open_tags.filter(due_at__lt=now).select_related("customer", "tag").order_by("due_at")[:20],
+        "tag_counts": open_tags.values("tag__name").annotate(n=Count("id")).order_by("-n")[:10],
+        "plan_by_day": week_visits.values("planned_on").annotate(n=Count("id"),
+                                                                 done=Count("id", filter=Q(status=VisitStatus.DONE))).order_by("planned_on"),
+        "visits": counts, "removed": tags.filter(removed_at__date__range=(start, end)).count(),
+        "verified": tags.filter(status=TagStatus.VERIFIED, verified_at__date__range=(start, end)).count(),
+        "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=10),
+        "low_scores": tags.filter(status__in=OPEN_STATUSES, tag__name="对服务不满意").select_related("customer")[:10],
+        "requests": _open_requests(request.user),
+    }  # fmt: skip
+    return render(request, "visits/cycle.html", context)
+
+
+def _open_requests(user):
+    """Open service requests of the manager's shops, when the service desk is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("serviceloop.servicedesk"):
+        return None
+    ServiceRequest = apps.get_model("servicedesk", "ServiceRequest")
+    return (ServiceRequest.objects.filter(shop__route__account_manager=user)
+            .exclude(status__in=["resolved", "followed_up", "closed", "merged", "cancelled"])
+            .select_related("shop").order_by("-created_at")[:10])  # fmt: skip
