@@ -40,14 +40,15 @@ unique best one in this lexicographic order (:data:`GRADE_RULE`):
 
 How it is computed, exactly: keys 1–2 from the set of reachable totals in 0..target+min(S) (a bit
 set, Python integers, built by doubling shifts). Keys 3–5 by an exact dynamic programme over the
-coins from the highest grade down whose states are (increments used, amount) — amounts measured as
-deficits ``N - S_k`` below the all-shops coin when the total sits just under a multiple of N (the
-usual case for large targets), otherwise as values — restricted to "useful" states: reachable with
-exactly c increments and completable to the total with the rest (bit sets per count). A part of a
-fewest-increments solution is itself fewest-increments, so nothing optimal is lost; the tables are
-kept and the lexicographic key 5 is rebuilt from the lowest grade up. The real week (49 products,
-15,018 shops) takes ≈0.1 s in all; tests compare every key with exhaustive enumeration and keys 1
-and 3 with a MILP (HiGHS).
+coins from the highest grade down, on states (increments used, amount) where amounts are measured
+from a reference coin — deficits below the all-shops coin N when the total sits just under a
+multiple of N (the usual case for large targets), else excesses over the smallest coin — and
+restricted to "useful" states: reachable with exactly c increments and completable to the total
+with the rest (bit sets per count). A part of a fewest-increments solution is itself
+fewest-increments, so nothing optimal is lost; the tables are kept and key 5 is rebuilt from the
+lowest grade up (see ``_canonical_increments``). The real week (49 products, 15,018 shops) takes
+≈0.1 s of CPU in all; tests compare every key with exhaustive enumeration and keys 1 and 3 with a
+MILP (HiGHS).
 
 Exactness comes first by design: when a target is reachable only through an odd combination, the
 table can be spiky (real week: target 9,211 → 62 cartons for D30 only, error 27, because every

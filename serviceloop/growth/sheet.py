@@ -30,9 +30,12 @@ How the growth app uses a :class:`ProductSpec` (the ``allocate`` command and the
   ``whole_city`` with an extension means every value of that dimension.
 * PRICE_BAND_SELF_SELECT (按价位段自选投放): ``handled`` is False — report it as "not handled by
   this method" (:data:`NOT_HANDLED_REASON`), never drop it silently.
-* ``tag`` / ``tag_filter``: a customer tag restricting the shops (e.g. 优质数据共享客户); the
-  archive decides who carries it. ``biweekly_uplift_percent`` is parsed from BZ
-  ("两周一访上浮100%").
+* ``tag`` / ``tag_filter``: a customer tag (e.g. 优质数据共享客户) and TAG_FILTER_CONFIG, kept as
+  written. In the real sheet the filter is "0" on both tagged rows and no shop of the real archive
+  carries the tag, so "0" most likely means "tag shown, shops not filtered"; the growth app settles
+  that rule. ``biweekly_uplift_percent`` is parsed from BZ ("两周一访上浮100%").
+* Empty cells written as the text NULL (database exports; DELIVERY_ETYPE in the real sheet) are
+  empty.
 """
 
 from __future__ import annotations
