@@ -296,19 +296,24 @@ def _extension(label: str | None) -> tuple[Dimension, ...]:
     return tuple(dims)
 
 
-def parse_area(text: str | None, extension: tuple[Dimension, ...]) -> tuple[bool, tuple[Region, ...]]:
+def parse_area(
+    text: str | None, extension: tuple[Dimension, ...], *, free: bool = False
+) -> tuple[bool, tuple[Region, ...]]:
     """(whole_city, regions) from a DELIVERY_AREA cell.
 
     Entries are separated by '，' ',' '.' '、' '--' (and ';' '/' or spaces); '全市' (or an empty cell)
-    is the whole city. With two extension dimensions each entry reads 外（内）, e.g. 丹江（城网）."""
+    is the whole city. With two extension dimensions each entry reads 外（内）, e.g. 丹江（城网）.
+    ``free``: names only, no dimension checks (rows this method does not allocate)."""
     raw = (text or "").strip()
     if not raw or raw == WHOLE_CITY:
         return True, ()
     names = list(dict.fromkeys(p.strip() for p in _AREA_SEPARATORS.split(raw) if p.strip()))
     if WHOLE_CITY in names:
         raise _Bad(f"「全市」不能与具体区域同时填写（「{raw}」）")
+    if free:
+        return False, tuple(Region(name, (name,)) for name in names)
     if not extension:
-        raise _Bad(f"按档位投放只能面向全市，却填写了投放区域「{raw}」")
+        raise _Bad(f"不是扩展投放，只能面向全市，却填写了投放区域「{raw}」")
     regions = []
     for name in names:
         match = _QUALIFIED.match(name)
@@ -435,7 +440,8 @@ def _product(number: int, values, columns: dict[str, int], issues: list[SheetIss
     elif etype is not None and kind is not None:
         issues.append(SheetIssue(number, "DELIVERY_ETYPE", f"投放方式为{label}，不应填写扩展类型「{etype}」"))
     if kind is not None and extension is not None:
-        take("DELIVERY_AREA", lambda v: parse_area(_text(v), extension))
+        free = kind is AllocationMethod.PRICE_BAND_SELF_SELECT
+        take("DELIVERY_AREA", lambda v: parse_area(_text(v), extension, free=free))
     high, low = found.get("HIGHEST_GRADE"), found.get("LOWEST_GRADE")
     if high is not None and low is not None and high < low:
         issues.append(

@@ -198,7 +198,7 @@ def test_it_refuses_bad_extensions_and_areas(tmp_path):
     problems = issues_of(broken(tmp_path, change))
     assert problems[0].startswith("第 2 行 DELIVERY_ETYPE 列：未知的扩展维度「星座」")
     assert problems[1] == "第 3 行 DELIVERY_AREA 列：区域「镇中心区（城网）」带有括号，但扩展类型只有一个维度"
-    assert problems[2] == "第 6 行 DELIVERY_AREA 列：按档位投放只能面向全市，却填写了投放区域「城区」"
+    assert problems[2] == "第 6 行 DELIVERY_AREA 列：不是扩展投放，只能面向全市，却填写了投放区域「城区」"
     assert problems[3] == "第 7 行 DELIVERY_ETYPE 列：投放方式为按档位投放，不应填写扩展类型「档位+区县」"
     assert problems[4] == "第 8 行 DELIVERY_AREA 列：「全市」不能与具体区域同时填写（「城区，全市」）"
     assert problems[5] == "第 50 行 DELIVERY_AREA 列：区域「房县」应写成「区县（市场类型）」这样的两级形式"
@@ -267,3 +267,10 @@ def test_it_reads_two_level_areas_with_ascii_brackets_and_whole_city():
     assert [r.values for r in regions] == [("丹江", "城网"), ("房县", "农网")]
     assert parse_area("全市", (Dimension.DISTRICT,)) == (True, ())
     assert parse_area(None, ()) == (True, ())
+
+
+def test_it_keeps_the_areas_of_rows_it_does_not_allocate_without_checking_them(tmp_path):
+    sheet = parse_allocation_sheet(broken(tmp_path, set_cell(51, "DELIVERY_AREA", "城区，丹江（城网）")))
+    row = next(p for p in sheet.products if p.row == 51)
+    assert row.method is AllocationMethod.PRICE_BAND_SELF_SELECT and not row.handled
+    assert row.areas == ("城区", "丹江（城网）")
