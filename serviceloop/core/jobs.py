@@ -47,9 +47,17 @@ def clear_expired_sessions(now: datetime) -> str:
     return f"removed {deleted} expired session(s)"
 
 
+def servicedesk_sweep(now: datetime) -> str:
+    """SLA warnings and escalations of open service requests, then webhook digests."""
+    from serviceloop.servicedesk.escalation import sweep
+
+    return sweep(now)
+
+
 JOBS = [
     Job("purge_stale_uploads", purge_stale_uploads, every=timedelta(hours=1)),
     Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
+    Job("servicedesk_sweep", servicedesk_sweep, every=timedelta(minutes=5)),
 ]
 
 def key_customer_lists(now: datetime) -> str:

@@ -302,11 +302,11 @@ def servicerequest_transition(
     if to == Status.ANSWERED and sr.kind != Kind.INQUIRY:
         raise ValidationError(_("Only inquiries are answered directly."), code="answer_kind")
     if to == Status.RESOLVED:
+        # A report written after the latest reopening (events are append-only, so their ids give the order).
         since = (
-            sr.events.filter(to_status=Status.REOPENED).order_by("-at").values_list("at", flat=True).first()
+            sr.events.filter(to_status=Status.REOPENED).order_by("-id").values_list("id", flat=True).first()
         )
-        reports = sr.reports.all() if since is None else sr.reports.filter(created_at__gte=since)
-        if not reports.exists():
+        if not sr.events.filter(kind=EventKind.REPORT, id__gt=since or 0).exists():
             raise ValidationError(_("Write the handling report before resolving."), code="report_required")
     if (
         to == Status.CLOSED

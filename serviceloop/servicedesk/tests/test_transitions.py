@@ -26,9 +26,10 @@ def _prepare(sr, frm, world, now):
         status=frm, held_from=Status.ACKNOWLEDGED if frm == Status.ON_HOLD else "", kind="inquiry"
     )
     sr.refresh_from_db()
-    HandlingReport.objects.create(
+    report = HandlingReport.objects.create(
         request=sr, author=world.agent, actions_taken="上门处理", outcome="已解决", created_at=now
     )
+    RequestEvent.objects.create(request=sr, kind=EventKind.REPORT, at=now, data={"report": report.pk})
     return sr
 
 
