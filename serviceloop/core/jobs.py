@@ -60,8 +60,9 @@ JOBS = [
     Job("servicedesk_sweep", servicedesk_sweep, every=timedelta(minutes=5)),
 ]
 
+
 def key_customer_lists(now: datetime) -> str:
-    """Recomputes the key-customer lists (R4) before the plans use them."""
+    """Recomputes the key-customer lists (R4) before the plans use them (idempotent; four times a day)."""
     from serviceloop.visits.keylists import job_keylists
 
     return job_keylists(now)
@@ -75,8 +76,8 @@ def visits_plan_coming_days(now: datetime) -> str:
 
 
 JOBS += [
-    Job("key_customer_lists", key_customer_lists, every=timedelta(days=1)),
-    Job("visits_plan_coming_days", visits_plan_coming_days, every=timedelta(days=1)),
+    Job("key_customer_lists", key_customer_lists, every=timedelta(hours=6)),
+    Job("visits_plan_coming_days", visits_plan_coming_days, every=timedelta(hours=6)),
 ]
 
 
