@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "serviceloop.servicedesk",
     "serviceloop.tags",
     "serviceloop.visits",
+    "serviceloop.portal",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,21 @@ PHONE_VISIBLE_ROLES = {
     "agent",
 }
 CUSTOMER_PAGE_SIZE = 30
+
+# Cache (rate limits of the public pages): per-process memory by default; Redis when CACHE_URL/REDIS_URL is
+# set (needs the `redis` package), so that limits hold across gunicorn workers and machines.
+_cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url.startswith(("redis://", "rediss://", "unix://"))
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "serviceloop"}
+}
+# Public pages for shop owners (QR landing page, tracking page): links printed on service cards.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
+PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
+# Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
+PORTAL_CLIENT_ADDRESS_HEADER = os.environ.get("PORTAL_CLIENT_ADDRESS_HEADER", "")
 EXPORT_MAX_ROWS = 100_000
 
 LOGGING = {

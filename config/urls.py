@@ -13,4 +13,5 @@ urlpatterns = [
     path("customers/", include("serviceloop.customers.urls")),
     path("tags/", include("serviceloop.tags.urls")),
     path("visits/", include("serviceloop.visits.urls")),
+    path("", include("serviceloop.portal.urls")),
 ]

@@ -1,0 +1,107 @@
+"""Filing a request from a shop's QR page: idempotency, rate limits, and the tracking link.
+
+The request itself is filed by the service desk's ``servicerequest_file`` — this module adds only what is
+particular to an anonymous public page.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from serviceloop.servicedesk.models import Channel, ServiceRequest
+from serviceloop.servicedesk.services import servicerequest_file
+
+from .models import ShopToken, TokenPurpose
+from .ratelimit import address_key, rate_give_back, rate_take, shop_key
+from .services import new_token_value
+
+
+class RateLimited(Exception):
+    def __init__(self, scope: str):
+        super().__init__(scope)
+        self.scope = scope  # "shop" or "address"
+
+
+def client_address(request) -> str:
+    """The client's address. Behind a proxy, set PORTAL_CLIENT_ADDRESS_HEADER (e.g. HTTP_X_FORWARDED_FOR):
+    the right-most entry is taken — the one the proxy itself added, which the client cannot forge."""
+    header = settings.PORTAL_CLIENT_ADDRESS_HEADER
+    if header:
+        hops = [h.strip() for h in request.META.get(header, "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def idempotency_key_for(link: ShopToken, key: str) -> str:
+    # Namespaced by shop, so a key copied from another shop's page can never return that shop's request.
+    return f"qr:{link.customer_id}:{key}"
+
+
+@transaction.atomic
+def portal_request_file(
+    *,
+    link: ShopToken,
+    category,
+    kind: str,
+    text: str,
+    callback_phone: str = "",
+    photo=None,
+    idempotency_key: str,
+    client_address: str,
+    now,
+) -> tuple[ServiceRequest, ShopToken, bool]:
+    """File the owner's request for the shop of ``link``. Returns (request, tracking link, newly filed).
+
+    A repeated idempotency key (a double tap, a reload of the POST) returns the first request and counts
+    nothing against the rate limits. Raises RateLimited, or ValidationError from the service desk."""
+    key = idempotency_key_for(link, idempotency_key)
+    existing = ServiceRequest.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing, trackingtoken_ensure(service_request=existing, now=now), False
+    limits = [
+        (shop_key(link.customer_id), settings.PORTAL_RATE_SHOP_PER_HOUR),
+        (address_key(client_address), settings.PORTAL_RATE_ADDRESS_PER_HOUR),
+    ]
+    over = rate_take(limits)
+    if over is not None:
+        raise RateLimited("shop" if over == limits[0][0] else "address")
+    taken = [k for k, limit in limits if limit > 0]
+    try:
+        request, created = servicerequest_file(
+            customer=link.customer,
+            channel=Channel.QR,
+            kind=kind,
+            category=category,
+            text=text,
+            callback_phone=callback_phone,
+            photos=[photo] if photo else (),
+            actor=None,
+            now=now,
+            idempotency_key=key,
+        )
+    except BaseException:
+        rate_give_back(taken)
+        raise
+    if not created:  # the same double tap, filed by a parallel request a moment ago
+        rate_give_back(taken)
+    return request, trackingtoken_ensure(service_request=request, now=now), created
+
+
+@transaction.atomic
+def trackingtoken_ensure(*, service_request: ServiceRequest, now) -> ShopToken:
+    """The request's live tracking link (``/t/<token>/``), created once. Other apps may call it to put
+    the link in a message to the shop."""
+    live = ShopToken.objects.filter(service_request=service_request, revoked_at__isnull=True).first()
+    if live is not None:
+        return live
+    try:
+        with transaction.atomic():
+            return ShopToken.objects.create(
+                value=new_token_value(),
+                customer_id=service_request.shop_id,
+                purpose=TokenPurpose.TRACK,
+                service_request=service_request,
+                created_at=now,
+            )
+    except IntegrityError:  # created by a parallel double tap
+        return ShopToken.objects.get(service_request=service_request, revoked_at__isnull=True)

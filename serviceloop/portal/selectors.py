@@ -1,0 +1,107 @@
+"""Reads of the portal: resolving public links and the contacts printed on a shop's service card."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.customers.models import Customer
+from serviceloop.org.models import Role, Route, User
+
+from .models import ShopToken, TokenPurpose
+
+MAX_TOKEN_LENGTH = 40
+
+
+def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
+    """The live link with this value and purpose, or None (unknown, tampered, revoked or of another kind).
+
+    Callers answer every None the same way, so a revoked link tells nothing a made-up one would not."""
+    if not value or len(value) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        ShopToken.objects.select_related(
+            "customer__route__station__branch__company", "service_request__category"
+        )
+        .filter(value=value, purpose=purpose, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def public_url(token: ShopToken) -> str:
+    """Absolute link for a card or a message; the host comes from ``PUBLIC_BASE_URL``."""
+    name = "portal:shop" if token.purpose == TokenPurpose.SHOP else "portal:track"
+    return settings.PUBLIC_BASE_URL + reverse(name, args=[token.value])
+
+
+@dataclass(frozen=True)
+class Contact:
+    role: str
+    name: str
+    phone: str
+
+
+def contacts_for_routes(routes) -> dict[int, list[Contact]]:
+    """The four people printed on each shop's card, per route (shops of one route share them).
+
+    - station head: the route's station's station head;
+    - inspection squad leader (专卖稽查中队长): an inspector posted at the station, else one posted at the
+      station's branch (branch-level inspectors form the county squads); the longest-serving (lowest id)
+      when there are several — there is no squad-leader flag in the staff records;
+    - market manager and account manager: those named on the route.
+    Three queries whatever the number of routes.
+    """
+    routes = list(routes)
+    station_ids = {r.station_id for r in routes}
+    branch_ids = {r.station.branch_id for r in routes}
+    heads, station_inspectors, branch_inspectors = {}, {}, {}
+    for user in User.objects.filter(
+        is_active=True, role=Role.STATION_HEAD, station_id__in=station_ids
+    ).order_by("id"):
+        heads.setdefault(user.station_id, user)
+    inspectors = (
+        User.objects.filter(is_active=True, role=Role.INSPECTOR)
+        .filter(Q(station_id__in=station_ids) | Q(station__isnull=True, branch_id__in=branch_ids))
+        .order_by("id")
+    )
+    for user in inspectors:
+        if user.station_id:
+            station_inspectors.setdefault(user.station_id, user)
+        else:
+            branch_inspectors.setdefault(user.branch_id, user)
+    result = {}
+    for route in routes:
+        inspector = station_inspectors.get(route.station_id) or branch_inspectors.get(route.station.branch_id)
+        people = [
+            (_("Station head"), heads.get(route.station_id)),
+            (_("Inspection squad leader"), inspector),
+            (_("Market manager"), route.market_manager),
+            (_("Account manager"), route.account_manager),
+        ]
+        result[route.pk] = [
+            Contact(role=str(label), name=str(person) if person else "", phone=person.phone if person else "")
+            for label, person in people
+        ]
+    return result
+
+
+def contacts_for_customer(customer: Customer) -> list[Contact]:
+    route = Route.objects.select_related("station__branch", "account_manager", "market_manager").get(
+        pk=customer.route_id
+    )
+    return contacts_for_routes([route])[route.pk]
+
+
+CARD_RELATED = ("route__station__branch__company", "route__account_manager", "route__market_manager")
+
+
+def route_customers(route: Route):
+    """The shops printed when a whole route is printed: active and suspended ones, not closed ones."""
+    return (
+        Customer.objects.filter(route=route)
+        .exclude(status="closed")
+        .select_related(*CARD_RELATED)
+        .order_by("name", "licence_no")
+    )

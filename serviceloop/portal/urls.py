@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views, views_staff
+
+app_name = "portal"
+urlpatterns = [
+    # Public, no login: the shop's QR landing page and a request's tracking page.
+    path("s/<path:token>/", views.shop_page, name="shop"),
+    path("t/<path:token>/", views.track_page, name="track"),
+    # Staff.
+    path("portal/cards/", views_staff.route_cards, name="routes"),
+    path("portal/cards/export/", views_staff.route_cards_export, name="routes-export"),
+    path("portal/routes/<int:pk>/cards.pdf", views_staff.route_cards_pdf, name="route-cards"),
+    path("portal/customers/<int:pk>/qr/", views_staff.customer_qr, name="customer-qr"),
+    path(
+        "portal/customers/<int:pk>/qr.svg",
+        views_staff.customer_qr_image,
+        {"fmt": "svg"},
+        name="customer-qr-svg",
+    ),
+    path(
+        "portal/customers/<int:pk>/qr.png",
+        views_staff.customer_qr_image,
+        {"fmt": "png"},
+        name="customer-qr-png",
+    ),
+    path("portal/customers/<int:pk>/card.pdf", views_staff.customer_card, name="customer-card"),
+    path(
+        "portal/customers/<int:pk>/qr/regenerate/",
+        views_staff.customer_qr_regenerate,
+        name="customer-qr-regenerate",
+    ),
+]

@@ -1,0 +1,113 @@
+"""Public pages for shop owners: no login, phone-sized, Chinese. ``/s/<token>/`` files, ``/t/<token>/`` tracks."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from serviceloop.servicedesk.selectors import servicerequest_public_timeline
+
+from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
+from .intake import RateLimited, client_address, portal_request_file
+from .models import ShopToken, TokenPurpose
+from .selectors import contacts_for_customer, shoptoken_resolve
+
+
+def _public(response):
+    # Links carry the token: never cache them, never pass them on in a Referer, never index them.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def invalid_link(request):
+    """The same friendly page for unknown, mistyped, tampered and revoked links: nothing to tell them apart."""
+    return _public(render(request, "portal/invalid.html", status=404))
+
+
+@require_http_methods(["GET", "POST"])
+def shop_page(request, token):
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
+    if link is None:
+        return invalid_link(request)
+    status = 200
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                _request, tracking, _created = portal_request_file(
+                    link=link,
+                    category=data["category"],
+                    kind=data["kind"],
+                    text=data["text"],
+                    callback_phone=data["callback_phone"],
+                    photo=data["photo"],
+                    idempotency_key=data["idempotency_key"],
+                    client_address=client_address(request),
+                    now=timezone.now(),
+                )
+            except RateLimited as e:
+                status = 429
+                form.add_error(
+                    None,
+                    _(
+                        "This shop has sent many messages in the last hour. Please try again later, or call your "
+                        "account manager (number below)."
+                    )
+                    if e.scope == "shop"
+                    else _(
+                        "Many messages were sent from this network in the last hour. Please try again later, or "
+                        "call your account manager (number below)."
+                    ),
+                )
+            except ValidationError as e:
+                status = 400
+                for message in e.messages:
+                    form.add_error(None, message)
+            else:
+                return _public(redirect(reverse("portal:track", args=[tracking.value]) + "?sent=1"))
+        else:
+            status = 400
+    else:
+        form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    context = {
+        "link": link,
+        "customer": link.customer,
+        "form": form,
+        "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
+        "max_text": MAX_TEXT,
+        "max_photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
+        "max_photo_bytes": MAX_PHOTO_BYTES,
+    }
+    return _public(render(request, "portal/shop.html", context, status=status))
+
+
+@require_GET
+def track_page(request, token):
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.TRACK)
+    if link is None or link.service_request_id is None:
+        return invalid_link(request)
+    service_request = link.service_request
+    shop_link = (
+        ShopToken.objects.filter(
+            customer_id=link.customer_id, purpose=TokenPurpose.SHOP, revoked_at__isnull=True
+        )
+        .only("value")
+        .first()
+        if link.customer_id
+        else None
+    )
+    context = {
+        "service_request": service_request,
+        "timeline": servicerequest_public_timeline(request=service_request),
+        "messages_to_shop": list(service_request.shop_messages.order_by("created_at", "id")),
+        "shop_link": shop_link,
+        "just_filed": request.GET.get("sent") == "1",
+    }
+    return _public(render(request, "portal/track.html", context))
