@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.htmx import render_page
@@ -59,6 +60,13 @@ def tag_export(request):
                          rows=rows)  # fmt: skip
 
 
+VERBS = {
+    TagAction.REMOVE: gettext_lazy("Remove the tag"),
+    TagAction.VERIFY: gettext_lazy("Pass"),
+    TagAction.SEND_BACK: gettext_lazy("Send back"),
+    TagAction.SAMPLE_PASS: gettext_lazy("Confirm in sampling"),
+    TagAction.OVERTURN: gettext_lazy("Overturn"),
+}
 ACTIONS = [
     (TagAction.REMOVE, services.may_remove),
     (TagAction.VERIFY, services.may_verify),
@@ -95,7 +103,7 @@ def tag_detail(request, pk):
                 return redirect("tags:detail", pk=ctag.pk)
     context = {"ctag": ctag, "form": form, "allowed": allowed, "steps": steps, "now": timezone.now(),
                "events": ctag.events.select_related("actor"),
-               "buttons": [(a.value, a.label) for a in allowed]}  # fmt: skip
+               "buttons": [(a.value, VERBS[a]) for a in allowed]}  # fmt: skip
     return render(request, "tags/detail.html", context)
 
 

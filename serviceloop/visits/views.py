@@ -184,7 +184,7 @@ def compliance(request):
             _("done"),
             _("visited"),
             _("shorter than the minimum"),
-            _("rate %"),
+            _("completion rate"),
         ]
         return xlsx_response(filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx", sheet_title=_("visit compliance"),
                              headers=headers,
