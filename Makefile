@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test test-browser bench lint fmt setup assets messages secret serve clean
+.PHONY: run test test-browser bench lint fmt setup assets messages fonts secret serve clean
 
 # --- set-up (each step re-runs only when its inputs change) ---------------------------------------
 .venv/.installed: pyproject.toml
@@ -23,7 +23,13 @@ messages: .venv/.installed
 	  { apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null; }; }
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
-setup: .venv/.installed node_modules/.installed messages
+# Chinese in PDFs (service cards): WeasyPrint embeds this font; without a CJK font every character is a box.
+fonts:
+	@fc-list | grep -qi wqy || { echo "Installing a Chinese font for PDFs (fonts-wqy-microhei)…"; \
+	  apt-get install -y -q fonts-wqy-microhei >/dev/null || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-microhei >/dev/null; }; }
+
+setup: .venv/.installed node_modules/.installed messages fonts
 
 .secret_key:
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
