@@ -19,9 +19,9 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 messages: .venv/.installed
-	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; apt-get install -y -q gettext >/dev/null || \
-	  { apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null; }; }
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null || \
+	  { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null; }; }
+	SERVICELOOP_DEV=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 # Chinese in PDFs (service cards): WeasyPrint embeds this font; without a CJK font every character is a box.
 fonts:
@@ -51,7 +51,7 @@ test: setup
 
 test-browser: setup
 	@test -x /usr/bin/chromium || { echo "Installing Debian's Chromium for browser tests…"; \
-	  apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+	  apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium >/dev/null; }
 	SERVICELOOP_DEV=1 DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -m browser -p no:cacheprovider -o addopts=""
 
 bench: setup

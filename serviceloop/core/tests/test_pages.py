@@ -38,3 +38,8 @@ def test_it_breaks_the_home_page_down_one_level_below_the_user(world, login):
 def test_it_shows_the_org_menu_only_to_the_city_admin(world, login):
     assert "/org/" in login(world.city_admin).get("/").content.decode()
     assert "/org/" not in login(world.account_manager).get("/").content.decode()
+
+
+def test_it_stays_chinese_for_a_browser_that_asks_for_english(client):
+    body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in body and "Log in" not in body
