@@ -12,8 +12,8 @@ Later parts (orders, requests, visits, surveys) add a function that takes the ci
 ``city.rng("<part>")``, so adding a part never changes the data of the parts before it.
 
 Shops are written with ``bulk_create`` (the per-row services are too slow for 30,000 shops), but by
-the same rules: station and branch come from the route (``place_on_route``) and every shop gets the
-baseline change rows that ``customer_create`` writes (``customer_changes(before={})``).
+the same rules: station and branch come from the route (``place_on_route``) and, as with
+``customer_create``, a new shop has no change rows — only later changes are history.
 """
 
 from __future__ import annotations
@@ -734,7 +734,6 @@ def build_history(city: DemoCity) -> None:
     routes = {r.pk: r for r in city.routes}
     ams = {u.pk: u for u in city.users}
     for customer in city.customers:
-        joined_at = city.at(customer.joined_on, rng)
         old_after = customer.joined_on + dt.timedelta(days=30)
         eligible = old_after < today - dt.timedelta(days=7)
         final = tracked_values(customer)
@@ -751,8 +750,6 @@ def build_history(city: DemoCity) -> None:
         current = {f: getattr(customer, f) for f, _ in later}
         for f, old in later:
             setattr(customer, f, old)
-        changes.extend(customer_changes(before={}, customer=customer, actor=None, source=ChangeSource.DEMO,
-                                        now=joined_at))  # fmt: skip
         for f, _ in later:
             before = tracked_values(customer)
             setattr(customer, f, current[f])
