@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
+    "serviceloop.surveys",
     "serviceloop.servicedesk",
     "serviceloop.tags",
     "serviceloop.visits",

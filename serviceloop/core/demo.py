@@ -779,6 +779,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     build_staff(city)
     build_customers(city)
     build_history(city)
+    from serviceloop.surveys.demo import build_surveys
+
+    build_surveys(city)
     city.counts.update(
         companies=1,
         branches=len(city.branches),

@@ -1,0 +1,245 @@
+"""Excel files of a wave: raw answers (one row per shop) and results (one sheet per analysis)."""
+
+import tempfile
+from urllib.parse import quote
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from serviceloop.core.phones import phone_for
+
+from .analysis import SEGMENTS
+from .models import Answer, AnswerStatus, ItemKind, WaveTarget
+from .services import questionnaire_items
+
+
+def workbook_response(filename: str, sheets: list[tuple[str, list, list]]) -> FileResponse:
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=str(title)[:31])
+        ws.freeze_panes = "A2"
+        cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=str(h))
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        for row in rows:
+            ws.append(row)
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    wb.save(tmp)
+    tmp.seek(0)
+    response = FileResponse(
+        tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def raw_answer_sheet(*, wave, user, shop_level: bool) -> tuple[list, list]:
+    """One row per submitted answer in the user's scope; shop columns only where ``shop_level``."""
+    items = questionnaire_items(wave.questionnaire)
+    headers = [_("answer no."), _("channel"), _("submitted at"), _("branch"), _("station")]
+    if shop_level:
+        headers += [_("licence number"), _("shop name"), _("phone"), _("route")]
+    columns = []
+    for item in items:
+        columns.append((item, "values", f"{item.code} {item.text}"))
+        if item.ask_expectation:
+            columns.append((item, "expectations", f"{item.code} {_('expectation')}"))
+        if item.ask_importance:
+            columns.append((item, "importances", f"{item.code} {_('importance')}"))
+    headers += [c[2] for c in columns]
+    targets = WaveTarget.objects.filter(wave=wave).visible_to(user)
+    answers = (
+        Answer.objects.filter(wave=wave, status=AnswerStatus.SUBMITTED, target__in=targets)
+        .select_related("target__branch", "target__station", "target__route", "customer")
+        .order_by("id")
+    )
+    rows = []
+    for n, a in enumerate(answers.iterator(chunk_size=2000), start=1):
+        row = [
+            n,
+            a.get_channel_display(),
+            a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+            a.target.branch.name if a.target.branch else "",
+            a.target.station.name if a.target.station else "",
+        ]
+        if shop_level:
+            row += [
+                a.customer.licence_no,
+                a.customer.name,
+                phone_for(user, a.customer.phone),
+                a.target.route.name if a.target.route else "",
+            ]
+        for item, field, _title in columns:
+            v = getattr(a, field).get(item.code)
+            row.append("、".join(v) if item.kind == ItemKind.MULTIPLE and isinstance(v, list) else v)
+        rows.append(row)
+    return headers, rows
+
+
+def results_sheets(results: dict) -> list[tuple[str, list, list]]:
+    """The analysis as tables: dimensions, items, reliability, factor loadings, drivers, segments, waves."""
+    dims = results.get("dimension_titles", {})
+    titles = results.get("item_titles", {})
+    sheets = []
+
+    def table(title, records, fields, labels, rename=None):
+        rows = [[(rename or {}).get(f, lambda v: v)(r.get(f)) for f in fields] for r in records or []]
+        sheets.append((title, labels, rows))
+
+    dim_name = {
+        "dimension": lambda v: dims.get(v, v),
+        "predictor": lambda v: dims.get(v, v),
+        "score": lambda v: dims.get(v, _("overall") if v == "overall" else v),
+    }
+    sheets.append(
+        (
+            _("Summary"),
+            [_("answers"), _("overall index"), _("CI low"), _("CI high")],
+            [[results.get("n"), results.get("overall"), *(results.get("overall_ci") or [None, None])]],
+        )
+    )
+    table(
+        _("Dimensions"),
+        results.get("dimensions"),
+        ["dimension", "n", "index", "sd", "ci_low", "ci_high", "weight", "expectation", "gap", "gap_p"],
+        [
+            _("dimension"),
+            "n",
+            _("index"),
+            "sd",
+            _("CI low"),
+            _("CI high"),
+            _("weight"),
+            _("expectation"),
+            _("gap P−E"),
+            "p",
+        ],
+        dim_name,
+    )
+    table(
+        _("Items"),
+        results.get("items"),
+        ["item", "dimension", "n", "index", "mean", "sd", "top_box", "expectation", "gap", "gap_p"],
+        [
+            _("item"),
+            _("dimension"),
+            "n",
+            _("index"),
+            _("mean"),
+            "sd",
+            _("top-2-box share"),
+            _("expectation"),
+            _("gap P−E"),
+            "p",
+        ],
+        {**dim_name, "item": lambda v: f"{v} {titles.get(v, '')}"},
+    )
+    table(
+        _("Reliability"),
+        results.get("reliability"),
+        ["dimension", "alpha", "standardized_alpha", "ci_low", "ci_high", "n", "n_items", "note"],
+        [
+            _("dimension"),
+            "alpha",
+            _("standardised alpha"),
+            _("CI low"),
+            _("CI high"),
+            "n",
+            _("items"),
+            _("note"),
+        ],
+        dim_name,
+    )
+    table(
+        _("Item-total"),
+        results.get("item_total"),
+        ["dimension", "item", "item_total_r", "alpha_if_deleted"],
+        [_("dimension"), _("item"), _("corrected item-total r"), _("alpha if deleted")],
+        dim_name,
+    )
+    efa = results.get("efa")
+    if efa:
+        table(_("Factor loadings"), efa["loadings"], ["item", *efa["factors"]], [_("item"), *efa["factors"]])
+    drivers = results.get("drivers")
+    if drivers:
+        table(
+            _("Drivers"),
+            drivers["table"],
+            [
+                "predictor",
+                "pearson_r",
+                "beta",
+                "p_value",
+                "importance",
+                "performance",
+                "quadrant",
+                "priority",
+            ],
+            [
+                _("dimension"),
+                "r",
+                "beta",
+                "p",
+                _("importance"),
+                _("performance"),
+                _("quadrant"),
+                _("priority"),
+            ],
+            dim_name,
+        )
+    seg_fields = ["segment", "n", "small", "overall", "overall_ci_low", "overall_ci_high", *dims]
+    table(
+        f"{_('Segments')} {SEGMENTS.get(results.get('segment'), '')}",
+        results.get("segments"),
+        seg_fields,
+        [
+            _("segment"),
+            "n",
+            _("small group"),
+            _("overall"),
+            _("CI low"),
+            _("CI high"),
+            *[dims[d] for d in dims],
+        ],
+    )
+    cmp = results.get("compare")
+    if cmp:
+        table(
+            _("Wave comparison"),
+            cmp["table"],
+            [
+                "score",
+                "n_a",
+                "n_b",
+                "mean_a",
+                "mean_b",
+                "diff",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "p_adjusted",
+                "significant",
+            ],
+            [
+                _("score"),
+                "n A",
+                "n B",
+                _("previous"),
+                _("this wave"),
+                _("change"),
+                _("CI low"),
+                _("CI high"),
+                "p",
+                _("p (Holm)"),
+                _("significant"),
+            ],
+            dim_name,
+        )
+    return sheets

@@ -1,0 +1,152 @@
+"""Reads of the survey app, each scoped to the user."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+
+from serviceloop.org.models import Role
+from serviceloop.org.scope import is_city_level
+
+from .models import Answer, AnswerStatus, Channel, Questionnaire, Reminder, Wave, WaveStatus, WaveTarget
+
+
+def wave_list(*, user, q: str = "", status: str = ""):
+    qs = (
+        Wave.objects.visible_to(user)
+        .select_related("questionnaire")
+        .annotate(
+            n_targets=Count("targets", distinct=True),
+            n_answered=Count("answers", filter=Q(answers__status=AnswerStatus.SUBMITTED), distinct=True),
+        )
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(questionnaire__title__icontains=q))
+    if status in WaveStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-period_start", "-id")
+
+
+def wave_get(*, user, pk) -> Wave:
+    return get_object_or_404(Wave.objects.visible_to(user).select_related("questionnaire"), pk=pk)
+
+
+def questionnaire_list(*, q: str = ""):
+    qs = Questionnaire.objects.annotate(n_waves=Count("waves"), n_items=Count("sections__items"))
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q))
+    return qs.order_by("code", "-version")
+
+
+def targets_for(*, user, wave: Wave, q: str = "", state: str = "", station: str = "", route: str = ""):
+    """The wave's shops the user may see, with whether each has answered and how often it was reminded."""
+    submitted = Answer.objects.filter(target=OuterRef("pk"), status=AnswerStatus.SUBMITTED)
+    started = Answer.objects.filter(target=OuterRef("pk"), status=AnswerStatus.IN_PROGRESS)
+    qs = (
+        WaveTarget.objects.filter(wave=wave)
+        .visible_to(user)
+        .select_related("customer", "station", "route", "branch")
+        .annotate(done=Exists(submitted), started=Exists(started), n_reminders=Count("reminders"))
+    )
+    if q:
+        qs = qs.filter(
+            Q(customer__name__icontains=q)
+            | Q(customer__licence_no__icontains=q)
+            | Q(customer__owner_name__icontains=q)
+            | Q(customer__phone__icontains=q)
+        )
+    if state == "done":
+        qs = qs.filter(done=True)
+    elif state == "pending":
+        qs = qs.filter(done=False)
+    if station.isdigit():
+        qs = qs.filter(station_id=int(station))
+    if route.isdigit():
+        qs = qs.filter(route_id=int(route))
+    return qs.order_by("station__name", "route__name", "customer__licence_no")
+
+
+def target_get(*, user, wave: Wave, pk) -> WaveTarget:
+    return get_object_or_404(
+        WaveTarget.objects.filter(wave=wave).visible_to(user).select_related("customer", "route", "station"),
+        pk=pk,
+    )
+
+
+def progress(*, user, wave: Wave) -> dict:
+    """Participation by branch, station and route within the user's scope."""
+    targets = WaveTarget.objects.filter(wave=wave).visible_to(user)
+    done = Q(answer__status=AnswerStatus.SUBMITTED)
+    out = {}
+    for level, name in (("branch", "branch__name"), ("station", "station__name"), ("route", "route__name")):
+        rows = (
+            targets.order_by()
+            .values(f"{level}_id", name)
+            .annotate(n=Count("id"), answered=Count("id", filter=done))
+            .order_by(name)
+        )
+        out[level] = [
+            {
+                "id": r[f"{level}_id"],
+                "name": r[name] or "—",
+                "n": r["n"],
+                "answered": r["answered"],
+                "rate": 100.0 * r["answered"] / r["n"] if r["n"] else 0.0,
+            }
+            for r in rows
+        ]
+    total = targets.aggregate(n=Count("id"), answered=Count("id", filter=done))
+    total["rate"] = 100.0 * total["answered"] / total["n"] if total["n"] else 0.0
+    out["total"] = total
+    out["by_channel"] = [
+        {"channel": Channel(r["channel"]).label, "n": r["n"]}
+        for r in Answer.objects.filter(wave=wave, status=AnswerStatus.SUBMITTED, target__in=targets)
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .order_by("channel")
+    ]
+    return out
+
+
+def shop_level_allowed(*, user, wave: Wave) -> bool:
+    """Anonymous waves show no answer next to a shop below the city level."""
+    return not wave.anonymous or is_city_level(user)
+
+
+def due_reminders(*, wave: Wave, now, every_days: int = 3):
+    """Open-wave shops without an answer and without a reminder in the last ``every_days`` days."""
+    from datetime import timedelta
+
+    recent = Reminder.objects.filter(target=OuterRef("pk"), at__gte=now - timedelta(days=every_days))
+    return (
+        WaveTarget.objects.filter(wave=wave, wave__status=WaveStatus.OPEN)
+        .exclude(answer__status=AnswerStatus.SUBMITTED)
+        .exclude(Exists(recent))
+    )
+
+
+def customer_survey_rows(*, user, customer) -> list[dict]:
+    """The shop's survey waves for its page: answered or not, and its score where the user may see it."""
+    rows = []
+    targets = (
+        WaveTarget.objects.filter(customer=customer)
+        .select_related("wave", "answer")
+        .order_by("-wave__period_start")[:10]
+    )
+    for t in targets:
+        answer = getattr(t, "answer", None)
+        rows.append(
+            {
+                "wave": t.wave,
+                "target": t,
+                "status": answer.get_status_display() if answer else None,
+                "submitted_at": answer.submitted_at if answer else None,
+                "shop_level": shop_level_allowed(user=user, wave=t.wave),
+            }
+        )
+    return rows
+
+
+def may_enter_for(user) -> bool:
+    return bool(user.is_superuser or user.role in (Role.CITY_ADMIN, Role.AGENT, Role.ACCOUNT_MANAGER))
