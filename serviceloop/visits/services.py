@@ -247,3 +247,27 @@ def cyclenote_save(*, manager, week_start: dt.date, data: dict, actor, now) -> C
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def visit_file_request(
+    *, visit: Visit, kind: str, category, text: str, actor, now, urgency: str = "normal", idempotency_key=None
+):
+    """Files a service request for the visited shop through the service desk's intake (channel "visit").
+
+    Returns (request, created); the visit's event trail keeps the request's reference.
+    """
+    from serviceloop.servicedesk.services import servicerequest_file
+
+    visit = Visit.objects.select_related("customer").get(pk=visit.pk)
+    if not may_record(actor, visit):
+        raise PermissionDenied
+    if visit.status not in (VisitStatus.IN_PROGRESS, VisitStatus.DONE):
+        raise ValidationError(_("Check in before filing a request from the visit."))
+    request, created = servicerequest_file(
+        customer=visit.customer, channel="visit", kind=kind, category=category, text=text, actor=actor, now=now,
+        urgency=urgency, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    if created:
+        _event(visit, "request", actor, now, id=request.pk, reference=request.reference)
+    return request, created

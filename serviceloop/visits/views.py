@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +19,7 @@ from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
 
 from . import selectors, services
-from .models import CycleNote, KeyList, VisitOutcome, VisitPolicy, VisitStatus
+from .models import CycleNote, KeyList, KeyListSettings, VisitOutcome, VisitPolicy, VisitStatus
 
 
 class RecordForm(forms.Form):
@@ -39,6 +40,25 @@ class CheckInForm(forms.Form):
     longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, decimal_places=6)
 
 
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"))
+    category = forms.ModelChoiceField(queryset=None, label=gettext_lazy("category"))
+    urgency = forms.ChoiceField(label=gettext_lazy("urgency"))
+    text = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("text")
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from serviceloop.servicedesk.models import Category, Kind, Urgency
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Kind.choices
+        self.fields["category"].queryset = Category.objects.filter(active=True)
+        self.fields["urgency"].choices = Urgency.choices
+        self.fields["urgency"].initial = Urgency.NORMAL
+
+
 class DayForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("day"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -48,6 +68,18 @@ class PolicyForm(forms.ModelForm):
         model = VisitPolicy
         fields = ["name", "kind", "stars_min", "stars_max", "key_list", "visits_per_month", "min_minutes",
                   "max_gap_days", "checklist", "active"]  # fmt: skip
+
+
+class KeyListSettingsForm(forms.ModelForm):
+    class Meta:
+        model = KeyListSettings
+        fields = [
+            "grade_drop_days",
+            "closed_window_days",
+            "closed_min_visits",
+            "complaint_days",
+            "new_shop_months",
+        ]
 
 
 class CycleForm(forms.ModelForm):
@@ -83,6 +115,8 @@ def record(request, pk):
     items = visit.policy.checklist_items if visit.policy else []
     form = RecordForm(request.POST or None, request.FILES or None, items=items)
     move_form = DayForm(request.POST or None, prefix="move")
+    request_form = RequestForm(request.POST if request.POST.get("step") == "request" else None, prefix="sr",
+                               initial={"token": uuid.uuid4()})  # fmt: skip
     now = timezone.now()
     if request.method == "POST":
         step = request.POST.get("step")
@@ -106,6 +140,19 @@ def record(request, pk):
                 )
                 messages.success(request, _("Visit moved."))
                 return redirect("visits:today")
+            if step == "request" and request_form.is_valid():
+                d = request_form.cleaned_data
+                sr, created = services.visit_file_request(
+                    visit=visit, kind=d["kind"], category=d["category"], text=d["text"], urgency=d["urgency"],
+                    actor=request.user, now=now, idempotency_key=f"visit-{visit.pk}-{d['token']}",
+                )  # fmt: skip
+                if created:
+                    messages.success(request, _("Service request %(ref)s filed.") % {"ref": sr.reference})
+                else:
+                    messages.info(
+                        request, _("This request was already filed: %(ref)s.") % {"ref": sr.reference}
+                    )
+                return redirect("visits:record", pk=visit.pk)
             if step == "cancel":
                 services.visit_cancel(visit=visit, reason=request.POST.get("reason", "")[:200], actor=request.user,
                                       now=now)  # fmt: skip
@@ -117,7 +164,9 @@ def record(request, pk):
     shop_tags = CustomerTag.objects.filter(customer=visit.customer, status__in=LIVE_STATUSES).select_related(
         "tag"
     )
+    filed = [e.data for e in visit.events.filter(action="request")]
     context = {"visit": visit, "form": form, "move_form": move_form, "tags": shop_tags, "now": now,
+               "request_form": request_form, "filed": filed,
                "may_record": services.may_record(request.user, visit),
                "may_manage": services.may_manage_plan(request.user, visit)}  # fmt: skip
     return render(request, "visits/record.html", context)
@@ -196,11 +245,22 @@ def compliance(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def keylists(request):
     key = request.GET.get("list")
+    may_configure = can_manage_org(request.user)
+    settings_form = KeyListSettingsForm(request.POST or None, instance=KeyListSettings.current())
+    if request.method == "POST":
+        if not may_configure:
+            raise PermissionDenied
+        if settings_form.is_valid():
+            services.keylist_settings_save(
+                data=settings_form.cleaned_data, actor=request.user, now=timezone.now()
+            )
+            messages.success(request, _("Saved. The lists are recomputed by the next run of the daily job."))
+            return redirect("visits:keylists")
     summary = selectors.keylist_summary(user=request.user)
-    context = {"summary": summary, "key": key}
+    context = {"summary": summary, "key": key, "settings_form": settings_form if may_configure else None}
     if key in KeyList.values:
         qs = selectors.keylist_entries(user=request.user, key_list=key, q=request.GET.get("q", ""))
         if request.GET.get("export") == "1":

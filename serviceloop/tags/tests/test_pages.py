@@ -136,3 +136,20 @@ def test_visit_pages_today_record_compliance_keylists_policies_and_cycle(world, 
     r = login(world.account_manager).post(f"/visits/add/{world.shops['城关1号线'][0].pk}/",
                                            {"day": dt.date.today().isoformat()})  # fmt: skip
     assert r.status_code == 404
+
+
+def test_the_django_admin_edits_the_library_through_the_service_and_keeps_history(world, client):
+    from serviceloop.org.models import User
+
+    admin_user = User.objects.create_superuser("root", "root@example.com", "pw-12345678")
+    client.force_login(admin_user)
+    t = ProblemTag.objects.select_related("strategy").get(name="不会网上订货")
+    data = {"category": "ordering", "name": t.name, "description": "新", "discovery_source": "visit", "severity": 2,
+            "active": "on", "strategy-TOTAL_FORMS": 1, "strategy-INITIAL_FORMS": 1, "strategy-MIN_NUM_FORMS": 1,
+            "strategy-MAX_NUM_FORMS": 1, "strategy-0-id": t.strategy.pk, "strategy-0-tag": t.pk,
+            "strategy-0-actions": "一\n二", "strategy-0-responsible_role": "account_manager",
+            "strategy-0-time_limit_days": 5, "strategy-0-materials": ""}  # fmt: skip
+    r = client.post(f"/admin/tags/problemtag/{t.pk}/change/", data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    t.refresh_from_db()
+    assert t.version == 2 and t.strategy.time_limit_days == 5 and t.edits.count() == 2

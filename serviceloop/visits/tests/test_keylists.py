@@ -117,3 +117,15 @@ def test_the_daily_job_keeps_since_dates_and_drops_shops_that_leave(world):
     job_keylists(NOW + dt.timedelta(days=1))
     entry = KeyCustomerEntry.objects.get(key_list="care")
     assert entry.customer_id == a.pk and entry.since == NOW.date()
+
+
+def test_only_city_admins_change_the_thresholds_and_bad_values_are_refused(world, login):
+    assert login(world.station_head).post("/visits/key-lists/", {"grade_drop_days": 30}).status_code == 403
+    client = login(world.city_admin)
+    good = {"grade_drop_days": 30, "closed_window_days": 60, "closed_min_visits": 2, "complaint_days": 90,
+            "new_shop_months": 3}  # fmt: skip
+    assert client.post("/visits/key-lists/", {**good, "closed_min_visits": "x"}).status_code == 200
+    assert client.post("/visits/key-lists/", {**good, "new_shop_months": 0}).status_code == 200
+    assert KeyListSettings.current().grade_drop_days == 90
+    assert client.post("/visits/key-lists/", good).status_code == 302
+    assert KeyListSettings.current().grade_drop_days == 30

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from serviceloop.visits.models import Visit, VisitPolicy
 from serviceloop.visits.selectors import compliance, shops_not_visited, short_visits
@@ -109,3 +110,25 @@ def test_it_lists_shops_not_visited_for_longer_than_their_policy_allows(world):
     do(world, planned(world, b, dt.date(2027, 2, 27)), start=dt.datetime(2027, 2, 27, 9, tzinfo=TZ))
     rows = shops_not_visited(user=world.account_manager, now=dt.datetime(2027, 3, 11, 9, tzinfo=TZ))
     assert [(r["id"], r["days"]) for r in rows] == [(b.pk, 12)]  # a: exactly 10 days is still allowed
+
+
+def test_it_files_a_service_request_from_inside_the_visit_once_per_submission(world, login):
+    from serviceloop.servicedesk.models import Category, ServiceRequest
+
+    v = planned(world, world.shops["张湾1号线"][0], timezone.localdate())
+    client = login(world.account_manager)
+    data = {"step": "request", "sr-kind": "request", "sr-category": Category.objects.filter(active=True).first().pk,
+            "sr-urgency": "normal", "sr-text": "店主反映送货时间不稳定", "sr-token": "7b0c6b52-3c52-4c0e-9a44-0e7f1b8f3a10"}  # fmt: skip
+    r = client.post(f"/visits/{v.pk}/", data)
+    assert r.status_code == 200 and ServiceRequest.objects.count() == 0  # not checked in yet
+    client.post(f"/visits/{v.pk}/", {"step": "check_in"})
+    assert client.post(f"/visits/{v.pk}/", data).status_code == 302
+    assert client.post(f"/visits/{v.pk}/", data).status_code == 302  # a double submission files nothing new
+    sr = ServiceRequest.objects.get()
+    assert sr.channel == "visit" and sr.shop_id == v.customer_id
+    assert sr.reference in client.get(f"/visits/{v.pk}/").content.decode()
+    r = client.post(
+        f"/visits/{v.pk}/", {**data, "sr-text": "", "sr-token": "0b0c6b52-3c52-4c0e-9a44-0e7f1b8f3a10"}
+    )
+    assert r.status_code == 200 and ServiceRequest.objects.count() == 1
+    assert login(world.outsider).post(f"/visits/{v.pk}/", data).status_code == 404
