@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test test-browser bench lint fmt setup assets messages fonts secret serve clean
+.PHONY: run test test-browser bench lint fmt setup assets messages fonts clean
 
 # --- set-up (each step re-runs only when its inputs change) ---------------------------------------
 .venv/.installed: pyproject.toml
@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 messages: .venv/.installed
 	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null || \
 	  { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null; }; }
-	SERVICELOOP_DEV=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 # Chinese in PDFs (service cards): WeasyPrint embeds this font; without a CJK font every character is a box.
 fonts:
@@ -31,12 +31,9 @@ fonts:
 
 setup: .venv/.installed node_modules/.installed messages fonts
 
-.secret_key:
-	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
-
 # --- the two contract commands ---------------------------------------------------------------------
-run: setup .secret_key
-	@export SECRET_KEY="$$(cat .secret_key)"; set -e; \
+run: setup
+	@set -e; \
 	$(PY) manage.py migrate -v0; \
 	$(PY) manage.py collectstatic --noinput -v0; \
 	if [ ! -f .demo-loaded ]; then $(PY) manage.py demo && touch .demo-loaded; fi; \
@@ -47,15 +44,15 @@ run: setup .secret_key
 	.venv/bin/gunicorn config.wsgi -w 2 -b 127.0.0.1:8000 --access-logfile - --timeout 120
 
 test: setup
-	SERVICELOOP_DEV=1 .venv/bin/pytest
+	.venv/bin/pytest
 
 test-browser: setup
 	@test -x /usr/bin/chromium || { echo "Installing Debian's Chromium for browser tests…"; \
 	  apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium >/dev/null; }
-	SERVICELOOP_DEV=1 DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -m browser -p no:cacheprovider -o addopts=""
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -m browser -p no:cacheprovider -o addopts=""
 
 bench: setup
-	@for f in bench/bench_*.py; do echo "== $$f"; SERVICELOOP_DEV=1 $(PY) $$f || exit 1; done
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 lint: .venv/.installed
 	.venv/bin/ruff check .

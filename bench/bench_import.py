@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_PATH = Path("/tmp/bench_import.sqlite3")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-os.environ["SERVICELOOP_DEV"] = "1"
 os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
 REAL_FILE = ROOT.parent / "shared/data/real/customers_15020.xlsx"
 if not REAL_FILE.exists():

@@ -33,8 +33,7 @@ QUERIES = {
 
 
 def env_for(db: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SERVICELOOP_DEV": "1",
-            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
 def build(db: Path, customers: int) -> None:

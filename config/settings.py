@@ -1,9 +1,11 @@
 """One settings file, driven by environment variables (see README: Configuration)."""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -14,13 +16,20 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = "PYTEST_VERSION" in os.environ  # set by pytest itself
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "dev-insecure-key-set-SECRET_KEY-in-production"
-    if DEBUG or TESTING or os.environ.get("SERVICELOOP_DEV")
-    else None
-)
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set (or DEBUG=true for development).")
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else a random key kept in ``.secret_key`` (made on first start)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(os.environ.get("SECRET_KEY_FILE", BASE_DIR / ".secret_key"))
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -43,10 +52,10 @@ INSTALLED_APPS = [
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
-    "serviceloop.surveys",
     "serviceloop.servicedesk",
     "serviceloop.tags",
     "serviceloop.visits",
+    "serviceloop.surveys",
     "serviceloop.portal",
 ]
 
@@ -159,6 +168,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # Roles that see full phone numbers; every other role sees 138****5678.
 PHONE_VISIBLE_ROLES = {

@@ -24,9 +24,9 @@ ORDERING = ["licence_no", "name", "grade", "stars", "updated_at", "joined_on"]
 
 class CustomerFilter(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
-    branch = df.ModelChoiceFilter(queryset=None, label=_("branch"))
-    station = df.ModelChoiceFilter(queryset=None, label=_("station"))
-    route = df.ModelChoiceFilter(queryset=None, label=_("route"))
+    branch = df.ModelChoiceFilter(queryset=None, label=_("branch"), empty_label=_("All"))
+    station = df.ModelChoiceFilter(queryset=None, label=_("station"), empty_label=_("All"))
+    route = df.ModelChoiceFilter(queryset=None, label=_("route"), empty_label=_("All"))
     retail_format = df.MultipleChoiceFilter(choices=RetailFormat.choices, label=_("retail format"))
     market_type = df.ChoiceFilter(choices=MarketType.choices, label=_("market type"))
     business_scale = df.ChoiceFilter(choices=BusinessScale.choices, label=_("business scale"))
