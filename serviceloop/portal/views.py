@@ -18,9 +18,10 @@ from .selectors import contacts_for_customer, shoptoken_resolve
 
 
 def _public(response):
-    # Links carry the token: never cache them, never pass them on in a Referer, never index them.
+    # Links carry the token: never cache them, never pass them to other sites in a Referer (same-origin: a
+    # stricter "no-referrer" makes browsers send "Origin: null" and CSRF refuses the form), never index them.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

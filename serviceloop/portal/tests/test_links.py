@@ -22,7 +22,7 @@ def test_it_shows_the_shop_page_for_a_live_link_without_the_licence_number(clien
     assert shop_link.customer.licence_no not in body
     assert shop_link.customer.licence_no not in public_url(shop_link)
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_it_answers_a_tampered_link_with_the_friendly_404(client, shop_link):

@@ -1,0 +1,227 @@
+"""Public intake (QR page) over HTTP under gunicorn on loopback: requests/s and p50/p99 at concurrency 8 and 32.
+
+Builds a fresh SQLite database (WAL) with the test organisation and 200 shops, each with its QR link, starts
+gunicorn on 127.0.0.1 only (2 workers × 4 threads), and POSTs a bounded number of filings per level from a
+thread pool — each thread first GETs the page once for its CSRF cookie, like a phone does. One filing in ten
+is a double tap (the previous key sent again), which must be answered with the same tracking link and
+store nothing. At the end, the rows stored must equal the filings accepted.
+
+The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
+raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
+"""
+
+import http.client
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PORT = 8771
+SHOPS = 200
+LEVELS = [(8, 400), (32, 800)]  # (concurrency, filings)
+DOUBLE_TAP_EVERY = 10
+
+SEED = f"""
+from django.utils import timezone
+from serviceloop.core.testing import build_world, make_customer
+from serviceloop.portal.services import shoptokens_ensure
+w = build_world()
+shops = [make_customer(w.route_a1_1) for _ in range({SHOPS})]
+links = shoptokens_ensure(customers=shops, actor=None, now=timezone.now())
+print("\\n".join(t.value for t in links.values()))
+"""
+
+
+def env_for(db: Path, media: Path) -> dict:
+    return {
+        **os.environ,
+        "SERVICELOOP_DEV": "1",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "MEDIA_ROOT": str(media),
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "PORTAL_RATE_SHOP_PER_HOUR": "1000000",
+        "PORTAL_RATE_ADDRESS_PER_HOUR": "1000000",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def wait_for_server(deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/login/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+class Phone:
+    """One client: a keep-alive connection and a CSRF cookie, like a browser on a shop owner's phone."""
+
+    def __init__(self, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        self.conn.request("GET", f"/s/{token}/")
+        response = self.conn.getresponse()
+        body = response.read().decode()
+        assert response.status == 200, response.status
+        cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
+        self.cookie = f"csrftoken={cookie}"
+        self.csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+
+    def file(self, token: str, key: str, n: int) -> tuple[int, str, float]:
+        body = urlencode(
+            {
+                "csrfmiddlewaretoken": self.csrf,
+                "category": "delivery",
+                "kind": "request",
+                "text": f"压测诉求第 {n} 条：送货晚了。",
+                "callback_phone": "13812345678",
+                "idempotency_key": key,
+            }
+        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
+        t = time.perf_counter()
+        self.conn.request("POST", f"/s/{token}/", body=body, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or "", time.perf_counter() - t
+
+
+def run_level(tokens: list[str], concurrency: int, count: int, offset: int) -> dict:
+    local = threading.local()
+    first_location: dict[str, str] = {}
+    lock = threading.Lock()
+    jobs = []
+    for i in range(count):
+        n = offset + i
+        if i % DOUBLE_TAP_EVERY == DOUBLE_TAP_EVERY - 1:
+            jobs.append((n, jobs[-1][1], jobs[-1][2]))  # the same form sent again
+        else:
+            jobs.append((n, tokens[n % len(tokens)], uuid.uuid4().hex))
+
+    def work(job):
+        n, token, key = job
+        if not hasattr(local, "phone"):
+            local.phone = Phone(tokens[0])
+        status, location, seconds = local.phone.file(token, key, n)
+        with lock:
+            same = first_location.setdefault(key, location) == location
+        return status, key, seconds, same
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(work, jobs))
+    wall = time.perf_counter() - t
+    latencies = sorted(r[2] for r in results)
+    accepted = {r[1] for r in results if r[0] == 302}
+    return {
+        "concurrency": concurrency,
+        "sent": count,
+        "wall": wall,
+        "rps": count / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "accepted": len(accepted),
+        "errors": sum(r[0] != 302 for r in results),
+        "double_taps_same_link": all(r[3] for r in results),
+    }
+
+
+def stored(db: Path) -> tuple[int, int]:
+    with sqlite3.connect(db) as conn:
+        requests = conn.execute(
+            "SELECT count(*) FROM servicedesk_servicerequest WHERE channel='qr'"
+        ).fetchone()[0]
+        links = conn.execute("SELECT count(*) FROM portal_shoptoken WHERE purpose='track'").fetchone()[0]
+    return requests, links
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
+        db, media = Path(tmp) / "intake.sqlite3", Path(tmp) / "media"
+        env = env_for(db, media)
+        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        out = subprocess.run(
+            [PY, "manage.py", "shell", "-c", SEED],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        tokens = [line for line in out.split() if len(line) == 24]
+        assert len(tokens) == SHOPS, out[-500:]
+        server = subprocess.Popen(
+            [
+                GUNICORN,
+                "config.wsgi",
+                "-w",
+                "2",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "--timeout",
+                "120",
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_for_server(time.time() + 60)
+            rows, offset = [], 0
+            for concurrency, count in LEVELS:
+                rows.append(run_level(tokens, concurrency, count, offset))
+                offset += count
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        requests, links = stored(db)
+    accepted = sum(r["accepted"] for r in rows)
+    load = os.getloadavg()[0]
+    print(
+        f"Public intake, gunicorn 2 workers × 4 threads on 127.0.0.1, SQLite WAL, {SHOPS} shops; "
+        f"1 in {DOUBLE_TAP_EVERY} filings is a double tap; load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'concurrency':>11} {'sent':>6} {'accepted':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'double taps → same link':>24}"
+    )
+    for r in rows:
+        print(
+            f"{r['concurrency']:>11} {r['sent']:>6} {r['accepted']:>8} {r['errors']:>6} {r['rps']:>8.1f} "
+            f"{r['p50']:>8.1f} {r['p99']:>8.1f} {str(r['double_taps_same_link']):>24}"
+        )
+    if len(rows) == 2:
+        print(
+            f"throughput ratio c{rows[1]['concurrency']}/c{rows[0]['concurrency']}: "
+            f"{rows[1]['rps'] / rows[0]['rps']:.2f}×; p99 ratio: {rows[1]['p99'] / rows[0]['p99']:.2f}×"
+        )
+    print(
+        f"stored requests: {requests}, tracking links: {links}, accepted (distinct keys): {accepted} → "
+        f"{'OK' if requests == accepted == links else 'MISMATCH'}"
+    )
+    ok = requests == accepted == links and all(r["errors"] == 0 and r["double_taps_same_link"] for r in rows)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Real browser on a phone-sized screen: an owner scans the card, taps a category, types, sends, sees progress."""
+
+import pytest
+
+# serialized_rollback: the categories come from a data migration, which a flushed test database would lose.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def link(transactional_db):
+    from django.utils import timezone
+
+    from serviceloop.core.testing import build_world
+    from serviceloop.portal.services import shoptoken_ensure
+
+    w = build_world()
+    return shoptoken_ensure(customer=w.shops["张湾1号线"][0], actor=None, now=timezone.now())
+
+
+def test_it_files_a_request_from_the_qr_page_on_a_phone(browser, live_server, link):
+    from serviceloop.servicedesk.models import ServiceRequest
+
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{link.value}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    button = page.locator("label", has_text="送货")
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 140, f"big enough to tap: {box}"
+    button.tap()
+    page.fill("textarea[name=text]", "今天的货少送了两条，请核实。")
+    page.fill("input[name=callback_phone]", "13912345678")
+    page.locator("#submit").tap()
+    page.wait_for_url(f"{live_server.url}/t/**")
+    assert "已收到" in page.locator('[data-testid="filed"]').inner_text()
+    assert page.locator('[data-testid="timeline"] li').count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    request = ServiceRequest.objects.get()
+    assert page.locator('[data-testid="reference"]').inner_text() == request.reference
+    assert (request.category.code, request.callback_phone) == ("delivery", "13912345678")
+    context.close()
+
+
+def test_it_tells_the_owner_what_is_missing_without_losing_the_text(browser, live_server, link):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{link.value}/")
+    assert page.locator('[data-testid="categories"] label').count() >= 7
+    page.fill("textarea[name=text]", "送货员态度不好")
+    page.locator("#submit").tap()
+    page.wait_for_load_state()
+    assert "请先点选上面的一个大按钮" in page.locator('[data-testid="category-error"]').inner_text()
+    assert page.locator("textarea[name=text]").input_value() == "送货员态度不好"
+    context.close()
