@@ -782,6 +782,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.surveys.demo import build_surveys
 
     build_surveys(city)
+    from serviceloop.visits.demo import build_loop_demo
+
+    build_loop_demo(city)
     city.counts.update(
         companies=1,
         branches=len(city.branches),

@@ -149,7 +149,7 @@ def tag_photo_path(instance, filename):
 
 class CustomerTag(models.Model):
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="tags", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.CASCADE, related_name="tags", verbose_name=_("customer")
     )
     tag = models.ForeignKey(ProblemTag, on_delete=models.PROTECT, related_name="uses", verbose_name=_("tag"))
     status = models.CharField(
@@ -227,7 +227,7 @@ class CustomerTagEvent(models.Model):
     """Append-only: every step of a tag's life (痕迹化管理)."""
 
     customer_tag = models.ForeignKey(
-        CustomerTag, on_delete=models.PROTECT, related_name="events", verbose_name=_("customer tag")
+        CustomerTag, on_delete=models.CASCADE, related_name="events", verbose_name=_("customer tag")
     )
     action = models.CharField(_("action"), max_length=12, choices=TagAction.choices)
     from_status = models.CharField(_("from"), max_length=10, choices=TagStatus.choices, blank=True)

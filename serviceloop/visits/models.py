@@ -154,7 +154,7 @@ class Visit(models.Model):
     """A planned visit, and once checked in, its record."""
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="visits", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.CASCADE, related_name="visits", verbose_name=_("customer")
     )
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -188,6 +188,8 @@ class Visit(models.Model):
     covered = models.JSONField(_("covered"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     photo = models.ImageField(_("photo"), upload_to="visits/", blank=True)
+    # Whole minutes from check-in to check-out, kept at check-out so compliance filters in SQL.
+    minutes_spent = models.PositiveIntegerField(_("minutes"), null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -216,6 +218,8 @@ class Visit(models.Model):
 
     @property
     def minutes(self) -> int | None:
+        if self.minutes_spent is not None:
+            return self.minutes_spent
         if self.check_in_at and self.check_out_at:
             return int((self.check_out_at - self.check_in_at).total_seconds() // 60)
         return None

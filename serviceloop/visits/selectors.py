@@ -4,7 +4,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -70,6 +70,10 @@ class ComplianceRow:
         return round(100 * self.done / self.planned, 1) if self.planned else None
 
 
+# Visited, but for fewer minutes than the policy's minimum.
+_SHORT = Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED, minutes_spent__lt=F("policy__min_minutes"))
+
+
 def compliance(*, user, first: dt.date, last: dt.date, by: str = "manager") -> list[ComplianceRow]:
     """Planned vs done per manager or route over [first, last] (cancelled visits are not planned work).
 
@@ -90,26 +94,18 @@ def compliance(*, user, first: dt.date, last: dt.date, by: str = "manager") -> l
             visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
         )
     }
-    for key, check_in, check_out, minimum in base.filter(
-        status=VisitStatus.DONE, outcome=VisitOutcome.VISITED, policy__isnull=False
-    ).values_list(field, "check_in_at", "check_out_at", "policy__min_minutes"):
-        if (check_out - check_in) < dt.timedelta(minutes=minimum):
-            rows[key].short += 1
+    for key, n in base.filter(_SHORT).values(field).annotate(n=Count("id")).values_list(field, "n"):
+        rows[key].short = n
     return sorted(rows.values(), key=lambda r: r.name)
 
 
-def short_visits(*, user, first: dt.date, last: dt.date) -> list[Visit]:
-    qs = (
+def short_visits(*, user, first: dt.date, last: dt.date):
+    return (
         Visit.objects.visible_to(user)
-        .filter(
-            planned_on__range=(first, last),
-            status=VisitStatus.DONE,
-            outcome=VisitOutcome.VISITED,
-            policy__isnull=False,
-        )
+        .filter(_SHORT, planned_on__range=(first, last))
         .select_related("customer", "manager", "policy")
+        .order_by("-planned_on", "id")
     )
-    return [v for v in qs if v.minutes is not None and v.minutes < v.policy.min_minutes]
 
 
 def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:

@@ -224,7 +224,8 @@ def visit_record(*, visit: Visit, outcome: str, covered=(), notes: str = "", pho
         raise ValidationError(_("Tick what the visit covered."))
     visit.status, visit.check_out_at, visit.outcome = VisitStatus.DONE, max(now, visit.check_in_at), outcome
     visit.covered, visit.notes = covered, (notes or "").strip()
-    fields = ["status", "check_out_at", "outcome", "covered", "notes"]
+    visit.minutes_spent = int((visit.check_out_at - visit.check_in_at).total_seconds() // 60)
+    fields = ["status", "check_out_at", "outcome", "covered", "notes", "minutes_spent"]
     if photo:
         visit.photo = photo
         fields.append("photo")

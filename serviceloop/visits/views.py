@@ -239,7 +239,7 @@ def compliance(request):
                              headers=headers,
                              rows=[[r.name, r.planned, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
     context = {"rows": rows, "first": first, "by": by, "month": f"{first:%Y-%m}",
-               "short": selectors.short_visits(user=request.user, first=first, last=last)[:50],
+               "short": list(selectors.short_visits(user=request.user, first=first, last=last)[:50]),
                "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=50)}  # fmt: skip
     return render(request, "visits/compliance.html", context)
 
