@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("serviceloop.core.urls")),
     path("org/", include("serviceloop.org.urls")),
     path("customers/", include("serviceloop.customers.urls")),
+    path("servicedesk/", include("serviceloop.servicedesk.urls")),
     path("", include("serviceloop.surveys.urls")),
     path("tags/", include("serviceloop.tags.urls")),
     path("visits/", include("serviceloop.visits.urls")),

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.org.scope import can_manage_org
+from serviceloop.servicedesk.nav import desk_menu
 from serviceloop.portal.roles import may_print_routes
 from serviceloop.visits.nav import loop_menu
 
@@ -13,6 +14,7 @@ def menu_for(user) -> list[dict]:
         {"label": _("Home"), "url": reverse("home"), "icon": "house"},
         {"label": _("Customers"), "url": reverse("customers:list"), "icon": "shop"},
     ]
+    items += desk_menu(user)
     if may_print_routes(user):
         items.append({"label": _("Service cards"), "url": reverse("portal:routes"), "icon": "qr-code"})
     items += loop_menu(user)

@@ -115,3 +115,13 @@ def owner_candidates(*, request: ServiceRequest):
         route = request.route
         area |= Q(pk__in=[pk for pk in (route.account_manager_id, route.market_manager_id) if pk])
     return list(users.filter(area).order_by("role", "full_name", "id"))
+
+
+def servicerequest_filtered(*, user, params):
+    """The ledger's filtered, scoped queryset (page, Excel export and API share it). Returns (filterset, qs)."""
+    from .filters import ServiceRequestFilter
+
+    base = servicerequest_list(user=user)
+    filterset = ServiceRequestFilter(params, queryset=base, user=user)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    return filterset, qs.order_by("-created_at", "-id")

@@ -1,0 +1,75 @@
+"""One filter set for the work ledger page, its Excel export and the API, so all three agree."""
+
+import django_filters as df
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.org.models import User
+from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
+
+from .models import OPEN, Category, Channel, Kind, MilestoneState, RequestMilestone, ServiceRequest, Status
+
+STATE_CHOICES = [("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Finished"))]
+
+
+class ServiceRequestFilter(df.FilterSet):
+    q = df.CharFilter(method="search", label=_("Search"))
+    status = df.MultipleChoiceFilter(choices=Status.choices, label=_("status"))
+    state = df.ChoiceFilter(choices=STATE_CHOICES, method="by_state", label=_("state"))
+    kind = df.MultipleChoiceFilter(choices=Kind.choices, label=_("kind"))
+    channel = df.MultipleChoiceFilter(choices=Channel.choices, label=_("channel"))
+    category = df.ModelMultipleChoiceFilter(queryset=Category.objects.all(), label=_("category"))
+    branch = df.ModelChoiceFilter(queryset=None, label=_("branch"))
+    station = df.ModelChoiceFilter(queryset=None, label=_("station"))
+    route = df.ModelChoiceFilter(queryset=None, label=_("route"))
+    owner = df.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True).exclude(role=""), label=_("owner")
+    )
+    shop = df.NumberFilter(field_name="shop_id", label=_("customer"))
+    created_from = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("filed from"))
+    created_to = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("filed to"))
+
+    class Meta:
+        model = ServiceRequest
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["branch"].queryset = branches_visible_to(user)
+        self.filters["station"].queryset = stations_visible_to(user)
+        self.filters["route"].queryset = routes_visible_to(user)
+
+    def search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(reference__icontains=value)
+            | Q(shop__name__icontains=value)
+            | Q(shop__licence_no__startswith=value)
+            | Q(shop__owner_name__icontains=value)
+            | Q(callback_phone__startswith=value)
+            | Q(text__icontains=value)
+        )
+
+    def by_state(self, qs, name, value):
+        if value == "open":
+            return qs.filter(status__in=OPEN)
+        if value == "done":
+            return qs.exclude(status__in=OPEN)
+        if value == "overdue":
+            late = RequestMilestone.objects.filter(request=OuterRef("pk"), breached=True)
+            pending_late = RequestMilestone.objects.filter(
+                request=OuterRef("pk"),
+                state=MilestoneState.PENDING,
+                paused_at__isnull=True,
+                due_at__lte=self.now,
+            )
+            return qs.filter(Exists(late) | Exists(pending_late))
+        return qs
+
+    @property
+    def now(self):
+        from django.utils import timezone
+
+        return timezone.now()

@@ -1,0 +1,151 @@
+"""Forms for the desk pages: intake and one small form per action."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .conf import conf
+from .models import Category, Channel, Complexity, Kind, Urgency
+
+
+class MultiFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input; the service checks their size and that they are pictures."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultiFileInput(attrs={"accept": "image/*", "multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    kind = forms.ChoiceField(label=_("kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
+    category = forms.ModelChoiceField(
+        label=_("category"), queryset=Category.objects.filter(active=True), empty_label=None
+    )
+    urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    complexity = forms.ChoiceField(
+        label=_("complexity"), choices=Complexity.choices, initial=Complexity.SIMPLE
+    )
+    text = forms.CharField(
+        label=_("text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=conf("MAX_TEXT")
+    )
+    callback_phone = forms.CharField(label=_("callback phone"), max_length=20, required=False)
+    photos = PhotosField(label=_("photos"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        if user is not None and user.role == "account_manager":
+            self.fields["channel"].initial = Channel.VISIT
+            self.fields["kind"].choices = [c for c in Kind.choices if c[0] != Kind.REPORT]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=200)
+
+
+class AnswerForm(forms.Form):
+    note = forms.CharField(label=_("answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class PlanForm(forms.Form):
+    note = forms.CharField(label=_("initial plan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class DispatchForm(forms.Form):
+    owner = forms.TypedChoiceField(label=_("owner"), coerce=int)
+    due_at = forms.DateTimeField(
+        label=_("owner deadline"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    note = forms.CharField(label=_("reason for reassigning"), max_length=200, required=False)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {u.pk: u for u in candidates}
+        self.fields["owner"].choices = [(u.pk, f"{u} · {u.get_role_display()}") for u in candidates]
+
+    def clean_owner(self):
+        return self.candidates[self.cleaned_data["owner"]]
+
+
+class ReportForm(forms.Form):
+    actions_taken = forms.CharField(
+        label=_("what was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    outcome = forms.CharField(label=_("outcome"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    photos = PhotosField(label=_("photos"))
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("merge into (reference)"), max_length=20)
+
+
+class FollowUpForm(forms.Form):
+    reached = forms.TypedChoiceField(
+        label=_("customer reached"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Reached")), ("no", _("Not reached"))],
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("satisfaction"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *[(i, f"{i} ★") for i in range(5, 0, -1)]],
+    )
+    comment = forms.CharField(label=_("comment"), max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reached") and not data.get("satisfaction"):
+            self.add_error("satisfaction", _("Satisfaction must be 1 to 5."))
+        return data
+
+
+ACTION_FORMS = {
+    "acknowledge": NoteForm,
+    "answer": AnswerForm,
+    "dispatch": DispatchForm,
+    "start": PlanForm,
+    "report": ReportForm,
+    "resolve": NoteForm,
+    "hold": RequiredNoteForm,
+    "resume": NoteForm,
+    "merge": MergeForm,
+    "cancel": RequiredNoteForm,
+    "follow_up": FollowUpForm,
+    "close": NoteForm,
+    "reopen": RequiredNoteForm,
+    "note": None,  # set below
+}
+
+
+class TextNoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+ACTION_FORMS["note"] = TextNoteForm
