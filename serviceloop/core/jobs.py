@@ -54,10 +54,18 @@ def servicedesk_sweep(now: datetime) -> str:
     return sweep(now)
 
 
+def survey_reminders_due(now: datetime) -> str:
+    """Open survey waves: the shops due for a reminder (listed on each wave's progress page)."""
+    from serviceloop.surveys.jobs import survey_reminders_due as due
+
+    return due(now)
+
+
 JOBS = [
     Job("purge_stale_uploads", purge_stale_uploads, every=timedelta(hours=1)),
     Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
     Job("servicedesk_sweep", servicedesk_sweep, every=timedelta(minutes=5)),
+    Job("survey_reminders_due", survey_reminders_due, every=timedelta(hours=6)),
 ]
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from serviceloop.org.scope import can_manage_org
 from serviceloop.servicedesk.nav import desk_menu
+from serviceloop.surveys.nav import survey_menu
 from serviceloop.portal.roles import may_print_routes
 from serviceloop.visits.nav import loop_menu
 
@@ -18,6 +19,7 @@ def menu_for(user) -> list[dict]:
     if may_print_routes(user):
         items.append({"label": _("Service cards"), "url": reverse("portal:routes"), "icon": "qr-code"})
     items += loop_menu(user)
+    items += survey_menu(user)
     if can_manage_org(user):
         items += [
             {"label": _("Import customers"), "url": reverse("customers:import"), "icon": "upload"},

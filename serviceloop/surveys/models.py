@@ -363,3 +363,58 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.target_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ActionKind(models.TextChoices):
+    TAG = "tag", _("Problem tag")
+    REQUEST = "request", _("Service request")
+
+
+class LowScoreAction(models.Model):
+    """A low score that was acted on: the tag attached or the request filed for one shop and dimension
+    (R21). The next wave's results report whether these shops moved."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="actions", verbose_name=_("wave"))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    dimension = models.CharField(_("dimension"), max_length=40)
+    score = models.FloatField(_("score"))
+    threshold = models.FloatField(_("threshold"))
+    kind = models.CharField(_("action"), max_length=10, choices=ActionKind.choices)
+    customer_tag = models.ForeignKey(
+        "tags.CustomerTag",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tag"),
+    )
+    service_request = models.ForeignKey(
+        "servicedesk.ServiceRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service request"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("low-score action")
+        verbose_name_plural = _("low-score actions")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "customer", "dimension", "kind"], name="lowscore_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.wave_id}:{self.customer_id} {self.dimension} {self.kind}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_public, views_results
+from . import views, views_actions, views_public, views_results
 
 app_name = "surveys"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveys/<int:pk>/results.xlsx", views_results.wave_results_export, name="results-export"),
     path("surveys/<int:pk>/answers.xlsx", views_results.wave_answers_export, name="answers-export"),
     path("surveys/<int:pk>/report/", views_results.wave_report, name="report"),
+    path("surveys/<int:pk>/low-scores/", views_actions.low_score_page, name="low-scores"),
     path("surveys/questionnaires/", views.questionnaire_list, name="questionnaires"),
     path("surveys/questionnaires/new/", views.questionnaire_create, name="questionnaire-create"),
     path("surveys/questionnaires/<int:pk>/", views.questionnaire_detail, name="questionnaire"),

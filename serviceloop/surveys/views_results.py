@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from serviceloop.core.audit import audit_record
 
 from . import selectors, services
+from .actions import acted_shops_moved, may_act
 from .analysis import SEGMENTS, previous_wave, wave_results
 from .export import raw_answer_sheet, results_sheets, workbook_response
 from .models import Wave
@@ -47,7 +48,9 @@ def _results_context(request, pk):
 @login_required
 @require_GET
 def wave_results_page(request, pk):
-    _wave, context = _results_context(request, pk)
+    wave, context = _results_context(request, pk)
+    context["may_act"] = may_act(request.user) and not wave.anonymous
+    context["moved"] = acted_shops_moved(wave=wave, user=request.user)
     return render(request, "surveys/results.html", context)
 
 
@@ -56,6 +59,7 @@ def wave_results_page(request, pk):
 def wave_report(request, pk):
     _wave, context = _results_context(request, pk)
     context["progress"] = selectors.progress(user=request.user, wave=context["wave"])
+    context["moved"] = acted_shops_moved(wave=context["wave"], user=request.user)
     return render(request, "surveys/report.html", context)
 
 

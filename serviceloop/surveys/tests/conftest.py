@@ -50,6 +50,14 @@ def make_wave(
     return wave
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Results are cached by wave id and answer count; rolled-back tests reuse both."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def wave(world):
     return make_wave(world)

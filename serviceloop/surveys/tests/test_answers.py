@@ -272,3 +272,14 @@ def test_it_shows_the_qr_code_and_reissues_the_link_on_a_visit(world, wave, logi
     assert link_code(target) != old
     other = target_of(wave, world.shops["城关1号线"][0])
     assert client.get(f"/surveys/{wave.pk}/targets/{other.pk}/qr.svg").status_code == 404
+
+
+def test_it_sends_an_owner_who_jumped_ahead_back_to_the_unanswered_part(world, wave, client):
+    target = target_of(wave, world.shops["张湾1号线"][0])
+    url = f"/q/{link_code(target)}/"
+    client.post(url, step_post(wave, 0))
+    last = len(sections_of(wave)) - 1
+    r = client.post(url, step_post(wave, last))
+    assert r.status_code == 400 and "前面部分还有题目没有回答" in r.content.decode()
+    assert "?step=1" in r.content.decode()
+    assert Answer.objects.get(target=target).status == AnswerStatus.IN_PROGRESS

@@ -147,3 +147,21 @@ def test_it_edits_through_the_page_only_when_not_frozen(world, login):
     r = client.post(f"/surveys/questionnaires/{q.pk}/new-version/")
     copy = Questionnaire.objects.get(code="trade", version=2)
     assert r.status_code == 302 and r["Location"].endswith(f"/surveys/questionnaires/{copy.pk}/")
+
+
+def test_it_opens_the_survey_models_in_the_django_admin(world, client):
+    from serviceloop.org.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.com", "root-pass-123")
+    client.force_login(admin)
+    make_wave(world)
+    q = trade()
+    for url in (
+        "/admin/surveys/questionnaire/",
+        f"/admin/surveys/questionnaire/{q.pk}/change/",
+        "/admin/surveys/wave/",
+        "/admin/surveys/wavetarget/",
+        "/admin/surveys/answer/",
+        "/admin/surveys/item/",
+    ):
+        assert client.get(url).status_code == 200, url
