@@ -120,7 +120,7 @@ def library_save(
         tag = ProblemTag(version=0)
         strategy = ServiceStrategy()
     else:
-        tag = ProblemTag.objects.select_for_update().get(pk=tag.pk)
+        tag = ProblemTag.objects.select_for_update(of=("self",)).get(pk=tag.pk)
         if expected_version is not None and expected_version != tag.version:
             raise ValidationError(_("Someone else saved this tag meanwhile. Reload the page and edit again."))
         strategy = getattr(tag, "strategy", None) or ServiceStrategy()
@@ -258,7 +258,11 @@ def customertag_transition(
     remove: ``note`` says what was done, ``steps`` which strategy steps (1-based) were followed.
     send_back / overturn: ``note`` is the reason. verify / sample_pass: ``note`` optional.
     """
-    ctag = CustomerTag.objects.select_for_update().select_related("customer", "tag__strategy").get(pk=ctag.pk)
+    ctag = (
+        CustomerTag.objects.select_for_update(of=("self",))
+        .select_related("customer", "tag__strategy")
+        .get(pk=ctag.pk)
+    )
     action = TagAction(action)
     target = TRANSITIONS.get((action, ctag.status))
     if target is None:

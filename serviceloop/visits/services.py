@@ -159,7 +159,7 @@ def visit_add(*, customer, day: dt.date, actor, now) -> Visit:
 
 @transaction.atomic
 def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
     if not may_manage_plan(actor, visit):
         raise PermissionDenied
     if visit.status != VisitStatus.PLANNED:
@@ -175,7 +175,7 @@ def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
 
 @transaction.atomic
 def visit_cancel(*, visit: Visit, reason: str, actor, now) -> Visit:
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).get(pk=visit.pk)
     if not may_manage_plan(actor, visit):
         raise PermissionDenied
     if visit.status != VisitStatus.PLANNED:
@@ -190,7 +190,7 @@ def visit_cancel(*, visit: Visit, reason: str, actor, now) -> Visit:
 
 @transaction.atomic
 def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -> Visit:
-    visit = Visit.objects.select_for_update().select_related("customer").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("customer").get(pk=visit.pk)
     if not may_record(actor, visit):
         raise PermissionDenied
     if visit.status != VisitStatus.PLANNED:
@@ -208,7 +208,9 @@ def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -
 @transaction.atomic
 def visit_record(*, visit: Visit, outcome: str, covered=(), notes: str = "", photo=None, actor, now) -> Visit:
     """Checks out and records what happened. ``covered`` are items of the policy's checklist."""
-    visit = Visit.objects.select_for_update().select_related("customer", "policy").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",)).select_related("customer", "policy").get(pk=visit.pk)
+    )
     if not may_record(actor, visit):
         raise PermissionDenied
     if visit.status != VisitStatus.IN_PROGRESS:

@@ -257,7 +257,9 @@ def keylists(request):
             services.keylist_settings_save(
                 data=settings_form.cleaned_data, actor=request.user, now=timezone.now()
             )
-            messages.success(request, _("Saved. The lists are recomputed by the next run of the background job."))
+            messages.success(
+                request, _("Saved. The lists are recomputed by the next run of the background job.")
+            )
             return redirect("visits:keylists")
     summary = selectors.keylist_summary(user=request.user)
     context = {"summary": summary, "key": key, "settings_form": settings_form if may_configure else None}
