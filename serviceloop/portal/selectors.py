@@ -1,5 +1,6 @@
 """Reads of the portal: resolving public links and the contacts printed on a shop's service card."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,14 +13,14 @@ from serviceloop.org.models import Role, Route, User
 
 from .models import ShopToken, TokenPurpose
 
-MAX_TOKEN_LENGTH = 40
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # what secrets.token_urlsafe makes
 
 
 def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
     """The live link with this value and purpose, or None (unknown, tampered, revoked or of another kind).
 
     Callers answer every None the same way, so a revoked link tells nothing a made-up one would not."""
-    if not value or len(value) > MAX_TOKEN_LENGTH:
+    if not TOKEN_RE.fullmatch(value or ""):  # before the database: PostgreSQL refuses NUL bytes with an error
         return None
     return (
         ShopToken.objects.select_related(

@@ -1,12 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views, views_staff
 
 app_name = "portal"
 urlpatterns = [
     # Public, no login: the shop's QR landing page and a request's tracking page.
-    path("s/<path:token>/", views.shop_page, name="shop"),
-    path("t/<path:token>/", views.track_page, name="track"),
+    # Any text up to the last slash is taken as a token, so that every bad link gets the same friendly page.
+    re_path(r"^s/(?P<token>[\s\S]*)/\Z", views.shop_page, name="shop"),
+    re_path(r"^t/(?P<token>[\s\S]*)/\Z", views.track_page, name="track"),
     # Staff.
     path("portal/cards/", views_staff.route_cards, name="routes"),
     path("portal/cards/export/", views_staff.route_cards_export, name="routes-export"),

@@ -34,7 +34,20 @@ def test_it_answers_a_tampered_link_with_the_friendly_404(client, shop_link):
     assert shop_link.customer.name not in response.content.decode()
 
 
-@pytest.mark.parametrize("value", ["x", "a" * 41, "../../admin", "%00", "%E4%B8%AD"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x",
+        "a" * 41,
+        "../../admin",
+        "%00",
+        "abcdefghijklmnopqrst%00uv",
+        "%E4%B8%AD" * 6,
+        "a" * 24 + "%0A",
+        "",
+        "a/b",
+    ],
+)
 def test_it_answers_made_up_links_the_same_way(client, db, value):
     response = client.get(f"/s/{value}/")
     assert response.status_code == 404
