@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "serviceloop.visits",
     "serviceloop.surveys",
     "serviceloop.portal",
+    "serviceloop.growth",
 ]
 
 MIDDLEWARE = [

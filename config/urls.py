@@ -16,4 +16,5 @@ urlpatterns = [
     path("tags/", include("serviceloop.tags.urls")),
     path("visits/", include("serviceloop.visits.urls")),
     path("", include("serviceloop.portal.urls")),
+    path("allocation/", include("serviceloop.growth.urls")),
 ]

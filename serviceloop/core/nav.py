@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.growth.selectors import may_see_runs
 from serviceloop.org.scope import can_manage_org
 from serviceloop.servicedesk.nav import desk_menu
 from serviceloop.surveys.nav import survey_menu
@@ -19,6 +20,8 @@ def menu_for(user) -> list[dict]:
     if may_print_routes(user):
         items.append({"label": _("Service cards"), "url": reverse("portal:routes"), "icon": "qr-code"})
     items += loop_menu(user)
+    if may_see_runs(user):
+        items.append({"label": _("Allocation"), "url": reverse("growth:runs"), "icon": "boxes"})
     items += survey_menu(user)
     if can_manage_org(user):
         items += [

@@ -1,0 +1,224 @@
+"""Scarce-product allocation (R26): stored runs, their per-product tables and per-shop quantities.
+
+A run keeps everything needed to explain and repeat it: the sheet file itself (bytes + SHA-256), the
+parameters (ordering week, points settings), and per product the weighted shop counts the solver saw,
+so ``allocationrun_rerun`` can compute it again and show that the answer is the same.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionKind(models.TextChoices):
+    """The archive fields a DELIVERY_AREA name can stand for (the sheet's extension dimensions)."""
+
+    DISTRICT = "district", _("District (branch)")
+    MARKET_TYPE = "market_type", _("Market type")
+    URBAN_RURAL_CODE = "urban_rural_code", _("Urban-rural code")
+    RETAIL_FORMAT = "retail_format", _("Retail format")
+    MARKET_DEPARTMENT = "market_department", _("Market department (station)")
+    TRADING_AREA = "trading_area", _("Trading area")
+    CREDIT_RATING = "credit_rating", _("Credit rating")
+    MUTUAL_AID_GROUP = "mutual_aid_group", _("Mutual-aid group")
+
+
+class RegionAlias(models.Model):
+    """A name used in the weekly sheet (丹江, 城网, 烟草专业店) → a value of the customer archive.
+
+    For districts and market departments the value is the branch's / station's name, for coded fields
+    our code (C, X, Y …), for mutual-aid groups the group's name. One sheet name may map to several
+    values (e.g. 城区 → two branches); see ``serviceloop.growth.regions`` for the whole rule."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=RegionKind.choices)
+    sheet_name = models.CharField(_("name in the sheet"), max_length=100)
+    archive_value = models.CharField(_("value in the archive"), max_length=100)
+
+    class Meta:
+        verbose_name = _("region alias")
+        verbose_name_plural = _("region aliases")
+        ordering = ["kind", "sheet_name", "archive_value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sheet_name", "archive_value"], name="regionalias_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.sheet_name} → {self.archive_value}"
+
+
+class RunKind(models.TextChoices):
+    SHEET = "sheet", _("Weekly sheet (by grade)")
+    POINTS = "points", _("By points")
+
+
+class RunStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Refused")
+
+
+class AllocationRun(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    sheet = models.BinaryField(_("sheet file"), blank=True, default=b"")
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True, db_index=True)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    method = models.CharField(_("method"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.DONE)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    rerun_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reruns",
+        verbose_name=_("re-run of"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    total_target = models.PositiveIntegerField(_("target"), default=0)
+    total_allocated = models.PositiveIntegerField(_("allocated"), default=0)
+    total_abs_error = models.PositiveIntegerField(_("total |error|"), default=0)
+
+    class Meta:
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProductAllocation(models.Model):
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, related_name="products", verbose_name=_("run")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    code = models.CharField(_("product code"), max_length=40)
+    name = models.CharField(_("product name"), max_length=100)
+    method = models.CharField(_("method"), max_length=40)
+    extension = models.CharField(_("extension"), max_length=60, blank=True)
+    area = models.CharField(_("area"), max_length=500, blank=True)
+    lowest_grade = models.PositiveSmallIntegerField(_("lowest grade"), null=True, blank=True)
+    highest_grade = models.PositiveSmallIntegerField(_("highest grade"), null=True, blank=True)
+    week = models.CharField(_("ordering week"), max_length=20, blank=True)
+    target = models.PositiveIntegerField(_("target"))
+    allocated = models.PositiveIntegerField(_("allocated"), default=0)
+    error = models.IntegerField(_("error"), default=0)
+    handled = models.BooleanField(_("handled"), default=True)
+    # {"regions": [name…] or [], "tables": {region or "": {"D30": q, …}}, "counts": {region or "": [30 ints]}}
+    table = models.JSONField(_("table"), default=dict, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+
+    class Meta:
+        verbose_name = _("product allocation")
+        verbose_name_plural = _("product allocations")
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="productallocation_position")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def abs_error(self) -> int:
+        return abs(self.error)
+
+
+class ShopAllocation(models.Model):
+    """One shop's quantity of one product in one run (rows with a positive quantity only)."""
+
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, related_name="shops", verbose_name=_("run")
+    )
+    product = models.ForeignKey(
+        ProductAllocation, on_delete=models.CASCADE, related_name="shops", verbose_name=_("product")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="allocations", verbose_name=_("customer")
+    )
+    quantity = models.PositiveIntegerField(_("quantity (cartons)"))
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    points = models.BigIntegerField(_("points"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shop allocation")
+        verbose_name_plural = _("shop allocations")
+        ordering = ["run", "product__position", "customer__licence_no"]
+        # A real week writes ~400,000 rows: two indexes only, no unique constraint (the engine yields one
+        # row per product and shop).
+        indexes = [models.Index(fields=["customer", "run"]), models.Index(fields=["product", "customer"])]
+
+    def __str__(self):
+        return f"{self.customer_id} × {self.product_id}: {self.quantity}"
+
+    @property
+    def why(self) -> str:
+        """The shop's grade or points, the rule and the numbers, in Chinese."""
+        product = self.product
+        if self.points is not None:
+            t = product.table
+            text = f"本周期积分 {self.points}（全部 {t.get('shops')} 户共 {t.get('points_total')} 分），按{product.method}分得 {self.quantity} 条"
+            if t.get("cap") is not None and self.quantity == t["cap"]:
+                text += f"（已达每户上限 {t['cap']} 条）"
+            return text
+        per = self.quantity // max(self.weight, 1)
+        text = f"{self.region}，" if self.region else ""
+        text += f"D{self.grade} 档每户 {per} 条（{product.method}，档位 D{product.lowest_grade}–D{product.highest_grade}）"
+        if self.weight == 2:
+            text += f"；隔周访销客户本周为订货周，上浮 100%，共 {self.quantity} 条"
+        return text
+
+
+class PointsScheme(models.Model):
+    """The points formula (积分制): points = round(volume_weight × Σ cartons × price-class weight)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    volume_weight = models.DecimalField(_("volume weight"), max_digits=8, decimal_places=3, default=1)
+    class_weights = models.JSONField(
+        _("price-class weights"),
+        default=dict,
+        help_text=_('For example {"1": 5, "2": 4, "3": 3, "4": 2, "5": 1}'),
+    )
+    method = models.CharField(_("default method"), max_length=20, default="webster")
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("points scheme")
+        verbose_name_plural = _("points schemes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PointsEntry(models.Model):
+    """A shop's points for one cycle (imported from a file or entered)."""
+
+    cycle = models.CharField(_("cycle"), max_length=20, db_index=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="points_entries",
+        verbose_name=_("customer"),
+    )
+    points = models.PositiveBigIntegerField(_("points"))
+    volume = models.PositiveIntegerField(_("sales volume (cartons)"), null=True, blank=True)
+    price_class = models.PositiveSmallIntegerField(_("price class"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["cycle", "customer__licence_no"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "customer"], name="pointsentry_unique")]
+
+    def __str__(self):
+        return f"{self.cycle} {self.customer_id}: {self.points}"

@@ -1,0 +1,88 @@
+"""Points per shop from a file: xlsx or csv (UTF-8 / GB18030), columns 许可证号 and 积分 (English: licence_no,
+points). All or nothing: every bad row is reported with its line number and a Chinese reason."""
+
+import csv
+import io
+
+import openpyxl
+
+LICENCE_HEADERS = {
+    "许可证号",
+    "许可证",
+    "专卖许可证号",
+    "烟草专卖零售许可证号",
+    "licence_no",
+    "license_no",
+    "cust_code",
+}
+POINTS_HEADERS = {"积分", "本期积分", "points"}
+MAX_POINTS = 10**9
+
+
+def _rows(content: bytes, filename: str):
+    if content[:2] == b"PK":
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:
+            raise ValueError(f"无法读取 Excel 文件（{exc.__class__.__name__}）") from exc
+        yield from wb.worksheets[0].iter_rows(values_only=True)
+        wb.close()
+        return
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError("无法识别文件编码（请用 UTF-8 或 GB18030 的 CSV，或 xlsx）")
+    yield from csv.reader(io.StringIO(text))
+
+
+def read_points(content: bytes, filename: str, lookup) -> tuple[list[tuple[int, int]], list[str]]:
+    """([(customer id, points)], [errors]) — ``lookup(licences)`` maps the archive's licence numbers to ids."""
+    try:
+        rows = iter(list(_rows(content, filename)))
+    except ValueError as e:
+        return [], [str(e)]
+    header = next(rows, None)
+    if not header:
+        return [], ["文件是空的"]
+    names = [str(h or "").strip().lower() for h in header]
+    lic = next((i for i, n in enumerate(names) if n in LICENCE_HEADERS), None)
+    pts = next((i for i, n in enumerate(names) if n in POINTS_HEADERS), None)
+    if lic is None or pts is None:
+        return [], ["第 1 行：缺少列“许可证号”或“积分”"]
+    body = list(rows)
+    licences = lookup({_licence(r[lic]) for r in body if r and lic < len(r) and r[lic] is not None})
+    out, errors, seen = [], [], {}
+    for line, row in enumerate(body, start=2):
+        row = list(row or [])
+        if not any(str(v or "").strip() for v in row):
+            continue
+        raw_lic = row[lic] if lic < len(row) else None
+        raw_pts = row[pts] if pts < len(row) else None
+        licence = _licence(raw_lic)
+        if licence not in licences:
+            errors.append(f"第 {line} 行：许可证号「{licence}」不在客户档案中")
+            continue
+        if licence in seen:
+            errors.append(f"第 {line} 行：许可证号「{licence}」与第 {seen[licence]} 行重复")
+            continue
+        seen[licence] = line
+        try:
+            value = float(str(raw_pts).strip().replace(",", ""))
+        except ValueError:
+            errors.append(f"第 {line} 行：积分「{raw_pts}」不是数字")
+            continue
+        if not value.is_integer() or value < 0 or value > MAX_POINTS:
+            errors.append(f"第 {line} 行：积分应为 0 到 {MAX_POINTS} 之间的整数（「{raw_pts}」）")
+            continue
+        out.append((licences[licence], int(value)))
+    if not out and not errors:
+        errors.append("文件中没有任何积分")
+    return out, errors
+
+
+def _licence(value) -> str:
+    return str(int(value) if isinstance(value, float) and value.is_integer() else (value or "")).strip()

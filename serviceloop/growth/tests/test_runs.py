@@ -1,0 +1,169 @@
+"""Runs against the test world: regions, every-other-week doubling, suspended shops, storage, re-run, scope."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from serviceloop.core.testing import make_customer
+from serviceloop.growth.models import RegionAlias, ShopAllocation
+from serviceloop.growth.selectors import shop_allocation_for
+from serviceloop.growth.services import allocationrun_create, allocationrun_rerun, same_answer
+
+from .helpers import sheet_bytes
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.make_aware(dt.datetime(2025, 9, 12, 9, 0))
+
+
+def run_of(world, *rows, week_of=None):
+    return allocationrun_create(
+        content=sheet_bytes(*rows), filename="week.xlsx", week_of=week_of, actor=world.city_admin, now=NOW
+    )
+
+
+def quantities(run):
+    return {
+        (a.product.code, a.customer_id): a.quantity
+        for a in ShopAllocation.objects.filter(run=run).select_related("product")
+    }
+
+
+def test_it_allocates_every_active_shop_of_the_city_by_grade(world):
+    run = run_of(world, {"ADV": 16})  # 8 shops of grade 10 → 2 each
+    product = run.products.get()
+    assert (product.target, product.allocated, product.error) == (16, 16, 0)
+    assert product.table["tables"][""]["D10"] == 2
+    assert set(quantities(run).values()) == {2}
+    assert len(quantities(run)) == 8
+
+
+def test_it_doubles_every_other_week_shops_in_their_week_and_skips_them_otherwise(world):
+    route = world.route_a1_1
+    odd = make_customer(route, order_cycle="odd", grade=10)
+    even = make_customer(route, order_cycle="even", grade=10)
+    # 2025-09-15 is ISO week 38 (even): even-week shops weigh 2, odd-week shops 0; 8 weekly + 2 = 10 weights
+    run = run_of(world, {"ADV": 20})
+    q = quantities(run)
+    code = run.products.get().code
+    assert q[(code, even.pk)] == 4 and (code, odd.pk) not in q
+    assert q[(code, world.shops["张湾1号线"][0].pk)] == 2
+    # ISO week 39 (odd): the other way round
+    run = run_of(world, {"ADV": 20, "WEEK_SEQ": 4})
+    q = quantities(run)
+    assert q[(code, odd.pk)] == 4 and (code, even.pk) not in q
+    row = ShopAllocation.objects.get(run=run, customer=odd)
+    assert "上浮 100%" in row.why and row.weight == 2
+
+
+def test_it_gives_suspended_and_closed_shops_nothing(world):
+    route = world.route_a1_1
+    suspended = make_customer(route, status="suspended", grade=30)
+    closed = make_customer(route, status="closed", grade=30)
+    no_visits = make_customer(route, order_cycle="none", grade=30)
+    run = run_of(world, {"ADV": 80})
+    q = {c for _, c in quantities(run)}
+    assert not q & {suspended.pk, closed.pk, no_visits.pk}
+    assert "暂停或注销" in shop_allocation_for(suspended, run=run)["reason"]
+
+
+def test_it_maps_districts_by_prefix_and_by_alias_and_refuses_unknown_or_ambiguous_names(world):
+    run = run_of(
+        world,
+        {
+            "DELIVERY_METHOD": "按档位扩展投放",
+            "DELIVERY_ETYPE": "档位+区县",
+            "DELIVERY_AREA": "城区",
+            "ADV": 12,
+        },
+    )
+    product = run.products.get()
+    assert product.table["regions"] == ["城区"] and product.allocated == 12
+    branch_a_shops = {s.pk for name, shops in world.shops.items() if name != "城关1号线" for s in shops}
+    assert {c for _, c in quantities(run)} == branch_a_shops
+    with pytest.raises(ValidationError) as e:
+        run_of(
+            world,
+            {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+区县", "DELIVERY_AREA": "武当"},
+        )
+    assert "「武当」在客户档案中不存在" in " ".join(e.value.messages)
+    world.branch_b.name = "城区二分公司"
+    world.branch_b.save()
+    with pytest.raises(ValidationError) as e:
+        run_of(
+            world,
+            {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+区县", "DELIVERY_AREA": "城区"},
+        )
+    assert "不明确" in " ".join(e.value.messages)
+    RegionAlias.objects.create(kind="district", sheet_name="城区", archive_value="城区分公司")
+    run = run_of(
+        world, {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+区县", "DELIVERY_AREA": "城区"}
+    )
+    assert {c for _, c in quantities(run)} == branch_a_shops
+
+
+def test_it_maps_coded_regions_and_keeps_a_table_per_region(world):
+    rural = make_customer(world.route_b1_1, market_type="X", grade=5)
+    run = run_of(
+        world,
+        {
+            "DELIVERY_METHOD": "按档位扩展投放",
+            "DELIVERY_ETYPE": "档位+市场类型",
+            "DELIVERY_AREA": "城网，农网",
+            "ADV": 30,
+        },
+    )
+    product = run.products.get()
+    assert product.table["regions"] == ["城网", "农网"]
+    assert product.allocated == 30
+    row = ShopAllocation.objects.get(run=run, customer=rural)
+    assert row.region == "农网" and row.why.startswith("农网，D5 档")
+    with pytest.raises(ValidationError) as e:
+        run_of(
+            world,
+            {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+业态", "DELIVERY_AREA": "夜市"},
+        )
+    assert "业态「夜市」无法识别" in " ".join(e.value.messages)
+
+
+def test_it_reports_price_band_products_as_not_handled(world):
+    run = run_of(world, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "全市"}, {"ADV": 8})
+    band, graded = run.products.all()
+    assert not band.handled and "本方法不处理" in band.explanation and band.shops.count() == 0
+    assert graded.handled and graded.allocated == 8
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"DELIVERY_METHOD": "按心情投放"}, "未知的投放方式"),
+        ({"HIGHEST_GRADE": "D3", "LOWEST_GRADE": "D9"}, "档位范围颠倒"),
+        ({"ADV": -5}, "目标量不能为负数"),
+        ({"ADV": 99_999_999}, "超出合理范围"),
+    ],
+)
+def test_it_refuses_bad_sheets_and_stores_nothing(world, row, message):
+    with pytest.raises(ValidationError) as e:
+        run_of(world, row)
+    assert message in " ".join(e.value.messages)
+    assert not ShopAllocation.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_excel(world):
+    with pytest.raises(ValidationError) as e:
+        allocationrun_create(content=b"not a sheet", filename="x.xlsx", actor=world.city_admin, now=NOW)
+    assert "无法读取 Excel 文件" in e.value.messages[0]
+
+
+def test_it_reruns_a_stored_run_to_the_same_answer(world):
+    run = run_of(world, {"ADV": 37}, {"ADV": 11, "HIGHEST_GRADE": 12, "LOWEST_GRADE": 8})
+    again = allocationrun_rerun(run=run, actor=world.city_admin, now=NOW + dt.timedelta(days=3))
+    assert again.rerun_of == run and again.sha256 == run.sha256
+    assert same_answer(run, again)
+
+
+def test_it_lets_only_city_admins_run_allocations(world):
+    for user in (world.account_manager, world.outsider, world.branch_manager):
+        with pytest.raises(PermissionDenied):
+            allocationrun_create(content=sheet_bytes({}), filename="w.xlsx", actor=user, now=NOW)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "growth"
+urlpatterns = [
+    path("", views.run_list, name="runs"),
+    path("points/", views.points, name="points"),
+    path("<int:pk>/", views.run_detail, name="run"),
+    path("<int:pk>/rerun/", views.run_rerun, name="rerun"),
+    path("<int:pk>/shops/", views.my_shops, name="shops"),
+    path("<int:pk>/export/", views.run_export, name="export"),
+    path("<int:run_pk>/products/<int:pk>/", views.product_detail, name="product"),
+]

@@ -1,0 +1,225 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from serviceloop.core.htmx import render_page
+
+from . import selectors
+from .export import run_workbook_response
+from .forms import PointsAllocateForm, PointsImportForm, SheetUploadForm
+from .models import PointsEntry
+from .points_file import read_points
+from .services import (
+    allocationrun_create,
+    allocationrun_rerun,
+    customers_by_licence,
+    may_run_allocation,
+    points_allocate,
+    pointsentry_set,
+)
+
+PAGE_SIZE = 50
+
+
+def _need_role(user):
+    if not selectors.may_see_runs(user):
+        raise PermissionDenied
+
+
+def _query(request, *keys):
+    from urllib.parse import urlencode
+
+    return urlencode({k: request.GET[k] for k in keys if request.GET.get(k)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_list(request):
+    _need_role(request.user)
+    may_run = may_run_allocation(request.user)
+    form = SheetUploadForm()
+    errors = []
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied
+        form = SheetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                run = allocationrun_create(
+                    content=upload.read(),
+                    filename=upload.name,
+                    week_of=form.cleaned_data["week_of"],
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+            except ValidationError as e:
+                errors = e.messages
+            else:
+                return redirect("growth:run", pk=run.pk)
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.runs_visible_to(request.user, q=q), 20).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "form": form,
+        "errors": errors,
+        "may_run": may_run,
+        "query": _query(request, "q"),
+        "target": "#run-table",
+    }
+    status = 400 if errors or form.errors else 200
+    if request.method == "POST":
+        return render(request, "growth/runs.html", context, status=status)
+    return render_page(request, "growth/runs.html", context, partial="growth/_runs_table.html")
+
+
+@login_required
+def run_detail(request, pk):
+    run = selectors.run_get(user=request.user, pk=pk)
+    products = list(run.products.all())
+    return render(
+        request,
+        "growth/run.html",
+        {
+            "run": run,
+            "products": products,
+            "may_run": may_run_allocation(request.user),
+            "handled": [p for p in products if p.handled],
+            "not_handled": [p for p in products if not p.handled],
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_rerun(request, pk):
+    run = selectors.run_get(user=request.user, pk=pk)
+    if not may_run_allocation(request.user):
+        raise PermissionDenied
+    try:
+        again = allocationrun_rerun(run=run, actor=request.user, now=timezone.now())
+    except ValidationError as e:
+        for m in e.messages:
+            messages.error(request, m)
+        return redirect("growth:run", pk=run.pk)
+    return redirect("growth:run", pk=again.pk)
+
+
+@login_required
+def product_detail(request, run_pk, pk):
+    product = selectors.product_get(user=request.user, run_pk=run_pk, pk=pk)
+    q = request.GET.get("q", "").strip()[:100]
+    shops = selectors.shop_allocations_visible_to(request.user, run=product.run, product=product, q=q)
+    page = Paginator(shops, PAGE_SIZE).get_page(request.GET.get("page"))
+    table = product.table or {}
+    grades = []
+    if product.handled and product.lowest_grade:
+        grades = [f"D{g}" for g in range(product.highest_grade, product.lowest_grade - 1, -1)]
+    rows = []
+    for name, t in (table.get("tables") or {}).items():
+        counts = (table.get("counts") or {}).get(name) or [0] * 30
+        rows.append(
+            {
+                "name": name or _("Whole city"),
+                "quantities": [t.get(g, 0) for g in grades],
+                "counts": [counts[int(g[1:]) - 1] for g in grades],
+            }
+        )
+    chart = {
+        "grades": grades[::-1],
+        "series": [{"name": r["name"], "data": r["quantities"][::-1]} for r in rows],
+    }
+    context = {
+        "product": product,
+        "run": product.run,
+        "grades": grades,
+        "rows": rows,
+        "page": page,
+        "chart": json.dumps(chart, ensure_ascii=False),
+        "query": _query(request, "q"),
+        "target": "#shop-table",
+    }
+    return render_page(request, "growth/product.html", context, partial="growth/_shop_table.html")
+
+
+@login_required
+def my_shops(request, pk):
+    """Per shop: what it may order in this run and why — an account manager's own shops."""
+    run = selectors.run_get(user=request.user, pk=pk)
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.shop_allocations_visible_to(request.user, run=run, q=q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "run": run,
+        "page": page,
+        "query": _query(request, "q"),
+        "target": "#shop-table",
+        "show_product": True,
+    }
+    return render_page(request, "growth/shops.html", context, partial="growth/_shop_table.html")
+
+
+@login_required
+def run_export(request, pk):
+    run = selectors.run_get(user=request.user, pk=pk)
+    return run_workbook_response(run=run, user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def points(request):
+    if not may_run_allocation(request.user):
+        raise PermissionDenied
+    import_form, allocate_form, errors = (
+        PointsImportForm(prefix="imp"),
+        PointsAllocateForm(prefix="alloc"),
+        [],
+    )
+    if request.method == "POST" and "imp-cycle" in request.POST:
+        import_form = PointsImportForm(request.POST, request.FILES, prefix="imp")
+        if import_form.is_valid():
+            upload = import_form.cleaned_data["file"]
+            content = upload.read()
+            rows, errors = read_points(content, upload.name, customers_by_licence)
+            if not errors:
+                written = pointsentry_set(
+                    cycle=import_form.cleaned_data["cycle"],
+                    rows=rows,
+                    source="import",
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+                messages.success(request, _("%(n)s points entries imported.") % {"n": written})
+                return redirect("growth:points")
+    elif request.method == "POST":
+        allocate_form = PointsAllocateForm(request.POST, prefix="alloc")
+        if allocate_form.is_valid():
+            try:
+                run = points_allocate(**allocate_form.cleaned_data, actor=request.user, now=timezone.now())
+            except ValidationError as e:
+                errors = e.messages
+            else:
+                return redirect("growth:run", pk=run.pk)
+    cycles = PointsEntry.objects.values_list("cycle", flat=True).distinct().order_by("-cycle")[:20]
+    status = 400 if errors or import_form.errors or allocate_form.errors else 200
+    return render(
+        request,
+        "growth/points.html",
+        {
+            "import_form": import_form,
+            "allocate_form": allocate_form,
+            "errors": errors,
+            "cycles": list(cycles),
+            "back": reverse("growth:runs"),
+        },
+        status=status,
+    )
