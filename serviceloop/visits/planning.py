@@ -88,7 +88,7 @@ class PolicyBook:
                     self.by_list[p.key_list] = p
 
     def choose(self, shop: ShopInput, day: dt.date, new_shop_months: int) -> PolicyInput | None:
-        if self.new_shop and is_new_shop(shop.joined_on, day, new_shop_months):
+        if self.new_shop and new_shop_months and is_new_shop(shop.joined_on, day, new_shop_months):
             return self.new_shop
         best = self.by_stars.get(shop.stars)
         for name in shop.key_lists:
@@ -150,14 +150,14 @@ def plan_visits(
     for shop in shops:
         if shop.manager_id is None or shop.status != "active":
             continue
-        new_until = None
-        if shop.joined_on is not None:
-            new_until = add_months(shop.joined_on, new_shop_months)
+        regular = policies.choose(
+            shop, start, 0
+        )  # without the new-shop rule the choice does not depend on the day
+        joined, new_until = shop.joined_on, None
+        if joined is not None and policies.new_shop is not None:
+            new_until = add_months(joined, new_shop_months)
         for day in days:
-            if new_until is not None and shop.joined_on <= day < new_until:
-                policy = policies.new_shop or policies.choose(shop, day, 0)
-            else:
-                policy = policies.choose(shop, day, 0)
+            policy = policies.new_shop if new_until is not None and joined <= day < new_until else regular
             if policy is not None and visits_on(shop, policy, day):
                 append(PlannedVisit(shop.id, shop.manager_id, shop.route_id, policy.id, day))
     return out

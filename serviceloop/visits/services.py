@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,12 +128,27 @@ def visits_generate(*, start: dt.date, end: dt.date, now, customers=None) -> int
         ).values_list("customer_id", "generated_for")
     )
     new = [
-        Visit(customer_id=p.customer_id, manager_id=p.manager_id, route_id=p.route_id, policy_id=p.policy_id,
-              planned_on=p.day, generated_for=p.day, source=VisitSource.GENERATED)
-        for p in planned if (p.customer_id, p.day) not in existing
-    ]  # fmt: skip
-    Visit.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        (p.customer_id, p.manager_id, p.route_id, p.policy_id, p.day, p.day)
+        for p in planned
+        if (p.customer_id, p.day) not in existing
+    ]
+    _insert_generated(new)
     return len(new)
+
+
+def _insert_generated(rows) -> None:
+    """One multi-row insert per 5,000 visits, only the columns a plan has (bulk_create spends most of its
+    time preparing 17 fields per row and, on SQLite, sends 58 rows per statement). A concurrent run's rows
+    are skipped by the unique (shop, generated day) index."""
+    columns = ["customer", "manager", "route", "policy", "planned_on", "generated_for", "source", "status",
+               "outcome", "covered", "notes", "photo"]  # fmt: skip
+    names = ", ".join(connection.ops.quote_name(Visit._meta.get_field(c).column) for c in columns)
+    sql = (f"INSERT INTO {connection.ops.quote_name(Visit._meta.db_table)} ({names}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING")  # fmt: skip
+    fixed = (VisitSource.GENERATED, VisitStatus.PLANNED, "", "[]", "", "")
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, [row + fixed for row in rows[i : i + 5000]])
 
 
 def job_plan_coming_days(now) -> str:
