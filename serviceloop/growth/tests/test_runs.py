@@ -167,3 +167,30 @@ def test_it_lets_only_city_admins_run_allocations(world):
     for user in (world.account_manager, world.outsider, world.branch_manager):
         with pytest.raises(PermissionDenied):
             allocationrun_create(content=sheet_bytes({}), filename="w.xlsx", actor=user, now=NOW)
+
+
+def test_it_refuses_bad_sheets_in_the_command(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(
+        sheet_bytes(
+            {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+区县", "DELIVERY_AREA": "武当"},
+            {"HIGHEST_GRADE": "D1", "LOWEST_GRADE": "D5"},
+        )
+    )
+    with pytest.raises(CommandError) as e:
+        call_command("allocate", str(bad))
+    assert "档位范围颠倒" in str(e.value)
+    bad.write_bytes(
+        sheet_bytes(
+            {"DELIVERY_METHOD": "按档位扩展投放", "DELIVERY_ETYPE": "档位+区县", "DELIVERY_AREA": "武当"}
+        )
+    )
+    with pytest.raises(CommandError) as e:
+        call_command("allocate", str(bad))
+    assert "第 2 行 DELIVERY_AREA" in str(e.value) and "武当" in str(e.value)
+    with pytest.raises(CommandError):
+        call_command("allocate", str(tmp_path / "missing.xlsx"))
+    with pytest.raises(CommandError):
+        call_command("allocate", str(bad), week="next tuesday")
