@@ -3,7 +3,7 @@
 import statistics
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -39,6 +39,15 @@ def customertag_list(*, user, params, now):
     if params.get("to_verify") == "1":
         qs = qs.filter(status=TagStatus.REMOVED)
     return qs.order_by("due_at" if params.get("overdue") == "1" else "-attached_at", "-id")
+
+
+def customertag_counts(*, user, now) -> dict:
+    """Overdue tags (the owner's or the station's list, by scope) and tags waiting for verification."""
+    qs = CustomerTag.objects.visible_to(user)
+    return qs.aggregate(
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        to_verify=Count("id", filter=Q(status=TagStatus.REMOVED)),
+    )
 
 
 def customer_tags(*, user, customer):

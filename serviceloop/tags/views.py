@@ -37,7 +37,8 @@ def tag_list(request):
     now = timezone.now()
     qs = selectors.customertag_list(user=request.user, params=request.GET, now=now)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": _query(request), "now": now, "statuses": TagStatus.choices,
+    counts = selectors.customertag_counts(user=request.user, now=now)
+    context = {"page": page, "query": _query(request), "now": now, "statuses": TagStatus.choices, "counts": counts,
                "tags": ProblemTag.objects.order_by("name"), "stations": stations_visible_to(request.user)}  # fmt: skip
     return render_page(request, "tags/list.html", context, partial="tags/_table.html")
 
@@ -149,7 +150,7 @@ def tag_bulk_attach(request):
     if not (request.user.is_superuser or request.user.role):
         raise PermissionDenied
     params = request.GET
-    _filterset, shops = customer_list(user=request.user, params=params)
+    filterset, shops = customer_list(user=request.user, params=params)
     count = shops.count()
     form = BulkAttachForm(request.POST or None, initial={"expected": count, "source": "data"})
     if request.method == "POST" and form.is_valid():
@@ -170,6 +171,7 @@ def tag_bulk_attach(request):
                                  % {"made": made, "skipped": skipped})  # fmt: skip
                 return redirect(f"{reverse('tags:list')}?tag={d['tag'].pk}")
     return render(request, "tags/bulk.html", {"form": form, "count": count, "query": params.urlencode(),
+                                              "filter": filterset,
                                               "back": f"{reverse('customers:list')}?{params.urlencode()}"})  # fmt: skip
 
 

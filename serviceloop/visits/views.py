@@ -352,12 +352,12 @@ def cycle(request):
 
 
 def _open_requests(user):
-    """Open service requests of the manager's shops, when the service desk is installed."""
+    """Open service requests of the manager's shops that the manager may see (service desk installed)."""
     from django.apps import apps
 
     if not apps.is_installed("serviceloop.servicedesk"):
         return None
     ServiceRequest = apps.get_model("servicedesk", "ServiceRequest")
-    return (ServiceRequest.objects.filter(shop__route__account_manager=user)
-            .exclude(status__in=["resolved", "followed_up", "closed", "merged", "cancelled"])
+    # visible_to keeps the service desk's own rules (tip-offs stay hidden from account managers).
+    return (ServiceRequest.objects.visible_to(user).open().filter(shop__route__account_manager=user)
             .select_related("shop").order_by("-created_at")[:10])  # fmt: skip

@@ -153,3 +153,33 @@ def test_the_django_admin_edits_the_library_through_the_service_and_keeps_histor
     assert r.status_code == 302, r.content.decode()[:2000]
     t.refresh_from_db()
     assert t.version == 2 and t.strategy.time_limit_days == 5 and t.edits.count() == 2
+
+
+def test_the_bulk_page_filters_like_the_customer_list_and_refuses_bad_filters(world, login):
+    shop = world.shops["张湾1号线"][0]
+    shop.online_ordering = True
+    shop.save()
+    client = login(world.account_manager)
+    assert client.get("/tags/bulk/").context["count"] == 2  # only the manager's own shops
+    assert client.get("/tags/bulk/", {"online_ordering": "false"}).context["count"] == 1
+    assert (
+        client.get("/tags/bulk/", {"station": world.station_b1.pk}).context["count"] == 0
+    )  # not theirs: no rows
+    assert client.get("/tags/bulk/", {"grade_min": "abc"}).context["count"] == 0
+
+
+def test_the_tag_list_counts_overdue_and_waiting_tags_in_scope(world, login):
+    from serviceloop.tags.services import customertag_transition
+
+    old = timezone.now() - dt.timedelta(days=30)
+    overdue = tag_on(world, world.shops["张湾1号线"][0])
+    CustomerTag.objects.filter(pk=overdue.pk).update(attached_at=old, due_at=old)
+    waiting = tag_on(world, world.shops["张湾1号线"][1])
+    customertag_transition(ctag=waiting, action="remove", actor=world.account_manager, now=timezone.now(),
+                           note="ok", steps=[1])  # fmt: skip
+    r = login(world.station_head).get("/tags/")
+    assert r.context["counts"] == {"overdue": 1, "to_verify": 1}
+    assert [t.pk for t in login(world.station_head).get("/tags/", {"overdue": "1"}).context["page"]] == [
+        overdue.pk
+    ]
+    assert login(world.outsider).get("/tags/").context["counts"] == {"overdue": 0, "to_verify": 0}

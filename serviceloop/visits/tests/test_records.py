@@ -132,3 +132,28 @@ def test_it_files_a_service_request_from_inside_the_visit_once_per_submission(wo
     )
     assert r.status_code == 200 and ServiceRequest.objects.count() == 1
     assert login(world.outsider).post(f"/visits/{v.pk}/", data).status_code == 404
+
+
+def test_the_shop_page_shows_tags_visits_and_visible_requests_as_one_timeline(world, login):
+    from serviceloop.servicedesk.models import Category
+    from serviceloop.servicedesk.services import servicerequest_file
+    from serviceloop.tags.models import ProblemTag
+    from serviceloop.tags.services import customertag_attach
+
+    shop = world.shops["张湾1号线"][0]
+    now = timezone.now()
+    customertag_attach(customer=shop, tag=ProblemTag.objects.get(name="陈列不规范"), source="visit", reason="乱",
+                       actor=world.account_manager, now=now)  # fmt: skip
+    do(world, planned(world, shop, timezone.localdate(now)), start=now)
+    category = Category.objects.filter(active=True).first()
+    asked, _ = servicerequest_file(customer=shop, channel="phone", kind="request", category=category, text="送货晚",
+                                   now=now)  # fmt: skip
+    tip, _ = servicerequest_file(customer=shop, channel="hotline_12313", kind="report", category=category,
+                                 text="疑似售假", now=now)  # fmt: skip
+    page = login(world.account_manager).get(f"/customers/{shop.pk}/").content.decode()
+    assert (
+        "陈列不规范" in page and asked.reference in page and tip.reference not in page
+    )  # tip-offs stay hidden
+    assert tip.reference in login(world.city_admin).get(f"/customers/{shop.pk}/").content.decode()
+    cycle = login(world.account_manager).get("/visits/cycle/").content.decode()
+    assert asked.reference in cycle and tip.reference not in cycle
