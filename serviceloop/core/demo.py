@@ -785,6 +785,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.visits.demo import build_loop_demo
 
     build_loop_demo(city)
+    from serviceloop.servicedesk.demo import build_servicedesk_demo
+
+    build_servicedesk_demo(city)
     city.counts.update(
         companies=1,
         branches=len(city.branches),

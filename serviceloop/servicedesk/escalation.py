@@ -118,17 +118,46 @@ def _claim(qs, **values) -> bool:
     return bool(qs.update(**values))
 
 
+def _cached(cache: dict, request, level: int) -> list:
+    key = (request.kind == Kind.REPORT, request.station_id, request.branch_id, level)
+    if key not in cache:
+        cache[key] = recipients_for(request, level=level)
+    return cache[key]
+
+
+BATCH = 500
+
+
+def _batches(qs):
+    """The due rows a batch at a time (each batch one transaction: few commits, short locks). The ids are
+    found first through the (state, time) index alone, so the cost follows the due rows, not the table."""
+    ids = list(qs.values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        yield list(qs.filter(pk__in=ids[start : start + BATCH]).order_by("pk"))
+
+
 def sweep(now: datetime) -> str:
     """Warnings → owner; breach → station head; still breached → branch; then city. Then webhook digests."""
     counts = defaultdict(int)
+    cache = {}
     pending = RequestMilestone.objects.filter(state=MilestoneState.PENDING, paused_at__isnull=True)
     related = ("request", "request__owner")
 
-    for m in pending.filter(warned_at__isnull=True, warn_at__lte=now).select_related(*related):
+    def due_text(m, template):
+        return _(template) % {
+            "m": m.get_milestone_display(),
+            "due": f"{timezone.localtime(m.due_at):%m-%d %H:%M}",
+        }
+
+    for rows in _batches(pending.filter(warned_at__isnull=True, warn_at__lte=now).select_related(*related)):
         with transaction.atomic():
-            if _claim(RequestMilestone.objects.filter(pk=m.pk, warned_at__isnull=True), warned_at=now):
+            for m in rows:
+                if not _claim(
+                    RequestMilestone.objects.filter(pk=m.pk, warned_at__isnull=True), warned_at=now
+                ):
+                    continue  # another runner took it
                 sr = m.request
-                people = [sr.owner] if sr.owner_id else recipients_for(sr, level=1)
+                people = [sr.owner] if sr.owner_id else _cached(cache, sr, 1)
                 escalate(
                     request=sr,
                     reason=EscalationReason.WARNING,
@@ -136,8 +165,7 @@ def sweep(now: datetime) -> str:
                     recipients=people,
                     milestone=m,
                     round=m.round,
-                    note=_("%(m)s due %(due)s")
-                    % {"m": m.get_milestone_display(), "due": f"{timezone.localtime(m.due_at):%m-%d %H:%M}"},
+                    note=due_text(m, "%(m)s due %(due)s"),
                 )
                 counts["warnings"] += 1
 
@@ -148,30 +176,29 @@ def sweep(now: datetime) -> str:
     ]
     for level, reason, new_level, after in steps:
         cutoff = now if after is None else now - after
-        for m in pending.filter(escalation_level=level, due_at__lte=cutoff).select_related(*related):
+        for rows in _batches(
+            pending.filter(escalation_level=level, due_at__lte=cutoff).select_related(*related)
+        ):
             with transaction.atomic():
-                extra = {"breached": True, "breached_at": m.due_at} if level == 0 else {}
-                if not _claim(
-                    RequestMilestone.objects.filter(pk=m.pk, escalation_level=level),
-                    escalation_level=new_level,
-                    **extra,
-                ):
-                    continue
-                sr = m.request
-                people = recipients_for(sr, level=new_level)
-                if level == 0 and sr.owner_id:
-                    people = [sr.owner, *people]
-                escalate(
-                    request=sr,
-                    reason=reason,
-                    now=now,
-                    recipients=people,
-                    milestone=m,
-                    round=m.round,
-                    note=_("%(m)s was due %(due)s")
-                    % {"m": m.get_milestone_display(), "due": f"{timezone.localtime(m.due_at):%m-%d %H:%M}"},
-                )
-                counts[reason] += 1
+                for m in rows:
+                    extra = {"breached": True, "breached_at": m.due_at} if level == 0 else {}
+                    claimed = RequestMilestone.objects.filter(pk=m.pk, escalation_level=level)
+                    if not _claim(claimed, escalation_level=new_level, **extra):
+                        continue
+                    sr = m.request
+                    people = list(_cached(cache, sr, new_level))
+                    if level == 0 and sr.owner_id:
+                        people = [sr.owner, *people]
+                    escalate(
+                        request=sr,
+                        reason=reason,
+                        now=now,
+                        recipients=people,
+                        milestone=m,
+                        round=m.round,
+                        note=due_text(m, "%(m)s was due %(due)s"),
+                    )
+                    counts[reason] += 1
 
     digests, sent, failed = send_digests(now)
     return (

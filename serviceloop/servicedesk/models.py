@@ -153,9 +153,10 @@ def visibility_q(user, *, include_owned: bool = True) -> Q:
 
 class ServiceRequest(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
+    # Shops are retired (status), not deleted; deleting one (e.g. the demo reset) takes its requests along.
     shop = models.ForeignKey(
         "customers.Customer",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="service_requests",
@@ -220,7 +221,7 @@ class ServiceRequest(models.Model):
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
     merged_into = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="duplicates",

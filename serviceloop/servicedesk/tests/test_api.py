@@ -95,9 +95,10 @@ def test_it_lists_and_reads_only_what_the_caller_may_see(world, login, file_requ
 def test_it_runs_the_loop_through_the_action_endpoints(world, client, login, file_request):
     sr = file_request(at=timezone.now())
     agent = login(world.agent)
-    post = lambda c, step, data=None: c.post(
-        f"{URL}{sr.pk}/{step}/", data or {}, content_type="application/json"
-    )  # noqa: E731
+
+    def post(c, step, data=None):
+        return c.post(f"{URL}{sr.pk}/{step}/", data or {}, content_type="application/json")
+
     assert post(agent, "acknowledge").status_code == 200
     assert post(agent, "dispatch", {"owner": 999999}).status_code == 400
     assert post(agent, "dispatch", {"owner": world.account_manager.pk}).json()["status"] == "dispatched"
