@@ -50,7 +50,16 @@ def _form_errors(form, exc: ValidationError):
 @require_GET
 def questionnaire_list(request):
     _manager_only(request)
-    page, query = _page(request, selectors.questionnaire_list(q=request.GET.get("q", "")[:100]))
+    qs = selectors.questionnaire_list(q=request.GET.get("q", "")[:100])
+    if request.GET.get("export"):
+        rows = ([q.title, q.code, q.version, q.n_items, q.n_waves] for q in qs)
+        return xlsx_response(
+            filename=f"{_('questionnaires')}.xlsx",
+            sheet_title=_("questionnaires"),
+            rows=rows,
+            headers=[_("title"), _("code"), _("version"), _("items"), _("waves")],
+        )
+    page, query = _page(request, qs)
     return render_page(
         request,
         "surveys/questionnaires.html",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from serviceloop.analytics.survey import OVERALL
 from serviceloop.core.htmx import render_page
+from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 
 from . import selectors
@@ -83,6 +84,24 @@ def low_score_page(request, pk):
             error = " ".join(exc.messages)
         else:
             rows = list(low[dimension].items()) if not low.empty else []
+    if request.GET.get("export") and rows:
+        shops_all = Customer.objects.select_related("station", "route").in_bulk([i for i, _s in rows])
+        return xlsx_response(
+            filename=f"{wave.name}-{_('low scores')}.xlsx",
+            sheet_title=_("low scores"),
+            headers=[_("licence number"), _("shop name"), _("station"), _("route"), _("score")],
+            rows=(
+                [
+                    shops_all[i].licence_no,
+                    shops_all[i].name,
+                    shops_all[i].station.name,
+                    shops_all[i].route.name,
+                    round(float(score), 1),
+                ]
+                for i, score in rows
+                if i in shops_all
+            ),
+        )
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     shops = Customer.objects.select_related("station", "route").in_bulk([i for i, _s in page])
     done = {

@@ -70,6 +70,10 @@ def test_it_acts_on_one_shop_with_one_click(big_world, first_wave, unhappy_tag, 
     client = login(big_world.city_admin)
     page = client.get(f"/surveys/{first_wave.pk}/low-scores/", {"dimension": "overall", "threshold": "100"})
     assert page.status_code == 200 and 'data-testid="low-table"' in page.content.decode()
+    export = client.get(
+        f"/surveys/{first_wave.pk}/low-scores/", {"dimension": "overall", "threshold": "100", "export": "1"}
+    )
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     r = client.post(
         f"/surveys/{first_wave.pk}/low-scores/",
         {

@@ -118,6 +118,11 @@ def test_it_lets_the_city_admin_build_a_questionnaire_in_the_editor(world, login
     assert Item.objects.filter(section=section).count() == 1
     page = client.get(f"/surveys/questionnaires/{q.pk}/").content.decode()
     assert "送货准时" in page
+    listing = client.get("/surveys/questionnaires/", {"q": "重点"}).content.decode()
+    assert "重点客户调查" in listing and "零售客户满意度调查问卷" not in listing
+    assert client.get("/surveys/questionnaires/", {"export": "1"})["Content-Type"].startswith(
+        "application/vnd"
+    )
 
 
 def test_it_refuses_the_editor_to_everyone_but_the_city_admin(world, login):
