@@ -347,8 +347,20 @@ def cycle(request):
         "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=10),
         "low_scores": tags.filter(status__in=OPEN_STATUSES, tag__name="对服务不满意").select_related("customer")[:10],
         "requests": _open_requests(request.user),
+        "survey_lows": _survey_low_scores(request.user),
     }  # fmt: skip
     return render(request, "visits/cycle.html", context)
+
+
+def _survey_low_scores(user):
+    """Low survey scores found on the manager's shops (the surveys app's acted-on low scores), newest first."""
+    from django.apps import apps
+
+    if not apps.is_installed("serviceloop.surveys"):
+        return None
+    LowScoreAction = apps.get_model("surveys", "LowScoreAction")
+    return (LowScoreAction.objects.filter(customer__route__account_manager=user)
+            .select_related("customer").order_by("-at")[:10])  # fmt: skip
 
 
 def _open_requests(user):
