@@ -35,6 +35,40 @@ class PointsImportForm(forms.Form):
         return f
 
 
+class PointsSchemeForm(forms.Form):
+    volume_weight = forms.DecimalField(
+        label=_("volume weight"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class_weights = forms.JSONField(
+        label=_("price-class weights"), help_text=_('For example {"1": 5, "2": 4, "3": 3, "4": 2, "5": 1}')
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=list(METHODS.items()))
+
+    def clean_class_weights(self):
+        value = self.cleaned_data["class_weights"]
+        message = _("Weights must be a JSON object of price class (1–5) to a non-negative number.")
+        if not isinstance(value, dict) or not value:
+            raise forms.ValidationError(message)
+        out = {}
+        for k, v in value.items():
+            if (
+                str(k) not in {"1", "2", "3", "4", "5"}
+                or isinstance(v, bool)
+                or not isinstance(v, int | float)
+            ):
+                raise forms.ValidationError(message)
+            if v < 0 or v > 1000:
+                raise forms.ValidationError(message)
+            out[str(k)] = v
+        return out
+
+
+class PointsEntryForm(forms.Form):
+    cycle = forms.CharField(label=_("Cycle"), max_length=20)
+    licence_no = forms.CharField(label=_("Licence number"), max_length=12)
+    points = forms.IntegerField(label=_("Points"), min_value=0, max_value=10**9)
+
+
 class PointsAllocateForm(forms.Form):
     cycle = forms.CharField(label=_("Cycle"), max_length=20)
     product_code = forms.CharField(label=_("Product code"), max_length=40)

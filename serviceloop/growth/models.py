@@ -78,7 +78,7 @@ class AllocationRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    total_target = models.PositiveIntegerField(_("target"), default=0)
+    total_target = models.PositiveIntegerField(_("target quantity"), default=0)
     total_allocated = models.PositiveIntegerField(_("allocated"), default=0)
     total_abs_error = models.PositiveIntegerField(_("total |error|"), default=0)
 
@@ -104,7 +104,7 @@ class ProductAllocation(models.Model):
     lowest_grade = models.PositiveSmallIntegerField(_("lowest grade"), null=True, blank=True)
     highest_grade = models.PositiveSmallIntegerField(_("highest grade"), null=True, blank=True)
     week = models.CharField(_("ordering week"), max_length=20, blank=True)
-    target = models.PositiveIntegerField(_("target"))
+    target = models.PositiveIntegerField(_("target quantity"))
     allocated = models.PositiveIntegerField(_("allocated"), default=0)
     error = models.IntegerField(_("error"), default=0)
     handled = models.BooleanField(_("handled"), default=True)

@@ -10,7 +10,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from serviceloop.analytics.allocation import METHODS, apportion_points
+from serviceloop.analytics.allocation import DEFAULT_CLASS_WEIGHTS, METHODS, apportion_points, sales_points
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
 from serviceloop.growth.sheet import SheetError, parse_allocation_sheet
@@ -18,7 +18,15 @@ from serviceloop.org.scope import can_manage_org
 
 from .archive import load_archive
 from .engine import ProductResult, allocate_sheet
-from .models import AllocationRun, PointsEntry, ProductAllocation, RunKind, RunStatus, ShopAllocation
+from .models import (
+    AllocationRun,
+    PointsEntry,
+    PointsScheme,
+    ProductAllocation,
+    RunKind,
+    RunStatus,
+    ShopAllocation,
+)
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 BATCH = 5000
@@ -323,3 +331,47 @@ def points_allocate(
 
 def customers_by_licence(licences) -> dict[str, int]:
     return dict(Customer.objects.filter(licence_no__in=list(licences)).values_list("licence_no", "id"))
+
+
+def pointsscheme_current() -> PointsScheme:
+    """The scheme in force (the first by name); the defaults until an administrator saves one."""
+    scheme = PointsScheme.objects.order_by("name").first()
+    return scheme or PointsScheme(
+        name="默认积分方案",
+        volume_weight=1,
+        method="webster",
+        class_weights={str(k): v for k, v in DEFAULT_CLASS_WEIGHTS.items()},
+    )
+
+
+@transaction.atomic
+def pointsscheme_save(*, volume_weight, class_weights: dict, method: str, actor, now) -> PointsScheme:
+    _check(actor)
+    if method not in METHODS:
+        raise ValidationError(f"未知的分配方法「{method}」")
+    scheme = pointsscheme_current()
+    scheme.volume_weight, scheme.class_weights, scheme.method, scheme.updated_at = (
+        volume_weight,
+        {str(k): v for k, v in class_weights.items()},
+        method,
+        now,
+    )
+    scheme.save()
+    audit_record(
+        actor=actor,
+        action="allocation.points_scheme",
+        obj=scheme,
+        now=now,
+        summary=f"销量权重 {volume_weight}，价类权重 {scheme.class_weights}，{METHODS[method]}",
+    )
+    return scheme
+
+
+def points_formula(scheme: PointsScheme):
+    """volumes, classes → integer points by the scheme (analytics.allocation.sales_points)."""
+    weights = {int(k): str(v) for k, v in scheme.class_weights.items()}
+
+    def formula(volumes, classes):
+        return sales_points(volumes, classes, class_weights=weights, volume_weight=str(scheme.volume_weight))
+
+    return formula

@@ -14,7 +14,7 @@ from serviceloop.core.htmx import render_page
 
 from . import selectors
 from .export import run_workbook_response
-from .forms import PointsAllocateForm, PointsImportForm, SheetUploadForm
+from .forms import PointsAllocateForm, PointsEntryForm, PointsImportForm, PointsSchemeForm, SheetUploadForm
 from .models import PointsEntry
 from .points_file import read_points
 from .services import (
@@ -23,7 +23,10 @@ from .services import (
     customers_by_licence,
     may_run_allocation,
     points_allocate,
+    points_formula,
     pointsentry_set,
+    pointsscheme_current,
+    pointsscheme_save,
 )
 
 PAGE_SIZE = 50
@@ -177,48 +180,74 @@ def run_export(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def points(request):
+    """Points scheme, points import and entry, allocation by points (city administrators)."""
     if not may_run_allocation(request.user):
         raise PermissionDenied
-    import_form, allocate_form, errors = (
-        PointsImportForm(prefix="imp"),
-        PointsAllocateForm(prefix="alloc"),
-        [],
+    scheme = pointsscheme_current()
+    forms = {
+        "imp": PointsImportForm(prefix="imp"),
+        "entry": PointsEntryForm(prefix="entry"),
+        "alloc": PointsAllocateForm(prefix="alloc", initial={"method": scheme.method}),
+        "scheme": PointsSchemeForm(
+            prefix="scheme",
+            initial={
+                "volume_weight": scheme.volume_weight,
+                "class_weights": scheme.class_weights,
+                "method": scheme.method,
+            },
+        ),
+    }
+    errors, now = [], timezone.now()
+    which = (
+        next((p for p in forms if f"{p}-submit" in request.POST), None) if request.method == "POST" else None
     )
-    if request.method == "POST" and "imp-cycle" in request.POST:
-        import_form = PointsImportForm(request.POST, request.FILES, prefix="imp")
-        if import_form.is_valid():
-            upload = import_form.cleaned_data["file"]
-            content = upload.read()
-            rows, errors = read_points(content, upload.name, customers_by_licence)
-            if not errors:
-                written = pointsentry_set(
-                    cycle=import_form.cleaned_data["cycle"],
-                    rows=rows,
-                    source="import",
-                    actor=request.user,
-                    now=timezone.now(),
-                )
-                messages.success(request, _("%(n)s points entries imported.") % {"n": written})
-                return redirect("growth:points")
-    elif request.method == "POST":
-        allocate_form = PointsAllocateForm(request.POST, prefix="alloc")
-        if allocate_form.is_valid():
+    if request.method == "POST" and which is None:
+        errors = [_("Unknown form.")]
+    if which:
+        form = forms[which] = type(forms[which])(request.POST, request.FILES, prefix=which)
+        if form.is_valid():
+            data = form.cleaned_data
             try:
-                run = points_allocate(**allocate_form.cleaned_data, actor=request.user, now=timezone.now())
+                if which == "imp":
+                    rows, errors = read_points(
+                        data["file"].read(), data["file"].name, customers_by_licence, points_formula(scheme)
+                    )
+                    if not errors:
+                        n = pointsentry_set(
+                            cycle=data["cycle"], rows=rows, source="import", actor=request.user, now=now
+                        )
+                        messages.success(request, _("%(n)s points entries imported.") % {"n": n})
+                        return redirect("growth:points")
+                elif which == "entry":
+                    customer = customers_by_licence([data["licence_no"].strip()])
+                    if not customer:
+                        form.add_error("licence_no", _("No shop with this licence number in your scope."))
+                    else:
+                        rows = [(next(iter(customer.values())), data["points"])]
+                        n = pointsentry_set(
+                            cycle=data["cycle"], rows=rows, source="manual", actor=request.user, now=now
+                        )
+                        messages.success(request, _("%(n)s points saved.") % {"n": n})
+                        return redirect("growth:points")
+                elif which == "scheme":
+                    pointsscheme_save(**data, actor=request.user, now=now)
+                    messages.success(request, _("Scheme saved."))
+                    return redirect("growth:points")
+                else:
+                    run = points_allocate(**data, actor=request.user, now=now)
+                    return redirect("growth:run", pk=run.pk)
             except ValidationError as e:
                 errors = e.messages
-            else:
-                return redirect("growth:run", pk=run.pk)
     cycles = PointsEntry.objects.values_list("cycle", flat=True).distinct().order_by("-cycle")[:20]
-    status = 400 if errors or import_form.errors or allocate_form.errors else 200
+    status = 400 if errors or any(f.is_bound and f.errors for f in forms.values()) else 200
     return render(
         request,
         "growth/points.html",
         {
-            "import_form": import_form,
-            "allocate_form": allocate_form,
+            "forms": forms,
             "errors": errors,
             "cycles": list(cycles),
+            "scheme": scheme,
             "back": reverse("growth:runs"),
         },
         status=status,

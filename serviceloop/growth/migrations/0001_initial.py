@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ),
                 ("errors", models.JSONField(blank=True, default=list, verbose_name="errors")),
                 ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
-                ("total_target", models.PositiveIntegerField(default=0, verbose_name="target")),
+                ("total_target", models.PositiveIntegerField(default=0, verbose_name="target quantity")),
                 ("total_allocated", models.PositiveIntegerField(default=0, verbose_name="allocated")),
                 ("total_abs_error", models.PositiveIntegerField(default=0, verbose_name="total |error|")),
                 (
@@ -141,7 +141,7 @@ class Migration(migrations.Migration):
                     models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="highest grade"),
                 ),
                 ("week", models.CharField(blank=True, max_length=20, verbose_name="ordering week")),
-                ("target", models.PositiveIntegerField(verbose_name="target")),
+                ("target", models.PositiveIntegerField(verbose_name="target quantity")),
                 ("allocated", models.PositiveIntegerField(default=0, verbose_name="allocated")),
                 ("error", models.IntegerField(default=0, verbose_name="error")),
                 ("handled", models.BooleanField(default=True, verbose_name="handled")),

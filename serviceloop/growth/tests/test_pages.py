@@ -35,6 +35,7 @@ def test_it_runs_an_uploaded_sheet_and_shows_products_tables_and_chart(world, lo
     product = run.products.get(handled=True)
     page = client.get(reverse("growth:product", args=[run.pk, product.pk])).content.decode()
     assert 'data-testid="grade-table"' in page and 'id="grade-chart"' in page and "D10" in page
+    assert "目标量" in page and "分配量" in page and "误差" in page
     assert page.count('data-label="') > 8
 
 
@@ -112,19 +113,28 @@ def test_it_imports_points_and_allocates_by_them_with_bad_rows_reported(world, l
     bad = csv_text + "999999999999,5\n" + f"{shops[0].licence_no},7\n" + f"{shops[1].licence_no}x,abc\n"
     response = client.post(
         reverse("growth:points"),
-        {"imp-cycle": "2025-W38", "imp-file": SimpleUploadedFile("p.csv", bad.encode("gb18030"))},
+        {
+            "imp-submit": "1",
+            "imp-cycle": "2025-W38",
+            "imp-file": SimpleUploadedFile("p.csv", bad.encode("gb18030")),
+        },
     )
     body = response.content.decode()
     assert response.status_code == 400 and "第 10 行" in body and "第 11 行" in body and "重复" in body
     assert not PointsEntry.objects.exists()
     response = client.post(
         reverse("growth:points"),
-        {"imp-cycle": "2025-W38", "imp-file": SimpleUploadedFile("p.csv", csv_text.encode())},
+        {
+            "imp-submit": "1",
+            "imp-cycle": "2025-W38",
+            "imp-file": SimpleUploadedFile("p.csv", csv_text.encode()),
+        },
     )
     assert response.status_code == 302 and PointsEntry.objects.count() == 8
     response = client.post(
         reverse("growth:points"),
         {
+            "alloc-submit": "1",
             "alloc-cycle": "2025-W38",
             "alloc-product_code": "42010020",
             "alloc-product_name": "红金龙",
@@ -142,6 +152,7 @@ def test_it_imports_points_and_allocates_by_them_with_bad_rows_reported(world, l
     response = client.post(
         reverse("growth:points"),
         {
+            "alloc-submit": "1",
             "alloc-cycle": "2025-W38",
             "alloc-product_code": "1",
             "alloc-product_name": "x",
@@ -160,3 +171,59 @@ def test_it_shows_the_allocation_on_the_public_shop_page(world, login, run, clie
     client.logout()
     page = client.get(f"/s/{value}/").content.decode()
     assert 'data-testid="allocation-dispute"' in page and "D10 档每户 2 条" in page
+
+
+def test_it_saves_the_points_scheme_and_computes_points_from_sales(world, login):
+    client = login(world.city_admin)
+    bad = client.post(
+        reverse("growth:points"),
+        {
+            "scheme-submit": "1",
+            "scheme-volume_weight": "1",
+            "scheme-class_weights": '{"9": 1}',
+            "scheme-method": "webster",
+        },
+    )
+    assert bad.status_code == 400
+    ok = client.post(
+        reverse("growth:points"),
+        {
+            "scheme-submit": "1",
+            "scheme-volume_weight": "2",
+            "scheme-class_weights": '{"1": 5, "2": 1.5}',
+            "scheme-method": "hamilton",
+        },
+    )
+    assert ok.status_code == 302
+    a, b = world.shops["张湾1号线"]
+    text = f"许可证号,销量,价类\n{a.licence_no},10,1\n{b.licence_no},3,2\n"
+    response = client.post(
+        reverse("growth:points"),
+        {"imp-submit": "1", "imp-cycle": "W1", "imp-file": SimpleUploadedFile("s.csv", text.encode())},
+    )
+    assert response.status_code == 302
+    assert dict(PointsEntry.objects.values_list("customer_id", "points")) == {a.pk: 100, b.pk: 9}
+    text = f"许可证号,销量,价类\n{a.licence_no},10,7\n"
+    response = client.post(
+        reverse("growth:points"),
+        {"imp-submit": "1", "imp-cycle": "W2", "imp-file": SimpleUploadedFile("s.csv", text.encode())},
+    )
+    assert response.status_code == 400 and "价类应为 1 到 5" in response.content.decode()
+
+
+def test_it_enters_points_by_hand_and_refuses_unknown_shops(world, login):
+    client = login(world.city_admin)
+    shop = world.shops["茅箭1号线"][0]
+    ok = client.post(
+        reverse("growth:points"),
+        {"entry-submit": "1", "entry-cycle": "W1", "entry-licence_no": shop.licence_no, "entry-points": "42"},
+    )
+    assert ok.status_code == 302 and PointsEntry.objects.get(customer=shop).points == 42
+    for data in (
+        {"entry-licence_no": "420301100000", "entry-points": "1"},
+        {"entry-licence_no": shop.licence_no, "entry-points": "-3"},
+        {"entry-licence_no": shop.licence_no, "entry-points": "x" * 300},
+    ):
+        response = client.post(reverse("growth:points"), {"entry-submit": "1", "entry-cycle": "W1", **data})
+        assert response.status_code == 400
+    assert client.post(reverse("growth:points"), {"nothing": "1"}).status_code == 400
