@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,11 +152,34 @@ def _insert_generated(rows) -> None:
             cursor.executemany(sql, [row + fixed for row in rows[i : i + 5000]])
 
 
+@transaction.atomic
+def visits_follow_routes(*, now) -> int:
+    """Planned visits from today on follow their shop: a shop moved to another route, or a route handed to another
+    account manager, takes its planned visits along. Done and past visits keep who made them."""
+    today = timezone.localdate(now)
+    planned = Visit.objects.filter(status=VisitStatus.PLANNED, planned_on__gte=today)
+    stale = list(
+        planned.exclude(route_id=F("customer__route_id"), manager_id=F("customer__route__account_manager_id"))
+        .filter(customer__route__account_manager__isnull=False)
+        .values_list("pk", "customer__route_id", "customer__route__account_manager_id")
+    )
+    for pk, route_id, manager_id in stale:
+        Visit.objects.filter(pk=pk).update(route_id=route_id, manager_id=manager_id)
+    VisitEvent.objects.bulk_create(
+        [
+            VisitEvent(visit_id=pk, action="reassign", at=now, data={"route": r, "manager": m})
+            for pk, r, m in stale
+        ]
+    )
+    return len(stale)
+
+
 def job_plan_coming_days(now) -> str:
-    """Background job: plans today and the next PLAN_DAYS_AHEAD days."""
+    """Background job: planned visits follow route changes, then today and the next PLAN_DAYS_AHEAD days are planned."""
+    moved = visits_follow_routes(now=now)
     today = timezone.localdate(now)
     n = visits_generate(start=today, end=today + dt.timedelta(days=PLAN_DAYS_AHEAD), now=now)
-    return f"planned {n} visit(s)"
+    return f"planned {n} visit(s), {moved} reassigned"
 
 
 @transaction.atomic

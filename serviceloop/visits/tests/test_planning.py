@@ -112,3 +112,26 @@ def test_it_uses_key_list_membership_and_edited_policies(world):
     )
     mine = Visit.objects.filter(customer=shop_a)
     assert mine.count() == 3 and {v.policy.key_list for v in mine} == {"care"}
+
+
+@pytest.mark.django_db
+def test_planned_visits_follow_a_route_handed_to_another_manager_but_done_ones_stay(world):
+    from serviceloop.core.testing import make_user
+    from serviceloop.visits.services import visit_check_in, visit_record
+
+    now = dt.datetime(2027, 3, 1, 6, 0, tzinfo=TZ)
+    job_plan_coming_days(now)
+    route = world.route_a1_1
+    first = Visit.objects.filter(route=route).order_by("planned_on").first()
+    visit_check_in(visit=first, actor=world.account_manager, now=now)
+    visit_record(visit=first, outcome="owner_absent", actor=world.account_manager, now=now)
+    newcomer = make_user("am_new", "account_manager", company=world.company, branch=world.branch_a,
+                         station=world.station_a1)  # fmt: skip
+    route.account_manager = newcomer
+    route.save()
+    assert "reassigned" in job_plan_coming_days(now)
+    assert set(Visit.objects.filter(route=route, status="planned").values_list("manager", flat=True)) == {
+        newcomer.pk
+    }
+    first.refresh_from_db()
+    assert first.manager == world.account_manager
