@@ -1,23 +1,24 @@
 """Scarce-product allocation: the real week, exact vs heuristic, and points at 50,000 / 500,000 shops.
 
-Pure functions only (no Django, no database). Prints four tables:
+Sections 1, 2 and 4 are pure functions; section 3 uses the growth app's mapping without a database.
+Prints four tables:
 
 1. time to solve every grade-based product of the real week (allocation_week.xlsx) for the real
    grade distribution (customers_15020.xlsx) and for synthetic cities drawn from it at 1×, 2× and
    10× the shops (targets scaled alike) — median CPU time of several runs, with the ratio to 1×;
 2. exact solver vs the proportional heuristic on the real week, whole city, real grade counts;
-3. the real week end to end against the real archive: regions of the extended products mapped
-   to archive fields by name (an approximation of what the growth app will do), every-other-week
-   shops weighted 2 or 0 by the parity of WEEK_SEQ — total error per allocation type;
+3. the real week end to end against the real archive with the growth app's own region mapping and
+   engine (``serviceloop.growth.archive`` / ``engine``; Django is set up for the imports, no database
+   is used) — every-other-week shops weighted 2 or 0 by ISO-week parity — total error per type;
 4. points allocation (Webster and Hamilton, with caps) for 50,000 and 500,000 shops.
 
 Run: .venv/bin/python bench/bench_allocation.py
 """
 
+import os
 import statistics
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from serviceloop.analytics.allocation import (  # noqa: E402
     allocate_by_grade,
-    allocate_by_grade_regional,
     apportion_points,
     proportional_grade_allocation,
     sales_points,
 )
-from serviceloop.growth.sheet import AllocationMethod, Dimension, parse_allocation_sheet  # noqa: E402
+from serviceloop.growth.sheet import parse_allocation_sheet  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "real"
 RUNS = 5
@@ -128,77 +128,72 @@ def main():
     )
 
     # 3. End to end with the archive --------------------------------------------------------
-    fields = {
-        Dimension.DISTRICT: "COMPANY_BRANCH",
-        Dimension.MARKET_TYPE: "MARKET_TYPE",
-        Dimension.URBAN_RURAL_CODE: "CLASSIFICATION_CODE",
-        Dimension.RETAIL_FORMAT: "CUST_FORMAT",
+    # The growth app's own mapping (serviceloop.growth.archive: alias table + exact + unique prefix,
+    # coded fields through the import's names and aliases) and engine, fed from the spreadsheet
+    # instead of the database: the seeded aliases are passed in, nothing is read from a database.
+    import datetime as dt
+    import importlib
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from serviceloop.customers.codes import DEFAULT_ALIASES, ZH_NAMES
+    from serviceloop.growth.archive import Archive, RegionKind, RegionResolver
+    from serviceloop.growth.engine import allocate_sheet
+
+    seed = importlib.import_module("serviceloop.growth.migrations.0002_seed_region_aliases")
+    region_aliases = [("district", k, v) for k, v in seed.DISTRICTS.items()] + seed.CODED
+
+    def code_of(field, column):
+        lookup = {zh: code for code, zh in ZH_NAMES[field].items()}
+        lookup |= {alias: code for f, alias, code in DEFAULT_ALIASES if f == field}
+        lookup |= {code: code for code in ZH_NAMES[field]}
+        return np.array([lookup.get(v, "") for v in archive[column].fillna("").astype(str)], dtype=object)
+
+    cycle = archive["ORDER_CYCLE"].fillna("").astype(str)
+    names = {
+        RegionKind.DISTRICT: archive["COMPANY_BRANCH"].fillna("").astype(str).to_numpy(dtype=object),
+        RegionKind.MARKET_DEPARTMENT: archive["MARKET_DEPARTMENT"].fillna("").astype(str).to_numpy(dtype=object),
+        RegionKind.MUTUAL_AID_GROUP: archive["GROUP_NAME"].fillna("").astype(str).to_numpy(dtype=object),
+        RegionKind.MARKET_TYPE: code_of("market_type", "MARKET_TYPE"),
+        RegionKind.URBAN_RURAL_CODE: code_of("urban_rural_code", "CLASSIFICATION_CODE"),
+        RegionKind.RETAIL_FORMAT: code_of("retail_format", "CUST_FORMAT"),
+        RegionKind.TRADING_AREA: code_of("trading_area", "BUSINESS_DISTRICT_TYPE"),
+        RegionKind.CREDIT_RATING: code_of("credit_rating", "CREDIT_LEVEL"),
     }
-
-    def weights(week_seq: int) -> np.ndarray:
-        cycle = archive["ORDER_CYCLE"].fillna("").astype(str)
-        w = np.ones(len(archive), dtype=np.int64)
-        odd = week_seq % 2 == 1
-        w[cycle.str.startswith("单周").to_numpy()] = 2 if odd else 0
-        w[cycle.str.startswith("双周").to_numpy()] = 0 if odd else 2
-        w[(cycle == "不访销").to_numpy()] = 0
-        return w
-
-    def counts_of(mask: np.ndarray, w: np.ndarray) -> list[int]:
-        return (
-            np.bincount(archive["grade"].to_numpy()[mask] - 1, weights=w[mask], minlength=30)
-            .astype(int)
-            .tolist()
-        )
-
-    def matches(region_value: str, dim: Dimension) -> np.ndarray:
-        column = archive[fields[dim]].fillna("").astype(str)
-        if dim is Dimension.DISTRICT:  # "丹江" names 丹江口市烟草专卖局(营销部)
-            return column.str.startswith(region_value).to_numpy()
-        return (column == region_value).to_numpy()
-
-    jobs, unmatched = [], []  # (type, solver call): inputs counted first, solving timed alone
-    for p in products:
-        w = weights(p.week_seq or 1)
-        everyone = np.ones(len(archive), dtype=bool)
-        label = "按档位扩展投放" if p.method is AllocationMethod.GRADE_EXTENDED else p.method_label
-        grades = {"lowest": p.lowest_grade, "highest": p.highest_grade}
-        if p.method is AllocationMethod.GRADE_EXTENDED and not p.whole_city:
-            per_region = {}
-            for region in p.regions:
-                mask = everyone.copy()
-                for dim, value in zip(p.extension, region.values, strict=True):
-                    mask &= matches(value, dim)
-                if not mask.any():
-                    unmatched.append(f"{p.name}: {region.name}")
-                per_region[region.name] = counts_of(mask, w)
-            jobs.append((label, partial(allocate_by_grade_regional, per_region, p.target, **grades)))
-        else:
-            jobs.append((label, partial(allocate_by_grade, counts_of(everyone, w), p.target, **grades)))
+    store = Archive(
+        ids=np.arange(len(archive), dtype=np.int64),
+        licences=archive["CUST_CODE"].astype(str).tolist(),
+        grades=archive["grade"].to_numpy(dtype=np.int64),
+        cycles=np.select(
+            [cycle.str.startswith("单周"), cycle.str.startswith("双周"), cycle == "不访销"], [1, 2, 3], 0
+        ).astype(np.int64),
+        active=(archive["BUSINESS_STATUS"].fillna("有效") == "有效").to_numpy(),
+        values=names,
+    )
+    resolver = RegionResolver(store, aliases=region_aliases, code_aliases=DEFAULT_ALIASES)
+    today = dt.date(2025, 9, 12)
+    results = allocate_sheet(sheet, store, today=today, resolver=resolver)
+    seconds = median_seconds(lambda: allocate_sheet(sheet, store, today=today, resolver=resolver))
     by_type: dict[str, list] = {}
-    for label, job in jobs:
-        by_type.setdefault(label, []).append(job())
-    seconds = median_seconds(lambda: [job() for _, job in jobs])
+    for r in results:
+        if r.handled:
+            by_type.setdefault(r.spec.method_label, []).append(r)
     rows = [
-        (
-            label,
-            len(results),
-            sum(r.target for r in results),
-            sum(r.abs_error for r in results),
-            sum(r.abs_error == 0 for r in results),
-        )  # fmt: skip
-        for label, results in by_type.items()
+        (label, len(rs), sum(r.spec.target for r in rs), sum(abs(r.error) for r in rs),
+         sum(r.error == 0 for r in rs))  # fmt: skip
+        for label, rs in by_type.items()
     ]
     rows.append(("all", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows),
                  sum(r[4] for r in rows)))  # fmt: skip
     table(
-        f"3. Real week end to end with the archive (regions by name, 单/双周 by WEEK_SEQ parity); "
-        f"solving all {len(jobs)}: {seconds * 1000:.0f} ms",
+        f"3. Real week end to end with the archive (growth.archive mapping: aliases, exact or unique prefix; "
+        f"单/双周 by ISO-week parity of YEAR/MONTH/WEEK_SEQ); regions, counts, solving and per-shop "
+        f"quantities for all {len(results)} products: {seconds * 1000:.0f} ms",
         ("allocation type", "products", "target (cartons)", "total |error|", "error 0"),
         rows,
     )
-    if unmatched:
-        print("   regions not found in the archive:", "; ".join(unmatched))
 
     # 4. Points ------------------------------------------------------------------------------
     rows = []

@@ -138,14 +138,18 @@ def load_archive(queryset=None) -> Archive:
 class RegionResolver:
     """Sheet names → archive values, following the rule in the module docstring."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: Archive, *, aliases=None, code_aliases=None):
+        """``aliases`` (kind, sheet name, archive value) and ``code_aliases`` (field, alias, code) default to
+        the RegionAlias and CodeAlias tables; pass them to resolve without a database (the benchmark)."""
         self.archive = archive
+        if aliases is None:
+            aliases = RegionAlias.objects.values_list("kind", "sheet_name", "archive_value")
+        if code_aliases is None:
+            code_aliases = CodeAlias.objects.values_list("field", "alias", "code")
         self.aliases: dict[tuple[str, str], list[str]] = {}
-        for kind, name, value in RegionAlias.objects.values_list("kind", "sheet_name", "archive_value"):
+        for kind, name, value in aliases:
             self.aliases.setdefault((kind, normalise(name)), []).append(value)
-        self.code_aliases: dict[tuple[str, str], str] = {
-            (f, normalise(a)): c for f, a, c in CodeAlias.objects.values_list("field", "alias", "code")
-        }
+        self.code_aliases: dict[tuple[str, str], str] = {(f, normalise(a)): c for f, a, c in code_aliases}
         self._present: dict[str, dict[str, str]] = {}
 
     def present(self, kind: str) -> dict[str, str]:

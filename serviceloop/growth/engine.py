@@ -188,10 +188,15 @@ def allocate_product(position, spec, archive, resolver, *, week_of=None, today=N
 
 
 def allocate_sheet(
-    sheet: AllocationSheet, archive: Archive, *, week_of: dt.date | None = None, today: dt.date | None = None
+    sheet: AllocationSheet,
+    archive: Archive,
+    *,
+    week_of: dt.date | None = None,
+    today: dt.date | None = None,
+    resolver: RegionResolver | None = None,
 ) -> list[ProductResult]:
     """Every product of the sheet; raises SheetError listing every region the archive does not know."""
-    resolver = RegionResolver(archive)
+    resolver = resolver or RegionResolver(archive)
     results, issues = [], []
     for position, spec in enumerate(sheet.products, start=1):
         try:
