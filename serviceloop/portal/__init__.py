@@ -10,8 +10,9 @@
 - Rate limits: ``PORTAL_RATE_SHOP_PER_HOUR`` (5) and ``PORTAL_RATE_ADDRESS_PER_HOUR`` (20), counted in
   Django's cache (LocMemCache per process by default; set ``CACHE_URL=redis://…`` to share across
   workers). Behind a proxy set ``PORTAL_CLIENT_ADDRESS_HEADER``. 0 means unlimited.
-- Suspended and closed shops still file (a closed shop may still have a settlement dispute); the public
-  page does not show the shop's status — anyone at the counter can scan it. Closed shops are left out
+- Suspended and closed shops still file (a closed shop may still have a settlement dispute); the portal
+  does not show the shop's status on the public page — anyone at the counter can scan it (panels that
+  other apps include in ``shop.html`` decide for themselves). Closed shops are left out
   when a whole route's cards are printed; one card can still be printed from the shop's page.
 - Card contacts: the station's station head; as inspection squad leader, an inspector posted at the
   station, else one posted at its branch (lowest id: the staff records have no squad-leader flag); the
