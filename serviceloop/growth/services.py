@@ -140,6 +140,7 @@ def _store_products(run: AllocationRun, results: list[ProductResult], archive_id
                 r.shop_grades.tolist(),
                 regions,
                 r.shop_weight.tolist(),
+                itertools.repeat(None),
                 strict=False,
             )
         )
@@ -151,7 +152,7 @@ def _insert_shops(rows) -> None:
     table = ShopAllocation._meta.db_table
     sql = (
         f"INSERT INTO {table} (run_id, product_id, customer_id, quantity, grade, region, weight, points) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)"
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
     )
     with connection.cursor() as cursor:
         while batch := list(itertools.islice(rows, BATCH * 4)):
@@ -313,19 +314,20 @@ def points_allocate(
         },
         explanation=result.explanation,
     )
-    rows = []
-    for i in np.flatnonzero(result.quantities > 0).tolist():
-        rows.append(
-            ShopAllocation(
-                run=run,
-                product=product,
-                customer_id=ids[i],
-                quantity=int(result.quantities[i]),
-                points=int(points[i]),
-                weight=1,
-            )
+    given = np.flatnonzero(result.quantities > 0)
+    _insert_shops(
+        zip(
+            itertools.repeat(run.pk),
+            itertools.repeat(product.pk),
+            np.asarray(ids)[given].tolist(),
+            result.quantities[given].tolist(),
+            itertools.repeat(None),
+            itertools.repeat(""),
+            itertools.repeat(1),
+            points[given].tolist(),
+            strict=False,
         )
-    ShopAllocation.objects.bulk_create(rows, batch_size=BATCH)
+    )
     return run
 
 
