@@ -66,7 +66,11 @@ def _event(request, *, kind, actor, now, from_status="", to_status="", note="", 
 
 def _lock(request: ServiceRequest) -> ServiceRequest:
     """The request's row, locked until the transaction ends: two agents acting at once cannot both win."""
-    return ServiceRequest.objects.select_for_update().select_related("shop", "category").get(pk=request.pk)
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("shop", "category")
+        .get(pk=request.pk)
+    )
 
 
 def _next_reference(now: datetime) -> str:
