@@ -38,6 +38,8 @@ def customertag_list(*, user, params, now):
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     if params.get("to_verify") == "1":
         qs = qs.filter(status=TagStatus.REMOVED)
+    if params.get("to_sample") == "1":  # layered supervision: verified tags nobody above has sampled yet
+        qs = qs.filter(status=TagStatus.VERIFIED, sampled_at__isnull=True)
     return qs.order_by("due_at" if params.get("overdue") == "1" else "-attached_at", "-id")
 
 
@@ -47,6 +49,7 @@ def customertag_counts(*, user, now) -> dict:
     return qs.aggregate(
         overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
         to_verify=Count("id", filter=Q(status=TagStatus.REMOVED)),
+        to_sample=Count("id", filter=Q(status=TagStatus.VERIFIED, sampled_at__isnull=True)),
     )
 
 

@@ -38,7 +38,12 @@ def tag_list(request):
     qs = selectors.customertag_list(user=request.user, params=request.GET, now=now)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.customertag_counts(user=request.user, now=now)
+    samples = request.user.is_superuser or (
+        request.user.role in ("branch_manager", "city_admin", "supervisor")
+        and request.user.unit_level != "station"
+    )
     context = {"page": page, "query": _query(request), "now": now, "statuses": TagStatus.choices, "counts": counts,
+               "samples": samples,
                "tags": ProblemTag.objects.order_by("name"), "stations": stations_visible_to(request.user)}  # fmt: skip
     return render_page(request, "tags/list.html", context, partial="tags/_table.html")
 

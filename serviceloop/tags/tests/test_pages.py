@@ -178,8 +178,18 @@ def test_the_tag_list_counts_overdue_and_waiting_tags_in_scope(world, login):
     customertag_transition(ctag=waiting, action="remove", actor=world.account_manager, now=timezone.now(),
                            note="ok", steps=[1])  # fmt: skip
     r = login(world.station_head).get("/tags/")
-    assert r.context["counts"] == {"overdue": 1, "to_verify": 1}
+    assert r.context["counts"] == {"overdue": 1, "to_verify": 1, "to_sample": 0}
     assert [t.pk for t in login(world.station_head).get("/tags/", {"overdue": "1"}).context["page"]] == [
         overdue.pk
     ]
-    assert login(world.outsider).get("/tags/").context["counts"] == {"overdue": 0, "to_verify": 0}
+    assert login(world.outsider).get("/tags/").context["counts"] == {
+        "overdue": 0,
+        "to_verify": 0,
+        "to_sample": 0,
+    }
+    customertag_transition(ctag=waiting, action="verify", actor=world.station_head, now=timezone.now())
+    r = login(world.branch_manager).get("/tags/", {"to_sample": "1"})
+    assert r.context["samples"] and [t.pk for t in r.context["page"]] == [waiting.pk]
+    customertag_transition(ctag=waiting, action="sample_pass", actor=world.branch_manager, now=timezone.now())
+    assert login(world.branch_manager).get("/tags/").context["counts"]["to_sample"] == 0
+    assert not login(world.station_head).get("/tags/").context["samples"]
