@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from serviceloop.analytics.allocation import METHODS
 
+from .models import RegionKind
 from .services import MAX_SHEET_BYTES
 
 
@@ -84,3 +85,13 @@ class PointsAllocateForm(forms.Form):
         if cap is not None and minimum is not None and minimum > cap:
             raise forms.ValidationError(_("The minimum may not exceed the cap."))
         return data
+
+
+class RegionAliasForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=RegionKind.choices)
+    sheet_name = forms.CharField(label=_("name in the sheet"), max_length=100)
+    archive_value = forms.CharField(
+        label=_("value in the archive"),
+        max_length=100,
+        help_text=_("Branch, station or group name; for coded fields our code (C, X, Y …)."),
+    )

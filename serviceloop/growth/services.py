@@ -23,6 +23,8 @@ from .models import (
     PointsEntry,
     PointsScheme,
     ProductAllocation,
+    RegionAlias,
+    RegionKind,
     RunKind,
     RunStatus,
     ShopAllocation,
@@ -377,3 +379,26 @@ def points_formula(scheme: PointsScheme):
         return sales_points(volumes, classes, class_weights=weights, volume_weight=str(scheme.volume_weight))
 
     return formula
+
+
+@transaction.atomic
+def regionalias_create(*, kind: str, sheet_name: str, archive_value: str, actor, now) -> RegionAlias:
+    """Add one sheet name → archive value mapping (duplicates refused)."""
+    _check(actor)
+    sheet_name, archive_value = sheet_name.strip(), archive_value.strip()
+    if kind not in RegionKind.values:
+        raise ValidationError("未知的区域类型")
+    if not sheet_name or not archive_value:
+        raise ValidationError("表中名称和档案中的值都不能为空")
+    if RegionAlias.objects.filter(kind=kind, sheet_name=sheet_name, archive_value=archive_value).exists():
+        raise ValidationError(f"映射「{sheet_name} → {archive_value}」已存在")
+    alias = RegionAlias.objects.create(kind=kind, sheet_name=sheet_name, archive_value=archive_value)
+    audit_record(actor=actor, action="allocation.alias_add", obj=alias, now=now, summary=str(alias))
+    return alias
+
+
+@transaction.atomic
+def regionalias_delete(*, alias: RegionAlias, actor, now) -> None:
+    _check(actor)
+    audit_record(actor=actor, action="allocation.alias_delete", obj=alias, now=now, summary=str(alias))
+    alias.delete()

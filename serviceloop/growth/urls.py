@@ -6,6 +6,7 @@ app_name = "growth"
 urlpatterns = [
     path("", views.run_list, name="runs"),
     path("points/", views.points, name="points"),
+    path("aliases/", views.aliases, name="aliases"),
     path("<int:pk>/", views.run_detail, name="run"),
     path("<int:pk>/rerun/", views.run_rerun, name="rerun"),
     path("<int:pk>/shops/", views.my_shops, name="shops"),

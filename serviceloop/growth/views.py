@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +16,15 @@ from serviceloop.core.htmx import render_page
 
 from . import selectors
 from .export import run_workbook_response
-from .forms import PointsAllocateForm, PointsEntryForm, PointsImportForm, PointsSchemeForm, SheetUploadForm
-from .models import PointsEntry
+from .forms import (
+    PointsAllocateForm,
+    PointsEntryForm,
+    PointsImportForm,
+    PointsSchemeForm,
+    RegionAliasForm,
+    SheetUploadForm,
+)
+from .models import PointsEntry, RegionAlias
 from .points_file import read_points
 from .services import (
     allocationrun_create,
@@ -27,6 +36,8 @@ from .services import (
     pointsentry_set,
     pointsscheme_current,
     pointsscheme_save,
+    regionalias_create,
+    regionalias_delete,
 )
 
 PAGE_SIZE = 50
@@ -250,5 +261,43 @@ def points(request):
             "scheme": scheme,
             "back": reverse("growth:runs"),
         },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def aliases(request):
+    """The region alias table (区域映射表): sheet names → archive values, editable by city administrators."""
+    if not may_run_allocation(request.user):
+        raise PermissionDenied
+    form, status = RegionAliasForm(), 200
+    if request.method == "POST":
+        if "delete" in request.POST:
+            alias = RegionAlias.objects.filter(
+                pk=request.POST.get("delete") if str(request.POST.get("delete")).isdigit() else None
+            ).first()
+            if alias is None:
+                raise Http404
+            regionalias_delete(alias=alias, actor=request.user, now=timezone.now())
+            return redirect("growth:aliases")
+        form = RegionAliasForm(request.POST)
+        if form.is_valid():
+            try:
+                regionalias_create(**form.cleaned_data, actor=request.user, now=timezone.now())
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                return redirect("growth:aliases")
+        status = 400
+    q = request.GET.get("q", "").strip()[:100]
+    qs = RegionAlias.objects.all()
+    if q:
+        qs = qs.filter(Q(sheet_name__icontains=q) | Q(archive_value__icontains=q))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "growth/aliases.html",
+        {"form": form, "page": page, "query": _query(request, "q"), "target": "body"},
         status=status,
     )

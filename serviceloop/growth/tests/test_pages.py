@@ -227,3 +227,41 @@ def test_it_enters_points_by_hand_and_refuses_unknown_shops(world, login):
         response = client.post(reverse("growth:points"), {"entry-submit": "1", "entry-cycle": "W1", **data})
         assert response.status_code == 400
     assert client.post(reverse("growth:points"), {"nothing": "1"}).status_code == 400
+
+
+def test_it_edits_the_region_alias_table_with_checks(world, login):
+    from serviceloop.growth.models import RegionAlias
+
+    client = login(world.city_admin)
+    page = client.get(reverse("growth:aliases") + "?q=丹江").content.decode()
+    assert "丹江口市烟草专卖局(营销部)" in page and "城区烟草专卖局" not in page
+    data = {"kind": "district", "sheet_name": "武当", "archive_value": "城区分公司"}
+    assert client.post(reverse("growth:aliases"), data).status_code == 302
+    again = client.post(reverse("growth:aliases"), data)
+    assert again.status_code == 400 and "已存在" in again.content.decode()
+    assert client.post(reverse("growth:aliases"), {**data, "kind": "planet"}).status_code == 400
+    assert client.post(reverse("growth:aliases"), {**data, "sheet_name": "x" * 101}).status_code == 400
+    alias = RegionAlias.objects.get(sheet_name="武当")
+    assert client.post(reverse("growth:aliases"), {"delete": "999999"}).status_code == 404
+    assert client.post(reverse("growth:aliases"), {"delete": str(alias.pk)}).status_code == 302
+    assert not RegionAlias.objects.filter(sheet_name="武当").exists()
+    for user in (world.account_manager, world.outsider):
+        assert login(user).get(reverse("growth:aliases")).status_code == 403
+
+
+def test_it_keeps_queries_flat_on_the_per_shop_page(world, login, run):
+    from serviceloop.core.testing import make_customer
+
+    client = login(world.city_admin)
+    url = reverse("growth:shops", args=[run.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(6):
+        make_customer(world.route_a1_1)
+    again = AllocationRun.objects.order_by("-id").first()
+    client.post(reverse("growth:rerun", args=[run.pk]))
+    again = AllocationRun.objects.order_by("-id").first()
+    assert again.shops.count() > run.shops.count()
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("growth:shops", args=[again.pk]))
+    assert len(many) == len(few)
