@@ -13,6 +13,7 @@ raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RA
 import http.client
 import os
 import re
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-PORT = 8771
+PORT = 0  # chosen at start: a free port on 127.0.0.1 (other benchmarks may be running)
 SHOPS = 200
 LEVELS = [(8, 400), (32, 800)]  # (concurrency, filings)
 DOUBLE_TAP_EVERY = 10
@@ -57,8 +58,16 @@ def env_for(db: Path, media: Path) -> dict:
     }
 
 
-def wait_for_server(deadline: float) -> None:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(server: subprocess.Popen, deadline: float) -> None:
     while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
             conn.request("GET", "/login/")
@@ -151,6 +160,8 @@ def stored(db: Path) -> tuple[int, int]:
 
 
 def main() -> int:
+    global PORT
+    PORT = free_port()
     with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
         db, media = Path(tmp) / "intake.sqlite3", Path(tmp) / "media"
         env = env_for(db, media)
@@ -186,7 +197,7 @@ def main() -> int:
             env=env,
         )
         try:
-            wait_for_server(time.time() + 60)
+            wait_for_server(server, time.time() + 60)
             rows, offset = [], 0
             for concurrency, count in LEVELS:
                 rows.append(run_level(tokens, concurrency, count, offset))
