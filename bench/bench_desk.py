@@ -6,6 +6,7 @@ with the 1× → 10× ratio. Aim: p95 ≤ 300 ms for the board, ≤ 150 ms for a
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,8 +15,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_list as bl  # noqa: E402  (same gunicorn/login/percentile helpers as the customer-list benchmark)
-
-bl.PORT = 8771  # not the customer-list benchmark's port: both may run at once
 
 QUERIES = {
     "live board": "/servicedesk/board/",
@@ -28,9 +27,16 @@ QUERIES = {
 }
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run(customers: int) -> dict:
     db = Path(f"/tmp/bench_desk_{customers}.sqlite3")
     bl.build(db, customers)
+    bl.PORT = free_port()  # chosen when the server starts: other benchmarks may be running
     server = subprocess.Popen(
         [
             str(bl.ROOT / ".venv/bin/gunicorn"),

@@ -574,8 +574,10 @@ class RequestMilestone(models.Model):
             models.UniqueConstraint(fields=["request", "milestone", "round"], name="requestmilestone_unique")
         ]
         indexes = [
-            # The sweep's only entry points: pending rows by warning and due time.
-            models.Index(fields=["state", "warn_at"], name="reqmilestone_state_warn"),
+            # The sweep's only entry points, narrowed to the rows still to act on so that the index alone
+            # answers "what is due now" (the same rows stay pending for days once warned or escalated).
+            models.Index(fields=["state", "warned_at", "warn_at"], name="reqmilestone_warn_due"),
+            models.Index(fields=["state", "escalation_level", "due_at"], name="reqmilestone_escalation_due"),
             models.Index(fields=["state", "due_at"], name="reqmilestone_state_due"),
         ]
 
