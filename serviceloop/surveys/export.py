@@ -4,6 +4,7 @@ import tempfile
 from urllib.parse import quote
 
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -40,6 +41,13 @@ def workbook_response(filename: str, sheets: list[tuple[str, list, list]]) -> Fi
     return response
 
 
+def _local(moment, *, date_only: bool):
+    if moment is None:
+        return None
+    local = timezone.localtime(moment).replace(tzinfo=None)
+    return local.date() if date_only else local
+
+
 def raw_answer_sheet(*, wave, user, shop_level: bool) -> tuple[list, list]:
     """One row per submitted answer in the user's scope; shop columns only where ``shop_level``."""
     items = questionnaire_items(wave.questionnaire)
@@ -58,14 +66,16 @@ def raw_answer_sheet(*, wave, user, shop_level: bool) -> tuple[list, list]:
     answers = (
         Answer.objects.filter(wave=wave, status=AnswerStatus.SUBMITTED, target__in=targets)
         .select_related("target__branch", "target__station", "target__route", "customer")
-        .order_by("id")
+        # Without shop columns the rows go in the order of the random link tokens, so that the order of
+        # submission (which a reader might match with the progress list) is not given away either.
+        .order_by("id" if shop_level else "target__token")
     )
     rows = []
     for n, a in enumerate(answers.iterator(chunk_size=2000), start=1):
         row = [
             n,
             a.get_channel_display(),
-            a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+            _local(a.submitted_at, date_only=not shop_level),
             a.target.branch.name if a.target.branch else "",
             a.target.station.name if a.target.station else "",
         ]

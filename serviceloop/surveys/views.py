@@ -480,6 +480,28 @@ def entry_form(request, pk, tpk):
     items = services.questionnaire_items(wave.questionnaire)
     answer = getattr(target, "answer", None) if hasattr(target, "answer") else None
     done = answer is not None and answer.status == "submitted"
+    # An anonymous wave shows nobody below the city what a shop answered — not even a half-finished sheet
+    # the owner started on their phone or a colleague started by phone.
+    hidden = bool(
+        answer is not None
+        and not selectors.shop_level_allowed(user=request.user, wave=wave)
+        and answer.entered_by_id != request.user.pk
+    )
+    if hidden:
+        return render(
+            request,
+            "surveys/entry_form.html",
+            {
+                "wave": wave,
+                "target": target,
+                "done": done,
+                "hidden": True,
+                "channel": channel,
+                "sees_phones": sees_phones(request.user),
+                "is_open": wave.status == WaveStatus.OPEN,
+            },
+            status=403 if request.method == "POST" else 200,
+        )
     current = {
         "values": answer.values if answer else {},
         "expectations": answer.expectations if answer else {},

@@ -283,3 +283,18 @@ def test_it_sends_an_owner_who_jumped_ahead_back_to_the_unanswered_part(world, w
     assert r.status_code == 400 and "前面部分还有题目没有回答" in r.content.decode()
     assert "?step=1" in r.content.decode()
     assert Answer.objects.get(target=target).status == AnswerStatus.IN_PROGRESS
+
+
+def test_it_hides_a_half_answered_anonymous_sheet_from_staff_below_the_city(world, login, client):
+    from .conftest import make_wave
+
+    wave = make_wave(world, name="匿名调查", anonymous=True)
+    target = target_of(wave, world.shops["张湾1号线"][0])
+    client.post(f"/q/{link_code(target)}/", step_post(wave, 0, value=1))  # the owner starts on the phone
+    manager = login(world.account_manager)
+    page = manager.get(f"/surveys/{wave.pk}/entry/{target.pk}/").content.decode()
+    assert 'data-testid="hidden"' in page and 'value="1" checked' not in page
+    r = manager.post(f"/surveys/{wave.pk}/entry/{target.pk}/", {**full_post(wave), "submit": "1"})
+    assert r.status_code == 403
+    answer = Answer.objects.get(target=target)
+    assert answer.status == AnswerStatus.IN_PROGRESS and answer.values["supply_1"] == 1
