@@ -18,6 +18,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Only the built files the pages use are served (compressing all of node_modules made collectstatic slow).
+static/vendor/.copied: node_modules/.installed
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/css static/vendor/bootstrap/js static/vendor/echarts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/css/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/js/
+	cp -r node_modules/bootstrap-icons/font static/vendor/bootstrap-icons
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+	touch $@
+
 messages: .venv/.installed
 	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null || \
 	  { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -q gettext >/dev/null; }; }
@@ -29,7 +38,7 @@ fonts:
 	  apt-get install -y -q fonts-wqy-microhei >/dev/null || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-microhei >/dev/null; }; }
 
-setup: .venv/.installed node_modules/.installed messages fonts
+setup: .venv/.installed static/vendor/.copied messages fonts
 
 # --- the two contract commands ---------------------------------------------------------------------
 run: setup
@@ -63,4 +72,4 @@ fmt: .venv/.installed
 	.venv/bin/ruff format .
 
 clean:
-	rm -rf .venv node_modules staticfiles .demo-loaded db.sqlite3*
+	rm -rf .venv node_modules static/vendor staticfiles .demo-loaded db.sqlite3*

@@ -125,15 +125,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Third-party front-end builds come from npm (node_modules) at set-up time, never from a CDN.
+# Third-party front-end builds come from npm at set-up time (copied by the Makefile into the git-ignored
+# static/vendor), never from a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static"]
-_node_modules = BASE_DIR / "node_modules"
-for _prefix, _dist in [
-    ("vendor/bootstrap", "bootstrap/dist"),
-    ("vendor/bootstrap-icons", "bootstrap-icons/font"),
-    ("vendor/echarts", "echarts/dist"),
-]:
-    STATICFILES_DIRS.append((_prefix, str(_node_modules / _dist)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,6 +165,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+CSRF_FAILURE_VIEW = "serviceloop.core.errors.csrf_failure"
 
 # Roles that see full phone numbers; every other role sees 138****5678.
 PHONE_VISIBLE_ROLES = {

@@ -12,9 +12,14 @@ urlpatterns = [
     path("org/", include("serviceloop.org.urls")),
     path("customers/", include("serviceloop.customers.urls")),
     path("servicedesk/", include("serviceloop.servicedesk.urls")),
-    path("", include("serviceloop.surveys.urls")),
     path("tags/", include("serviceloop.tags.urls")),
     path("visits/", include("serviceloop.visits.urls")),
+    path("", include("serviceloop.surveys.urls")),
     path("", include("serviceloop.portal.urls")),
     path("allocation/", include("serviceloop.growth.urls")),
 ]
+
+handler400 = "serviceloop.core.errors.bad_request"
+handler403 = "serviceloop.core.errors.permission_denied"
+handler404 = "serviceloop.core.errors.page_not_found"
+handler500 = "serviceloop.core.errors.server_error"

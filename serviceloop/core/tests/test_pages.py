@@ -43,3 +43,20 @@ def test_it_shows_the_org_menu_only_to_the_city_admin(world, login):
 def test_it_stays_chinese_for_a_browser_that_asks_for_english(client):
     body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "登录" in body and "Log in" not in body
+
+
+def test_it_answers_errors_with_friendly_chinese_pages(world, login, settings):
+    settings.DEBUG = False
+    client = login(world.account_manager)
+    missing = client.get("/customers/999999/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    refused = client.get("/org/")
+    assert refused.status_code == 403 and "您无权打开此页面" in refused.content.decode()
+
+
+def test_it_explains_an_expired_form_in_chinese(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "agent", "password": "x"})
+    assert response.status_code == 403 and "页面已过期" in response.content.decode()
