@@ -34,7 +34,7 @@ from serviceloop.analytics.survey import (
 from serviceloop.customers.models import MarketType, RetailFormat
 from serviceloop.org.scope import is_city_level
 
-from .models import Answer, AnswerStatus, Item, ItemKind, Wave, WaveTarget
+from .models import Answer, AnswerStatus, Item, ItemKind, Wave, WaveStatus, WaveTarget
 from .services import questionnaire_items
 
 SEGMENTS = {
@@ -177,6 +177,7 @@ def previous_wave(wave: Wave) -> Wave | None:
             period_start__lt=wave.period_start,
         )
         .exclude(pk=wave.pk)
+        .exclude(status=WaveStatus.DRAFT)
         .order_by("-period_start", "-id")
         .first()
     )

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from serviceloop.surveys.analysis import previous_wave, wave_results
 from serviceloop.surveys.models import Answer, Questionnaire, WaveStatus, WaveTarget
 
-from .conftest import answered_wave
+from .conftest import answered_wave, make_wave
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +119,12 @@ def test_it_keeps_an_anonymous_wave_anonymous_below_the_city(big_world, login):
 def test_it_compares_with_the_previous_wave_with_a_significance_test(big_world, login):
     import datetime as dt
 
-    answered_wave(big_world, name="第三季度", start=dt.date(2026, 7, 1), status=WaveStatus.CLOSED, seed=3)
+    first = answered_wave(
+        big_world, name="第三季度", start=dt.date(2026, 7, 1), status=WaveStatus.CLOSED, seed=3
+    )
+    make_wave(big_world, name="八月草稿", start=dt.date(2026, 8, 1), status=WaveStatus.DRAFT)
     current = answered_wave(big_world, name="第四季度", start=dt.date(2026, 10, 1), seed=4)
+    assert previous_wave(current) == first  # a draft in between has no answers to compare with
     text = login(big_world.city_admin).get(f"/surveys/{current.pk}/results/").content.decode()
     assert 'data-testid="compare-table"' in text and "第三季度" in text and "p（Holm校正）" in text
     result = wave_results(current, big_world.city_admin, compare=previous_wave(current))
@@ -147,7 +151,6 @@ def test_it_shows_gaps_on_a_servqual_wave(big_world, login):
 
 
 def test_it_renders_an_empty_wave_without_errors(world, login):
-    from .conftest import make_wave
 
     wave = make_wave(world, name="空批次")
     text = login(world.city_admin).get(f"/surveys/{wave.pk}/results/").content.decode()
