@@ -788,6 +788,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.servicedesk.demo import build_servicedesk_demo
 
     build_servicedesk_demo(city)
+    from serviceloop.growth.demo import build_allocation_demo
+
+    build_allocation_demo(city)
     city.counts.update(
         companies=1,
         branches=len(city.branches),
