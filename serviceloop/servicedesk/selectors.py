@@ -1,6 +1,6 @@
 """Reads on service requests, always through the caller's scope."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Max, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -89,7 +89,8 @@ def dispatch_suggestions(*, request: ServiceRequest, limit: int = 3) -> list[dic
         team = User.objects.filter(role=Role.AGENT, is_active=True)
     team = team.annotate(
         load=Count("owned_requests", filter=Q(owned_requests__status__in=OPEN)),
-    ).order_by("load", "id")[:limit]
+        last_given=Max("owned_requests__dispatched_at"),
+    ).order_by("load", F("last_given").asc(nulls_first=True), "id")[:limit]
     for u in team:
         out.append({"user": u, "why": _("open requests: %(n)d") % {"n": u.load}, "load": u.load})
     if am is not None and not request.category.field_matter and am.is_active:

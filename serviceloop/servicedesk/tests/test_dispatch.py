@@ -98,3 +98,19 @@ def test_it_lets_one_of_two_simultaneous_dispatches_win(world, file_request, now
     winner = world.account_manager if outcomes["a"] == "ok" else world.station_head
     assert sr.owner == winner
     assert sr.events.filter(to_status=Status.DISPATCHED).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_rotates_among_equally_loaded_agents(world, file_request, now):
+    """Round-robin among equals: whoever was given work longest ago comes first."""
+    second = make_user("agent2", Role.AGENT, company=world.company)
+    for agent, minutes in ((world.agent, 10), (second, 20)):  # both finish their one request: load 0 again
+        sr = file_request(category="settlement")
+        s.servicerequest_acknowledge(request=sr, actor=world.agent, now=now)
+        s.servicerequest_dispatch(
+            request=sr, owner=agent, actor=world.agent, now=now + timedelta(minutes=minutes)
+        )
+        s.servicerequest_cancel(request=sr, reason="重复", actor=world.agent, now=now + timedelta(minutes=30))
+    fresh = make_user("agent3", Role.AGENT, company=world.company)
+    order = [row["user"] for row in dispatch_suggestions(request=file_request(category="settlement"))]
+    assert order[:3] == [fresh, world.agent, second]
