@@ -91,14 +91,17 @@ def wave_data(wave: Wave, user) -> WaveData:
     items = questionnaire_items(wave.questionnaire)
     scored = [i for i in items if i.is_scored]
     overall_item = next((i for i in items if i.is_overall), None)
+    ask_e = any(i.ask_expectation for i in scored)
+    ask_i = any(i.ask_importance for i in scored)
+    # Only the JSON columns the questionnaire uses are fetched (decoding them is most of the cost).
     rows = list(
         submitted_answers(wave, user)
         .order_by("customer_id")
         .values_list(
             "customer_id",
             "values",
-            "expectations",
-            "importances",
+            "expectations" if ask_e else "customer_id",
+            "importances" if ask_i else "customer_id",
             "target__branch__name",
             "target__station__name",
             "target__market_type",
@@ -107,37 +110,41 @@ def wave_data(wave: Wave, user) -> WaveData:
             "target__account_manager__full_name",
         )
     )
-    ids = [r[0] for r in rows]
+    ids = pd.Index([r[0] for r in rows], name="shop_id")
     codes = [i.code for i in scored]
 
     def frame(pos: int) -> pd.DataFrame:
-        data = np.full((len(rows), len(codes)), np.nan)
-        for r, row in enumerate(rows):
-            got = row[pos]
-            for c, code in enumerate(codes):
-                v = got.get(code)
-                if isinstance(v, int):
-                    data[r, c] = v
-        return pd.DataFrame(data, index=pd.Index(ids, name="shop_id"), columns=codes)
+        records = (
+            pd.DataFrame.from_records([r[pos] for r in rows], columns=codes, index=ids) if rows else None
+        )
+        if records is None:
+            return pd.DataFrame(np.empty((0, len(codes))), index=ids, columns=codes)
+        # validated answers are whole numbers; anything else (never expected) counts as not answered
+        return records.apply(pd.to_numeric, errors="coerce").astype(float)
 
     perception = frame(1)
-    expectation = frame(2) if any(i.ask_expectation for i in scored) else None
-    importance = frame(3) if any(i.ask_importance for i in scored) else None
+    expectation = frame(2) if ask_e else None
+    importance = frame(3) if ask_i else None
     outcome = None
     if overall_item is not None:
-        raw = pd.Series([r[1].get(overall_item.code) for r in rows], index=perception.index, dtype=float)
+        raw = pd.to_numeric(
+            pd.Series([r[1].get(overall_item.code) for r in rows], index=ids, dtype=object), errors="coerce"
+        ).astype(float)
         outcome = (raw - 1) * 100.0 / (overall_item.scale_max - 1)
-    mt, rf = dict(MarketType.choices), dict(RetailFormat.choices)
+    # Labels are translated once, not once per answer.
+    mt = {k: str(v) for k, v in MarketType.choices}
+    rf = {k: str(v) for k, v in RetailFormat.choices}
+    unrated = str(_("not rated"))
     segments = pd.DataFrame(
         {
             "branch": [r[4] for r in rows],
             "station": [r[5] for r in rows],
-            "market_type": [str(mt.get(r[6], r[6] or "")) or None for r in rows],
-            "retail_format": [str(rf.get(r[7], r[7] or "")) or None for r in rows],
-            "stars": [f"{r[8]}★" if r[8] else str(_("not rated")) for r in rows],
+            "market_type": [mt.get(r[6], r[6]) or None for r in rows],
+            "retail_format": [rf.get(r[7], r[7]) or None for r in rows],
+            "stars": [f"{r[8]}★" if r[8] else unrated for r in rows],
             "account_manager": [r[9] for r in rows],
         },
-        index=perception.index,
+        index=ids,
     )
     return WaveData(
         spec=build_spec(items),
