@@ -5,6 +5,7 @@ from . import views
 app_name = "growth"
 urlpatterns = [
     path("", views.run_list, name="runs"),
+    path("export/", views.run_list_export, name="runs-export"),
     path("points/", views.points, name="points"),
     path("aliases/", views.aliases, name="aliases"),
     path("<int:pk>/", views.run_detail, name="run"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.xlsx import xlsx_response
 
 from . import selectors
 from .export import run_workbook_response
@@ -96,6 +97,32 @@ def run_list(request):
 
 
 @login_required
+def run_list_export(request):
+    _need_role(request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    rows = (
+        [
+            r.pk,
+            r.title,
+            r.get_kind_display(),
+            r.total_target,
+            r.total_allocated,
+            r.total_abs_error,
+            str(r.created_by or ""),
+            timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+            r.sha256,
+        ]
+        for r in selectors.runs_visible_to(request.user, q=q).iterator()
+    )
+    return xlsx_response(
+        filename="货源投放记录.xlsx",
+        sheet_title="投放记录",
+        headers=["编号", "名称", "类型", "目标量", "分配量", "总误差", "操作人", "时间", "文件 SHA-256"],
+        rows=rows,
+    )
+
+
+@login_required
 def run_detail(request, pk):
     run = selectors.run_get(user=request.user, pk=pk)
     products = list(run.products.all())
@@ -169,15 +196,18 @@ def my_shops(request, pk):
     """Per shop: what it may order in this run and why — an account manager's own shops."""
     run = selectors.run_get(user=request.user, pk=pk)
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(selectors.shop_allocations_visible_to(request.user, run=run, q=q), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    products = list(run.products.filter(handled=True).only("id", "code", "name"))
+    chosen = next((p for p in products if str(p.pk) == request.GET.get("product")), None)
+    shops = selectors.shop_allocations_visible_to(request.user, run=run, product=chosen, q=q)
+    page = Paginator(shops, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "run": run,
         "page": page,
-        "query": _query(request, "q"),
+        "query": _query(request, "q", "product"),
         "target": "#shop-table",
         "show_product": True,
+        "products": products,
+        "chosen": chosen,
     }
     return render_page(request, "growth/shops.html", context, partial="growth/_shop_table.html")
 

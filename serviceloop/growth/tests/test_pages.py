@@ -265,3 +265,17 @@ def test_it_keeps_queries_flat_on_the_per_shop_page(world, login, run):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("growth:shops", args=[again.pk]))
     assert len(many) == len(few)
+
+
+def test_it_filters_shops_by_product_and_exports_the_run_list(world, login):
+    client = login(world.city_admin)
+    upload(client, sheet_bytes({"ADV": 16}, {"ADV": 8, "LOWEST_GRADE": "D5"}))
+    run = AllocationRun.objects.get()
+    first, second = run.products.all()
+    page = client.get(reverse("growth:shops", args=[run.pk]) + f"?product={second.pk}").content.decode()
+    assert "测试烟2" in page and "测试烟1" not in page.split('data-testid="shop-allocations"')[1]
+    assert client.get(reverse("growth:shops", args=[run.pk]) + "?product=abc").status_code == 200
+    response = client.get(reverse("growth:runs-export") + "?q=week")
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert wb.active["B2"].value == "week.xlsx" and wb.active["F2"].value == 0
+    assert login(world.outsider).get(reverse("growth:runs-export")).status_code == 200
