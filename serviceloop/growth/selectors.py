@@ -62,15 +62,17 @@ def latest_run(kind=None):
 
 
 def shop_allocation_for(customer, *, run=None) -> dict:
-    """What this shop may order in ``run`` (default: the latest run that gave it anything) and why.
+    """What this shop may order and why: its rows in ``run``, or by default in the latest weekly-sheet run
+    and the latest points run (an older run's quantities are never shown as this week's).
 
     Not scoped by user: callers are the shop's own pages (customer detail, already scoped; the public
     QR page, by its token)."""
-    rows = ShopAllocation.objects.filter(customer=customer).select_related("product", "run")
-    if run is None:
-        last = rows.order_by("-run__created_at", "-run_id").values_list("run_id", flat=True).first()
-        run = AllocationRun.objects.defer("sheet").filter(pk=last).first() if last else latest_run()
-    items = list(rows.filter(run=run).order_by("product__position")) if run else []
+    runs = [run] if run is not None else [r for r in (latest_run("sheet"), latest_run("points")) if r]
+    items = list(
+        ShopAllocation.objects.filter(customer=customer, run__in=runs)
+        .select_related("product", "run")
+        .order_by("run__kind", "product__position")
+    )
     reason = ""
     if not items:
         if customer.status != "active":
@@ -81,4 +83,10 @@ def shop_allocation_for(customer, *, run=None) -> dict:
             reason = "客户没有档位，不参与按档位投放"
         elif customer.order_cycle in ("odd", "even"):
             reason = "隔周访销客户：本周不是订货周，下一订货周按两周的量投放"
-    return {"run": run, "items": items, "total": sum(i.quantity for i in items), "reason": reason}
+    return {
+        "run": runs[0] if runs else None,
+        "runs": runs,
+        "items": items,
+        "total": sum(i.quantity for i in items),
+        "reason": reason,
+    }

@@ -194,3 +194,17 @@ def test_it_refuses_bad_sheets_in_the_command(world, tmp_path):
         call_command("allocate", str(tmp_path / "missing.xlsx"))
     with pytest.raises(CommandError):
         call_command("allocate", str(bad), week="next tuesday")
+
+
+def test_it_shows_a_shop_only_the_latest_week_not_an_older_one(world):
+    shop = world.shops["张湾1号线"][0]
+    run_of(world, {"ADV": 16})
+    assert shop_allocation_for(shop)["total"] == 2
+    later = allocationrun_create(
+        content=sheet_bytes({"ADV": 5, "LOWEST_GRADE": "D20"}),
+        filename="next.xlsx",
+        actor=world.city_admin,
+        now=NOW + dt.timedelta(days=7),
+    )
+    shown = shop_allocation_for(shop)
+    assert shown["run"] == later and shown["items"] == [] and shown["reason"] == ""
