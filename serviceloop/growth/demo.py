@@ -57,7 +57,11 @@ def build_allocation_demo(city) -> dict[str, int]:
     if not shops:
         return {}
     run = allocationrun_create(
-        content=demo_sheet(len(shops)), filename="演示_第38周投放计划.xlsx", actor=None, now=city.now
+        content=demo_sheet(len(shops)),
+        filename="演示_第38周投放计划.xlsx",
+        actor=None,
+        now=city.now,
+        company=city.company,
     )
     rng = city.rng("allocation")
     cycle = "2025-W37"
@@ -77,5 +81,6 @@ def build_allocation_demo(city) -> dict[str, int]:
         cap=3,
         actor=None,
         now=city.now,
+        company=city.company,
     )
     return {"allocation_runs": 2, "allocation_rows": run.shops.count()}

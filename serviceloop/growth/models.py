@@ -57,6 +57,15 @@ class RunStatus(models.TextChoices):
 
 
 class AllocationRun(models.Model):
+    # The company whose archive the run was computed against (deleted with it, e.g. by the demo reset).
+    company = models.ForeignKey(
+        "org.Company",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
     title = models.CharField(_("title"), max_length=200)
     filename = models.CharField(_("file name"), max_length=200, blank=True)

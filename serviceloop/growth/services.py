@@ -39,6 +39,22 @@ def may_run_allocation(user) -> bool:
     return bool(user and user.is_authenticated and can_manage_org(user))
 
 
+def _company(company, actor):
+    """The run's company: given, else the actor's, else the only one (None = the whole archive)."""
+    if company is not None:
+        return company
+    if actor is not None and getattr(actor, "company_id", None):
+        return actor.company
+    from serviceloop.org.models import Company
+
+    companies = list(Company.objects.all()[:2])
+    return companies[0] if len(companies) == 1 else None
+
+
+def _archive_of(company):
+    return load_archive(Customer.objects.filter(branch__company=company) if company is not None else None)
+
+
 def _check(actor):
     if actor is not None and not may_run_allocation(actor):
         raise PermissionDenied
@@ -63,18 +79,21 @@ def _issue(message):
 
 @transaction.atomic
 def allocationrun_create(
-    *, content: bytes, filename: str, week_of: dt.date | None = None, actor, now, rerun_of=None
+    *, content: bytes, filename: str, week_of: dt.date | None = None, actor, now, rerun_of=None, company=None
 ) -> AllocationRun:
-    """Store one weekly sheet and its allocation. A refused sheet raises ValidationError (nothing stored)."""
+    """Store one weekly sheet and its allocation against ``company``'s archive (default: the actor's, or
+    the only company). A refused sheet raises ValidationError (nothing stored)."""
     _check(actor)
     today = dt.date.fromisoformat(rerun_of.parameters["today"]) if rerun_of else now.date()
-    archive = load_archive()
+    company = rerun_of.company if rerun_of else _company(company, actor)
+    archive = _archive_of(company)
     try:
         sheet, results = compute_sheet(content, week_of=week_of, today=today, archive=archive)
     except SheetError as e:
         raise ValidationError([str(i) for i in e.issues]) from e
     handled = [r for r in results if r.handled]
     run = AllocationRun.objects.create(
+        company=company,
         kind=RunKind.SHEET,
         title=(filename or "投放计划表")[:200],
         filename=filename[:200],
@@ -252,15 +271,19 @@ def points_allocate(
     actor,
     now,
     rerun_of=None,
+    company=None,
 ) -> AllocationRun:
-    """Split ``supply`` cartons of one product among the cycle's active shops in proportion to points."""
+    """Split ``supply`` cartons of one product among the cycle's active shops (of ``company``, default as
+    for sheet runs) in proportion to points."""
     _check(actor)
     if method not in METHODS:
         raise ValidationError(f"未知的分配方法「{method}」（可选：{'、'.join(METHODS)}）")
+    company = rerun_of.company if rerun_of else _company(company, actor)
+    entries = PointsEntry.objects.filter(cycle=cycle, customer__status="active")
+    if company is not None:
+        entries = entries.filter(customer__branch__company=company)
     entries = list(
-        PointsEntry.objects.filter(cycle=cycle, customer__status="active")
-        .order_by("customer__licence_no")
-        .values_list("customer_id", "customer__licence_no", "points")
+        entries.order_by("customer__licence_no").values_list("customer_id", "customer__licence_no", "points")
     )
     if not entries:
         raise ValidationError(f"周期「{cycle}」没有任何在营客户的积分，请先导入积分")
@@ -276,6 +299,7 @@ def points_allocate(
     except ValueError as e:
         raise ValidationError(str(e)) from e
     run = AllocationRun.objects.create(
+        company=company,
         kind=RunKind.POINTS,
         title=f"{product_name}（积分制 {cycle}）"[:200],
         method=method,

@@ -18,3 +18,12 @@ def test_it_builds_a_demo_week_and_a_points_run_with_the_demo_city():
     assert len(products) == 7 and sum(not p.handled for p in products) == 1
     assert {p.table["regions"][0] for p in products if p.extension} >= {"城区", "城网"}
     assert ShopAllocation.objects.filter(run=sheet_run).exists() and points_run.total_allocated == 100
+
+
+def test_it_deletes_the_demo_runs_with_the_demo_company():
+    from serviceloop.core.demo import demo_build, demo_reset
+
+    demo_build(customers=120, seed=4, now=timezone.make_aware(dt.datetime(2025, 9, 12, 9)))
+    assert AllocationRun.objects.count() == 2
+    demo_reset()
+    assert not AllocationRun.objects.exists() and not ShopAllocation.objects.exists()
