@@ -154,7 +154,10 @@ def main():
     cycle = archive["ORDER_CYCLE"].fillna("").astype(str)
     names = {
         RegionKind.DISTRICT: archive["COMPANY_BRANCH"].fillna("").astype(str).to_numpy(dtype=object),
-        RegionKind.MARKET_DEPARTMENT: archive["MARKET_DEPARTMENT"].fillna("").astype(str).to_numpy(dtype=object),
+        RegionKind.MARKET_DEPARTMENT: archive["MARKET_DEPARTMENT"]
+        .fillna("")
+        .astype(str)
+        .to_numpy(dtype=object),
         RegionKind.MUTUAL_AID_GROUP: archive["GROUP_NAME"].fillna("").astype(str).to_numpy(dtype=object),
         RegionKind.MARKET_TYPE: code_of("market_type", "MARKET_TYPE"),
         RegionKind.URBAN_RURAL_CODE: code_of("urban_rural_code", "CLASSIFICATION_CODE"),
@@ -181,8 +184,13 @@ def main():
         if r.handled:
             by_type.setdefault(r.spec.method_label, []).append(r)
     rows = [
-        (label, len(rs), sum(r.spec.target for r in rs), sum(abs(r.error) for r in rs),
-         sum(r.error == 0 for r in rs))  # fmt: skip
+        (
+            label,
+            len(rs),
+            sum(r.spec.target for r in rs),
+            sum(abs(r.error) for r in rs),
+            sum(r.error == 0 for r in rs),
+        )  # fmt: skip
         for label, rs in by_type.items()
     ]
     rows.append(("all", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows),
