@@ -22,9 +22,7 @@ class ServiceRequestFilter(df.FilterSet):
     branch = df.ModelChoiceFilter(queryset=None, label=_("branch"))
     station = df.ModelChoiceFilter(queryset=None, label=_("station"))
     route = df.ModelChoiceFilter(queryset=None, label=_("route"))
-    owner = df.ModelChoiceFilter(
-        queryset=User.objects.filter(is_active=True).exclude(role=""), label=_("owner")
-    )
+    owner = df.ModelChoiceFilter(queryset=None, label=_("owner"))
     shop = df.NumberFilter(field_name="shop_id", label=_("customer"))
     created_from = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("filed from"))
     created_to = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("filed to"))
@@ -38,6 +36,10 @@ class ServiceRequestFilter(df.FilterSet):
         self.filters["branch"].queryset = branches_visible_to(user)
         self.filters["station"].queryset = stations_visible_to(user)
         self.filters["route"].queryset = routes_visible_to(user)
+        # Only people who own requests the user may see: no list of the whole company's staff.
+        self.filters["owner"].queryset = User.objects.filter(
+            pk__in=ServiceRequest.objects.visible_to(user).values("owner_id")
+        ).order_by("full_name")
 
     def search(self, qs, name, value):
         value = value.strip()

@@ -231,3 +231,14 @@ def test_it_shows_the_shops_requests_on_its_page(world, login, recent):
 def test_it_requires_login(client, recent):
     for name in ("servicedesk:tasks", "servicedesk:ledger", "servicedesk:board", "servicedesk:new"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_it_offers_only_owners_of_visible_requests_in_the_ledger_filter(world, login, file_request):
+    mine = file_request(world.shops["张湾1号线"][0], at=timezone.now())
+    other = file_request(world.shops["城关1号线"][0], at=timezone.now())
+    s.servicerequest_acknowledge(request=mine, actor=world.agent, now=timezone.now())
+    s.servicerequest_acknowledge(request=other, actor=world.agent, now=timezone.now())
+    s.servicerequest_dispatch(request=mine, owner=world.account_manager, actor=world.agent, now=timezone.now())
+    s.servicerequest_dispatch(request=other, owner=world.outsider, actor=world.agent, now=timezone.now())
+    owners = login(world.account_manager).get(reverse("servicedesk:ledger")).context["filter"].filters["owner"]
+    assert list(owners.queryset) == [world.account_manager]
