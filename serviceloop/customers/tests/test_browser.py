@@ -2,7 +2,9 @@
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: data migrations (code aliases, categories…) survive, and the flush after each test does
+# not re-create content types that the next serialized test restores.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
