@@ -63,7 +63,7 @@ def test_it_refuses_a_deadline_in_the_past(world, file_request, now):
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded categories
 def test_it_lets_one_of_two_simultaneous_dispatches_win(world, file_request, now):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite serialises whole write transactions instead")
