@@ -33,7 +33,11 @@ QUERIES = {
 
 
 def env_for(db: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    }
 
 
 def build(db: Path, customers: int) -> None:
@@ -44,8 +48,13 @@ def build(db: Path, customers: int) -> None:
     env = env_for(db)
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     t = time.perf_counter()
-    subprocess.run([PY, "manage.py", "demo", "--customers", str(customers), "--seed", "1"], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "manage.py", "demo", "--customers", str(customers), "--seed", "1"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"built demo city with {customers} shops in {time.perf_counter() - t:.1f} s")
 
 
@@ -55,8 +64,12 @@ def session(username: str) -> urllib.request.OpenerDirector:
     base = f"http://127.0.0.1:{PORT}"
     page = opener.open(f"{base}/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"username": username, "password": "demo12345", "csrfmiddlewaretoken": token})
-    opener.open(urllib.request.Request(f"{base}/login/", data.encode(), headers={"Referer": f"{base}/login/"}))
+    data = urllib.parse.urlencode(
+        {"username": username, "password": "demo12345", "csrfmiddlewaretoken": token}
+    )
+    opener.open(
+        urllib.request.Request(f"{base}/login/", data.encode(), headers={"Referer": f"{base}/login/"})
+    )
     return opener
 
 
@@ -84,8 +97,19 @@ def run(customers: int) -> dict:
     db = Path(f"/tmp/bench_list_{customers}.sqlite3")
     build(db, customers)
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "error"],
-        cwd=ROOT, env=env_for(db))
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        env=env_for(db),
+    )
     try:
         for _ in range(100):
             try:
@@ -108,9 +132,14 @@ def main():
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "3000,30000").split(",")]
     table = {n: run(n) for n in sizes}
     big, small = max(sizes), min(sizes)
-    print(f"\nCustomer list page, {REQUESTS} requests per row, concurrency {CONCURRENCY}, gunicorn 2 workers, SQLite")
-    print(f"{'user':8} {'request':24} " + " ".join(f"{f'p50@{n}':>10} {f'p95@{n}':>10}" for n in sizes)
-          + (f" {'p95 ratio':>10}" if len(sizes) > 1 else ""))
+    print(
+        f"\nCustomer list page, {REQUESTS} requests per row, concurrency {CONCURRENCY}, gunicorn 2 workers, SQLite"
+    )
+    print(
+        f"{'user':8} {'request':24} "
+        + " ".join(f"{f'p50@{n}':>10} {f'p95@{n}':>10}" for n in sizes)
+        + (f" {'p95 ratio':>10}" if len(sizes) > 1 else "")
+    )
     for key in table[big]:
         cells = " ".join(f"{p(table[n][key], 50):10.1f} {p(table[n][key], 95):10.1f}" for n in sizes)
         ratio = f" {p(table[big][key], 95) / p(table[small][key], 95):10.2f}" if len(sizes) > 1 else ""

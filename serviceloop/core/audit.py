@@ -3,7 +3,9 @@ from django.utils import timezone
 from .models import AuditEvent
 
 
-def audit_record(*, actor, action: str, obj=None, summary: str = "", data: dict | None = None, now=None) -> AuditEvent:
+def audit_record(
+    *, actor, action: str, obj=None, summary: str = "", data: dict | None = None, now=None
+) -> AuditEvent:
     """Append one audit row. Called by services, inside their transaction."""
     return AuditEvent.objects.create(
         at=now or timezone.now(),

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 PAGES = {
     400: (_("Bad request"), _("The request could not be understood. Go back and try again.")),
-    403: (_("You may not open this page"),
-          _("This page belongs to another role or area. If you need it, ask your administrator.")),
+    403: (
+        _("You may not open this page"),
+        _("This page belongs to another role or area. If you need it, ask your administrator."),
+    ),
     404: (_("Page not found"), _("The address may be mistyped, or the record is outside your area.")),
     500: (_("Something went wrong"), _("The error has been recorded. Please try again in a moment.")),
 }

@@ -95,7 +95,9 @@ def claim(job: Job, now: datetime) -> bool:
     due = Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every)
     free = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
     return bool(
-        JobState.objects.filter(due & free, pk=state.pk).update(locked_until=now + job.lease, last_started_at=now)
+        JobState.objects.filter(due & free, pk=state.pk).update(
+            locked_until=now + job.lease, last_started_at=now
+        )
     )
 
 
@@ -112,7 +114,9 @@ def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
         except Exception as exc:  # one failing job must not stop the others
             log.exception("job %s failed", job.name)
             result = f"failed: {exc}"[:300]
-        JobState.objects.filter(name=job.name).update(locked_until=None, last_finished_at=now, last_result=result)
+        JobState.objects.filter(name=job.name).update(
+            locked_until=None, last_finished_at=now, last_result=result
+        )
         results[job.name] = result
     return results
 

@@ -1,8 +1,8 @@
 """Named actors and a small organisation for tests: every test module starts from the same world.
 
-    city → 城区分公司 (branch A) → 张湾服务站 (station A1) → routes A1-1 (manager: account_manager) and A1-2
-                                    → 茅箭服务站 (station A2) → route A2-1
-         → 房县分公司 (branch B)   → 城关服务站 (station B1) → route B1-1 (manager: outsider)
+city → 城区分公司 (branch A) → 张湾服务站 (station A1) → routes A1-1 (manager: account_manager) and A1-2
+                                → 茅箭服务站 (station A2) → route A2-1
+     → 房县分公司 (branch B)   → 城关服务站 (station B1) → route B1-1 (manager: outsider)
 """
 
 import itertools
@@ -20,8 +20,15 @@ _serial = itertools.count(1)
 
 
 def make_user(username, role, *, company, branch=None, station=None, **extra) -> User:
-    user = User(username=username, role=role, company=company, branch=branch, station=station,
-                full_name=extra.pop("full_name", username), **extra)
+    user = User(
+        username=username,
+        role=role,
+        company=company,
+        branch=branch,
+        station=station,
+        full_name=extra.pop("full_name", username),
+        **extra,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -64,15 +71,22 @@ def build_world() -> SimpleNamespace:
     w.agent = make_user("agent", Role.AGENT, company=c)
     w.supervisor = make_user("supervisor", Role.SUPERVISOR, company=c)
     w.inspector = make_user("inspector", Role.INSPECTOR, company=c, branch=ba)
-    w.outsider = make_user("outsider", Role.ACCOUNT_MANAGER, company=c, branch=w.branch_b, station=w.station_b1)
-    w.route_a1_1 = Route.objects.create(station=a1, name="张湾1号线", account_manager=w.account_manager,
-                                        market_manager=w.market_manager)
+    w.outsider = make_user(
+        "outsider", Role.ACCOUNT_MANAGER, company=c, branch=w.branch_b, station=w.station_b1
+    )
+    w.route_a1_1 = Route.objects.create(
+        station=a1, name="张湾1号线", account_manager=w.account_manager, market_manager=w.market_manager
+    )
     w.route_a1_2 = Route.objects.create(station=a1, name="张湾2号线")
-    w.route_a2_1 = Route.objects.create(station=w.station_a2, name="茅箭1号线", market_manager=w.market_manager)
+    w.route_a2_1 = Route.objects.create(
+        station=w.station_a2, name="茅箭1号线", market_manager=w.market_manager
+    )
     w.route_b1_1 = Route.objects.create(station=w.station_b1, name="城关1号线", account_manager=w.outsider)
     # Two shops per route, so each scope has something to see and something to miss.
-    w.shops = {route.name: [make_customer(route), make_customer(route)]
-               for route in (w.route_a1_1, w.route_a1_2, w.route_a2_1, w.route_b1_1)}
+    w.shops = {
+        route.name: [make_customer(route), make_customer(route)]
+        for route in (w.route_a1_1, w.route_a1_2, w.route_a2_1, w.route_b1_1)
+    }
     return w
 
 

@@ -23,8 +23,13 @@ def home(request):
             "labels": [f"{row['stars']}★" if row["stars"] else "—" for row in summary["by_stars"]],
             "values": [row["n"] for row in summary["by_stars"]],
         },
-        "format": [{"name": str(formats.get(r["retail_format"], "—")), "value": r["n"]} for r in summary["by_format"]],
-        "status": [{"name": str(statuses.get(r["status"], r["status"])), "value": r["n"]} for r in summary["by_status"]],
+        "format": [
+            {"name": str(formats.get(r["retail_format"], "—")), "value": r["n"]} for r in summary["by_format"]
+        ],
+        "status": [
+            {"name": str(statuses.get(r["status"], r["status"])), "value": r["n"]}
+            for r in summary["by_status"]
+        ],
     }
     return render(request, "core/home.html", {"summary": summary, "charts": charts})
 
@@ -38,5 +43,9 @@ def audit(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(request, "core/audit.html", {"page": page, "query": query.urlencode()},
-                       partial="core/_audit_table.html")
+    return render_page(
+        request,
+        "core/audit.html",
+        {"page": page, "query": query.urlencode()},
+        partial="core/_audit_table.html",
+    )

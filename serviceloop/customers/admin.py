@@ -5,7 +5,17 @@ from .models import CodeAlias, Customer, CustomerChange
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["licence_no", "name", "owner_name", "branch", "station", "route", "grade", "stars", "status"]
+    list_display = [
+        "licence_no",
+        "name",
+        "owner_name",
+        "branch",
+        "station",
+        "route",
+        "grade",
+        "stars",
+        "status",
+    ]
     list_filter = ["branch", "retail_format", "market_type", "stars", "status"]
     search_fields = ["licence_no", "name", "owner_name", "phone"]
     list_select_related = ["branch", "station", "route"]

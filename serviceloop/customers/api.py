@@ -21,8 +21,19 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "licence_no", *EDITABLE, "branch", "branch_name", "station", "station_name", "route_name",
-                  "classification_code", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "licence_no",
+            *EDITABLE,
+            "branch",
+            "branch_name",
+            "station",
+            "station_name",
+            "route_name",
+            "classification_code",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["branch", "station", "created_at", "updated_at"]
 
     def get_fields(self):
@@ -31,8 +42,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         if request is not None:
             # A route outside the caller's scope is "not found", exactly like an unknown id.
             fields["route"].queryset = routes_visible_to(request.user)
-        if self.instance is not None and not isinstance(self.instance, list | tuple) and \
-                getattr(self.instance, "pk", None):
+        if (
+            self.instance is not None
+            and not isinstance(self.instance, list | tuple)
+            and getattr(self.instance, "pk", None)
+        ):
             fields["licence_no"].read_only = True
         return fields
 
@@ -55,7 +69,10 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Shops the caller may see; create and update go through the same services as the pages."""
@@ -64,7 +81,11 @@ class CustomerViewSet(
     filterset_class = CustomerFilter
 
     def get_queryset(self):
-        return Customer.objects.visible_to(self.request.user).select_related(*LIST_RELATED).order_by("licence_no")
+        return (
+            Customer.objects.visible_to(self.request.user)
+            .select_related(*LIST_RELATED)
+            .order_by("licence_no")
+        )
 
     def _check_may_edit(self):
         if not may_edit_customers(self.request.user):

@@ -33,8 +33,12 @@ class CustomerFilter(df.FilterSet):
     urban_rural_code = df.ChoiceFilter(choices=UrbanRuralCode.choices, label=_("urban-rural code"))
     trading_area = df.ChoiceFilter(choices=TradingArea.choices, label=_("trading area"))
     stars = df.MultipleChoiceFilter(choices=STAR_CHOICES, label=_("stars"))
-    grade_min = df.NumberFilter(field_name="grade", lookup_expr="gte", label=_("grade from"), min_value=1, max_value=30)
-    grade_max = df.NumberFilter(field_name="grade", lookup_expr="lte", label=_("grade to"), min_value=1, max_value=30)
+    grade_min = df.NumberFilter(
+        field_name="grade", lookup_expr="gte", label=_("grade from"), min_value=1, max_value=30
+    )
+    grade_max = df.NumberFilter(
+        field_name="grade", lookup_expr="lte", label=_("grade to"), min_value=1, max_value=30
+    )
     credit_rating = df.MultipleChoiceFilter(choices=CreditRating.choices, label=_("credit rating"))
     order_cycle = df.ChoiceFilter(choices=OrderCycle.choices, label=_("order cycle"))
     status = df.ChoiceFilter(choices=CustomerStatus.choices, label=_("status"))

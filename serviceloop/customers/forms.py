@@ -6,10 +6,32 @@ from serviceloop.org.selectors import routes_visible_to
 from .models import Customer
 
 EDITABLE = [
-    "name", "owner_name", "phone", "alt_phone", "address", "latitude", "longitude", "route",
-    "retail_format", "market_type", "business_scale", "urban_rural_code", "trading_area", "grade", "stars",
-    "credit_rating", "order_cycle", "order_weekday", "mutual_aid_group", "status", "joined_on",
-    "e_settlement", "online_ordering", "quality_terminal", "care_flag", "care_note",
+    "name",
+    "owner_name",
+    "phone",
+    "alt_phone",
+    "address",
+    "latitude",
+    "longitude",
+    "route",
+    "retail_format",
+    "market_type",
+    "business_scale",
+    "urban_rural_code",
+    "trading_area",
+    "grade",
+    "stars",
+    "credit_rating",
+    "order_cycle",
+    "order_weekday",
+    "mutual_aid_group",
+    "status",
+    "joined_on",
+    "e_settlement",
+    "online_ordering",
+    "quality_terminal",
+    "care_flag",
+    "care_note",
 ]
 
 

@@ -117,26 +117,46 @@ class Customer(models.Model):
 
     # Where the shop sits in the organisation. Branch and station are copies of the route's, kept by
     # customer services, so that scoping and grouping need no joins.
-    route = models.ForeignKey("org.Route", on_delete=models.PROTECT, related_name="customers", verbose_name=_("route"))
+    route = models.ForeignKey(
+        "org.Route", on_delete=models.PROTECT, related_name="customers", verbose_name=_("route")
+    )
     station = models.ForeignKey(
-        "org.Station", on_delete=models.PROTECT, related_name="customers", verbose_name=_("station"), editable=False
+        "org.Station",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("station"),
+        editable=False,
     )
     branch = models.ForeignKey(
-        "org.Branch", on_delete=models.PROTECT, related_name="customers", verbose_name=_("branch"), editable=False
+        "org.Branch",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("branch"),
+        editable=False,
     )
 
-    retail_format = models.CharField(_("retail format"), max_length=1, choices=RetailFormat.choices, blank=True)
+    retail_format = models.CharField(
+        _("retail format"), max_length=1, choices=RetailFormat.choices, blank=True
+    )
     market_type = models.CharField(_("market type"), max_length=1, choices=MarketType.choices, blank=True)
-    business_scale = models.CharField(_("business scale"), max_length=1, choices=BusinessScale.choices, blank=True)
+    business_scale = models.CharField(
+        _("business scale"), max_length=1, choices=BusinessScale.choices, blank=True
+    )
     urban_rural_code = models.CharField(
         _("urban-rural code"), max_length=3, choices=UrbanRuralCode.choices, blank=True
     )
     trading_area = models.CharField(_("trading area"), max_length=12, choices=TradingArea.choices, blank=True)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
     stars = models.PositiveSmallIntegerField(_("stars"), default=0)
-    credit_rating = models.CharField(_("credit rating"), max_length=3, choices=CreditRating.choices, blank=True)
-    order_cycle = models.CharField(_("order cycle"), max_length=6, choices=OrderCycle.choices, default="weekly")
-    order_weekday = models.PositiveSmallIntegerField(_("order day"), choices=Weekday.choices, null=True, blank=True)
+    credit_rating = models.CharField(
+        _("credit rating"), max_length=3, choices=CreditRating.choices, blank=True
+    )
+    order_cycle = models.CharField(
+        _("order cycle"), max_length=6, choices=OrderCycle.choices, default="weekly"
+    )
+    order_weekday = models.PositiveSmallIntegerField(
+        _("order day"), choices=Weekday.choices, null=True, blank=True
+    )
     mutual_aid_group = models.CharField(_("integrity mutual-aid group"), max_length=100, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
@@ -201,7 +221,9 @@ class CustomerChange(models.Model):
 
     TRACKED_FIELDS = ("grade", "stars", "route", "status", "credit_rating", "retail_format", "market_type")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="changes", verbose_name=_("customer")
+    )
     field = models.CharField(_("field"), max_length=30)
     old_value = models.CharField(_("old value"), max_length=100, blank=True)
     new_value = models.CharField(_("new value"), max_length=100, blank=True)

@@ -23,19 +23,25 @@ def customer_list(*, user, params):
 
 def customer_get(*, user, pk) -> Customer:
     """A shop the user may see, or 404 — never 403, so ids of other shops are not confirmed."""
-    return get_object_or_404(Customer.objects.visible_to(user).select_related(*LIST_RELATED, "route__station"), pk=pk)
+    return get_object_or_404(
+        Customer.objects.visible_to(user).select_related(*LIST_RELATED, "route__station"), pk=pk
+    )
 
 
 def customer_history(*, customer: Customer, limit: int = 100) -> list[CustomerChange]:
     """The shop's change history with readable values (labels instead of codes, route names instead of ids)."""
     rows = list(
-        CustomerChange.objects.filter(customer=customer).select_related("actor").order_by("-changed_at", "-id")[:limit]
+        CustomerChange.objects.filter(customer=customer)
+        .select_related("actor")
+        .order_by("-changed_at", "-id")[:limit]
     )
     route_ids = {v for r in rows if r.field == "route" for v in (r.old_value, r.new_value) if v.isdigit()}
     routes = {str(pk): name for pk, name in Route.objects.filter(pk__in=route_ids).values_list("pk", "name")}
     for row in rows:
         field = Customer._meta.get_field(row.field)
-        choices = {str(k): v for k, v in field.choices} if field.choices else routes if row.field == "route" else {}
+        choices = (
+            {str(k): v for k, v in field.choices} if field.choices else routes if row.field == "route" else {}
+        )
         row.field_label = field.verbose_name
         row.old_display = choices.get(row.old_value, row.old_value)
         row.new_display = choices.get(row.new_value, row.new_value)

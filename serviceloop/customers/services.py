@@ -46,8 +46,13 @@ def customer_changes(*, before: dict, customer: Customer, actor, source: str, no
         if before.get(field, "") != new:
             rows.append(
                 CustomerChange(
-                    customer=customer, field=field, old_value=before.get(field, ""), new_value=new,
-                    changed_at=now, actor=actor, source=source,
+                    customer=customer,
+                    field=field,
+                    old_value=before.get(field, ""),
+                    new_value=new,
+                    changed_at=now,
+                    actor=actor,
+                    source=source,
                 )
             )
     return rows
@@ -88,7 +93,9 @@ def customer_update(
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     _check_actor(actor, locked)
     if expected_version is not None and locked.updated_at != expected_version:
-        raise ValidationError(_("Someone else changed this shop while you were editing. Reload and try again."))
+        raise ValidationError(
+            _("Someone else changed this shop while you were editing. Reload and try again.")
+        )
     before = tracked_values(locked)
     for field, value in data.items():
         setattr(locked, field, value)
@@ -101,7 +108,11 @@ def customer_update(
     CustomerChange.objects.bulk_create(changes)
     if changes:
         audit_record(
-            actor=actor, action="customer.update", obj=locked, now=now,
-            summary=str(locked), data={c.field: [c.old_value, c.new_value] for c in changes},
+            actor=actor,
+            action="customer.update",
+            obj=locked,
+            now=now,
+            summary=str(locked),
+            data={c.field: [c.old_value, c.new_value] for c in changes},
         )
     return locked

@@ -53,24 +53,33 @@ def customer_export(request):
     if total > settings.EXPORT_MAX_ROWS:
         messages.error(request, _("Too many rows to export (%(n)d). Narrow the filter first.") % {"n": total})
         return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
-    audit_record(actor=request.user, action="customer.export", summary=_("%(n)d shops exported") % {"n": total},
-                 data={"filter": request.GET.dict(), "rows": total})
+    audit_record(
+        actor=request.user,
+        action="customer.export",
+        summary=_("%(n)d shops exported") % {"n": total},
+        data={"filter": request.GET.dict(), "rows": total},
+    )
     headers, rows = customer_export_table(user=request.user, queryset=qs)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(filename=f"{_('customers')}-{stamp}.xlsx", sheet_title=_("customers"),
-                         headers=headers, rows=rows)
+    return xlsx_response(
+        filename=f"{_('customers')}-{stamp}.xlsx", sheet_title=_("customers"), headers=headers, rows=rows
+    )
 
 
 @login_required
 @require_GET
 def customer_detail(request, pk):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    return render(request, "customers/detail.html", {
-        "customer": customer,
-        "history": selectors.customer_history(customer=customer),
-        "sees_phones": sees_phones(request.user),
-        "may_edit": may_edit_customers(request.user),
-    })
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "history": selectors.customer_history(customer=customer),
+            "sees_phones": sees_phones(request.user),
+            "may_edit": may_edit_customers(request.user),
+        },
+    )
 
 
 @login_required
@@ -85,8 +94,13 @@ def customer_edit(request, pk=None):
         try:
             if instance:
                 data.pop("licence_no", None)
-                customer = customer_update(customer=instance, data=data, actor=request.user, now=timezone.now(),
-                                           expected_version=form.cleaned_data.get("version"))
+                customer = customer_update(
+                    customer=instance,
+                    data=data,
+                    actor=request.user,
+                    now=timezone.now(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
             else:
                 customer = customer_create(data=data, actor=request.user, now=timezone.now())
         except ValidationError as e:
@@ -98,5 +112,8 @@ def customer_edit(request, pk=None):
 
 
 def _flatten(error: ValidationError) -> list[str]:
-    return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in error.message_dict.items()
-            for msg in msgs]
+    return [
+        f"{field}: {msg}" if field != "__all__" else msg
+        for field, msgs in error.message_dict.items()
+        for msg in msgs
+    ]

@@ -72,4 +72,6 @@ def import_confirm(request):
             )
     finally:
         stored.unlink(missing_ok=True)
-    return render(request, "customers/import.html", {"form": ImportForm(), "report": report, "dry_run": False})
+    return render(
+        request, "customers/import.html", {"form": ImportForm(), "report": report, "dry_run": False}
+    )

@@ -28,8 +28,12 @@ class RouteForm(forms.ModelForm):
 
 
 class StaffForm(forms.ModelForm):
-    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, required=False,
-                               help_text=_("Leave empty to keep the current password."))
+    password = forms.CharField(
+        label=_("New password"),
+        widget=forms.PasswordInput,
+        required=False,
+        help_text=_("Leave empty to keep the current password."),
+    )
 
     class Meta:
         model = User

@@ -19,7 +19,9 @@ class Company(models.Model):
 
 
 class Branch(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="branches", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="branches", verbose_name=_("company")
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=20, blank=True)
 
@@ -34,7 +36,9 @@ class Branch(models.Model):
 
 
 class Station(models.Model):
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="stations", verbose_name=_("branch"))
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="stations", verbose_name=_("branch")
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=20, blank=True)
 
@@ -49,7 +53,9 @@ class Station(models.Model):
 
 
 class Route(models.Model):
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="routes", verbose_name=_("station"))
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="routes", verbose_name=_("station")
+    )
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=20, blank=True)
     account_manager = models.ForeignKey(
@@ -112,13 +118,28 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("company")
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("company"),
     )
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("branch")
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("branch"),
     )
     station = models.ForeignKey(
-        Station, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("station")
+        Station,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("station"),
     )
 
     class Meta:
@@ -148,6 +169,8 @@ class User(AbstractUser):
             self.company = self.branch.company
         if self.role and self.unit_level not in ROLE_UNIT[Role(self.role)]:
             raise ValidationError(
-                {"role": _("Role %(role)s cannot be held at this level of the organisation.")
-                 % {"role": Role(self.role).label}}
+                {
+                    "role": _("Role %(role)s cannot be held at this level of the organisation.")
+                    % {"role": Role(self.role).label}
+                }
             )

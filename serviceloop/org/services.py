@@ -21,8 +21,14 @@ def org_unit_save(*, unit, data: dict, actor, now):
         Customer.objects.filter(route=unit).update(station=unit.station_id, branch=unit.station.branch_id)
     if isinstance(unit, Station) and not creating and before.get("branch") != unit.branch_id:
         Customer.objects.filter(station=unit).update(branch=unit.branch_id)
-    audit_record(actor=actor, action=f"org.{unit._meta.model_name}.{'create' if creating else 'update'}",
-                 obj=unit, summary=str(unit), data={k: str(v) for k, v in data.items()}, now=now)
+    audit_record(
+        actor=actor,
+        action=f"org.{unit._meta.model_name}.{'create' if creating else 'update'}",
+        obj=unit,
+        summary=str(unit),
+        data={k: str(v) for k, v in data.items()},
+        now=now,
+    )
     return unit
 
 
@@ -38,6 +44,12 @@ def staff_save(*, staff: User, data: dict, password: str | None, actor, now) -> 
     staff.full_clean(exclude=["password"])
     staff.save()
     safe = {k: str(v) for k, v in data.items()}
-    audit_record(actor=actor, action=f"org.staff.{'create' if creating else 'update'}", obj=staff,
-                 summary=str(staff), data={**safe, "password_changed": bool(password)}, now=now)
+    audit_record(
+        actor=actor,
+        action=f"org.staff.{'create' if creating else 'update'}",
+        obj=staff,
+        summary=str(staff),
+        data={**safe, "password_changed": bool(password)},
+        now=now,
+    )
     return staff

@@ -33,10 +33,12 @@ def city_admin_required(view):
 @city_admin_required
 @require_GET
 def branches(request):
-    rows = (Branch.objects.select_related("company")
-            .annotate(station_count=Count("stations", distinct=True), customer_count=Count("customers", distinct=True)))
-    stations = (Station.objects.select_related("branch")
-                .annotate(route_count=Count("routes", distinct=True), customer_count=Count("customers", distinct=True)))
+    rows = Branch.objects.select_related("company").annotate(
+        station_count=Count("stations", distinct=True), customer_count=Count("customers", distinct=True)
+    )
+    stations = Station.objects.select_related("branch").annotate(
+        route_count=Count("routes", distinct=True), customer_count=Count("customers", distinct=True)
+    )
     return render(request, "org/branches.html", {"branches": rows, "stations": stations})
 
 
@@ -46,26 +48,37 @@ def routes(request):
     qs = selectors.routes_with_counts(user=request.user)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(station__name__icontains=q) | Q(account_manager__full_name__icontains=q))
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(station__name__icontains=q) | Q(account_manager__full_name__icontains=q)
+        )
     if request.GET.get("station", "").isdigit():
         qs = qs.filter(station_id=request.GET["station"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(request, "org/routes.html",
-                       {"page": page, "query": query.urlencode(), "stations": Station.objects.all()},
-                       partial="org/_routes_table.html")
+    return render_page(
+        request,
+        "org/routes.html",
+        {"page": page, "query": query.urlencode(), "stations": Station.objects.all()},
+        partial="org/_routes_table.html",
+    )
 
 
 @city_admin_required
 @require_GET
 def staff(request):
-    qs = selectors.staff_list(user=request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", ""))
+    qs = selectors.staff_list(
+        user=request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", "")
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(request, "org/staff.html", {"page": page, "query": query.urlencode(), "roles": Role.choices},
-                       partial="org/_staff_table.html")
+    return render_page(
+        request,
+        "org/staff.html",
+        {"page": page, "query": query.urlencode(), "roles": Role.choices},
+        partial="org/_staff_table.html",
+    )
 
 
 UNIT_FORMS = {"branch": (Branch, BranchForm), "station": (Station, StationForm), "route": (Route, RouteForm)}
@@ -83,7 +96,9 @@ def unit_edit(request, kind, pk=None):
         org_unit_save(unit=instance, data=form.cleaned_data, actor=request.user, now=timezone.now())
         messages.success(request, _("Saved."))
         return redirect("org:routes" if kind == "route" else "org:branches")
-    return render(request, "org/edit.html", {"form": form, "title": model._meta.verbose_name, "instance": instance})
+    return render(
+        request, "org/edit.html", {"form": form, "title": model._meta.verbose_name, "instance": instance}
+    )
 
 
 @city_admin_required
@@ -93,8 +108,13 @@ def staff_edit(request, pk=None):
     form = StaffForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
-        staff_save(staff=instance, data=data, password=form.cleaned_data.get("password"), actor=request.user,
-                   now=timezone.now())
+        staff_save(
+            staff=instance,
+            data=data,
+            password=form.cleaned_data.get("password"),
+            actor=request.user,
+            now=timezone.now(),
+        )
         messages.success(request, _("Saved."))
         return redirect("org:staff")
     return render(request, "org/edit.html", {"form": form, "title": _("staff member"), "instance": instance})

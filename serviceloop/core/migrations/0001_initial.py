@@ -4,28 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
-                ('action', models.CharField(db_index=True, max_length=50, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=50, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=50, verbose_name='object id')),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='summary')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="at")),
+                ("action", models.CharField(db_index=True, max_length=50, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=50, verbose_name="object type")),
+                ("object_id", models.CharField(blank=True, max_length=50, verbose_name="object id")),
+                ("summary", models.CharField(blank=True, max_length=300, verbose_name="summary")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="details")),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

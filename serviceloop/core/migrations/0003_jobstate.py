@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_initial'),
+        ("core", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobState',
+            name="JobState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='locked until')),
-                ('last_started_at', models.DateTimeField(blank=True, null=True, verbose_name='last started')),
-                ('last_finished_at', models.DateTimeField(blank=True, null=True, verbose_name='last finished')),
-                ('last_result', models.CharField(blank=True, max_length=300, verbose_name='last result')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                ("locked_until", models.DateTimeField(blank=True, null=True, verbose_name="locked until")),
+                ("last_started_at", models.DateTimeField(blank=True, null=True, verbose_name="last started")),
+                (
+                    "last_finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last finished"),
+                ),
+                ("last_result", models.CharField(blank=True, max_length=300, verbose_name="last result")),
             ],
             options={
-                'verbose_name': 'background job',
-                'verbose_name_plural': 'background jobs',
+                "verbose_name": "background job",
+                "verbose_name_plural": "background jobs",
             },
         ),
     ]

@@ -20,8 +20,17 @@ def test_it_refuses_a_wrong_password_with_a_clear_message(client, world):
     assert response.status_code == 200 and "用户名或密码错误" in response.content.decode()
 
 
-@pytest.mark.parametrize("who,total", [("city_admin", 8), ("branch_manager", 6), ("station_head", 4),
-                                       ("market_manager", 4), ("account_manager", 2), ("outsider", 2)])
+@pytest.mark.parametrize(
+    "who,total",
+    [
+        ("city_admin", 8),
+        ("branch_manager", 6),
+        ("station_head", 4),
+        ("market_manager", 4),
+        ("account_manager", 2),
+        ("outsider", 2),
+    ],
+)
 def test_it_shows_each_role_a_home_page_with_its_own_counts(world, login, who, total):
     response = login(getattr(world, who)).get("/")
     assert response.status_code == 200

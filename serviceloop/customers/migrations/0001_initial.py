@@ -5,82 +5,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('licence_no', models.CharField(max_length=12, unique=True, validators=[serviceloop.customers.models.validate_licence_no], verbose_name='licence number')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='shop name')),
-                ('owner_name', models.CharField(blank=True, max_length=50, verbose_name='owner')),
-                ('phone', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='phone')),
-                ('alt_phone', models.CharField(blank=True, max_length=20, verbose_name='second phone')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('retail_format', models.CharField(blank=True, choices=[('Z', 'Grocery'), ('B', 'Convenience store'), ('S', 'Supermarket'), ('N', 'Shopping mall'), ('Y', 'Tobacco and liquor shop'), ('F', 'Entertainment and services'), ('Q', 'Other')], max_length=1, verbose_name='retail format')),
-                ('market_type', models.CharField(blank=True, choices=[('C', 'Urban'), ('X', 'Rural')], max_length=1, verbose_name='market type')),
-                ('business_scale', models.CharField(blank=True, choices=[('1', 'Large'), ('2', 'Medium'), ('3', 'Small')], max_length=1, verbose_name='business scale')),
-                ('urban_rural_code', models.CharField(blank=True, choices=[('111', 'Main urban area'), ('112', 'Urban-rural fringe'), ('121', 'Town centre'), ('122', 'Town-village fringe'), ('123', 'Special area'), ('210', 'Township centre'), ('220', 'Village')], max_length=3, verbose_name='urban-rural code')),
-                ('trading_area', models.CharField(blank=True, choices=[('residential', 'Residential'), ('market', 'Market district'), ('industrial', 'Industrial'), ('commercial', 'Commercial and entertainment'), ('office', 'Office'), ('tourist', 'Tourist site'), ('transport', 'Transport hub'), ('campus', 'School and campus'), ('other', 'Other')], max_length=12, verbose_name='trading area')),
-                ('grade', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='grade')),
-                ('stars', models.PositiveSmallIntegerField(default=0, verbose_name='stars')),
-                ('credit_rating', models.CharField(blank=True, choices=[('AAA', 'AAA'), ('AA', 'AA'), ('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D')], max_length=3, verbose_name='credit rating')),
-                ('order_cycle', models.CharField(choices=[('weekly', 'Every week'), ('odd', 'Odd weeks'), ('even', 'Even weeks'), ('none', 'No ordering visits')], default='weekly', max_length=6, verbose_name='order cycle')),
-                ('order_weekday', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Monday'), (2, 'Tuesday'), (3, 'Wednesday'), (4, 'Thursday'), (5, 'Friday'), (6, 'Saturday'), (7, 'Sunday')], null=True, verbose_name='order day')),
-                ('mutual_aid_group', models.CharField(blank=True, max_length=100, verbose_name='integrity mutual-aid group')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('closed', 'Closed')], default='active', max_length=10, verbose_name='status')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='join date')),
-                ('e_settlement', models.BooleanField(default=False, verbose_name='e-settlement')),
-                ('online_ordering', models.BooleanField(default=False, verbose_name='online ordering')),
-                ('quality_terminal', models.BooleanField(default=False, verbose_name='quality terminal')),
-                ('quality_data_share', models.BooleanField(default=False, verbose_name='quality data sharing')),
-                ('care_flag', models.BooleanField(default=False, verbose_name='elderly/sick/disabled owner')),
-                ('care_note', models.CharField(blank=True, max_length=200, verbose_name='care note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "licence_no",
+                    models.CharField(
+                        max_length=12,
+                        unique=True,
+                        validators=[serviceloop.customers.models.validate_licence_no],
+                        verbose_name="licence number",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="shop name")),
+                ("owner_name", models.CharField(blank=True, max_length=50, verbose_name="owner")),
+                ("phone", models.CharField(blank=True, db_index=True, max_length=20, verbose_name="phone")),
+                ("alt_phone", models.CharField(blank=True, max_length=20, verbose_name="second phone")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="latitude"
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="longitude"
+                    ),
+                ),
+                (
+                    "retail_format",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("Z", "Grocery"),
+                            ("B", "Convenience store"),
+                            ("S", "Supermarket"),
+                            ("N", "Shopping mall"),
+                            ("Y", "Tobacco and liquor shop"),
+                            ("F", "Entertainment and services"),
+                            ("Q", "Other"),
+                        ],
+                        max_length=1,
+                        verbose_name="retail format",
+                    ),
+                ),
+                (
+                    "market_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("C", "Urban"), ("X", "Rural")],
+                        max_length=1,
+                        verbose_name="market type",
+                    ),
+                ),
+                (
+                    "business_scale",
+                    models.CharField(
+                        blank=True,
+                        choices=[("1", "Large"), ("2", "Medium"), ("3", "Small")],
+                        max_length=1,
+                        verbose_name="business scale",
+                    ),
+                ),
+                (
+                    "urban_rural_code",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("111", "Main urban area"),
+                            ("112", "Urban-rural fringe"),
+                            ("121", "Town centre"),
+                            ("122", "Town-village fringe"),
+                            ("123", "Special area"),
+                            ("210", "Township centre"),
+                            ("220", "Village"),
+                        ],
+                        max_length=3,
+                        verbose_name="urban-rural code",
+                    ),
+                ),
+                (
+                    "trading_area",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("residential", "Residential"),
+                            ("market", "Market district"),
+                            ("industrial", "Industrial"),
+                            ("commercial", "Commercial and entertainment"),
+                            ("office", "Office"),
+                            ("tourist", "Tourist site"),
+                            ("transport", "Transport hub"),
+                            ("campus", "School and campus"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="trading area",
+                    ),
+                ),
+                ("grade", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="grade")),
+                ("stars", models.PositiveSmallIntegerField(default=0, verbose_name="stars")),
+                (
+                    "credit_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("AAA", "AAA"),
+                            ("AA", "AA"),
+                            ("A", "A"),
+                            ("B", "B"),
+                            ("C", "C"),
+                            ("D", "D"),
+                        ],
+                        max_length=3,
+                        verbose_name="credit rating",
+                    ),
+                ),
+                (
+                    "order_cycle",
+                    models.CharField(
+                        choices=[
+                            ("weekly", "Every week"),
+                            ("odd", "Odd weeks"),
+                            ("even", "Even weeks"),
+                            ("none", "No ordering visits"),
+                        ],
+                        default="weekly",
+                        max_length=6,
+                        verbose_name="order cycle",
+                    ),
+                ),
+                (
+                    "order_weekday",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Monday"),
+                            (2, "Tuesday"),
+                            (3, "Wednesday"),
+                            (4, "Thursday"),
+                            (5, "Friday"),
+                            (6, "Saturday"),
+                            (7, "Sunday"),
+                        ],
+                        null=True,
+                        verbose_name="order day",
+                    ),
+                ),
+                (
+                    "mutual_aid_group",
+                    models.CharField(blank=True, max_length=100, verbose_name="integrity mutual-aid group"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("closed", "Closed")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="join date")),
+                ("e_settlement", models.BooleanField(default=False, verbose_name="e-settlement")),
+                ("online_ordering", models.BooleanField(default=False, verbose_name="online ordering")),
+                ("quality_terminal", models.BooleanField(default=False, verbose_name="quality terminal")),
+                (
+                    "quality_data_share",
+                    models.BooleanField(default=False, verbose_name="quality data sharing"),
+                ),
+                ("care_flag", models.BooleanField(default=False, verbose_name="elderly/sick/disabled owner")),
+                ("care_note", models.CharField(blank=True, max_length=200, verbose_name="care note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['licence_no'],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["licence_no"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerChange',
+            name="CustomerChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=30, verbose_name='field')),
-                ('old_value', models.CharField(blank=True, max_length=100, verbose_name='old value')),
-                ('new_value', models.CharField(blank=True, max_length=100, verbose_name='new value')),
-                ('changed_at', models.DateTimeField(db_index=True, verbose_name='changed at')),
-                ('source', models.CharField(choices=[('manual', 'Edited on a page'), ('import', 'File import'), ('api', 'API'), ('demo', 'Demo data')], max_length=10, verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=30, verbose_name="field")),
+                ("old_value", models.CharField(blank=True, max_length=100, verbose_name="old value")),
+                ("new_value", models.CharField(blank=True, max_length=100, verbose_name="new value")),
+                ("changed_at", models.DateTimeField(db_index=True, verbose_name="changed at")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Edited on a page"),
+                            ("import", "File import"),
+                            ("api", "API"),
+                            ("demo", "Demo data"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer change',
-                'verbose_name_plural': 'customer changes',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "customer change",
+                "verbose_name_plural": "customer changes",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CodeAlias',
+            name="CodeAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(choices=[('retail_format', 'retail format'), ('market_type', 'market type'), ('business_scale', 'business scale'), ('urban_rural_code', 'urban-rural code'), ('trading_area', 'trading area'), ('credit_rating', 'credit rating'), ('status', 'status')], max_length=20, verbose_name='field')),
-                ('alias', models.CharField(max_length=50, verbose_name='local name')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("retail_format", "retail format"),
+                            ("market_type", "market type"),
+                            ("business_scale", "business scale"),
+                            ("urban_rural_code", "urban-rural code"),
+                            ("trading_area", "trading area"),
+                            ("credit_rating", "credit rating"),
+                            ("status", "status"),
+                        ],
+                        max_length=20,
+                        verbose_name="field",
+                    ),
+                ),
+                ("alias", models.CharField(max_length=50, verbose_name="local name")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
             ],
             options={
-                'verbose_name': 'code alias',
-                'verbose_name_plural': 'code aliases',
-                'ordering': ['field', 'alias'],
-                'constraints': [models.UniqueConstraint(fields=('field', 'alias'), name='codealias_unique')],
+                "verbose_name": "code alias",
+                "verbose_name_plural": "code aliases",
+                "ordering": ["field", "alias"],
+                "constraints": [models.UniqueConstraint(fields=("field", "alias"), name="codealias_unique")],
             },
         ),
     ]

@@ -6,79 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('org', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='branch',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.branch', verbose_name='branch'),
+            model_name="customer",
+            name="branch",
+            field=models.ForeignKey(
+                editable=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="customers",
+                to="org.branch",
+                verbose_name="branch",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='route',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.route', verbose_name='route'),
+            model_name="customer",
+            name="route",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="customers",
+                to="org.route",
+                verbose_name="route",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='station',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.station', verbose_name='station'),
+            model_name="customer",
+            name="station",
+            field=models.ForeignKey(
+                editable=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="customers",
+                to="org.station",
+                verbose_name="station",
+            ),
         ),
         migrations.AddField(
-            model_name='customerchange',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="customerchange",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AddField(
-            model_name='customerchange',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='customers.customer', verbose_name='customer'),
+            model_name="customerchange",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="customers.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['branch', 'licence_no'], name='customers_c_branch__560bdd_idx'),
+            model_name="customer",
+            index=models.Index(fields=["branch", "licence_no"], name="customers_c_branch__560bdd_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['station', 'licence_no'], name='customers_c_station_cd8a62_idx'),
+            model_name="customer",
+            index=models.Index(fields=["station", "licence_no"], name="customers_c_station_cd8a62_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['route', 'licence_no'], name='customers_c_route_i_6cd6d6_idx'),
+            model_name="customer",
+            index=models.Index(fields=["route", "licence_no"], name="customers_c_route_i_6cd6d6_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['name'], name='customers_c_name_f018e2_idx'),
+            model_name="customer",
+            index=models.Index(fields=["name"], name="customers_c_name_f018e2_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner_name'], name='customers_c_owner_n_1cd55a_idx'),
+            model_name="customer",
+            index=models.Index(fields=["owner_name"], name="customers_c_owner_n_1cd55a_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['grade'], name='customers_c_grade_2328a6_idx'),
+            model_name="customer",
+            index=models.Index(fields=["grade"], name="customers_c_grade_2328a6_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['stars'], name='customers_c_stars_e5a24b_idx'),
+            model_name="customer",
+            index=models.Index(fields=["stars"], name="customers_c_stars_e5a24b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__lte', 5)), name='customer_stars_0_5'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stars__lte", 5)), name="customer_stars_0_5"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('grade__isnull', True), models.Q(('grade__gte', 1), ('grade__lte', 30)), _connector='OR'), name='customer_grade_1_30'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("grade__isnull", True), models.Q(("grade__gte", 1), ("grade__lte", 30)), _connector="OR"
+                ),
+                name="customer_grade_1_30",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customerchange',
-            index=models.Index(fields=['customer', 'field', 'changed_at'], name='customers_c_custome_708568_idx'),
+            model_name="customerchange",
+            index=models.Index(
+                fields=["customer", "field", "changed_at"], name="customers_c_custome_708568_idx"
+            ),
         ),
     ]

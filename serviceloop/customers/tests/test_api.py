@@ -48,8 +48,9 @@ def test_it_creates_through_the_service(world, login):
     assert response.status_code == 201, response.json()
     shop = Customer.objects.get(licence_no="420301100777")
     assert shop.station == world.station_a1 and shop.branch == world.branch_a
-    assert AuditEvent.objects.filter(action="customer.create", object_id=str(shop.pk),
-                                     actor=world.station_head).exists()
+    assert AuditEvent.objects.filter(
+        action="customer.create", object_id=str(shop.pk), actor=world.station_head
+    ).exists()
 
 
 def test_it_updates_and_records_history(world, login):

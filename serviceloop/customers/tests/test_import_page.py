@@ -24,7 +24,9 @@ def upload(client, path, name=None):
 
 def test_it_checks_then_imports_on_confirmation(world, login, tmp_path):
     client = login(world.city_admin)
-    path = write(tmp_path, "csv-gb18030", [HEADER, row(1, licence="420301199001"), row(2, licence="420301199002")])
+    path = write(
+        tmp_path, "csv-gb18030", [HEADER, row(1, licence="420301199001"), row(2, licence="420301199002")]
+    )
     checked = upload(client, path)
     assert checked.status_code == 200
     assert checked.context["report"].created == 2 and checked.context["report"].errors == []
@@ -43,7 +45,11 @@ def test_it_checks_then_imports_on_confirmation(world, login, tmp_path):
 
 def test_it_lists_every_bad_row_and_offers_no_confirmation(world, login, tmp_path):
     client = login(world.city_admin)
-    path = write(tmp_path, "xlsx", [HEADER, row(1, licence="420301199001", GRADE="四十档"), row(2, licence="1.04203E+11")])
+    path = write(
+        tmp_path,
+        "xlsx",
+        [HEADER, row(1, licence="420301199001", GRADE="四十档"), row(2, licence="1.04203E+11")],
+    )
     response = upload(client, path)
     report = response.context["report"]
     assert {e.line for e in report.errors} == {2, 3}

@@ -25,8 +25,17 @@ def expected_routes(w, who):
     }[who]
 
 
-ROLES = ["city_admin", "agent", "supervisor", "branch_manager", "inspector", "station_head", "market_manager",
-         "account_manager", "outsider"]
+ROLES = [
+    "city_admin",
+    "agent",
+    "supervisor",
+    "branch_manager",
+    "inspector",
+    "station_head",
+    "market_manager",
+    "account_manager",
+    "outsider",
+]
 
 
 def licences(w, who):
@@ -69,7 +78,12 @@ def test_it_returns_404_for_someone_elses_shop(world, login):
     assert client.get(f"/customers/{other.pk}/").status_code == 404
     assert client.get(f"/customers/{other.pk}/edit/").status_code == 404
     assert client.get(f"/api/v1/customers/{other.pk}/").status_code == 404
-    assert client.patch(f"/api/v1/customers/{other.pk}/", {"name": "x"}, content_type="application/json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/customers/{other.pk}/", {"name": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_it_refuses_filtering_by_a_unit_outside_scope(world, login):

@@ -9,115 +9,283 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='code')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="code")),
             ],
             options={
-                'verbose_name': 'company',
-                'verbose_name_plural': 'companies',
+                "verbose_name": "company",
+                "verbose_name_plural": "companies",
             },
         ),
         migrations.CreateModel(
-            name='Branch',
+            name="Branch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='code')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='org.company', verbose_name='company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="code")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="branches",
+                        to="org.company",
+                        verbose_name="company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'branch',
-                'verbose_name_plural': 'branches',
-                'ordering': ['name'],
+                "verbose_name": "branch",
+                "verbose_name_plural": "branches",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=50, verbose_name='full name')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('role', models.CharField(blank=True, choices=[('city_admin', 'City administrator'), ('branch_manager', 'Branch manager'), ('station_head', 'Station head'), ('market_manager', 'Market manager'), ('account_manager', 'Account manager'), ('agent', 'Agent'), ('supervisor', 'Supervisor'), ('inspector', 'Inspector')], max_length=20, verbose_name='role')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.branch', verbose_name='branch')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.company', verbose_name='company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=50, verbose_name="full name")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("city_admin", "City administrator"),
+                            ("branch_manager", "Branch manager"),
+                            ("station_head", "Station head"),
+                            ("market_manager", "Market manager"),
+                            ("account_manager", "Account manager"),
+                            ("agent", "Agent"),
+                            ("supervisor", "Supervisor"),
+                            ("inspector", "Inspector"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="org.branch",
+                        verbose_name="branch",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="org.company",
+                        verbose_name="company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff member',
-                'verbose_name_plural': 'staff',
+                "verbose_name": "staff member",
+                "verbose_name_plural": "staff",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Station',
+            name="Station",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='code')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stations', to='org.branch', verbose_name='branch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="code")),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stations",
+                        to="org.branch",
+                        verbose_name="branch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'station',
-                'verbose_name_plural': 'stations',
-                'ordering': ['branch__name', 'name'],
+                "verbose_name": "station",
+                "verbose_name_plural": "stations",
+                "ordering": ["branch__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Route',
+            name="Route",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='code')),
-                ('account_manager', models.ForeignKey(blank=True, limit_choices_to={'role': 'account_manager'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_routes', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-                ('market_manager', models.ForeignKey(blank=True, limit_choices_to={'role': 'market_manager'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='overseen_routes', to=settings.AUTH_USER_MODEL, verbose_name='market manager')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='routes', to='org.station', verbose_name='station')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="code")),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"role": "account_manager"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_routes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "market_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"role": "market_manager"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="overseen_routes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="market manager",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routes",
+                        to="org.station",
+                        verbose_name="station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'route',
-                'verbose_name_plural': 'routes',
-                'ordering': ['station__name', 'name'],
+                "verbose_name": "route",
+                "verbose_name_plural": "routes",
+                "ordering": ["station__name", "name"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='station',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.station', verbose_name='station'),
+            model_name="user",
+            name="station",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="org.station",
+                verbose_name="station",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='branch',
-            constraint=models.UniqueConstraint(fields=('company', 'name'), name='branch_unique_name'),
+            model_name="branch",
+            constraint=models.UniqueConstraint(fields=("company", "name"), name="branch_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.UniqueConstraint(fields=('branch', 'name'), name='station_unique_name'),
+            model_name="station",
+            constraint=models.UniqueConstraint(fields=("branch", "name"), name="station_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='route',
-            constraint=models.UniqueConstraint(fields=('station', 'name'), name='route_unique_name'),
+            model_name="route",
+            constraint=models.UniqueConstraint(fields=("station", "name"), name="route_unique_name"),
         ),
     ]

@@ -11,12 +11,20 @@ from serviceloop.org.services import org_unit_save
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/org/", "/org/routes/", "/org/staff/", "/org/staff/new/", "/org/route/new/", "/customers/import/",
-         "/audit/"]
+PAGES = [
+    "/org/",
+    "/org/routes/",
+    "/org/staff/",
+    "/org/staff/new/",
+    "/org/route/new/",
+    "/customers/import/",
+    "/audit/",
+]
 
 
-@pytest.mark.parametrize("who", ["branch_manager", "station_head", "account_manager", "agent", "supervisor",
-                                 "outsider"])
+@pytest.mark.parametrize(
+    "who", ["branch_manager", "station_head", "account_manager", "agent", "supervisor", "outsider"]
+)
 def test_it_refuses_org_pages_to_everyone_but_the_city_admin(world, login, who):
     client = login(getattr(world, who))
     for page in PAGES:
@@ -32,15 +40,19 @@ def test_it_shows_org_pages_to_the_city_admin(world, login):
 
 def test_it_creates_a_route_and_audits_it(world, login):
     client = login(world.city_admin)
-    response = client.post("/org/route/new/", {"station": world.station_a2.pk, "name": "茅箭2号线",
-                                               "account_manager": world.account_manager.pk})
+    response = client.post(
+        "/org/route/new/",
+        {"station": world.station_a2.pk, "name": "茅箭2号线", "account_manager": world.account_manager.pk},
+    )
     assert response.status_code == 302
     route = Route.objects.get(name="茅箭2号线")
     assert AuditEvent.objects.filter(action="org.route.create", object_id=str(route.pk)).exists()
 
 
 def test_it_refuses_a_duplicate_route_name_in_a_station(world, login):
-    response = login(world.city_admin).post("/org/route/new/", {"station": world.station_a1.pk, "name": "张湾1号线"})
+    response = login(world.city_admin).post(
+        "/org/route/new/", {"station": world.station_a1.pk, "name": "张湾1号线"}
+    )
     assert response.status_code == 200 and response.context["form"].errors
 
 
@@ -54,17 +66,28 @@ def test_it_moves_a_routes_shops_with_it(world):
 
 
 def test_it_moves_a_stations_shops_with_it(world):
-    org_unit_save(unit=world.station_a2, data={"branch": world.branch_b}, actor=world.city_admin, now=timezone.now())
+    org_unit_save(
+        unit=world.station_a2, data={"branch": world.branch_b}, actor=world.city_admin, now=timezone.now()
+    )
     assert set(Customer.objects.filter(station=world.station_a2).values_list("branch_id", flat=True)) == {
-        world.branch_b.pk}
+        world.branch_b.pk
+    }
 
 
 def test_it_creates_staff_with_a_password(world, login):
     client = login(world.city_admin)
-    response = client.post("/org/staff/new/", {
-        "username": "newam", "full_name": "李四", "role": Role.ACCOUNT_MANAGER, "company": world.company.pk,
-        "station": world.station_a2.pk, "password": "Str0ng-pass-9", "is_active": "on",
-    })
+    response = client.post(
+        "/org/staff/new/",
+        {
+            "username": "newam",
+            "full_name": "李四",
+            "role": Role.ACCOUNT_MANAGER,
+            "company": world.company.pk,
+            "station": world.station_a2.pk,
+            "password": "Str0ng-pass-9",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302, response.context["form"].errors
     user = User.objects.get(username="newam")
     assert user.branch == world.branch_a and user.check_password("Str0ng-pass-9")
@@ -73,10 +96,16 @@ def test_it_creates_staff_with_a_password(world, login):
 
 def test_it_refuses_a_role_at_the_wrong_level(world, login):
     client = login(world.city_admin)
-    response = client.post("/org/staff/new/", {
-        "username": "badhead", "role": Role.STATION_HEAD, "company": world.company.pk, "branch": world.branch_a.pk,
-        "password": "Str0ng-pass-9",
-    })
+    response = client.post(
+        "/org/staff/new/",
+        {
+            "username": "badhead",
+            "role": Role.STATION_HEAD,
+            "company": world.company.pk,
+            "branch": world.branch_a.pk,
+            "password": "Str0ng-pass-9",
+        },
+    )
     assert response.status_code == 200 and "role" in response.context["form"].errors
     user = User(username="x", role=Role.ACCOUNT_MANAGER, company=world.company)
     with pytest.raises(ValidationError):
@@ -84,7 +113,13 @@ def test_it_refuses_a_role_at_the_wrong_level(world, login):
 
 
 def test_it_refuses_a_weak_password(world, login):
-    response = login(world.city_admin).post("/org/staff/new/", {
-        "username": "weak", "role": Role.AGENT, "company": world.company.pk, "password": "123",
-    })
+    response = login(world.city_admin).post(
+        "/org/staff/new/",
+        {
+            "username": "weak",
+            "role": Role.AGENT,
+            "company": world.company.pk,
+            "password": "123",
+        },
+    )
     assert response.status_code == 200 and "password" in response.context["form"].errors

@@ -238,7 +238,11 @@ def test_it_offers_only_owners_of_visible_requests_in_the_ledger_filter(world, l
     other = file_request(world.shops["城关1号线"][0], at=timezone.now())
     s.servicerequest_acknowledge(request=mine, actor=world.agent, now=timezone.now())
     s.servicerequest_acknowledge(request=other, actor=world.agent, now=timezone.now())
-    s.servicerequest_dispatch(request=mine, owner=world.account_manager, actor=world.agent, now=timezone.now())
+    s.servicerequest_dispatch(
+        request=mine, owner=world.account_manager, actor=world.agent, now=timezone.now()
+    )
     s.servicerequest_dispatch(request=other, owner=world.outsider, actor=world.agent, now=timezone.now())
-    owners = login(world.account_manager).get(reverse("servicedesk:ledger")).context["filter"].filters["owner"]
+    owners = (
+        login(world.account_manager).get(reverse("servicedesk:ledger")).context["filter"].filters["owner"]
+    )
     assert list(owners.queryset) == [world.account_manager]
