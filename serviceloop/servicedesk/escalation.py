@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from serviceloop.org.models import Role, User
 
@@ -73,12 +74,12 @@ def recipients_for(request: ServiceRequest, *, level: int) -> list[User]:
 
 
 TITLES = {
-    EscalationReason.WARNING: "Near the time limit: %(ref)s",
-    EscalationReason.BREACH: "Overdue: %(ref)s",
-    EscalationReason.BREACH_BRANCH: "Still overdue: %(ref)s",
-    EscalationReason.BREACH_CITY: "Still overdue: %(ref)s",
-    EscalationReason.LOW_SATISFACTION: "Customer dissatisfied: %(ref)s",
-    EscalationReason.REPEAT_COMPLAINT: "Repeat complaint: %(ref)s",
+    EscalationReason.WARNING: gettext_noop("Near the time limit: %(ref)s"),
+    EscalationReason.BREACH: gettext_noop("Overdue: %(ref)s"),
+    EscalationReason.BREACH_BRANCH: gettext_noop("Still overdue: %(ref)s"),
+    EscalationReason.BREACH_CITY: gettext_noop("Still overdue: %(ref)s"),
+    EscalationReason.LOW_SATISFACTION: gettext_noop("Customer dissatisfied: %(ref)s"),
+    EscalationReason.REPEAT_COMPLAINT: gettext_noop("Repeat complaint: %(ref)s"),
 }
 
 
@@ -165,7 +166,7 @@ def sweep(now: datetime) -> str:
                     recipients=people,
                     milestone=m,
                     round=m.round,
-                    note=due_text(m, "%(m)s due %(due)s"),
+                    note=due_text(m, gettext_noop("%(m)s due %(due)s")),
                 )
                 counts["warnings"] += 1
 
@@ -196,7 +197,7 @@ def sweep(now: datetime) -> str:
                         recipients=people,
                         milestone=m,
                         round=m.round,
-                        note=due_text(m, "%(m)s was due %(due)s"),
+                        note=due_text(m, gettext_noop("%(m)s was due %(due)s")),
                     )
                     counts[reason] += 1
 

@@ -3,6 +3,7 @@
 from django.db.models import Count, F, Max, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from serviceloop.org.models import Role, User
 
@@ -31,25 +32,25 @@ def servicerequest_get_by_reference(*, user, reference: str) -> ServiceRequest |
 
 # Plain-language steps for the public tracking page: what happened, never who (beyond a role word).
 PUBLIC_STEPS = {
-    Status.NEW: "Your request was registered",
-    Status.ACKNOWLEDGED: "Your request was accepted",
-    Status.ANSWERED: "Your inquiry was answered",
-    Status.DISPATCHED: "A %(role)s is handling your request",
-    Status.IN_PROGRESS: "Work on your request has started",
-    Status.ON_HOLD: "Handling is paused for now",
-    Status.RESOLVED: "Your request has been resolved",
-    Status.FOLLOWED_UP: "We called you back about the result",
-    Status.CLOSED: "Your request is closed",
-    Status.REOPENED: "Your request is being handled again",
-    Status.MERGED: "Your request was combined with an earlier one about the same matter",
-    Status.CANCELLED: "Your request was withdrawn",
+    Status.NEW: gettext_noop("Your request was registered"),
+    Status.ACKNOWLEDGED: gettext_noop("Your request was accepted"),
+    Status.ANSWERED: gettext_noop("Your inquiry was answered"),
+    Status.DISPATCHED: gettext_noop("A %(role)s is handling your request"),
+    Status.IN_PROGRESS: gettext_noop("Work on your request has started"),
+    Status.ON_HOLD: gettext_noop("Handling is paused for now"),
+    Status.RESOLVED: gettext_noop("Your request has been resolved"),
+    Status.FOLLOWED_UP: gettext_noop("We called you back about the result"),
+    Status.CLOSED: gettext_noop("Your request is closed"),
+    Status.REOPENED: gettext_noop("Your request is being handled again"),
+    Status.MERGED: gettext_noop("Your request was combined with an earlier one about the same matter"),
+    Status.CANCELLED: gettext_noop("Your request was withdrawn"),
 }
 ROLE_WORDS = {
-    Role.ACCOUNT_MANAGER: "account manager",
-    Role.MARKET_MANAGER: "market manager",
-    Role.AGENT: "customer service agent",
-    Role.STATION_HEAD: "station head",
-    Role.INSPECTOR: "market inspector",
+    Role.ACCOUNT_MANAGER: gettext_noop("account manager"),
+    Role.MARKET_MANAGER: gettext_noop("market manager"),
+    Role.AGENT: gettext_noop("customer service agent"),
+    Role.STATION_HEAD: gettext_noop("station head"),
+    Role.INSPECTOR: gettext_noop("market inspector"),
 }
 
 

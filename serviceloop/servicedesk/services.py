@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, UnidentifiedImageError
 
 from serviceloop.core.audit import audit_record
@@ -86,13 +87,13 @@ def _next_reference(now: datetime) -> str:
 
 
 SHOP_MESSAGES = {
-    Status.NEW: "Your request {ref} has been registered.",
-    Status.ACKNOWLEDGED: "Your request {ref} has been accepted.",
-    Status.ANSWERED: "Your inquiry {ref} has been answered.",
-    Status.DISPATCHED: "Your request {ref} has been given to a staff member to handle.",
-    Status.RESOLVED: "Your request {ref} has been resolved; we will call you back.",
-    Status.CLOSED: "Your request {ref} is closed. Thank you.",
-    Status.REOPENED: "Your request {ref} is being handled again.",
+    Status.NEW: gettext_noop("Your request {ref} has been registered."),
+    Status.ACKNOWLEDGED: gettext_noop("Your request {ref} has been accepted."),
+    Status.ANSWERED: gettext_noop("Your inquiry {ref} has been answered."),
+    Status.DISPATCHED: gettext_noop("Your request {ref} has been given to a staff member to handle."),
+    Status.RESOLVED: gettext_noop("Your request {ref} has been resolved; we will call you back."),
+    Status.CLOSED: gettext_noop("Your request {ref} is closed. Thank you."),
+    Status.REOPENED: gettext_noop("Your request {ref} is being handled again."),
 }
 
 
