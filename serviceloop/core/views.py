@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -10,6 +9,7 @@ from serviceloop.org.scope import can_manage_org
 
 from . import selectors
 from .htmx import render_page
+from .paging import paginate
 
 
 @login_required
@@ -40,12 +40,10 @@ def audit(request):
     if not can_manage_org(request.user):
         raise PermissionDenied
     qs = selectors.audit_list(q=request.GET.get("q", "").strip(), action=request.GET.get("action", ""))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, size=50)
     return render_page(
         request,
         "core/audit.html",
-        {"page": page, "query": query.urlencode()},
+        {"page": page, "query": query},
         partial="core/_audit_table.html",
     )

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.audit import audit_record
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate
 from serviceloop.core.phones import sees_phones
 from serviceloop.core.xlsx import xlsx_response
 
@@ -24,25 +24,15 @@ from .services import customer_create, customer_update, may_edit_customers
 @require_GET
 def customer_list(request):
     filterset, qs = selectors.customer_list(user=request.user, params=request.GET)
-    page = Paginator(qs, request_page_size(request)).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, size=settings.CUSTOMER_PAGE_SIZE)
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "sees_phones": sees_phones(request.user),
         "may_edit": may_edit_customers(request.user),
     }
     return render_page(request, "customers/list.html", context, partial="customers/_table.html")
-
-
-def request_page_size(request) -> int:
-    try:
-        size = int(request.GET.get("size", settings.CUSTOMER_PAGE_SIZE))
-    except ValueError:
-        size = settings.CUSTOMER_PAGE_SIZE
-    return max(10, min(size, 200))
 
 
 @login_required

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate
 
 from . import selectors
 from .forms import BranchForm, RouteForm, StaffForm, StationForm
@@ -53,13 +53,11 @@ def routes(request):
         )
     if request.GET.get("station", "").isdigit():
         qs = qs.filter(station_id=request.GET["station"])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, size=50)
     return render_page(
         request,
         "org/routes.html",
-        {"page": page, "query": query.urlencode(), "stations": Station.objects.all()},
+        {"page": page, "query": query, "stations": Station.objects.all()},
         partial="org/_routes_table.html",
     )
 
@@ -70,13 +68,11 @@ def staff(request):
     qs = selectors.staff_list(
         user=request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", "")
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, size=50)
     return render_page(
         request,
         "org/staff.html",
-        {"page": page, "query": query.urlencode(), "roles": Role.choices},
+        {"page": page, "query": query, "roles": Role.choices},
         partial="org/_staff_table.html",
     )
 

@@ -5,7 +5,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.audit import audit_record
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.selectors import customer_get
 from serviceloop.org.selectors import routes_visible_to, stations_visible_to
@@ -133,15 +133,13 @@ def _route_list(request):
 def route_cards(request):
     if not may_print_routes(request.user):
         raise PermissionDenied
-    page = Paginator(_route_list(request), 30).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, _route_list(request))
     return render_page(
         request,
         "portal/routes.html",
         {
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "stations": stations_visible_to(request.user).order_by("name"),
         },
         partial="portal/_routes_table.html",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from serviceloop.core.audit import audit_record
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import page_size, paginate
 from serviceloop.core.phones import sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
@@ -270,14 +271,6 @@ def attachment(request, pk):
 # ---- lists -----------------------------------------------------------------------------------------
 
 
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("size", 30))
-    except ValueError:
-        size = 30
-    return max(10, min(size, 200))
-
-
 @login_required
 @require_GET
 def tasks(request):
@@ -309,7 +302,7 @@ def tasks(request):
         ("new", _("Waiting for acknowledgement"), waiting),
         ("follow", _("Waiting for follow-up"), follow),
     ):
-        page = Paginator(qs, _page_size(request)).get_page(request.GET.get(f"{key}_page"))
+        page = Paginator(qs, page_size(request)).get_page(request.GET.get(f"{key}_page"))
         sections.append({"key": key, "title": title, "page": page})
     return render(request, "servicedesk/tasks.html", {"sections": sections, "now": timezone.now()})
 
@@ -323,13 +316,11 @@ def _ledger(request):
 def ledger(request):
     """工作台账: every request in scope, filtered; exported to Excel with the same filter."""
     filterset, qs = _ledger(request)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs)
     return render_page(
         request,
         "servicedesk/ledger.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {"filter": filterset, "page": page, "query": query},
         partial="servicedesk/_ledger_table.html",
     )
 
@@ -401,10 +392,8 @@ def notifications(request):
     qs = Notification.objects.filter(user=request.user).select_related("request")
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "servicedesk/notifications.html", {"page": page, "query": query.urlencode()})
+    page, query = paginate(request, qs)
+    return render(request, "servicedesk/notifications.html", {"page": page, "query": query})
 
 
 @login_required

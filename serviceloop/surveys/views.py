@@ -4,7 +4,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate
 from serviceloop.core.phones import mask_phone, sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.org.selectors import routes_visible_to, stations_visible_to
@@ -26,10 +26,7 @@ PAGE_SIZE = 30
 
 
 def _page(request, qs, size=PAGE_SIZE):
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+    return paginate(request, qs, size=size)
 
 
 def _manager_only(request):

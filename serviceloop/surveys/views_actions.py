@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from serviceloop.analytics.survey import OVERALL
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 
@@ -110,8 +111,6 @@ def low_score_page(request, pk):
             wave=wave, dimension=dimension, customer_id__in=[i for i, _s in page]
         ).values_list("customer_id", "kind")
     }
-    query = request.GET.copy()
-    query.pop("page", None)
     return render_page(
         request,
         "surveys/low_scores.html",
@@ -122,7 +121,7 @@ def low_score_page(request, pk):
             "threshold": threshold,
             "error": error,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without(request),
             "total": len(rows),
             "tags": tags,
             "kinds": ActionKind.choices,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.selectors import customer_get, customer_list
 from serviceloop.org.selectors import stations_visible_to
@@ -26,9 +27,7 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+    return query_without(request)
 
 
 @login_required

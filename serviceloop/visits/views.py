@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
@@ -193,10 +194,7 @@ def add(request, customer_pk):
 
 
 def _query(request):
-    q = request.GET.copy()
-    q.pop("page", None)
-    q.pop("export", None)
-    return q.urlencode()
+    return query_without(request, "export")
 
 
 @login_required
