@@ -94,16 +94,17 @@ def customer_edit(request, pk=None):
             else:
                 customer = customer_create(data=data, actor=request.user, now=timezone.now())
         except ValidationError as e:
-            form.add_error(None, e if not hasattr(e, "error_dict") else _flatten(e))
+            _add_service_errors(form, e)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/edit.html", {"form": form, "customer": instance})
 
 
-def _flatten(error: ValidationError) -> list[str]:
-    return [
-        f"{field}: {msg}" if field != "__all__" else msg
-        for field, msgs in error.message_dict.items()
-        for msg in msgs
-    ]
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Puts the service's validation errors next to their fields (or above the form when no field has them)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
