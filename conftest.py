@@ -36,3 +36,9 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def app(django_app):
+    """WebTest: pages are fetched, and forms filled and submitted, as rendered (``app.get(url, user=u)``)."""
+    return django_app

@@ -8,11 +8,9 @@ The first five columns of sheet 1 are the import layout (licence, shop, product 
 the rest explain it and are ignored by importers that read by header.
 """
 
-import tempfile
-from urllib.parse import quote
-
 from django.http import FileResponse
-from openpyxl import Workbook
+
+from serviceloop.core.xlsx import workbook_response
 
 from .selectors import shop_allocations_visible_to
 
@@ -22,53 +20,45 @@ GRADE_HEADERS = ["卷烟编码", "卷烟名称", "投放方式", "区域", "目�
 ]
 
 
-def run_workbook(*, run, user) -> Workbook:
-    wb = Workbook(write_only=True)
-    shops = wb.create_sheet("客户投放量")
-    shops.append(SHOP_HEADERS)
+def _shop_rows(*, run, user):
     for row in shop_allocations_visible_to(user, run=run).iterator(chunk_size=5000):
-        shops.append(
-            [
-                row.customer.licence_no,
-                row.customer.name,
-                row.product.code,
-                row.product.name,
-                row.quantity,
-                f"D{row.grade}" if row.grade else "",
-                row.region,
-                row.why,
-            ]
-        )
-    grades = wb.create_sheet("档位投放表")
-    grades.append(GRADE_HEADERS)
+        yield [
+            row.customer.licence_no,
+            row.customer.name,
+            row.product.code,
+            row.product.name,
+            row.quantity,
+            f"D{row.grade}" if row.grade else "",
+            row.region,
+            row.why,
+        ]
+
+
+def _grade_rows(*, run):
     for p in run.products.all():
         tables = (p.table or {}).get("tables") or {}
         if not tables:
-            grades.append(
-                [
-                    p.code,
-                    p.name,
-                    p.method,
-                    "",
-                    p.target,
-                    p.allocated if p.handled else "",
-                    p.error if p.handled else p.explanation,
-                ]
-            )
+            yield [
+                p.code,
+                p.name,
+                p.method,
+                "",
+                p.target,
+                p.allocated if p.handled else "",
+                p.error if p.handled else p.explanation,
+            ]
         for region, t in tables.items():
-            grades.append(
-                [p.code, p.name, p.method, region or "全市", p.target, p.allocated, p.error]
-                + [t.get(f"D{g}", "") for g in range(30, 0, -1)]
-            )
-    return wb
+            yield [p.code, p.name, p.method, region or "全市", p.target, p.allocated, p.error] + [
+                t.get(f"D{g}", "") for g in range(30, 0, -1)
+            ]
+
+
+def run_sheets(*, run, user) -> list:
+    return [
+        ("客户投放量", SHOP_HEADERS, _shop_rows(run=run, user=user)),
+        ("档位投放表", GRADE_HEADERS, _grade_rows(run=run)),
+    ]
 
 
 def run_workbook_response(*, run, user) -> FileResponse:
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    run_workbook(run=run, user=user).save(tmp)
-    tmp.seek(0)
-    response = FileResponse(
-        tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'货源投放_{run.pk}.xlsx')}"
-    return response
+    return workbook_response(f"货源投放_{run.pk}.xlsx", run_sheets(run=run, user=user))

@@ -1,44 +1,13 @@
 """Excel files of a wave: raw answers (one row per shop) and results (one sheet per analysis)."""
 
-import tempfile
-from urllib.parse import quote
-
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from serviceloop.core.phones import phone_for
 
 from .analysis import SEGMENTS
 from .models import Answer, AnswerStatus, ItemKind, WaveTarget
 from .services import questionnaire_items
-
-
-def workbook_response(filename: str, sheets: list[tuple[str, list, list]]) -> FileResponse:
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title=str(title)[:31])
-        ws.freeze_panes = "A2"
-        cells = []
-        for h in headers:
-            cell = WriteOnlyCell(ws, value=str(h))
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        for row in rows:
-            ws.append(row)
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    wb.save(tmp)
-    tmp.seek(0)
-    response = FileResponse(
-        tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _local(moment, *, date_only: bool):

@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.xlsx import workbook_response
 
 from . import selectors, services
 from .actions import acted_shops_moved, may_act
 from .analysis import SEGMENTS, previous_wave, wave_results
-from .export import raw_answer_sheet, results_sheets, workbook_response
+from .export import raw_answer_sheet, results_sheets
 from .models import Wave
 
 
