@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "serviceloop.surveys",
     "serviceloop.portal",
     "serviceloop.growth",
+    "serviceloop.trade",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,14 @@ PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR"
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 PORTAL_CLIENT_ADDRESS_HEADER = os.environ.get("PORTAL_CLIENT_ADDRESS_HEADER", "")
 EXPORT_MAX_ROWS = 100_000
+# Trade data (serviceloop/trade): price class lines (wholesale 元/条 ex-tax: class 1 at or above the first,
+# class 5 below the last), the drop folder other systems export into, bad rows kept per batch.
+TRADE_PRICE_CLASS_THRESHOLDS = tuple(
+    os.environ.get("TRADE_PRICE_CLASS_THRESHOLDS", "100,70,30,16.5").split(",")
+)
+TRADE_DROP_FOLDER = os.environ.get("TRADE_DROP_FOLDER", "")
+TRADE_ERROR_LIMIT = int(os.environ.get("TRADE_ERROR_LIMIT", "1000"))
+TRADE_API_MAX_ROWS = int(os.environ.get("TRADE_API_MAX_ROWS", "50000"))
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ The format is decided by the content, not the file name: users rename files, and
 system code page (GB18030 family on Chinese Windows) unless told "CSV UTF-8", which adds a BOM.
 """
 
+import codecs
 import csv
 import io
 import itertools
@@ -12,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.reader.excel import ExcelReader
@@ -45,16 +47,73 @@ class Sheet:
     rows: Iterator[tuple[int, tuple]]  # (spreadsheet line number, cell values), blank rows included
 
 
-def read_sheet(data: bytes) -> Sheet:
+def read_sheet(data: bytes, *, header_test=is_licence_header) -> Sheet:
+    """Rows of a file held in memory. ``header_test(cell)`` tells the header row of the sheet to read."""
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise UnreadableFile("文件是空的。")
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(data)
+        return _xlsx_sheet(io.BytesIO(data), header_test)
     for magic, message in _NOT_SPREADSHEET:
         if data.startswith(magic):
             raise UnreadableFile(message)
     text, encoding = _decode(data)
     return Sheet(f"CSV（{encoding}）", _csv_rows(text))
+
+
+def stream_sheet(path, *, header_test=is_licence_header) -> Sheet:
+    """Rows of a file on disk, read as they are needed: memory stays flat however long the file is.
+
+    The same formats and encodings as ``read_sheet``. A CSV's encoding is decided by one streaming pass over
+    the file (UTF-8 unless some byte sequence is not, then GB18030), so a GBK character on line 400,000
+    cannot break the import half-way.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head or not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise UnreadableFile("文件是空的。")
+    if head.startswith(b"PK\x03\x04"):
+        return _xlsx_sheet(path, header_test)
+    for magic, message in _NOT_SPREADSHEET:
+        if head.startswith(magic):
+            raise UnreadableFile(message)
+    encoding, label = _file_encoding(path, head)
+    return Sheet(f"CSV（{label}）", _csv_file_rows(path, encoding))
+
+
+def _file_encoding(path: Path, head: bytes) -> tuple[str, str]:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "UTF-8 BOM"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "UTF-16"
+    if b"\x00" in head:
+        raise UnreadableFile(_NOT_TEXT)
+    for encoding, label in (("utf-8", "UTF-8"), ("gb18030", "GB18030")):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, label
+    raise UnreadableFile("无法识别文件的文字编码：CSV 文件应为 UTF-8 或 GB18030（GBK）编码。")
+
+
+def _csv_file_rows(path: Path, encoding: str) -> Iterator[tuple[int, tuple]]:
+    with path.open(encoding=encoding, newline="") as fh:
+        first_line = fh.readline()
+        fh.seek(0)
+        delimiter = max(",\t;", key=first_line.count) if any(d in first_line for d in ",\t;") else ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            for line, values in enumerate(reader, start=1):
+                yield line, tuple(v if v != "" else None for v in values)
+        except csv.Error as exc:
+            raise UnreadableFile(f"CSV 文件格式有误（第{reader.line_num}行附近）：{exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(_NOT_TEXT) from exc
 
 
 class _ExcelReader(ExcelReader):
@@ -89,11 +148,11 @@ def _plain_strings(src) -> list[str]:
     return strings
 
 
-def _xlsx_sheet(data: bytes) -> Sheet:
+def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
-            reader = _ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+            reader = _ExcelReader(source, read_only=True, data_only=True)
             reader.read()
             wb = reader.wb
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
@@ -104,7 +163,7 @@ def _xlsx_sheet(data: bytes) -> Sheet:
     if not wb.worksheets:
         raise UnreadableFile("Excel 文件中没有工作表。")
     with _broken_sheet():
-        ws = _sheet_with_licences(wb.worksheets)
+        ws = _sheet_with_header(wb.worksheets, header_test)
 
     def rows():
         with _broken_sheet():
@@ -117,13 +176,13 @@ def _xlsx_sheet(data: bytes) -> Sheet:
     return Sheet(name, rows())
 
 
-def _sheet_with_licences(sheets):
-    """The first sheet with a licence column near its top: templates often open with an instructions sheet."""
+def _sheet_with_header(sheets, header_test):
+    """The first sheet with the key column near its top: templates often open with an instructions sheet."""
     for ws in sheets:
         # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would silently cut the sheet short.
         ws.reset_dimensions()
         top = itertools.islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS + 1)
-        if any(is_licence_header(cell) for cells in top for cell in cells):
+        if any(header_test(cell) for cells in top for cell in cells):
             return ws
     return sheets[0]
 
