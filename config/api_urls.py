@@ -1,10 +1,21 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
 from serviceloop.servicedesk.api import ServiceRequestViewSet
+from serviceloop.trade import api as trade_api
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-requests", ServiceRequestViewSet, basename="service-request")
+router.register("trade/orders", trade_api.OrderViewSet, basename="trade-order")
+router.register("trade/products", trade_api.ProductViewSet, basename="trade-product")
+router.register("trade/batches", trade_api.BatchViewSet, basename="trade-batch")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
+    path("trade/deliveries/bulk/", trade_api.DeliveriesBulk.as_view(), name="trade-deliveries-bulk"),
+    path("trade/settlements/bulk/", trade_api.SettlementsBulk.as_view(), name="trade-settlements-bulk"),
+    path("trade/products/bulk/", trade_api.ProductsBulk.as_view(), name="trade-products-bulk"),
+    *router.urls,
+]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("serviceloop.surveys.urls")),
     path("", include("serviceloop.portal.urls")),
     path("allocation/", include("serviceloop.growth.urls")),
+    path("trade/", include("serviceloop.trade.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -89,6 +89,16 @@ JOBS += [
 ]
 
 
+def trade_drop_folder(now: datetime) -> str:
+    """Imports the files other systems dropped into the trade drop folder (each file one batch)."""
+    from serviceloop.trade.jobs import pick_up_drop_folder
+
+    return pick_up_drop_folder(now)
+
+
+JOBS += [Job("trade_drop_folder", trade_drop_folder, every=timedelta(minutes=10), lease=timedelta(hours=1))]
+
+
 def claim(job: Job, now: datetime) -> bool:
     """Takes the job's lease if it is due and nobody holds it. Returns whether this runner may run it."""
     state, _ = JobState.objects.get_or_create(name=job.name)

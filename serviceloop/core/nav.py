@@ -21,10 +21,12 @@ def menu_for(user) -> list[dict]:
         customers.append({"label": _("Service cards"), "url": reverse("portal:routes"), "icon": "qr-code"})
     if may_see_runs(user):
         customers.append({"label": _("Allocation"), "url": reverse("growth:runs"), "icon": "boxes"})
+    customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
     admin = []
     if can_manage_org(user):
         admin = [
             {"label": _("Import customers"), "url": reverse("customers:import"), "icon": "upload"},
+            {"label": _("Trade data"), "url": reverse("trade:overview"), "icon": "database-up"},
             {"label": _("Organisation"), "url": reverse("org:branches"), "icon": "diagram-3"},
             {"label": _("Staff"), "url": reverse("org:staff"), "icon": "people"},
             {"label": _("Audit trail"), "url": reverse("audit"), "icon": "journal-text"},

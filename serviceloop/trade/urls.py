@@ -1,2 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "trade"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("import/", views.import_upload, name="import"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/import/", views.import_commit, name="batch-commit"),
+    path("batches/<int:pk>/rollback/", views.batch_rollback_view, name="batch-rollback"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("products/", views.product_list, name="products"),
+]

@@ -73,7 +73,8 @@ def stream_sheet(path, *, header_test=is_licence_header) -> Sheet:
     if not head or not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise UnreadableFile("文件是空的。")
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(path, header_test)
+        # An open file, not the path: openpyxl refuses paths whose extension is not .xlsx (uploads are renamed).
+        return _xlsx_sheet(path.open("rb"), header_test)
     for magic, message in _NOT_SPREADSHEET:
         if head.startswith(magic):
             raise UnreadableFile(message)
@@ -171,6 +172,7 @@ def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
                 yield from enumerate(ws.iter_rows(values_only=True), start=1)
             finally:
                 wb.close()
+                source.close()
 
     name = "xlsx" if ws is wb.worksheets[0] else f"xlsx，工作表“{ws.title}”"
     return Sheet(name, rows())

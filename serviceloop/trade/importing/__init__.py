@@ -21,6 +21,19 @@ the total. Decisions:
   values (channel, outcome …) by built-in names plus the ValueAlias table.
 """
 
-from .engine import import_trade_file, import_trade_rows
+
+def import_trade_file(**kwargs):
+    """See ``engine.import_trade_file`` (loaded on first use: the engine pulls in openpyxl)."""
+    from .engine import import_trade_file as run
+
+    return run(**kwargs)
+
+
+def import_trade_rows(**kwargs):
+    """See ``engine.import_trade_rows``."""
+    from .engine import import_trade_rows as run
+
+    return run(**kwargs)
+
 
 __all__ = ["import_trade_file", "import_trade_rows"]

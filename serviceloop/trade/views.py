@@ -1,0 +1,150 @@
+"""Pages of the trade app: import (check, then import), batches with rollback, orders, products."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate
+
+from . import selectors
+from .forms import TradeImportForm
+from .models import BatchKind, BatchSource, BatchStatus, Channel, OrderStatus, PriceClass
+from .services import batch_rollback, may_import
+
+
+def _require_importer(user):
+    if not may_import(user):
+        raise PermissionDenied
+
+
+def pending_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+@require_GET
+def overview(request):
+    if not may_import(request.user):
+        return redirect("trade:orders")
+    page, query = paginate(request, selectors.batch_list(user=request.user, params=request.GET), size=20)
+    context = {"page": page, "query": query, "kinds": BatchKind.choices}
+    return render_page(request, "trade/batches.html", context, partial="trade/_batch_table.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    """Step 1: the file is stored and checked (a dry run recorded as a batch); nothing is written yet."""
+    _require_importer(request.user)
+    from .importing import import_trade_file  # openpyxl and the engine load only when a file comes
+
+    form = TradeImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        stored = pending_dir() / f"trade-{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        batch = import_trade_file(
+            file=stored, kind=form.cleaned_data["kind"], actor=request.user, now=timezone.now(),
+            dry_run=True, source=BatchSource.UPLOAD, filename=upload.name,
+        )  # fmt: skip
+        if batch.status == BatchStatus.CHECKED:
+            batch.details["pending_file"] = stored.name
+            batch.save(update_fields=["details"])
+        else:
+            stored.unlink(missing_ok=True)
+        return redirect(batch)
+    return render(request, "trade/import.html", {"form": form})
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    """Step 2: the checked file is imported for real (a new batch); the check's file is then removed."""
+    _require_importer(request.user)
+    checked = selectors.batch_get(user=request.user, pk=pk)
+    name = checked.details.get("pending_file")
+    stored = pending_dir() / Path(name).name if name else None
+    if checked.status != BatchStatus.CHECKED or not stored or not stored.exists():
+        messages.error(request, _("Nothing to import: upload and check the file again."))
+        return redirect("trade:import")
+    checked.details.pop("pending_file", None)
+    checked.save(update_fields=["details"])
+    from .tasks import start_import
+
+    return start_import(request, path=stored, kind=checked.kind, filename=checked.filename)
+
+
+@login_required
+@require_GET
+def batch_detail(request, pk):
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    return render(request, "trade/batch.html", {"batch": batch})
+
+
+@login_required
+@require_POST
+def batch_rollback_view(request, pk):
+    _require_importer(request.user)
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    try:
+        batch_rollback(batch=batch, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The batch was rolled back."))
+    return redirect(batch)
+
+
+@login_required
+@require_GET
+def order_list(request):
+    qs = selectors.order_list(user=request.user, params=request.GET)
+    page, query = paginate(request, qs, size=30)
+    context = {
+        "page": page,
+        "query": query,
+        "may_import": may_import(request.user),
+        "channels": Channel.choices,
+        "statuses": OrderStatus.choices,
+        "params": request.GET,
+    }
+    return render_page(request, "trade/orders.html", context, partial="trade/_order_table.html")
+
+
+@login_required
+@require_GET
+def order_detail(request, pk):
+    order = selectors.order_get(user=request.user, pk=pk)
+    context = {
+        "order": order,
+        "lines": selectors.order_lines(order),
+        "revisions": selectors.order_revisions(order),
+    }
+    return render(request, "trade/order.html", context)
+
+
+@login_required
+@require_GET
+def product_list(request):
+    page, query = paginate(request, selectors.product_list(params=request.GET), size=50)
+    context = {
+        "page": page,
+        "query": query,
+        "classes": PriceClass.choices,
+        "params": request.GET,
+        "may_import": may_import(request.user),
+    }
+    return render_page(request, "trade/products.html", context, partial="trade/_product_table.html")
