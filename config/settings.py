@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
@@ -202,6 +204,18 @@ TRADE_PRICE_CLASS_THRESHOLDS = tuple(
 TRADE_DROP_FOLDER = os.environ.get("TRADE_DROP_FOLDER", "")
 TRADE_ERROR_LIMIT = int(os.environ.get("TRADE_ERROR_LIMIT", "1000"))
 TRADE_API_MAX_ROWS = int(os.environ.get("TRADE_API_MAX_ROWS", "50000"))
+
+# Long work a user starts (imports, exports, batch PDFs) runs in `manage.py db_worker` (django-tasks with its
+# database backend: nothing extra to install, several workers share PostgreSQL). Tests run it at once.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+WORK_KEEP_DAYS = int(os.environ.get("WORK_KEEP_DAYS", "7"))  # finished work's files are removed after this
 
 LOGGING = {
     "version": 1,
