@@ -46,9 +46,11 @@ def handler_class(kind: str):
 
 def import_trade_file(
     *, file, kind: str, actor=None, now=None, dry_run: bool = False, source: str = BatchSource.COMMAND,
-    filename: str = "",
+    filename: str = "", on_rows=None,
 ) -> ImportBatch:  # fmt: skip
-    """Imports a file (a path, bytes or an open binary file) of one kind; returns the batch record."""
+    """Imports a file (a path, bytes or an open binary file) of one kind; returns the batch record.
+
+    ``on_rows(n)`` is told every 10,000 rows read (a progress bar)."""
     now = now or timezone.now()
     with _on_disk(file) as path:
         sha256, size = _checksum(path)
@@ -62,7 +64,7 @@ def import_trade_file(
         report = Report(kind=kind, dry_run=dry_run)
         return _run(
             kind=kind, rows=rows, table=table, report=report, actor=actor, now=now, source=source,
-            filename=filename or _name_of(file), sha256=sha256, size=size,
+            filename=filename or _name_of(file), sha256=sha256, size=size, on_rows=on_rows,
         )  # fmt: skip
 
 
@@ -95,7 +97,9 @@ def import_trade_rows(
     )  # fmt: skip
 
 
-def _run(*, kind, rows, table, report, actor, now, source, filename, sha256, size) -> ImportBatch:
+def _run(
+    *, kind, rows, table, report, actor, now, source, filename, sha256, size, on_rows=None
+) -> ImportBatch:
     started = time.perf_counter()
     batch = ImportBatch.objects.create(
         kind=kind, source=source, filename=filename[:200], sha256=sha256, size=size,
@@ -109,7 +113,7 @@ def _run(*, kind, rows, table, report, actor, now, source, filename, sha256, siz
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
             handler = handler_class(kind)(batch=batch, report=report, now=now)
-            if _read(rows(), table, kind, handler, report):
+            if _read(rows(), table, kind, handler, report, on_rows):
                 handler.check()  # also when some rows were bad: every problem is reported at once
                 if report.ok:
                     handler.compare()
@@ -132,7 +136,7 @@ def _run(*, kind, rows, table, report, actor, now, source, filename, sha256, siz
     return batch
 
 
-def _read(lines, table, kind, handler, report) -> bool:
+def _read(lines, table, kind, handler, report, on_rows=None) -> bool:
     """Finds the header, maps the columns and feeds every data row to the handler. False if it cannot start."""
     header_line, headers, first = None, (), None
     for checked, (line, cells) in enumerate(lines):
@@ -168,6 +172,8 @@ def _read(lines, table, kind, handler, report) -> bool:
             continue
         report.rows += 1
         handler.add(line, cells)
+        if on_rows is not None and not report.rows % 10_000:
+            on_rows(10_000)
     if not report.rows:
         report.error(header_line, "文件只有表头，没有数据。")
     return True

@@ -157,7 +157,7 @@ def test_a_rollback_restores_what_the_batch_replaced(setup):
     first = import_trade_file(file=week_file(shops), kind="orders", now=timezone.now())
     second = import_trade_file(file=week_file(shops[:2], supplied=9), kind="orders", now=timezone.now())
     assert ShopWeek.objects.get(customer=shops[0], week=DAY).qty_supplied == 14
-    with pytest.raises(Exception, match="#2|#%d" % second.pk):
+    with pytest.raises(Exception, match=f"#{second.pk}"):
         batch_rollback(batch=first, actor=world.city_admin, now=timezone.now())
     batch_rollback(batch=second, actor=world.city_admin, now=timezone.now())
     assert Order.objects.filter(is_current=True).count() == 4 and Order.objects.count() == 4

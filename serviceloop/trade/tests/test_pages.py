@@ -19,7 +19,7 @@ DAY = dt.date(2025, 9, 15)
 def trade(world):
     make_products()
     rows = []
-    for n, (route, shops) in enumerate(world.shops.items()):
+    for n, shops in enumerate(world.shops.values()):
         for k, shop in enumerate(shops):
             rows += order_rows(shop, f"O{n}{k}", DAY, [("31020002", 1, 1)])
     return world, csv_bytes(ORDER_HEADER, rows)
@@ -34,10 +34,11 @@ def test_it_checks_then_imports_an_uploaded_file(app, trade):
     checked = form.submit().follow()
     assert "Checked" in checked.text or "已检查" in checked.text
     assert not Order.objects.exists()
-    done = checked.forms["batch-commit"].submit().follow()
+    work_page = checked.forms["batch-commit"].submit().follow()  # the background work's page
     batch = ImportBatch.objects.latest("pk")
     assert (batch.status, batch.created, batch.actor) == (BatchStatus.COMMITTED, 8, world.city_admin)
-    assert done.request.path == batch.get_absolute_url()
+    assert batch.get_absolute_url() in work_page.text
+    done = app.get(batch.get_absolute_url(), user=world.city_admin)
     rolled = done.forms["batch-rollback"].submit().follow()
     assert rolled.status_code == 200 and not Order.objects.exists()
 
