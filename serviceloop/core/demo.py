@@ -791,6 +791,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.growth.demo import build_allocation_demo
 
     build_allocation_demo(city)
+    from serviceloop.trade.demo import build_trade_demo
+
+    city.counts.update(build_trade_demo(city))
     city.counts.update(
         companies=1,
         branches=len(city.branches),

@@ -47,6 +47,10 @@ class CustomerFilter(df.FilterSet):
     care_flag = df.BooleanFilter(label=_("elderly/sick/disabled owner"))
     quality_terminal = df.BooleanFilter(label=_("quality terminal"))
     ordering = df.OrderingFilter(fields=ORDERING, label=_("sort by"))
+    # Segments computed from sales (serviceloop.trade.derive): volume × unit-price groups and clusters.
+    segment = df.ModelChoiceFilter(
+        field_name="segment_memberships__segment", queryset=None, label=_("segment"), empty_label=_("All")
+    )
 
     class Meta:
         model = Customer
@@ -59,6 +63,9 @@ class CustomerFilter(df.FilterSet):
         self.filters["branch"].queryset = branches_visible_to(user)
         self.filters["station"].queryset = stations_visible_to(user)
         self.filters["route"].queryset = routes_visible_to(user)
+        from serviceloop.trade.models import Segment
+
+        self.filters["segment"].queryset = Segment.objects.order_by("kind", "number")
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -211,6 +211,7 @@ class ChangeSource(models.TextChoices):
     IMPORT = "import", _("File import")
     API = "api", _("API")
     DEMO = "demo", _("Demo data")
+    COMPUTED = "computed", _("Computed from sales")
 
 
 class CustomerChange(models.Model):
@@ -232,6 +233,7 @@ class CustomerChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
     )
     source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("customer change")

@@ -560,3 +560,182 @@ class ValueAlias(models.Model):
 
     def __str__(self):
         return f"{self.get_field_display()}: {self.alias} → {self.code}"
+
+
+# ----------------------------------------------------------------------------------------- derived data
+
+
+def default_grade_shares() -> list[float]:
+    """Share of shops per grade 1…30: the real city's distribution (customers_15020.xlsx), in percent."""
+    counts = (130, 149, 299, 296, 447, 444, 447, 596, 599, 631, 624, 618, 763, 749, 746,
+              746, 748, 747, 598, 601, 597, 597, 597, 450, 450, 451, 300, 299, 150, 149)  # fmt: skip
+    total = sum(counts)
+    return [round(100 * c / total, 3) for c in counts]
+
+
+def default_star_weights() -> dict:
+    return {
+        "volume": 30,
+        "unit_value": 20,
+        "credit": 15,
+        "integrity_group": 5,
+        "e_settlement": 15,
+        "regularity": 15,
+    }
+
+
+def default_star_cutoffs() -> list[float]:
+    return [25, 45, 65, 82]
+
+
+class DerivationSettings(models.Model):
+    """How grades and stars are computed; one row (pk=1), edited by the city administrator."""
+
+    grade_window_weeks = models.PositiveSmallIntegerField(_("grade window (weeks)"), default=52)
+    grade_volume_weight = models.PositiveSmallIntegerField(
+        _("weight of volume against amount (%)"), default=60, help_text=_("The rest is the weight of amount.")
+    )
+    grade_shares = models.JSONField(_("share of shops per grade (%)"), default=default_grade_shares)
+    star_window_weeks = models.PositiveSmallIntegerField(_("star window (weeks)"), default=26)
+    star_weights = models.JSONField(_("star rule weights"), default=default_star_weights)
+    star_cutoffs = models.JSONField(_("points for 2, 3, 4 and 5 stars"), default=default_star_cutoffs)
+    segment_window_weeks = models.PositiveSmallIntegerField(_("segment window (weeks)"), default=13)
+    cluster_count = models.PositiveSmallIntegerField(_("number of clusters"), default=6)
+    irregular_weeks = models.PositiveSmallIntegerField(
+        _("weeks without an order before a shop counts as irregular"), default=3
+    )
+    failed_settlement_days = models.PositiveSmallIntegerField(
+        _("failed settlements counted over (days)"), default=60
+    )
+    failed_settlement_min = models.PositiveSmallIntegerField(
+        _("failed settlements for capital pressure"), default=2
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("derivation settings")
+        verbose_name_plural = _("derivation settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(grade_window_weeks__gte=4, star_window_weeks__gte=4, segment_window_weeks__gte=4,
+                                   grade_volume_weight__lte=100, cluster_count__gte=2, cluster_count__lte=12,
+                                   irregular_weeks__gte=1, failed_settlement_min__gte=1),
+                name="derivationsettings_ranges",
+            )
+        ]  # fmt: skip
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "DerivationSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class RunKind(models.TextChoices):
+    GRADES = "grades", _("Grades")
+    STARS = "stars", _("Star levels")
+
+
+class RunState(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting review")
+    APPLIED = "applied", _("Applied")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class DerivationRun(models.Model):
+    """A computation of grades or stars for every shop with sales, reviewed before it is applied."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=RunState.choices, default=RunState.PROPOSED)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    summary = models.JSONField(_("summary"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("computed by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("grade or star computation")
+        verbose_name_plural = _("grade and star computations")
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.computed_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("trade:run", args=[self.pk])
+
+
+class Proposal(models.Model):
+    """One shop's computed value in a run, with the figures it came from."""
+
+    run = models.ForeignKey(DerivationRun, on_delete=models.CASCADE, related_name="proposals")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    old_value = models.PositiveSmallIntegerField(_("current"), null=True)
+    new_value = models.PositiveSmallIntegerField(_("computed"))
+    score = models.FloatField(_("score"))
+    volume = models.PositiveIntegerField(_("cartons"), default=0)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="proposal_unique")]
+        indexes = [models.Index(fields=["run", "new_value"], name="proposal_run_value")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.old_value} → {self.new_value}"
+
+    @property
+    def change(self) -> int:
+        return self.new_value - (self.old_value or 0)
+
+
+class SegmentKind(models.TextChoices):
+    VOLUME_PRICE = "volume_price", _("Volume × unit price")
+    CLUSTER = "cluster", _("Purchase pattern (clusters)")
+
+
+class Segment(models.Model):
+    kind = models.CharField(_("kind"), max_length=15, choices=SegmentKind.choices)
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=50)
+    description = models.CharField(_("description"), max_length=300)
+    size = models.PositiveIntegerField(_("shops"), default=0)
+    centre = models.JSONField(_("centre"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["kind", "number"]
+        constraints = [models.UniqueConstraint(fields=["kind", "number"], name="segment_unique")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.name}"
+
+
+class SegmentMember(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="segment_memberships"
+    )
+
+    class Meta:
+        verbose_name = _("segment member")
+        verbose_name_plural = _("segment members")
+        constraints = [models.UniqueConstraint(fields=["segment", "customer"], name="segmentmember_unique")]
+        indexes = [models.Index(fields=["customer"], name="segmentmember_customer")]
+
+    def __str__(self):
+        return f"{self.segment_id}:{self.customer_id}"
