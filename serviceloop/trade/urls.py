@@ -12,4 +12,9 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("products/", views.product_list, name="products"),
+    path("derived/", views.derived, name="derived"),
+    path("derived/<str:what>/compute/", views.derived_compute, name="derived-compute"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/<str:decision>/", views.run_decide, name="run-decide"),
+    path("shops/<int:customer_pk>/panel/", views.shop_panel, name="shop-panel"),
 ]

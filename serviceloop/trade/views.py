@@ -7,7 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -148,3 +150,84 @@ def product_list(request):
         "may_import": may_import(request.user),
     }
     return render_page(request, "trade/products.html", context, partial="trade/_product_table.html")
+
+
+# -------------------------------------------------------------------------------- grades, stars, segments
+@login_required
+@require_GET
+def derived(request):
+    from .models import DerivationRun, Segment
+
+    _require_importer(request.user)
+    context = {
+        "runs": DerivationRun.objects.select_related("computed_by", "decided_by")[:20],
+        "segments": Segment.objects.order_by("kind", "number"),
+        "may_import": True,
+    }
+    return render(request, "trade/derived.html", context)
+
+
+@login_required
+@require_POST
+def derived_compute(request, what):
+    from . import derive
+
+    _require_importer(request.user)
+    now = timezone.now()
+    if what == "grades":
+        run = derive.grades_compute(actor=request.user, now=now)
+    elif what == "stars":
+        run = derive.stars_compute(actor=request.user, now=now)
+    else:
+        derive.segments_refresh(now=now)
+        messages.success(request, _("Segments recomputed."))
+        return redirect("trade:derived")
+    return redirect(run)
+
+
+@login_required
+@require_GET
+def run_detail(request, pk):
+    from .models import DerivationRun, Proposal
+
+    _require_importer(request.user)
+    run = get_object_or_404(DerivationRun, pk=pk)
+    changes = (
+        Proposal.objects.filter(run=run).exclude(new_value=F("old_value")).select_related("customer")
+        .order_by("customer__licence_no")
+    )  # fmt: skip
+    page, query = paginate(request, changes, size=50)
+    return render(request, "trade/run.html", {"run": run, "page": page, "query": query})
+
+
+@login_required
+@require_POST
+def run_decide(request, pk, decision):
+    from . import derive
+    from .models import DerivationRun
+
+    _require_importer(request.user)
+    if decision not in ("apply", "discard"):
+        raise Http404
+    run = get_object_or_404(DerivationRun, pk=pk)
+    try:
+        if decision == "apply":
+            n = derive.run_apply(run=run, actor=request.user, now=timezone.now())
+            messages.success(request, _("Applied: %(n)s shops changed, each with a history row.") % {"n": n})
+        else:
+            derive.run_discard(run=run, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(run)
+
+
+# ------------------------------------------------------------------------------------------- shop panel
+@login_required
+@require_GET
+def shop_panel(request, customer_pk):
+    from serviceloop.customers.selectors import customer_get
+
+    from .panel import shop_panel_data
+
+    customer = customer_get(user=request.user, pk=customer_pk)
+    return render(request, "trade/_shop_panel.html", {"customer": customer, **shop_panel_data(customer)})

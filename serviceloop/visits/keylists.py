@@ -9,7 +9,10 @@ Rules, each evaluated at ``now`` (local date ``today``):
   ``now - closed_window_days``.
 - complaints and tip-offs: a service request of kind complaint or tip-off filed at or after
   ``now - complaint_days`` (only when the service desk app is installed).
-- capital pressure: a live (attached, removed-awaiting-verification or sent-back) tag of the "capital" category.
+- capital pressure: a live (attached, removed-awaiting-verification or sent-back) tag of the "capital" category;
+  or (trade data) at least ``failed_settlement_min`` failed debit attempts in the last ``failed_settlement_days``.
+- irregular ordering (trade data): a shop that ordered in at least 4 of the 12 weeks before the last
+  ``irregular_weeks`` weeks (twice that for odd/even-week shops) and not since.
 - new shops: joined on or before today and today before the ``new_shop_months`` anniversary of joining.
 """
 
@@ -50,6 +53,10 @@ SUGGESTED_STRATEGY = {
     KeyList.CAPITAL_PRESSURE: _(
         "Help plan orders within the available funds, set up balance reminders for "
         "e-settlement, follow the next two order cycles."
+    ),
+    KeyList.IRREGULAR_ORDERING: _(
+        "Call or visit to learn why the shop stopped ordering (closed, short of money, supply, service), "
+        "help with the next order and follow two cycles."
     ),
     KeyList.NEW_SHOP: _(
         "Visit two to three times a week: ordering and online ordering, display and price tags, "
@@ -122,6 +129,9 @@ def compute_lists(now, customers=None) -> dict[str, dict[int, str]]:
     ).values_list("customer_id", "tag__name"):
         out[KeyList.CAPITAL_PRESSURE][cid] = name
 
+    if apps.is_installed("serviceloop.trade"):
+        _trade_lists(out, shops, ids, now, today)
+
     earliest = add_months(today, -cfg.new_shop_months)  # joined after this date (approximately), then checked
     for pk, joined in shops.filter(
         joined_on__gte=earliest - dt.timedelta(days=3), joined_on__lte=today
@@ -129,6 +139,43 @@ def compute_lists(now, customers=None) -> dict[str, dict[int, str]]:
         if today < add_months(joined, cfg.new_shop_months):
             out[KeyList.NEW_SHOP][pk] = joined.isoformat()
     return out
+
+
+def _trade_lists(out, shops, ids, now, today) -> None:
+    """Capital pressure from failed debits and irregular ordering, from the trade aggregates."""
+    from django.db.models import Max, Sum
+
+    from serviceloop.trade.models import DerivationSettings, Settlement, ShopWeek
+
+    cfg = DerivationSettings.current()
+    since = now - dt.timedelta(days=cfg.failed_settlement_days)
+    for cid, failed, reason in (
+        Settlement.objects.filter(is_current=True, customer__in=ids, first_attempt_at__gte=since, failed_attempts__gt=0)
+        .values("customer_id").annotate(n=Sum("failed_attempts"), last=Max("last_failure_reason"))
+        .filter(n__gte=cfg.failed_settlement_min).values_list("customer_id", "n", "last")
+    ):  # fmt: skip
+        out[KeyList.CAPITAL_PRESSURE].setdefault(
+            cid, f"近{cfg.failed_settlement_days}天扣款失败{failed}次（{reason}）"
+        )
+    monday = today - dt.timedelta(days=today.weekday())
+    for cycle, gap in (
+        ("weekly", cfg.irregular_weeks),
+        ("odd", 2 * cfg.irregular_weeks),
+        ("even", 2 * cfg.irregular_weeks),
+    ):
+        quiet_from = monday - dt.timedelta(weeks=gap - 1)
+        before = quiet_from - dt.timedelta(weeks=12)
+        group = shops.filter(order_cycle=cycle, status="active").values("pk")
+        recent = ShopWeek.objects.filter(customer__in=group, week__gte=quiet_from, orders__gt=0).values(
+            "customer_id"
+        )
+        for cid, last in (
+            ShopWeek.objects.filter(customer__in=group, week__gte=before, week__lt=quiet_from, orders__gt=0)
+            .exclude(customer__in=recent).values("customer_id").annotate(n=Count("id"), last=Max("week"))
+            .filter(n__gte=4 if cycle == "weekly" else 2).values_list("customer_id", "last")
+        ):  # fmt: skip
+            weeks = (monday - last).days // 7
+            out[KeyList.IRREGULAR_ORDERING][cid] = f"最近一次订货在{last:%Y-%m-%d}所在周，已{weeks}周未订货"
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ class KeyList(models.TextChoices):
     COMPLAINTS = "complaints", _("Complaints and tip-offs")
     CAPITAL_PRESSURE = "capital_pressure", _("Capital pressure")
     NEW_SHOP = "new_shop", _("New shops (first months)")
+    IRREGULAR_ORDERING = "irregular", _("Irregular ordering (stopped ordering)")
 
 
 class VisitPolicy(models.Model):

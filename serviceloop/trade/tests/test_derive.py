@@ -2,7 +2,6 @@ import datetime as dt
 import random
 
 import pytest
-from django.utils import timezone
 
 from serviceloop.core.testing import make_customer
 from serviceloop.customers.models import Customer, CustomerChange

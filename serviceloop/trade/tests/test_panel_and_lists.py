@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from serviceloop.trade.importing import import_trade_file
+from serviceloop.trade.models import DerivationRun
+from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
+from serviceloop.visits.keylists import compute_lists
+
+pytestmark = pytest.mark.django_db
+
+
+def monday(weeks_ago: int) -> dt.date:
+    today = timezone.localdate()
+    return today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks_ago)
+
+
+@pytest.fixture
+def history(world):
+    make_products()
+    shop, quiet = world.shops["张湾1号线"]
+    rows = []
+    for w in range(10):
+        rows += order_rows(shop, f"S{w}", monday(w), [("31020002", 2, 2), ("42020005", 3, 3)])
+        if w >= 5:  # the second shop stopped ordering five weeks ago
+            rows += order_rows(quiet, f"Q{w}", monday(w), [("53010014", 4, 4)])
+    import_trade_file(file=csv_bytes(ORDER_HEADER, rows), kind="orders", now=timezone.now())
+    header = ["订单编号", "扣款时间", "扣款结果", "失败原因", "结算方式"]
+    day = monday(1).isoformat()
+    attempts = [
+        ["S1", f"{day} 08:00", "失败", "余额不足", "电子结算"],
+        ["S1", f"{day} 20:00", "失败", "余额不足", "电子结算"],
+    ]
+    import_trade_file(file=csv_bytes(header, attempts), kind="settlements", now=timezone.now())
+    return world, shop, quiet
+
+
+def test_the_shop_page_shows_its_sales_panel(app, history):
+    world, shop, _quiet = history
+    page = app.get(reverse("customers:detail", args=[shop.pk]), user=world.account_manager)
+    assert page.html.select('[data-testid="trade-panel-loader"]')
+    panel = app.get(reverse("trade:shop-panel", args=[shop.pk]), user=world.account_manager)
+    assert "trade-weekly" in panel.text and "余额不足" in panel.text
+    assert panel.html.select('[data-testid="trade-peer"]')
+
+
+def test_the_panel_is_refused_outside_the_users_scope(app, history):
+    world, shop, _quiet = history
+    app.get(reverse("trade:shop-panel", args=[shop.pk]), user=world.outsider, status=404)
+    app.reset()
+    app.get(reverse("trade:shop-panel", args=[shop.pk]), status=302)
+
+
+def test_the_panel_costs_the_same_queries_with_more_history(client, login, history):
+    world, shop, quiet = history
+    login(world.city_admin)
+
+    def count(pk):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("trade:shop-panel", args=[pk]))
+        return len(ctx.captured_queries)
+
+    assert count(shop.pk) == count(quiet.pk)
+
+
+def test_key_lists_are_fed_by_trade_data(history):
+    world, shop, quiet = history
+    lists = compute_lists(timezone.now())
+    assert "扣款失败2次" in lists["capital_pressure"][shop.pk]
+    assert quiet.pk in lists["irregular"] and shop.pk not in lists["irregular"]
+
+
+def test_grades_are_computed_reviewed_and_applied_through_the_pages(app, history):
+    world, shop, quiet = history
+    page = app.get(reverse("trade:derived"), user=world.city_admin)
+    review = page.forms["compute-grades"].submit().follow()
+    assert review.html.select('[data-testid="run-levels"]')
+    applied = review.forms["run-apply"].submit().follow()
+    assert DerivationRun.objects.get().state == "applied"
+    assert "run-apply" not in applied.forms
+    page.forms["compute-segments"].submit().follow()
+    for user in (world.station_head, world.outsider):
+        app.get(reverse("trade:derived"), user=user, status=403)
