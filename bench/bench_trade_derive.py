@@ -1,0 +1,223 @@
+"""Benchmark: grades, stars and segments for 40,000 shops over a year of order lines; the shop page with its
+sales panel at that scale; and where heavy grouping should run (database, DuckDB or pandas).
+
+    .venv/bin/python bench/bench_trade_derive.py            # builds /tmp/bench_trade_derive.sqlite3 (minutes)
+    BENCH_REUSE=1 .venv/bin/python bench/bench_trade_derive.py
+
+The city: 40,000 shops on 840 routes, a year (52 weeks) of weekly orders from ``trade.demo.generate_trade``
+(volume by grade, products by price class), deliveries and settlements. Aims: grade computation ≤ 10 s; the
+customer page and its sales panel p95 ≤ 150 ms (gunicorn, 2 workers, concurrency 4, loopback).
+"""
+
+import datetime as dt
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DB = Path(os.environ.get("BENCH_DB", "/tmp/bench_trade_derive.sqlite3"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+SHOPS = int(os.environ.get("BENCH_SHOPS", "40000"))
+NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC)
+PORT = 8767
+REQUESTS = 200
+
+
+def build() -> float:
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connections
+
+    from serviceloop.customers.models import Customer
+    from serviceloop.org.models import Branch, Company, Role, Route, Station, User
+    from serviceloop.trade.demo import generate_trade
+
+    connections.close_all()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DB}{suffix}").unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    rng = random.Random(1)
+    company = Company.objects.create(name="基准市烟草公司")
+    User.objects.create(username="admin", password=make_password("demo12345"), role=Role.CITY_ADMIN,
+                        company=company, is_superuser=True, is_staff=True)  # fmt: skip
+    routes = []
+    for b in range(7):
+        branch = Branch.objects.create(company=company, name=f"县局{b + 1}")
+        for s in range(4):
+            station = Station.objects.create(branch=branch, name=f"市场部{b + 1}-{s + 1}")
+            routes += [Route(station=station, name=f"线路{b + 1}-{s + 1}-{r + 1}") for r in range(30)]
+    Route.objects.bulk_create(routes)
+    routes = list(Route.objects.select_related("station"))
+    shops = []
+    for i in range(SHOPS):
+        route = routes[i % len(routes)]
+        shops.append(Customer(
+            licence_no=f"4203{1 + i // 90000:02d}1{i % 90000:05d}", name=f"店{i}", route=route,
+            station_id=route.station_id, branch_id=route.station.branch_id, grade=rng.randint(1, 30),
+            retail_format=rng.choice("BBBBBZSYQ"), market_type=rng.choice("CCX"), e_settlement=rng.random() < 0.9,
+            online_ordering=rng.random() < 0.2, order_cycle=rng.choice(["weekly"] * 9 + ["odd"]),
+            order_weekday=rng.randint(1, 5), credit_rating=rng.choice(["AA", "AA", "AAA", "A", "B"]),
+            latitude=32 + rng.random(), longitude=110 + rng.random(),
+        ))  # fmt: skip
+    Customer.objects.bulk_create(shops, batch_size=2000)
+    t = time.perf_counter()
+    counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=52, end=NOW.date(), seed=1, now=NOW)
+    seconds = time.perf_counter() - t
+    print(f"built: {SHOPS:,} shops, {counts['orders']:,} orders, {counts['order_lines']:,} order lines, "
+          f"{counts['deliveries']:,} deliveries, {counts['settlements']:,} settlements in {seconds:.0f} s")  # fmt: skip
+    return seconds
+
+
+def timed(label, fn, results):
+    t, cpu = time.perf_counter(), time.process_time()
+    value = fn()
+    results.append((label, time.perf_counter() - t, time.process_time() - cpu))
+    return value
+
+
+def grouping(results):
+    """The same GROUP BY (order lines per shop: cartons, amount) in the database, DuckDB and pandas."""
+    import duckdb
+    import numpy as np
+    import pandas as pd
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        n = timed("SQLite: GROUP BY shop over all order lines", lambda: _sql_group(cursor), results)
+        rows = timed("copy the lines out of SQLite into Python", lambda: _fetch(cursor), results)
+    customer, qty, amount = rows
+    print(f"  ({n:,} shops; {len(customer):,} lines copied)")
+    frame = pd.DataFrame({"customer": customer, "qty": qty, "amount": amount})
+    timed("pandas: groupby on those lines", lambda: frame.groupby("customer")[["qty", "amount"]].sum(), results)
+    con = duckdb.connect()
+    con.register("lines", frame)
+    timed("DuckDB: GROUP BY on those lines", lambda: con.execute(
+        "SELECT customer, SUM(qty), SUM(amount) FROM lines GROUP BY customer").fetchall(), results)  # fmt: skip
+    big = 30_000_000
+    rng = np.random.default_rng(0)
+    synthetic = pd.DataFrame({"customer": rng.integers(0, 40_000, big, dtype=np.int32),
+                              "qty": rng.integers(1, 20, big, dtype=np.int32),
+                              "amount": rng.random(big) * 500})  # fmt: skip
+    con.register("synthetic", synthetic)
+    timed("DuckDB: 30 M synthetic rows grouped", lambda: con.execute(
+        "SELECT customer, SUM(qty), SUM(amount) FROM synthetic GROUP BY customer").fetchall(), results)  # fmt: skip
+    timed("pandas: 30 M synthetic rows grouped",
+          lambda: synthetic.groupby("customer")[["qty", "amount"]].sum(), results)  # fmt: skip
+    timed("aggregates: GROUP BY shop over a year of shop-weeks", lambda: _week_group(connection), results)
+
+
+def _sql_group(cursor):
+    cursor.execute("SELECT customer_id, SUM(qty_supplied), SUM(amount) FROM trade_orderline WHERE live "
+                   "GROUP BY customer_id")  # fmt: skip
+    return len(cursor.fetchall())
+
+
+def _week_group(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_id, SUM(qty_supplied), SUM(amount) FROM trade_shopweek GROUP BY customer_id")
+        return len(cursor.fetchall())
+
+
+def _fetch(cursor):
+    import numpy as np
+
+    cursor.execute("SELECT customer_id, qty_supplied, amount FROM trade_orderline WHERE live")
+    customer, qty, amount = [], [], []
+    while chunk := cursor.fetchmany(200_000):
+        for c, q, a in chunk:
+            customer.append(c)
+            qty.append(q)
+            amount.append(a)
+    return np.array(customer, dtype=np.int64), np.array(qty, dtype=np.int32), np.array(amount, dtype=float)
+
+
+def derive(results):
+    from serviceloop.trade.derive import grades_compute, run_apply, segments_refresh, stars_compute
+
+    run = timed("grades: compute for review (incl. 40,000 proposals)", lambda: grades_compute(actor=None, now=NOW),
+                results)  # fmt: skip
+    timed("grades: apply with history rows", lambda: run_apply(run=run, actor=None, now=NOW), results)
+    timed("stars: compute for review", lambda: stars_compute(actor=None, now=NOW), results)
+    timed("segments: volume × price groups and k-means clusters", lambda: segments_refresh(now=NOW), results)
+    return run.summary["shops"]
+
+
+def pages():
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{DB}"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", "2", "-b",
+                               f"127.0.0.1:{PORT}", "--log-level", "error"], cwd=ROOT, env=env)  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        import bench_list
+
+        bench_list.PORT = PORT
+        opener = bench_list.session("admin")
+        from serviceloop.customers.models import Customer
+
+        ids = list(Customer.objects.values_list("pk", flat=True))
+        rng = random.Random(2)
+        out = {}
+        for name, pattern in (("customer page", "/customers/{}/"), ("sales panel (HTMX)", "/trade/shops/{}/panel/")):
+            def one(_):
+                url = f"http://127.0.0.1:{PORT}" + pattern.format(rng.choice(ids))
+                t = time.perf_counter()
+                with opener.open(url) as r:
+                    r.read()
+                    assert r.status == 200
+                return (time.perf_counter() - t) * 1000
+
+            for _ in range(5):
+                one(None)
+            with ThreadPoolExecutor(4) as pool:
+                out[name] = list(pool.map(one, range(REQUESTS)))
+        return out
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    import django
+
+    django.setup()
+    if not (DB.exists() and os.environ.get("BENCH_REUSE")):
+        build()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM trade_orderline")
+        lines = cursor.fetchone()[0]
+    load = os.getloadavg()[0]
+    results = []
+    shops = derive(results)
+    grouping(results)
+    latencies = pages()
+    print(f"\ntrade derivations — {SHOPS:,} shops ({shops:,} with sales), {lines:,} order lines, SQLite, "
+          f"load average {load:.2f} → {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"| {'step':<56} | {'wall (s)':>9} | {'CPU (s)':>8} |")
+    print(f"|{'-' * 58}|{'-' * 11}|{'-' * 10}|")
+    for label, wall, cpu in results:
+        print(f"| {label:<56} | {wall:>9.2f} | {cpu:>8.2f} |")
+    print(f"\n| {'page (random shops, city admin)':<32} | {'p50 ms':>8} | {'p95 ms':>8} | {'ratio to aim':>12} |")
+    for name, values in latencies.items():
+        p95 = statistics.quantiles(values, n=100)[94]
+        print(f"| {name:<32} | {statistics.median(values):>8.1f} | {p95:>8.1f} | {p95 / 150:>10.2f} × |")
+
+
+if __name__ == "__main__":
+    main()
