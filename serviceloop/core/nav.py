@@ -27,6 +27,7 @@ def menu_for(user) -> list[dict]:
         admin = [
             {"label": _("Import customers"), "url": reverse("customers:import"), "icon": "upload"},
             {"label": _("Trade data"), "url": reverse("trade:overview"), "icon": "database-up"},
+            {"label": _("Set-up checklist"), "url": reverse("org:setup"), "icon": "list-check"},
             {"label": _("Organisation"), "url": reverse("org:branches"), "icon": "diagram-3"},
             {"label": _("Staff"), "url": reverse("org:staff"), "icon": "people"},
             {"label": _("Audit trail"), "url": reverse("audit"), "icon": "journal-text"},

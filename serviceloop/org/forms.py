@@ -55,3 +55,15 @@ class StaffForm(forms.ModelForm):
         if not cleaned.get("company"):
             self.add_error("company", _("Choose the company."))
         return cleaned
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(label=_("Staff list (xlsx or csv)"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
+        if f.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return f

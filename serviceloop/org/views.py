@@ -114,3 +114,36 @@ def staff_edit(request, pk=None):
         messages.success(request, _("Saved."))
         return redirect("org:staff")
     return render(request, "org/edit.html", {"form": form, "title": _("staff member"), "instance": instance})
+
+
+@city_admin_required
+@require_http_methods(["GET", "POST"])
+def staff_import(request):
+    """Check the staff list (dry run), then import it with the same file on confirmation (kept in the session)."""
+    import base64
+
+    from .forms import StaffImportForm
+    from .staff_import import import_staff_file
+
+    form = StaffImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and request.POST.get("confirm") and request.session.get("staff_import"):
+        data = base64.b64decode(request.session.pop("staff_import"))
+        report = import_staff_file(file=data, actor=request.user, now=timezone.now(), dry_run=False)
+        form = StaffImportForm()
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        report = import_staff_file(file=data, actor=request.user, now=timezone.now(), dry_run=True)
+        if not report.errors:
+            request.session["staff_import"] = base64.b64encode(data).decode()
+    return render(request, "org/staff_import.html", {"form": form, "report": report})
+
+
+@city_admin_required
+@require_GET
+def setup(request):
+    from .setup import setup_steps
+
+    steps = setup_steps()
+    next_step = next((s for s in steps if not s.done), None)
+    return render(request, "org/setup.html", {"steps": steps, "next_step": next_step})
