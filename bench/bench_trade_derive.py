@@ -71,7 +71,9 @@ def build() -> float:
         ))  # fmt: skip
     Customer.objects.bulk_create(shops, batch_size=2000)
     t = time.perf_counter()
-    counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=52, end=NOW.date(), seed=1, now=NOW)
+    counts = generate_trade(
+        shops=list(Customer.objects.order_by("pk")), weeks=52, end=NOW.date(), seed=1, now=NOW
+    )
     seconds = time.perf_counter() - t
     print(f"built: {SHOPS:,} shops, {counts['orders']:,} orders, {counts['order_lines']:,} order lines, "
           f"{counts['deliveries']:,} deliveries, {counts['settlements']:,} settlements in {seconds:.0f} s")  # fmt: skip
@@ -98,7 +100,9 @@ def grouping(results):
     customer, qty, amount = rows
     print(f"  ({n:,} shops; {len(customer):,} lines copied)")
     frame = pd.DataFrame({"customer": customer, "qty": qty, "amount": amount})
-    timed("pandas: groupby on those lines", lambda: frame.groupby("customer")[["qty", "amount"]].sum(), results)
+    timed(
+        "pandas: groupby on those lines", lambda: frame.groupby("customer")[["qty", "amount"]].sum(), results
+    )
     con = duckdb.connect()
     con.register("lines", frame)
     timed("DuckDB: GROUP BY on those lines", lambda: con.execute(
@@ -124,7 +128,9 @@ def _sql_group(cursor):
 
 def _week_group(connection):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT customer_id, SUM(qty_supplied), SUM(amount) FROM trade_shopweek GROUP BY customer_id")
+        cursor.execute(
+            "SELECT customer_id, SUM(qty_supplied), SUM(amount) FROM trade_shopweek GROUP BY customer_id"
+        )
         return len(cursor.fetchall())
 
 
@@ -172,8 +178,12 @@ def pages():
         ids = list(Customer.objects.values_list("pk", flat=True))
         rng = random.Random(2)
         out = {}
-        for name, pattern in (("customer page", "/customers/{}/"), ("sales panel (HTMX)", "/trade/shops/{}/panel/")):
-            def one(_):
+        for name, pattern in (
+            ("customer page", "/customers/{}/"),
+            ("sales panel (HTMX)", "/trade/shops/{}/panel/"),
+        ):
+
+            def one(_, pattern=pattern):
                 url = f"http://127.0.0.1:{PORT}" + pattern.format(rng.choice(ids))
                 t = time.perf_counter()
                 with opener.open(url) as r:
@@ -213,7 +223,9 @@ def main():
     print(f"|{'-' * 58}|{'-' * 11}|{'-' * 10}|")
     for label, wall, cpu in results:
         print(f"| {label:<56} | {wall:>9.2f} | {cpu:>8.2f} |")
-    print(f"\n| {'page (random shops, city admin)':<32} | {'p50 ms':>8} | {'p95 ms':>8} | {'ratio to aim':>12} |")
+    print(
+        f"\n| {'page (random shops, city admin)':<32} | {'p50 ms':>8} | {'p95 ms':>8} | {'ratio to aim':>12} |"
+    )
     for name, values in latencies.items():
         p95 = statistics.quantiles(values, n=100)[94]
         print(f"| {name:<32} | {statistics.median(values):>8.1f} | {p95:>8.1f} | {p95 / 150:>10.2f} × |")

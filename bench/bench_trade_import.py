@@ -63,8 +63,14 @@ def build_shops() -> list:
     station = Station.objects.get_or_create(branch=branch, name="基准市场部")[0]
     routes = [Route.objects.get_or_create(station=station, name=f"基准{i}号线")[0] for i in range(60)]
     shops = [
-        Customer(licence_no=f"4203011{i:05d}", name=f"基准店{i}",
-                 route=routes[i % 60], station=station, branch=branch, grade=1 + i % 30)  # fmt: skip
+        Customer(
+            licence_no=f"4203011{i:05d}",
+            name=f"基准店{i}",
+            route=routes[i % 60],
+            station=station,
+            branch=branch,
+            grade=1 + i % 30,
+        )  # fmt: skip
         for i in range(SHOPS)
     ]
     Customer.objects.bulk_create(shops, batch_size=1000)
@@ -80,7 +86,9 @@ def write_week(path: Path, licences: list[str], lines: int) -> None:
     orders = lines // LINES_PER_ORDER
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["订单编号", "许可证号", "订货日期", "订货方式", "卷烟编码", "订购量", "供货量", "单价", "金额"])
+        out.writerow(
+            ["订单编号", "许可证号", "订货日期", "订货方式", "卷烟编码", "订购量", "供货量", "单价", "金额"]
+        )
         for n in range(orders):
             licence = licences[n % len(licences)]
             order_no = f"D20250915{n:07d}"
@@ -112,7 +120,9 @@ def traced_peak(path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=500_000)
     parser.add_argument("--small", type=int, default=100_000)
     args = parser.parse_args()
@@ -139,7 +149,9 @@ def main() -> None:
     print(f"|{'-' * 46}|{'-' * 12}|{'-' * 18}|")
     print(f"| {'first import (s)':<44} | {first_s:>10.2f} | {first_s / AIM:>10.2f} × aim |")
     print(f"| {'first import, CPU of this process (s)':<44} | {first_cpu:>10.2f} | {'':>16} |")
-    print(f"| {'re-import, nothing changes (s)':<44} | {again_s:>10.2f} | {again_s / first_s:>8.2f} × first |")
+    print(
+        f"| {'re-import, nothing changes (s)':<44} | {again_s:>10.2f} | {again_s / first_s:>8.2f} × first |"
+    )
     print(f"| {'order lines per second (first)':<44} | {args.lines / first_s:>10,.0f} | {'':>16} |")
     print(f"| {f'peak Python allocation, {args.small:,} lines (MB)':<44} | {peak_small:>10.1f} | {'':>16} |")
     print(f"| {f'peak Python allocation, {args.lines:,} lines (MB)':<44} | {peak_big:>10.1f} | "

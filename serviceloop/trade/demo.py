@@ -124,6 +124,7 @@ def generate_trade(
         _next_id(SettlementAttempt),
     )
     orders, lines, deliveries, settlements, attempts = [], [], [], [], []
+    amounts: dict = {}
     counts = dict.fromkeys(("orders", "order_lines", "deliveries", "settlements", "failed_settlements"), 0)
     order_cols = ["id", "order_no", "revision", "is_current", "content_hash", "batch_id", "replaced_by_id",
                   "customer_id", "route_id", "station_id", "branch_id", "month", "order_date", "week", "channel",
@@ -168,7 +169,8 @@ def generate_trade(
         for klass, share in mix.items():
             pool = by_class.get(klass, [])
             take = max(1, round(n_items * share / sum(mix.values()))) if pool else 0
-            favourites += rng.sample(pool, min(take, len(pool)))
+            favourites += [(p.pk, p.wholesale_price, str(p.wholesale_price), p.price_class, p.is_scarce)
+                           for p in rng.sample(pool, min(take, len(pool)))]  # fmt: skip
         e_shop = shop.e_settlement
         weekday = (shop.order_weekday or 1) - 1
         stop_after = (
@@ -196,26 +198,28 @@ def generate_trade(
             amount_total = Decimal("0")
             h = 0
             n_lines = 0
-            for product in favourites:
+            day_iso, monday_iso = day.isoformat(), monday.isoformat()
+            for pk, price, price_str, klass, scarce in favourites:
                 if rng.random() < 0.15:
                     continue
                 asked = max(1, round(base * season * rng.uniform(0.3, 1.7) / len(favourites) * 3))
-                supplied = asked if not product.is_scarce else min(asked, max(0, asked - rng.randrange(0, 3)))
-                amount = product.wholesale_price * supplied
-                lines.append((line_id, order_id, shop.pk, product.pk, day.isoformat(), monday.isoformat(),
-                              product.price_class, asked, supplied, str(product.wholesale_price), str(amount), true))  # fmt: skip
+                supplied = asked if not scarce else min(asked, max(0, asked - rng.randrange(0, 3)))
+                amount = amounts.get((pk, supplied))
+                if amount is None:
+                    amount = amounts[(pk, supplied)] = (price * supplied, str(price * supplied))
+                lines.append((line_id, order_id, shop.pk, pk, day_iso, monday_iso, klass, asked, supplied, price_str,
+                              amount[1], true))  # fmt: skip
                 line_id += 1
                 n_lines += 1
                 asked_total += asked
                 supplied_total += supplied
-                amount_total += amount
-                h += line_hash(order_no, shop.pk, day, channel, "active", product.pk, asked, supplied,
-                               product.wholesale_price, amount)  # fmt: skip
+                amount_total += amount[0]
+                h += line_hash(order_no, shop.pk, day_iso, channel, "active", pk, asked, supplied, price, amount[0])
             if not n_lines:
                 continue
             orders.append((order_id, order_no, 1, true, h, order_batch.pk, None, shop.pk, shop.route_id,
-                           shop.station_id, shop.branch_id, day.replace(day=1).isoformat(), day.isoformat(),
-                           monday.isoformat(), channel, "active", n_lines, asked_total, supplied_total,
+                           shop.station_id, shop.branch_id, day.replace(day=1).isoformat(), day_iso,
+                           monday_iso, channel, "active", n_lines, asked_total, supplied_total,
                            str(amount_total)))  # fmt: skip
             order_id += 1
             counts["orders"] += 1
