@@ -204,6 +204,8 @@ TRADE_PRICE_CLASS_THRESHOLDS = tuple(
 TRADE_DROP_FOLDER = os.environ.get("TRADE_DROP_FOLDER", "")
 TRADE_ERROR_LIMIT = int(os.environ.get("TRADE_ERROR_LIMIT", "1000"))
 TRADE_API_MAX_ROWS = int(os.environ.get("TRADE_API_MAX_ROWS", "50000"))
+# Weeks of trade the demo city gets (a year; the test suite builds demo cities several times and takes 8).
+DEMO_TRADE_WEEKS = int(os.environ.get("DEMO_TRADE_WEEKS", "8" if TESTING else "52"))
 
 # Long work a user starts (imports, exports, batch PDFs) runs in `manage.py db_worker` (django-tasks with its
 # database backend: nothing extra to install, several workers share PostgreSQL). Tests run it at once.

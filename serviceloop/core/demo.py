@@ -73,6 +73,11 @@ COUNT_LABELS = {
     "users": "员工账号",
     "customers": "零售客户",
     "customer_changes": "客户变更记录",
+    "orders": "订单",
+    "order_lines": "订单明细",
+    "deliveries": "配送记录",
+    "settlements": "结算记录",
+    "failed_settlements": "其中结算失败",
 }
 
 # --- The real city -------------------------------------------------------------------------------
@@ -828,6 +833,9 @@ def demo_reset() -> dict[str, int]:
             f"演示公司下有 {foreign.values('customer').distinct().count()} 家客户已被编辑或导入过，"
             "为免丢失这些数据，未做任何删除。"
         )
+    from serviceloop.trade.demo import reset_trade_demo
+
+    reset_trade_demo(company)
     steps = [
         ("customer_changes", CustomerChange.objects.filter(customer__branch__company=company)),
         ("customers", Customer.objects.filter(branch__company=company)),

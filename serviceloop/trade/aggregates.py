@@ -122,3 +122,18 @@ def refresh_from_keys() -> dict[str, int]:
         cursor.execute(f"DROP TABLE {KEYS_WEEK}")
         cursor.execute(f"DROP TABLE {KEYS_MONTH}")
     return {"shop_weeks": weeks, "shop_months": months}
+
+
+def add_order_keys(batch_id: int) -> None:
+    """The (shop, week) and (shop, month) keys of orders a batch wrote or replaced."""
+    where = "WHERE batch_id = %s OR replaced_by_id = %s"
+    add_keys(table=KEYS_WEEK, select_sql=f"SELECT customer_id, week FROM trade_order {where}",
+             params=[batch_id, batch_id])  # fmt: skip
+    add_keys(table=KEYS_MONTH, select_sql=f"SELECT customer_id, month FROM trade_order {where}",
+             params=[batch_id, batch_id])  # fmt: skip
+
+
+def add_month_keys(table: str, batch_id: int) -> None:
+    """The (shop, month) keys of deliveries or settlements a batch wrote or replaced."""
+    add_keys(table=KEYS_MONTH, select_sql=f"SELECT customer_id, month FROM {table} WHERE batch_id = %s OR replaced_by_id = %s",
+             params=[batch_id, batch_id])  # fmt: skip

@@ -193,7 +193,7 @@ def generate_trade(
                 if shop.online_ordering and rng.random() < 0.85
                 else rng.choice(("phone", "phone", "visit"))
             )
-            order_no = f"D{day:%Y%m%d}{shop.pk:07d}"
+            order_no = f"D{day:%Y%m%d}{shop.licence_no}"
             asked_total = supplied_total = 0
             amount_total = Decimal("0")
             h = 0
@@ -214,7 +214,9 @@ def generate_trade(
                 asked_total += asked
                 supplied_total += supplied
                 amount_total += amount[0]
-                h += line_hash(order_no, shop.pk, day_iso, channel, "active", pk, asked, supplied, price, amount[0])
+                h += line_hash(
+                    order_no, shop.pk, day_iso, channel, "active", pk, asked, supplied, price, amount[0]
+                )
             if not n_lines:
                 continue
             orders.append((order_id, order_no, 1, true, h, order_batch.pk, None, shop.pk, shop.route_id,
@@ -298,11 +300,55 @@ def generate_trade(
 
 def build_trade_demo(city) -> dict[str, int]:
     """The demo part: a year of trade for every shop of the demo city, then grades/stars reviewable, segments."""
+    from django.conf import settings
+
     from serviceloop.customers.models import Customer
 
     shops = list(Customer.objects.filter(branch__company=city.company).order_by("pk"))
-    counts = generate_trade(shops=shops, weeks=52, end=city.today, seed=city.seed, now=city.now)
+    weeks = getattr(settings, "DEMO_TRADE_WEEKS", 52)
+    counts = generate_trade(shops=shops, weeks=weeks, end=city.today, seed=city.seed, now=city.now)
     from .derive import segments_refresh
 
     segments_refresh(now=city.now)
     return counts
+
+
+def reset_trade_demo(company) -> dict[str, int]:
+    """Removes the demo's trade rows of ``company``'s shops (called by ``core.demo.demo_reset`` before the shops).
+
+    Refuses (``DemoError``) when imported trade data (a batch that is not demo data) belongs to those shops:
+    it would otherwise be lost without a trace, as with edited shops.
+    """
+    from serviceloop.core.demo import DemoError
+
+    shops = f"SELECT id FROM customers_customer WHERE branch_id IN (SELECT id FROM org_branch WHERE company_id = {int(company.pk)})"
+    foreign = fetch(
+        f"SELECT COUNT(*) FROM trade_order o JOIN trade_importbatch b ON b.id = o.batch_id "
+        f"WHERE o.customer_id IN ({shops}) AND b.source <> %s",
+        [BatchSource.DEMO],
+    )[0][0]
+    if foreign:
+        raise DemoError(f"演示公司的客户有 {foreign} 张导入的订单，为免丢失这些数据，未做任何删除。")
+    deleted = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM trade_orderline WHERE customer_id IN ({shops})")
+        deleted["order_lines"] = cursor.rowcount
+        cursor.execute(
+            f"DELETE FROM trade_settlementattempt WHERE settlement_id IN "
+            f"(SELECT id FROM trade_settlement WHERE customer_id IN ({shops}))"
+        )
+        for table in ("trade_order", "trade_delivery", "trade_settlement", "trade_shopweek", "trade_shopmonth",
+                      "trade_proposal", "trade_segmentmember"):  # fmt: skip
+            cursor.execute(f"DELETE FROM {table} WHERE customer_id IN ({shops})")
+            deleted[table] = cursor.rowcount
+    from .models import DerivationRun, Segment
+
+    Segment.objects.filter(members__isnull=True).delete()
+    DerivationRun.objects.filter(proposals__isnull=True).delete()
+    ImportBatch.objects.filter(source=BatchSource.DEMO).exclude(
+        pk__in=Order.objects.values("batch_id")).exclude(pk__in=Delivery.objects.values("batch_id")).exclude(
+        pk__in=Settlement.objects.values("batch_id")).delete()  # fmt: skip
+    codes = [c for c, _n, _p in CATALOGUE]
+    used = fetch("SELECT DISTINCT product_id FROM trade_orderline")
+    Product.objects.filter(code__in=codes, batch__isnull=True).exclude(pk__in=[p for (p,) in used]).delete()
+    return deleted

@@ -4,16 +4,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
 from serviceloop.org.models import Role
 
 from . import aggregates
-from .importing.orders import add_order_keys
-from .importing.revisions import add_month_keys
-from .importing.stage import execute, fetch
+from .aggregates import add_month_keys, add_order_keys
 from .models import BatchKind, BatchStatus, Delivery, ImportBatch, Order, Product, Settlement
 
 IMPORT_ROLES = {Role.CITY_ADMIN}
@@ -63,6 +61,18 @@ def _later_batches(model, batch) -> list[int]:
             )
         )
     )
+
+
+def execute(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def fetch(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _rollback_revisions(batch: ImportBatch) -> None:

@@ -294,23 +294,11 @@ class OrdersHandler:
         )
 
     def add_keys(self) -> None:
-        add_order_keys(self.batch.pk)
+        aggregates.add_order_keys(self.batch.pk)
 
     def cleanup(self) -> None:
         self.stage.drop()
         execute(f"DROP TABLE IF EXISTS {ORDERS}")
-
-
-def add_order_keys(batch_id: int) -> None:
-    where = "WHERE batch_id = %s OR replaced_by_id = %s"
-    aggregates.add_keys(
-        table=aggregates.KEYS_WEEK, select_sql=f"SELECT customer_id, week FROM trade_order {where}",
-        params=[batch_id, batch_id],
-    )  # fmt: skip
-    aggregates.add_keys(
-        table=aggregates.KEYS_MONTH, select_sql=f"SELECT customer_id, month FROM trade_order {where}",
-        params=[batch_id, batch_id],
-    )  # fmt: skip
 
 
 def _as_date(value):

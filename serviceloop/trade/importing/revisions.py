@@ -48,12 +48,7 @@ def supersede(model, ids: list[int], batch_id: int) -> None:
         model.objects.filter(pk__in=part).update(is_current=False, replaced_by_id=batch_id)
 
 
-def add_month_keys(table: str, batch_id: int) -> None:
-    aggregates.add_keys(
-        table=aggregates.KEYS_MONTH,
-        select_sql=f"SELECT customer_id, month FROM {table} WHERE batch_id = %s OR replaced_by_id = %s",
-        params=[batch_id, batch_id],
-    )
+add_month_keys = aggregates.add_month_keys
 
 
 def local_date(moment: dt.datetime) -> dt.date:
