@@ -19,7 +19,7 @@ from serviceloop.core.paging import paginate
 
 from . import selectors
 from .forms import TradeImportForm
-from .models import BatchKind, BatchSource, BatchStatus, Channel, OrderStatus, PriceClass
+from .models import BatchKind, BatchStatus, Channel, OrderStatus, PriceClass
 from .services import batch_rollback, may_import
 
 
@@ -47,10 +47,8 @@ def overview(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Step 1: the file is stored and checked (a dry run recorded as a batch); nothing is written yet."""
+    """Step 1: the file is stored and checked in the background (a dry run recorded as a batch)."""
     _require_importer(request.user)
-    from .importing import import_trade_file  # openpyxl and the engine load only when a file comes
-
     form = TradeImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -58,16 +56,9 @@ def import_upload(request):
         with stored.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        batch = import_trade_file(
-            file=stored, kind=form.cleaned_data["kind"], actor=request.user, now=timezone.now(),
-            dry_run=True, source=BatchSource.UPLOAD, filename=upload.name,
-        )  # fmt: skip
-        if batch.status == BatchStatus.CHECKED:
-            batch.details["pending_file"] = stored.name
-            batch.save(update_fields=["details"])
-        else:
-            stored.unlink(missing_ok=True)
-        return redirect(batch)
+        from .tasks import start_check
+
+        return start_check(request, path=stored, kind=form.cleaned_data["kind"], filename=upload.name)
     return render(request, "trade/import.html", {"form": form})
 
 

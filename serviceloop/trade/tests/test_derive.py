@@ -54,7 +54,7 @@ def test_applying_grades_writes_history_so_grade_dropped_comes_from_data(year):
     from serviceloop.visits.keylists import compute_lists
 
     assert drop.customer_id in compute_lists(NOW)["grade_dropped"]
-    with pytest.raises(Exception, match="already"):
+    with pytest.raises(Exception, match="已经应用或放弃"):
         run_apply(run=run, actor=world.city_admin, now=NOW)
 
 

@@ -85,3 +85,23 @@ def test_grades_are_computed_reviewed_and_applied_through_the_pages(app, history
     page.forms["compute-segments"].submit().follow()
     for user in (world.station_head, world.outsider):
         app.get(reverse("trade:derived"), user=user, status=403)
+
+
+def test_the_run_review_page_costs_the_same_queries_at_any_page_size(client, login, world):
+    from serviceloop.core.testing import make_customer
+    from serviceloop.trade.derive import grades_compute
+    from serviceloop.trade.demo import generate_trade
+
+    for i in range(30):
+        make_customer(world.route_a1_1, grade=1 + i % 30)
+    now = timezone.now()
+    generate_trade(shops=list(world.route_a1_1.customers.all()), weeks=6, end=timezone.localdate(), seed=1, now=now)
+    run = grades_compute(actor=world.city_admin, now=now)
+    login(world.city_admin)
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("trade:run", args=[run.pk]) + f"?size={size}").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert count(10) == count(200)
