@@ -20,4 +20,7 @@ def test_the_demo_city_gets_trade_and_loses_it_on_reset(settings):
     assert not Order.objects.exists() and not OrderLine.objects.exists() and not Segment.objects.exists()
     assert not ImportBatch.objects.exists() and not Product.objects.exists()
     demo_build(customers=120, seed=5, now=NOW)
-    assert list(Order.objects.order_by("order_no").values_list("order_no", "qty_supplied", "amount")[:50]) == first
+    assert (
+        list(Order.objects.order_by("order_no").values_list("order_no", "qty_supplied", "amount")[:50])
+        == first
+    )

@@ -95,7 +95,9 @@ def test_the_run_review_page_costs_the_same_queries_at_any_page_size(client, log
     for i in range(30):
         make_customer(world.route_a1_1, grade=1 + i % 30)
     now = timezone.now()
-    generate_trade(shops=list(world.route_a1_1.customers.all()), weeks=6, end=timezone.localdate(), seed=1, now=now)
+    generate_trade(
+        shops=list(world.route_a1_1.customers.all()), weeks=6, end=timezone.localdate(), seed=1, now=now
+    )
     run = grades_compute(actor=world.city_admin, now=now)
     login(world.city_admin)
 
