@@ -89,8 +89,8 @@ def test_grades_are_computed_reviewed_and_applied_through_the_pages(app, history
 
 def test_the_run_review_page_costs_the_same_queries_at_any_page_size(client, login, world):
     from serviceloop.core.testing import make_customer
-    from serviceloop.trade.derive import grades_compute
     from serviceloop.trade.demo import generate_trade
+    from serviceloop.trade.derive import grades_compute
 
     for i in range(30):
         make_customer(world.route_a1_1, grade=1 + i % 30)
