@@ -154,7 +154,7 @@ def _fetch(cursor):
 def derive(results):
     from serviceloop.trade.derive import grades_compute, run_apply, segments_refresh, stars_compute
 
-    run = timed("grades: compute for review (incl. 40,000 proposals)", lambda: grades_compute(actor=None, now=NOW),
+    run = timed("grades: compute for review (a proposal per shop with sales)", lambda: grades_compute(actor=None, now=NOW),
                 results)  # fmt: skip
     timed("grades: apply with history rows", lambda: run_apply(run=run, actor=None, now=NOW), results)
     timed("stars: compute for review", lambda: stars_compute(actor=None, now=NOW), results)
