@@ -248,3 +248,15 @@ class CustomerTagEvent(models.Model):
 
     def __str__(self):
         return f"{self.customer_tag_id} {self.action}"
+
+    @property
+    def steps_followed(self) -> list[str]:
+        """The strategy steps ticked when the tag was removed, in words (events written before the words were
+        kept read them from the current strategy)."""
+        if self.data.get("step_texts"):
+            return list(self.data["step_texts"])
+        numbers = self.data.get("steps") or []
+        if not numbers:
+            return []
+        steps = self.customer_tag.tag.strategy.steps
+        return [steps[n - 1] if 0 < n <= len(steps) else str(n) for n in numbers]

@@ -90,6 +90,8 @@ def tag_detail(request, pk):
     steps = ctag.tag.strategy.steps
     allowed = [a for a, check in ACTIONS if (a, ctag.status) in TRANSITIONS and check(request.user, ctag)]
     form = TransitionForm(request.POST or None, request.FILES or None, steps=steps)
+    if TagAction.REMOVE not in allowed:  # the steps and the evidence belong to removing the tag only
+        del form.fields["steps"], form.fields["evidence"]
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in allowed:
@@ -98,7 +100,8 @@ def tag_detail(request, pk):
             d = form.cleaned_data
             try:
                 services.customertag_transition(ctag=ctag, action=action, actor=request.user, now=timezone.now(),
-                                                note=d["note"], steps=d["steps"], evidence=d["evidence"],
+                                                note=d["note"], steps=d.get("steps", ()),
+                                                evidence=d.get("evidence", ""),
                                                 photo=d["photo"])  # fmt: skip
             except ValidationError as exc:
                 for e in _errors(exc):
