@@ -190,6 +190,8 @@ class Visit(models.Model):
     photo = models.ImageField(_("photo"), upload_to="visits/", blank=True)
     # Whole minutes from check-in to check-out, kept at check-out so compliance filters in SQL.
     minutes_spent = models.PositiveIntegerField(_("minutes"), null=True, blank=True, editable=False)
+    # Why a visit was shorter than its policy's minimum (asked at check-out; empty when it was long enough).
+    short_reason = models.CharField(_("reason for the short visit"), max_length=500, blank=True)
 
     objects = VisitQuerySet.as_manager()
 
