@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
@@ -17,7 +18,7 @@ from serviceloop.org.selectors import stations_visible_to
 
 from . import selectors, services
 from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
-from .models import ProblemTag, TagAction, TagStatus
+from .models import CustomerTagEvent, ProblemTag, TagAction, TagStatus
 
 PAGE_SIZE = 30
 
@@ -113,6 +114,22 @@ def tag_detail(request, pk):
                "events": ctag.events.select_related("actor"),
                "buttons": [(a.value, VERBS[a]) for a in allowed]}  # fmt: skip
     return render(request, "tags/detail.html", context)
+
+
+@login_required
+@require_GET
+def tag_photo(request, pk):
+    """The photo taken when the tag was attached, only for those who may see the tag."""
+    return file_response(selectors.customertag_get(user=request.user, pk=pk).photo)
+
+
+@login_required
+@require_GET
+def event_photo(request, pk):
+    """The photo of one step of a tag (removal, sending back…), only for those who may see the tag."""
+    event = get_object_or_404(CustomerTagEvent, pk=pk)
+    selectors.customertag_get(user=request.user, pk=event.customer_tag_id)
+    return file_response(event.photo)
 
 
 @login_required

@@ -94,6 +94,9 @@ def test_the_station_head_sends_a_removed_tag_back_with_a_reason_and_a_photo(wor
     event = ctag.events.get(action="send_back")
     assert event.note == "店主仍不会下单" and event.photo
     assert "店主仍不会下单" in text_of(result, "[data-testid=tag-events]")
+    photo = result.click(href=f"/tags/events/{event.pk}/photo/")
+    assert photo.content_type == "image/jpeg"
+    app.get(f"/tags/events/{event.pk}/photo/", user=world.outsider, status=404)
 
 
 @pytest.mark.parametrize("who", ["supervisor", "city_admin", "branch_manager"])
@@ -140,6 +143,11 @@ def test_the_account_manager_attaches_a_tag_with_a_photo_from_the_shop_page(worl
     assert "陈列不规范" in result.text
     ctag = CustomerTag.objects.get(customer=shop, tag=tag)
     assert ctag.reason == "价签缺失" and ctag.evidence == "柜台无价签" and ctag.photo
+    detail = app.get(f"/tags/{ctag.pk}/", user=world.station_head)
+    photo = detail.click(href=f"/tags/{ctag.pk}/photo/")
+    assert photo.content_type == "image/jpeg" and photo.body == ctag.photo.open("rb").read()
+    app.get(f"/tags/{ctag.pk}/photo/", user=world.outsider, status=404)
+    app.get(f"/media/{ctag.photo.name}", user=world.station_head, status=404)
     # the same tag again is refused with a clear message, nothing is lost
     form = app.get(f"/tags/attach/{shop.pk}/", user=world.account_manager).forms["tag-attach"]
     form["tag"] = str(tag.pk)
