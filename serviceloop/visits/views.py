@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.files import file_response
@@ -26,7 +26,7 @@ from .models import CycleNote, KeyList, KeyListSettings, VisitOutcome, VisitPoli
 
 
 class RecordForm(forms.Form):
-    outcome = forms.ChoiceField(choices=VisitOutcome.choices, label=gettext_lazy("outcome"),
+    outcome = forms.ChoiceField(choices=VisitOutcome.choices, label=pgettext_lazy("visit", "outcome"),
                                 widget=forms.RadioSelect)  # fmt: skip
     covered = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                         label=gettext_lazy("what the visit covers"))  # fmt: skip
@@ -230,7 +230,7 @@ def _query(request):
 def visit_list(request):
     qs = selectors.visit_list(user=request.user, params=request.GET)
     if request.GET.get("export") == "1":
-        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), _("outcome"),
+        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), pgettext("visit", "outcome"),
                    _("checked in"), _("checked out"), _("minutes"), _("notes")]  # fmt: skip
         rows = ([v.planned_on, v.customer.name, v.route.name, str(v.manager), v.get_status_display(),
                  v.get_outcome_display(), v.check_in_at and timezone.localtime(v.check_in_at).strftime("%H:%M"),
