@@ -361,7 +361,7 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
         actor=actor,
         action="survey.wave_drawn",
         obj=wave,
-        summary=f"{len(ids)} shops",
+        summary=_("%(n)d shops drawn") % {"n": len(ids)},
         data={"seed": wave.seed, "n": len(ids)},
         now=now,
     )

@@ -20,7 +20,7 @@ from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 from . import selectors, services
 from .forms import ItemForm, QuestionnaireForm, SampleCalculatorForm, SectionForm, WaveForm
 from .forms_answer import error_dict, form_sections
-from .models import STRATA_FIELDS, Item, Questionnaire, Section, TargetMode, WaveStatus
+from .models import STRATA_FIELDS, Channel, Item, Questionnaire, Section, TargetMode, WaveStatus
 
 PAGE_SIZE = 30
 
@@ -497,6 +497,7 @@ def entry_form(request, pk, tpk):
                 "done": done,
                 "hidden": True,
                 "channel": channel,
+                "channel_label": Channel(channel).label,
                 "sees_phones": sees_phones(request.user),
                 "is_open": wave.status == WaveStatus.OPEN,
             },
@@ -551,6 +552,7 @@ def entry_form(request, pk, tpk):
             ),
             "sees_phones": sees_phones(request.user),
             "is_open": wave.status == WaveStatus.OPEN,
+            "channel_label": Channel(channel).label,
             "link": request.build_absolute_uri(reverse("surveys:public", args=[services.link_code(target)])),
         },
         status=400 if request.method == "POST" else 200,
