@@ -76,7 +76,14 @@ def small_world(world):
     section = questionnaire.sections.first()
     run = allocationrun_create(content=sheet_bytes({"ADV": 16}), filename="week.xlsx", actor=world.city_admin,
                                now=now)  # fmt: skip
+    from serviceloop.core.models import Work
+
+    running = Work.objects.create(title="导出客户档案", func_path="serviceloop.core.background.export_sheets",
+                                  created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
+    failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
+                                 created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
     return {
+        "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
         "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},
@@ -135,7 +142,7 @@ def patterns(resolver=None, prefix="", namespace=None):
 def is_file(route: str, name: str | None) -> bool:
     """Downloads (Excel, PDF, pictures, QR codes) hold no interface text to check."""
     return route.rstrip("$/\\Z").endswith((".pdf", ".svg", ".png", ".xlsx")) or any(
-        word in (name or "") for word in ("export", "photo", "attachment")
+        word in (name or "") for word in ("export", "photo", "attachment", "download")
     )
 
 
