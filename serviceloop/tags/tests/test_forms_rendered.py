@@ -218,3 +218,10 @@ def test_the_tag_list_filter_narrows_the_list_as_rendered(world, app):
     result = form.submit()
     assert len(result.html.select("#tag-table tbody tr")) == 1 and "陈列不规范" in result.text
     assert CustomerTagEvent.objects.count() == 2
+
+
+def test_the_tag_library_search_finds_a_tag_by_name(world, app):
+    form = app.get("/tags/library/", user=world.station_head).forms["library-search"]
+    form["q"] = "网上订货"
+    rows = form.submit().html.select("tbody tr")
+    assert rows and all("网上订货" in row.get_text() for row in rows)
