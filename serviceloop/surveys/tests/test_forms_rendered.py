@@ -36,9 +36,8 @@ def answer_everything(form, choice=3):
             form[name] = "服务很好"
         elif field.tag == "input" and field.attrs.get("type") == "radio":
             values = [value for value, _checked, *_ in field.options]
-            form[name] = (
-                values[min(choice, len(values)) - 1] if name[:2] != "v_" or values[0] == "1" else values[0]
-            )
+            scale = values[0].isdigit()  # a 1…k scale: the chosen point; a single choice: its first option
+            form[name] = values[min(choice, len(values)) - 1] if scale else values[0]
         else:  # a group of boxes: tick the first
             fields[0].checked = True
 

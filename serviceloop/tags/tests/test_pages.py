@@ -117,7 +117,9 @@ def test_visit_pages_today_record_compliance_keylists_policies_and_cycle(world, 
     assert client.post(f"/visits/{v.pk}/", {"step": "check_in"}).status_code == 302
     record = {"step": "record", "outcome": "visited", "covered": ["宣传政策法规"], "notes": "好"}
     r = client.post(f"/visits/{v.pk}/", record)
-    assert r.status_code == 200 and "少于策略要求的 20 分钟" in r.content.decode()  # checked out at once: too short
+    assert (
+        r.status_code == 200 and "少于策略要求的 20 分钟" in r.content.decode()
+    )  # checked out at once: too short
     r = client.post(f"/visits/{v.pk}/", {**record, "short_reason": "店主要出门"})
     assert r.status_code == 302
     v.refresh_from_db()
