@@ -12,7 +12,8 @@ Builds a demo city with ``manage.py demo --customers 3000`` into a temporary SQL
   the median time of each page;
 - the first survey-results request of a fresh worker (1 worker: the statistics stack is imported, if the
   code imports it lazily, and the analysis is computed), against a warm worker computing another segment
-  (same work without the import) and a cached page, and the worker's memory once the stack is loaded.
+  (same work without the import) and a cached page, and the worker's memory once the stack is loaded; and
+  likewise the first view of a wave's page (it shows the recommended sample size).
 
 BENCH_BASELINE=<git ref> (e.g. ``main``) also measures that commit — exported with ``git archive`` into a
 temporary folder and run with this tree's virtualenv — and prints it side by side with the ratio. BLAS is
@@ -42,6 +43,7 @@ REQUESTS = 200
 CONCURRENCY = 2
 BUDGET_CHECK_S = 1.0
 BUDGET_WORKER_MB = 100.0
+SEGMENTS = ("station", "market_type", "retail_format", "stars")  # each a cache miss: computed again
 STAFF_PAGES = {
     "home": "/",
     "customers list": "/customers/",
@@ -242,24 +244,22 @@ def measure(cwd: Path, shop_token: str, track_token: str, wave: int) -> dict:
     out["worker rss"] = rss[-1]
     out["pages"] = {name: statistics.median(ms) for name, ms in pages.items()}
 
-    server = Server(cwd, workers=1)
-    try:
-        staff = server.login()
-        (pid,) = server.workers()
-        before = rss_mb(pid)
-        first = server.get_ms(staff, f"/surveys/{wave}/results/")
-        after = rss_mb(pid)
-        uncached = [
-            server.get_ms(staff, f"/surveys/{wave}/results/?segment={s}")
-            for s in ("station", "market_type", "retail_format", "stars")
-        ]
-        cached = [server.get_ms(staff, f"/surveys/{wave}/results/") for _ in range(5)]
-        out["results first"] = first
-        out["results warm uncached"] = statistics.median(uncached)
-        out["results cached"] = statistics.median(cached)
-        out["results rss"] = (before, after)
-    finally:
-        server.stop()
+    # A fresh single worker per page, so that "first" is the first request that process serves after log-in.
+    for key, path, warm in (
+        ("wave", f"/surveys/{wave}/", [f"/surveys/{wave}/"] * 5),
+        ("results", f"/surveys/{wave}/results/", [f"/surveys/{wave}/results/?segment={s}" for s in SEGMENTS]),
+    ):
+        server = Server(cwd, workers=1)
+        try:
+            staff = server.login()
+            (pid,) = server.workers()
+            before = rss_mb(pid)
+            out[f"{key} first"] = server.get_ms(staff, path)
+            out[f"{key} rss"] = (before, rss_mb(pid))
+            out[f"{key} warm"] = statistics.median(server.get_ms(staff, p) for p in warm)
+            out[f"{key} cached"] = statistics.median(server.get_ms(staff, path) for _ in range(5))
+        finally:
+            server.stop()
     return out
 
 
@@ -314,18 +314,20 @@ def main() -> None:
     print(f"\nPage medians over {REQUESTS} requests (concurrency {CONCURRENCY}, two server starts), ms")
     for name, ms in now["pages"].items():
         row(name, "ms", ms, base and base["pages"][name])
-    print(f"\nSurvey results of a wave with {answers:,} answers, 1 fresh worker, ms")
-    for key, label in (
-        ("results first", "first request after start"),
-        ("results warm uncached", "warm worker, another segment"),
-        ("results cached", "warm worker, cached page"),
-    ):
-        row(label, "ms", now[key], base and base[key])
+    print(
+        f"\nSurvey pages of a wave with {answers:,} answers, first request of a fresh worker (1 worker), ms"
+    )
+    row("wave page, first request", "ms", now["wave first"], base and base["wave first"])
+    row("wave page, warm", "ms", now["wave warm"], base and base["wave warm"])
+    row("worker RSS after wave page", "MB", now["wave rss"][1], base and base["wave rss"][1])
+    row("results, first request after start", "ms", now["results first"], base and base["results first"])
+    row("results, warm, another segment", "ms", now["results warm"], base and base["results warm"])
+    row("results, warm, cached", "ms", now["results cached"], base and base["results cached"])
     row(
-        "first − warm uncached (import price)",
+        "first − warm (import price)",
         "ms",
-        now["results first"] - now["results warm uncached"],
-        base and (base["results first"] - base["results warm uncached"]),
+        now["results first"] - now["results warm"],
+        base and (base["results first"] - base["results warm"]),
     )
     row("worker RSS before results", "MB", now["results rss"][0], base and base["results rss"][0])
     row("worker RSS after results", "MB", now["results rss"][1], base and base["results rss"][1])

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from serviceloop.analytics.survey import sample_size as required_sample_size
-from serviceloop.analytics.survey import stratified_sample
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Role
@@ -35,6 +33,9 @@ from .models import (
     WaveStatus,
     WaveTarget,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_TEXT = 1000
 _SIGNER = signing.Signer(salt="serviceloop.surveys.link")
@@ -275,6 +276,8 @@ def wave_create(*, company, questionnaire: Questionnaire, data: dict, actor, now
 
 def population_frame(company) -> pd.DataFrame:
     """The active shops of the company with the fields a draw may stratify by."""
+    import pandas as pd
+
     rows = Customer.objects.filter(branch__company=company, status=CustomerStatus.ACTIVE).values_list(
         "id", "branch_id", "market_type", "retail_format", "stars"
     )
@@ -283,6 +286,8 @@ def population_frame(company) -> pd.DataFrame:
 
 def sample_plan(wave: Wave) -> dict:
     """What a draw would take: population, recommended n for the wave's confidence and margin."""
+    from serviceloop.analytics.sample_size import sample_size as required_sample_size  # no numpy
+
     population = Customer.objects.filter(branch__company=wave.company, status=CustomerStatus.ACTIVE).count()
     recommended = (
         required_sample_size(
@@ -304,6 +309,8 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
     if frame.empty:
         raise ValidationError(_("The company has no active shops to survey."))
     if wave.target_mode == TargetMode.SAMPLE:
+        from serviceloop.analytics.survey import stratified_sample
+
         try:
             draw = stratified_sample(
                 frame,
