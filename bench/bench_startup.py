@@ -15,9 +15,11 @@ Builds a demo city with ``manage.py demo --customers 3000`` into a temporary SQL
   (same work without the import) and a cached page, and the worker's memory once the stack is loaded; and
   likewise the first view of a wave's page (it shows the recommended sample size).
 
-BENCH_BASELINE=<git ref> (e.g. ``main``) also measures that commit — exported with ``git archive`` into a
-temporary folder and run with this tree's virtualenv — and prints it side by side with the ratio. BLAS is
-pinned to one thread as in web workers (the Makefile does the same).
+Process figures also give CPU seconds (user + system): on a shared machine the wall time swings with the
+load, the CPU time much less. BENCH_BASELINE=<git ref> (e.g. ``main``) also measures that commit — exported
+with ``git archive`` into a temporary folder, run with this tree's virtualenv — taking turns with this tree
+run by run and request by request, and prints both with the ratio. BLAS is pinned to one thread as in web
+workers (the Makefile does the same).
 """
 
 import http.cookiejar
@@ -43,6 +45,13 @@ REQUESTS = 200
 CONCURRENCY = 2
 BUDGET_CHECK_S = 1.0
 BUDGET_WORKER_MB = 100.0
+FIRST_REPEATS = int(os.environ.get("BENCH_FIRST_REPEATS", "3"))
+COMMANDS = {
+    "check": ["manage.py", "check"],
+    "migrate": ["manage.py", "migrate", "-v0"],  # what make run runs before it serves
+    "demo --logins": ["manage.py", "demo", "--logins"],
+    "run_jobs --once": ["manage.py", "run_jobs", "--once"],
+}
 SEGMENTS = ("station", "market_type", "retail_format", "stars")  # each a cache miss: computed again
 STAFF_PAGES = {
     "home": "/",
@@ -74,8 +83,10 @@ print(wave.pk, wave.n)
 
 
 def env_for() -> dict:
+    # Compiled modules are cached as any deployment does (some shells here set PYTHONDONTWRITEBYTECODE, which
+    # compiles every project module again in every process: +0.3 s per start).
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         "DATABASE_URL": f"sqlite:///{DB}",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "PORTAL_RATE_SHOP_PER_HOUR": "1000000",
@@ -116,8 +127,8 @@ def baseline_tree(ref: str) -> Path:
     return folder
 
 
-def process(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one run of ``python <args>``."""
+def process(args: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak resident MB of one run of ``python <args>``."""
     t = time.perf_counter()
     proc = subprocess.Popen([PY, *args], cwd=cwd, env=env_for(), stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -125,14 +136,7 @@ def process(args: list[str], cwd: Path) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{' '.join(args)} failed with {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024
-
-
-def median_process(args: list[str], cwd: Path, warm_up: bool = False) -> tuple[float, float]:
-    if warm_up:
-        process(args, cwd)
-    runs = [process(args, cwd) for _ in range(RUNS)]
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def free_port() -> int:
@@ -211,55 +215,89 @@ class Server:
         self.proc.wait()
 
 
-def measure(cwd: Path, shop_token: str, track_token: str, wave: int) -> dict:
-    out = {}
-    out["check"] = median_process(["manage.py", "check"], cwd)
-    out["migrate"] = median_process(["manage.py", "migrate", "-v0"], cwd)
-    out["demo --logins"] = median_process(["manage.py", "demo", "--logins"], cwd)
-    out["run_jobs --once"] = median_process(["manage.py", "run_jobs", "--once"], cwd, warm_up=True)
+def measure(trees: dict[str, Path], shop_token: str, track_token: str, wave: int) -> dict[str, dict]:
+    """Every figure for every tree, taking turns run by run, so that a change in the machine's load (other
+    engineers share it) falls on all trees alike."""
+    out: dict[str, dict] = {label: {} for label in trees}
+    for name, args in COMMANDS.items():
+        if name == "run_jobs --once":  # the first run does the due jobs; the timed ones find none due
+            for cwd in trees.values():
+                process(args, cwd)
+        runs = {label: [] for label in trees}
+        for _ in range(RUNS):
+            for label, cwd in trees.items():
+                runs[label].append(process(args, cwd))
+        for label in trees:
+            out[label][name] = tuple(statistics.median(r[i] for r in runs[label]) for i in range(3))
 
-    readies, rss, pages = [], [], {}
-    for _ in range(2):  # two server starts: the start-up time is noisy on a shared machine
-        server = Server(cwd, workers=2)
+    readies = {label: [] for label in trees}
+    pages = {label: {} for label in trees}
+    for round_ in range(2):  # two server starts each: the start-up time is noisy on a shared machine
+        servers = {}
         try:
-            readies.append(server.ready)
-            staff = server.login()
-            public = urllib.request.build_opener()
-            paths = [(staff, name, path) for name, path in STAFF_PAGES.items()]
-            paths += [
-                (public, "QR page", f"/s/{shop_token}/"),
-                (public, "tracking page", f"/t/{track_token}/"),
-            ]
-            for opener, _name, path in paths:  # every page once before timing (template compilation)
-                server.get_ms(opener, path)
+            for label, cwd in list(trees.items()) if round_ == 0 else list(trees.items())[::-1]:
+                servers[label] = Server(cwd, workers=2)  # started one at a time, so each starts alone
+                readies[label].append(servers[label].ready)
+            openers = {}
+            for label, server in servers.items():
+                openers[label] = (server.login(), urllib.request.build_opener())
+            paths = [(0, name, path) for name, path in STAFF_PAGES.items()]
+            paths += [(1, "QR page", f"/s/{shop_token}/"), (1, "tracking page", f"/t/{track_token}/")]
+            for label, server in servers.items():  # every page once before timing (template compilation)
+                for who, _name, path in paths:
+                    server.get_ms(openers[label][who], path)
+
+            def one(job, servers=servers, openers=openers):  # the same page from every tree in turn
+                who, name, path = job
+                return name, {label: s.get_ms(openers[label][who], path) for label, s in servers.items()}
+
             jobs = [paths[i % len(paths)] for i in range(REQUESTS)]
             with ThreadPoolExecutor(CONCURRENCY) as pool:
-                times = list(pool.map(lambda job, s=server: (job[1], s.get_ms(job[0], job[2])), jobs))
-            for name, ms in times:
-                pages.setdefault(name, []).append(ms)
-            rss.append([rss_mb(pid) for pid in server.workers()])
+                for name, times in pool.map(one, jobs):
+                    for label, ms in times.items():
+                        pages[label].setdefault(name, []).append(ms)
+            for label, server in servers.items():
+                out[label]["worker rss"] = [rss_mb(pid) for pid in server.workers()]
         finally:
-            server.stop()
-    out["gunicorn ready"] = statistics.median(readies)
-    out["worker rss"] = rss[-1]
-    out["pages"] = {name: statistics.median(ms) for name, ms in pages.items()}
+            for server in servers.values():
+                server.stop()
+    for label in trees:
+        out[label]["gunicorn ready"] = statistics.median(readies[label])
+        out[label]["pages"] = {name: statistics.median(ms) for name, ms in pages[label].items()}
 
-    # A fresh single worker per page, so that "first" is the first request that process serves after log-in.
+    # A fresh single worker per measurement, so that "first" is the first page that process serves after
+    # log-in; repeated and the median taken.
     for key, path, warm in (
         ("wave", f"/surveys/{wave}/", [f"/surveys/{wave}/"] * 5),
         ("results", f"/surveys/{wave}/results/", [f"/surveys/{wave}/results/?segment={s}" for s in SEGMENTS]),
     ):
-        server = Server(cwd, workers=1)
-        try:
-            staff = server.login()
-            (pid,) = server.workers()
-            before = rss_mb(pid)
-            out[f"{key} first"] = server.get_ms(staff, path)
-            out[f"{key} rss"] = (before, rss_mb(pid))
-            out[f"{key} warm"] = statistics.median(server.get_ms(staff, p) for p in warm)
-            out[f"{key} cached"] = statistics.median(server.get_ms(staff, path) for _ in range(5))
-        finally:
-            server.stop()
+        samples = {label: [] for label in trees}
+        for _ in range(FIRST_REPEATS):
+            for label, cwd in trees.items():
+                server = Server(cwd, workers=1)
+                try:
+                    staff = server.login()
+                    (pid,) = server.workers()
+                    before = rss_mb(pid)
+                    first = server.get_ms(staff, path)
+                    after = rss_mb(pid)
+                    warm_ms = statistics.median(server.get_ms(staff, p) for p in warm)
+                    cached = statistics.median(server.get_ms(staff, path) for _ in range(5))
+                    samples[label].append((first, warm_ms, cached, before, after))
+                finally:
+                    server.stop()
+        for label in trees:
+            first, warm_ms, cached, before, after = (
+                statistics.median(s[i] for s in samples[label]) for i in range(5)
+            )
+            out[label].update(
+                {
+                    f"{key} first": first,
+                    f"{key} warm": warm_ms,
+                    f"{key} cached": cached,
+                    f"{key} rss": (before, after),
+                }
+            )
     return out
 
 
@@ -279,7 +317,7 @@ def main() -> None:
     if ref:
         trees[ref] = baseline_tree(ref)
     try:
-        results = {label: measure(cwd, shop_token, track_token, wave) for label, cwd in trees.items()}
+        results = measure(trees, shop_token, track_token, wave)
     finally:
         if ref:
             shutil.rmtree(trees[ref], ignore_errors=True)
@@ -297,11 +335,15 @@ def main() -> None:
         head += f" {ref:>14} {'ratio':>9}"
     print(head + "  budget")
     print("-" * len(head + "  budget"))
-    for name in ("check", "migrate", "demo --logins", "run_jobs --once"):
-        (wall, peak), other = now[name], base[name] if base else (None, None)
+    for name in COMMANDS:
+        (wall, cpu, peak), other = now[name], base[name] if base else (None, None, None)
         budget = f"≤ {BUDGET_CHECK_S:.0f} s: {wall / BUDGET_CHECK_S:.2f} of budget" if name == "check" else ""
         row(f"manage.py {name}, wall", "s", wall, other[0], budget)
-        row(f"manage.py {name}, peak RSS", "MB", peak, other[1])
+        cpu_budget = (
+            f"≤ {BUDGET_CHECK_S:.0f} s: {cpu / BUDGET_CHECK_S:.2f} of budget" if name == "check" else ""
+        )
+        row(f"manage.py {name}, CPU", "s", cpu, other[1], cpu_budget)
+        row(f"manage.py {name}, peak RSS", "MB", peak, other[2])
     row("gunicorn start → first page", "s", now["gunicorn ready"], base and base["gunicorn ready"])
     for i, mb in enumerate(now["worker rss"]):
         row(
