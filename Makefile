@@ -47,9 +47,10 @@ run: setup
 	$(PY) manage.py collectstatic --noinput -v0; \
 	if [ ! -f .demo-loaded ]; then $(PY) manage.py demo && touch .demo-loaded; fi; \
 	$(PY) manage.py demo --logins; \
-	echo "ServiceLoop: http://127.0.0.1:8000/  (Ctrl+C stops the server and the job runner)"; \
+	echo "ServiceLoop: http://127.0.0.1:8000/  (Ctrl+C stops the server, the job runner and the task worker)"; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py run_jobs & \
+	$(PY) manage.py db_worker --interval 1 & \
 	.venv/bin/gunicorn config.wsgi -w 2 -b 127.0.0.1:8000 --access-logfile - --timeout 120
 
 test: setup

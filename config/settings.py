@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
@@ -193,6 +195,18 @@ PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR"
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 PORTAL_CLIENT_ADDRESS_HEADER = os.environ.get("PORTAL_CLIENT_ADDRESS_HEADER", "")
 EXPORT_MAX_ROWS = 100_000
+
+# Long work a user starts (imports, exports, batch PDFs) runs in `manage.py db_worker` (django-tasks with its
+# database backend: nothing extra to install, several workers share PostgreSQL). Tests run it at once.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+WORK_KEEP_DAYS = int(os.environ.get("WORK_KEEP_DAYS", "7"))  # finished work's files are removed after this
 
 LOGGING = {
     "version": 1,

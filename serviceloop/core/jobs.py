@@ -47,6 +47,24 @@ def clear_expired_sessions(now: datetime) -> str:
     return f"removed {deleted} expired session(s)"
 
 
+def purge_finished_work(now: datetime) -> str:
+    """Removes the files of background work finished more than WORK_KEEP_DAYS ago, and the task queue's
+    rows of the same age (the `Work` rows stay: they say who exported what, and when)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import Work
+
+    cutoff = now - timedelta(days=settings.WORK_KEEP_DAYS)
+    old = Work.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    removed = 0
+    for work in old.only("pk", "file"):
+        (Path(settings.MEDIA_ROOT) / work.file).unlink(missing_ok=True)
+        removed += 1
+    old.update(file="")
+    tasks, _ = DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
+    return f"removed {removed} work file(s), {tasks} finished task row(s)"
+
+
 def servicedesk_sweep(now: datetime) -> str:
     """SLA warnings and escalations of open service requests, then webhook digests."""
     from serviceloop.servicedesk.escalation import sweep
@@ -64,6 +82,7 @@ def survey_reminders_due(now: datetime) -> str:
 JOBS = [
     Job("purge_stale_uploads", purge_stale_uploads, every=timedelta(hours=1)),
     Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
+    Job("purge_finished_work", purge_finished_work, every=timedelta(hours=6)),
     Job("servicedesk_sweep", servicedesk_sweep, every=timedelta(minutes=5)),
     Job("survey_reminders_due", survey_reminders_due, every=timedelta(hours=6)),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_work
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit, name="audit"),
+    path("work/", views_work.work_list, name="work-list"),
+    path("work/<int:pk>/", views_work.work_detail, name="work"),
+    path("work/<int:pk>/download/", views_work.work_download, name="work-download"),
 ]
