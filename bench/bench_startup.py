@@ -5,6 +5,7 @@ Builds a demo city with ``manage.py demo --customers 3000`` into a temporary SQL
 
 - ``manage.py check``: wall time and peak resident memory of the whole process (budget ≤ 1 s);
 - the commands ``make run`` runs before it serves (``migrate``, ``demo --logins``) and ``run_jobs --once``;
+  the resident memory of its other long-running processes (``run_jobs``, the task worker ``db_worker``);
 - gunicorn (2 workers, a free port on 127.0.0.1): time until the first page answers, then 200 requests
   (concurrency 2) over the main staff pages as the city admin (home, customers, service desk task list,
   ledger and board, tags, visits, survey list) and the public pages (QR page ``/s/<token>/``, tracking
@@ -52,6 +53,12 @@ COMMANDS = {
     "demo --logins": ["manage.py", "demo", "--logins"],
     "run_jobs --once": ["manage.py", "run_jobs", "--once"],
 }
+# The long-running processes of `make run` besides gunicorn: resident memory a few seconds after start.
+RESIDENT = {
+    "run_jobs (loop)": ["manage.py", "run_jobs"],
+    "db_worker (tasks)": ["manage.py", "db_worker", "--interval", "1"],
+}
+RESIDENT_AFTER_S = 8
 SEGMENTS = ("station", "market_type", "retail_format", "stars")  # each a cache miss: computed again
 STAFF_PAGES = {
     "home": "/",
@@ -137,6 +144,19 @@ def process(args: list[str], cwd: Path) -> tuple[float, float, float]:
     if proc.returncode:
         raise SystemExit(f"{' '.join(args)} failed with {proc.returncode}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def resident_mb(args: list[str], cwd: Path) -> float | None:
+    """Resident MB of ``python <args>`` after RESIDENT_AFTER_S seconds; None if it is not running then."""
+    proc = subprocess.Popen(
+        [PY, *args], cwd=cwd, env=env_for(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(RESIDENT_AFTER_S)
+        return rss_mb(proc.pid) if proc.poll() is None else None
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def free_port() -> int:
@@ -229,6 +249,10 @@ def measure(trees: dict[str, Path], shop_token: str, track_token: str, wave: int
                 runs[label].append(process(args, cwd))
         for label in trees:
             out[label][name] = tuple(statistics.median(r[i] for r in runs[label]) for i in range(3))
+
+    for name, args in RESIDENT.items():
+        for label, cwd in trees.items():
+            out[label][name] = resident_mb(args, cwd)
 
     readies = {label: [] for label in trees}
     pages = {label: {} for label in trees}
@@ -324,9 +348,13 @@ def main() -> None:
     now, base = results["this tree"], results.get(ref)
 
     def row(label: str, unit: str, value, other=None, budget: str = "") -> None:
-        cells = f"{label:34} {value:>10.2f} {unit:3}"
+        def cell(v):
+            return f"{v:>10.2f} {unit:3}" if v is not None else f"{'—':>10} {unit:3}"
+
+        cells = f"{label:34} {cell(value)}"
         if base is not None:
-            cells += f" {other:>10.2f} {unit:3} {value / other:>8.2f}×"
+            ratio = f"{value / other:>8.2f}×" if value is not None and other else f"{'—':>9}"
+            cells += f" {cell(other)} {ratio}"
         print(f"{cells}  {budget}")
 
     print(f"\nStart-up and memory; demo city of 3,000 shops (SQLite); medians of {RUNS} runs")
@@ -344,6 +372,8 @@ def main() -> None:
         )
         row(f"manage.py {name}, CPU", "s", cpu, other[1], cpu_budget)
         row(f"manage.py {name}, peak RSS", "MB", peak, other[2])
+    for name in RESIDENT:
+        row(f"{name}, RSS after {RESIDENT_AFTER_S} s", "MB", now[name], base and base[name])
     row("gunicorn start → first page", "s", now["gunicorn ready"], base and base["gunicorn ready"])
     for i, mb in enumerate(now["worker rss"]):
         row(
