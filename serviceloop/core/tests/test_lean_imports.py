@@ -84,6 +84,7 @@ for command in ("check", "run_jobs", "demo"):
 
     load_command_class(get_commands()[command], command)
 checks.run_checks()  # what manage.py check runs
+import serviceloop.analytics.sample_size  # noqa: the wave page's sample size, kept free of numpy
 
 
 def chain(name):
