@@ -187,6 +187,8 @@ class Server:
                 str(workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
+                "--timeout",  # as make run: a loaded machine can take 30 s to import the old start-up path
+                "120",
                 "--log-level",
                 "error",
             ],
