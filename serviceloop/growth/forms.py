@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import RegionKind
 from .services import MAX_SHEET_BYTES
@@ -93,7 +94,7 @@ class PointsAllocateForm(forms.Form):
 
 
 class RegionAliasForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=RegionKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("region alias", "kind"), choices=RegionKind.choices)
     sheet_name = forms.CharField(label=_("name in the sheet"), max_length=100)
     archive_value = forms.CharField(
         label=_("value in the archive"),
