@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,8 +13,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.analytics.survey import sample_size as required_sample_size
-from serviceloop.analytics.survey import stratified_sample
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Role
@@ -36,6 +34,9 @@ from .models import (
     WaveStatus,
     WaveTarget,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_TEXT = 1000
 _SIGNER = signing.Signer(salt="serviceloop.surveys.link")
@@ -276,6 +277,8 @@ def wave_create(*, company, questionnaire: Questionnaire, data: dict, actor, now
 
 def population_frame(company) -> pd.DataFrame:
     """The active shops of the company with the fields a draw may stratify by."""
+    import pandas as pd
+
     rows = Customer.objects.filter(branch__company=company, status=CustomerStatus.ACTIVE).values_list(
         "id", "branch_id", "market_type", "retail_format", "stars"
     )
@@ -284,6 +287,8 @@ def population_frame(company) -> pd.DataFrame:
 
 def sample_plan(wave: Wave) -> dict:
     """What a draw would take: population, recommended n for the wave's confidence and margin."""
+    from serviceloop.analytics.sample_size import sample_size as required_sample_size  # no numpy
+
     population = Customer.objects.filter(branch__company=wave.company, status=CustomerStatus.ACTIVE).count()
     recommended = (
         required_sample_size(
@@ -305,6 +310,8 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
     if frame.empty:
         raise ValidationError(_("The company has no active shops to survey."))
     if wave.target_mode == TargetMode.SAMPLE:
+        from serviceloop.analytics.survey import stratified_sample
+
         try:
             draw = stratified_sample(
                 frame,

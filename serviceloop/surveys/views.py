@@ -1,6 +1,5 @@
 """Staff pages: questionnaire editor, waves, progress and reminders, answer entry by phone and on visits."""
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -274,7 +273,7 @@ def wave_detail(request, pk):
     plan = services.sample_plan(wave)
     calculated = None
     if calc.is_bound and calc.is_valid():
-        from serviceloop.analytics.survey import sample_size
+        from serviceloop.analytics.sample_size import sample_size
 
         calculated = sample_size(
             confidence=float(calc.cleaned_data["confidence"]),
@@ -438,6 +437,8 @@ def target_qr(request, pk, tpk):
     wave = selectors.wave_get(user=request.user, pk=pk)
     target = selectors.target_get(user=request.user, wave=wave, pk=tpk)
     url = request.build_absolute_uri(reverse("surveys:public", args=[services.link_code(target)]))
+    import segno
+
     svg = segno.make(url, error="m").svg_inline(scale=6)
     return HttpResponse(svg, content_type="image/svg+xml")
 
