@@ -1,4 +1,5 @@
-"""Friendly Chinese error pages (the defaults are English and bare). Standalone: they need no database."""
+"""Friendly Chinese error pages (the defaults are English and bare). The server-error page is standalone (it needs
+no database); a logged-in user's 400/403/404 pages keep the navigation."""
 
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,17 @@ PAGES = {
 def _page(request, status: int, message: str | None = None):
     title, default = PAGES[status]
     context = {"code": status, "title": title, "message": message or default}
-    return render(request, "error_page.html", context, status=status)
+    # A logged-in user keeps the menu (and the way out of the dead end); the server-error page stays standalone.
+    template = "error_page_nav.html" if status != 500 and _logged_in(request) else "error_page.html"
+    return render(request, template, context, status=status)
+
+
+def _logged_in(request) -> bool:
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)
+    except Exception:  # the session or the database is unreachable: fall back to the page that needs neither
+        return False
 
 
 def bad_request(request, exception=None):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.scope import scope_q
 
@@ -95,7 +96,7 @@ class Weekday(models.IntegerChoices):
 class CustomerStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("customer status", "Closed")
 
 
 class CustomerQuerySet(models.QuerySet):

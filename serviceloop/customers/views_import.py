@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from serviceloop.org.scope import can_manage_org
 
 from .forms import ImportForm
-from .importing import import_customers_file
 
 SESSION_KEY = "customer_import_pending"
 
@@ -39,6 +38,8 @@ def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
+        from .importing import import_customers_file  # openpyxl (and numpy): only when a file comes in
+
         upload = form.cleaned_data["file"]
         suffix = Path(upload.name).suffix.lower()
         stored = _pending_dir() / f"{uuid.uuid4().hex}{suffix}"
@@ -65,6 +66,8 @@ def import_confirm(request):
     if not stored or not stored.exists():
         messages.error(request, _("Nothing to import: upload and check the file again."))
         return redirect("customers:import")
+    from .importing import import_customers_file
+
     try:
         with stored.open("rb") as fh:
             report = import_customers_file(

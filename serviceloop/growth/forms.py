@@ -1,10 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-from serviceloop.analytics.allocation import METHODS
+from django.utils.translation import pgettext_lazy
 
 from .models import RegionKind
 from .services import MAX_SHEET_BYTES
+
+
+def _methods():
+    # Called when a form is shown: importing the allocation maths (numpy) here would load it at start-up.
+    from serviceloop.analytics.allocation import METHODS
+
+    return list(METHODS.items())
 
 
 class SheetUploadForm(forms.Form):
@@ -43,7 +49,7 @@ class PointsSchemeForm(forms.Form):
     class_weights = forms.JSONField(
         label=_("price-class weights"), help_text=_('For example {"1": 5, "2": 4, "3": 3, "4": 2, "5": 1}')
     )
-    method = forms.ChoiceField(label=_("Method"), choices=list(METHODS.items()))
+    method = forms.ChoiceField(label=_("Method"), choices=_methods)
 
     def clean_class_weights(self):
         value = self.cleaned_data["class_weights"]
@@ -75,7 +81,7 @@ class PointsAllocateForm(forms.Form):
     product_code = forms.CharField(label=_("Product code"), max_length=40)
     product_name = forms.CharField(label=_("Product name"), max_length=100)
     supply = forms.IntegerField(label=_("Supply (cartons)"), min_value=1, max_value=10_000_000)
-    method = forms.ChoiceField(label=_("Method"), choices=list(METHODS.items()), initial="webster")
+    method = forms.ChoiceField(label=_("Method"), choices=_methods, initial="webster")
     cap = forms.IntegerField(label=_("Cap per shop"), min_value=1, max_value=100_000, required=False)
     minimum = forms.IntegerField(label=_("Minimum per shop"), min_value=0, max_value=100_000, required=False)
 
@@ -88,7 +94,7 @@ class PointsAllocateForm(forms.Form):
 
 
 class RegionAliasForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=RegionKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("region alias", "kind"), choices=RegionKind.choices)
     sheet_name = forms.CharField(label=_("name in the sheet"), max_length=100)
     archive_value = forms.CharField(
         label=_("value in the archive"),

@@ -6,8 +6,6 @@ line number and a Chinese reason."""
 import csv
 import io
 
-import openpyxl
-
 LICENCE_HEADERS = {
     "许可证号",
     "许可证",
@@ -25,6 +23,8 @@ MAX_POINTS = 10**9
 
 def _rows(content: bytes, filename: str):
     if content[:2] == b"PK":
+        import openpyxl  # only when an xlsx comes in (the growth views import this module)
+
         try:
             wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:

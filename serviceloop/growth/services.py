@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from serviceloop.analytics.allocation import DEFAULT_CLASS_WEIGHTS, METHODS, apportion_points, sales_points
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
 from serviceloop.growth.sheet import SheetError, parse_allocation_sheet
 from serviceloop.org.scope import can_manage_org
 
-from .archive import load_archive
-from .engine import ProductResult, allocate_sheet
 from .models import (
     AllocationRun,
     PointsEntry,
@@ -29,6 +26,11 @@ from .models import (
     RunStatus,
     ShopAllocation,
 )
+
+# The allocation maths (numpy; .archive, .engine, analytics.allocation) is imported by the functions that
+# compute: the growth views import this module at start-up.
+if TYPE_CHECKING:
+    from .engine import ProductResult
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 BATCH = 5000
@@ -52,6 +54,8 @@ def _company(company, actor):
 
 
 def _archive_of(company):
+    from .archive import load_archive
+
     return load_archive(Customer.objects.filter(branch__company=company) if company is not None else None)
 
 
@@ -62,6 +66,9 @@ def _check(actor):
 
 def compute_sheet(content: bytes, *, week_of: dt.date | None, today: dt.date, archive=None):
     """(sheet, results) — parse and allocate without writing; raises SheetError."""
+    from .archive import load_archive
+    from .engine import allocate_sheet
+
     if len(content) > MAX_SHEET_BYTES:
         raise SheetError([_issue(f"文件过大（{len(content) // 1024} KB），投放计划表不超过 5 MB")])
     sheet = parse_allocation_sheet(content)
@@ -276,6 +283,10 @@ def points_allocate(
     """Split ``supply`` cartons of one product among the cycle's active shops (of ``company``, default as
     for sheet runs) in proportion to points."""
     _check(actor)
+    import numpy as np
+
+    from serviceloop.analytics.allocation import METHODS, apportion_points
+
     if method not in METHODS:
         raise ValidationError(f"未知的分配方法「{method}」（可选：{'、'.join(METHODS)}）")
     company = rerun_of.company if rerun_of else _company(company, actor)
@@ -363,6 +374,8 @@ def customers_by_licence(licences) -> dict[str, int]:
 
 def pointsscheme_current() -> PointsScheme:
     """The scheme in force (the first by name); the defaults until an administrator saves one."""
+    from serviceloop.analytics.allocation import DEFAULT_CLASS_WEIGHTS
+
     scheme = PointsScheme.objects.order_by("name").first()
     return scheme or PointsScheme(
         name="默认积分方案",
@@ -375,6 +388,8 @@ def pointsscheme_current() -> PointsScheme:
 @transaction.atomic
 def pointsscheme_save(*, volume_weight, class_weights: dict, method: str, actor, now) -> PointsScheme:
     _check(actor)
+    from serviceloop.analytics.allocation import METHODS
+
     if method not in METHODS:
         raise ValidationError(f"未知的分配方法「{method}」")
     scheme = pointsscheme_current()
@@ -397,6 +412,8 @@ def pointsscheme_save(*, volume_weight, class_weights: dict, method: str, actor,
 
 def points_formula(scheme: PointsScheme):
     """volumes, classes → integer points by the scheme (analytics.allocation.sales_points)."""
+    from serviceloop.analytics.allocation import sales_points
+
     weights = {int(k): str(v) for k, v in scheme.class_weights.items()}
 
     def formula(volumes, classes):

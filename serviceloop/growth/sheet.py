@@ -46,8 +46,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-import openpyxl
-
 __all__ = [
     "NOT_HANDLED_REASON",
     "AllocationMethod",
@@ -339,6 +337,8 @@ def _open(source):
         source = io.BytesIO(source)
     elif isinstance(source, str | Path):
         source = Path(source)
+    import openpyxl  # only when a sheet is read: this module's types are imported at start-up
+
     try:
         return openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for non-xlsx input

@@ -6,8 +6,8 @@ WeasyPrint embeds the subset it uses, so the PDF prints the same everywhere.
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import segno
 from django.template.loader import render_to_string
 
 from serviceloop.customers.models import Customer
@@ -15,10 +15,15 @@ from serviceloop.customers.models import Customer
 from .selectors import Contact, contacts_for_routes, public_url
 from .services import shoptokens_ensure
 
+if TYPE_CHECKING:
+    import segno
+
 LAYOUTS = {1: "one card per A6 page", 4: "four cards per A4 page"}
 
 
-def qr_for(url: str) -> segno.QRCode:
+def qr_for(url: str) -> "segno.QRCode":
+    import segno  # 9 MB: only where a code is drawn
+
     # Level M survives a scuffed or partly covered counter card and stays a small, quick-to-scan code.
     return segno.make(url, error="m", micro=False)
 

@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from serviceloop.servicedesk.models import Category, Kind
 
@@ -125,6 +124,8 @@ class IntakeForm(forms.Form):
         photo = self.cleaned_data.get("photo")
         if not photo:
             return None
+        from PIL import Image, UnidentifiedImageError  # only when a photo comes in
+
         if photo.size > MAX_PHOTO_BYTES:
             raise ValidationError(
                 _("The photo is too large (%(size).1f MB); at most %(max)d MB. Please choose a smaller one.")

@@ -9,7 +9,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image, UnidentifiedImageError
 
 from serviceloop.core.audit import audit_record
 
@@ -117,6 +116,8 @@ def _clean_photos(photos) -> list:
     photos = [p for p in photos or () if p]
     if len(photos) > conf("MAX_PHOTOS"):
         raise ValidationError(_("At most %(n)d photos.") % {"n": conf("MAX_PHOTOS")}, code="photos")
+    from PIL import Image, UnidentifiedImageError  # only when photos come in
+
     cleaned = []
     for photo in photos:
         if photo.size > conf("MAX_PHOTO_BYTES"):

@@ -4,18 +4,20 @@ service requests; the next wave reports whether the shops acted on moved (paired
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from serviceloop.analytics.survey import OVERALL, compare_means, respondent_scores
 from serviceloop.customers.models import Customer
 from serviceloop.org.models import Role
 
 from .analysis import wave_data
 from .models import ActionKind, LowScoreAction, Wave
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ACTOR_ROLES = {Role.CITY_ADMIN, Role.BRANCH_MANAGER, Role.STATION_HEAD, Role.MARKET_MANAGER}
 # Where a low dimension score goes in the service desk (categories seeded by servicedesk 0002).
@@ -36,6 +38,10 @@ def may_act(user) -> bool:
 
 def wave_scores(wave: Wave, user) -> tuple[pd.DataFrame, dict]:
     """Respondent scores (0–100 per dimension and overall) of the shops in the user's scope."""
+    import pandas as pd
+
+    from serviceloop.analytics.survey import respondent_scores
+
     data = wave_data(wave, user)
     if data.spec is None or data.n == 0:
         return pd.DataFrame(), {}
@@ -74,6 +80,8 @@ def lowscore_act(
     low = low_scores(wave=wave, user=actor, dimension=dimension, threshold=threshold)
     if customer_ids is not None:
         low = low[low.index.isin([int(i) for i in customer_ids])]
+    from serviceloop.analytics.survey import OVERALL
+
     titles = dict(wave.questionnaire.sections.values_list("code", "title"))
     label = _("overall") if dimension == OVERALL else titles.get(dimension, dimension)
     done = set(
@@ -145,6 +153,10 @@ def acted_shops_moved(*, wave: Wave, user) -> list[dict]:
     )
     if not actions:
         return []
+    import pandas as pd
+
+    from serviceloop.analytics.survey import compare_means
+
     now_scores, titles = wave_scores(wave, user)
     if now_scores.empty:
         return []

@@ -9,33 +9,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from serviceloop.analytics.survey import (
-    FIX_FIRST,
-    OVERALL,
-    SurveySpec,
-    compare_waves,
-    describe_items,
-    driver_analysis,
-    exploratory_factor_analysis,
-    reliability_by_dimension,
-    respondent_scores,
-    satisfaction_index,
-    segment_index,
-    to_records,
-)
 from serviceloop.customers.models import MarketType, RetailFormat
 from serviceloop.org.scope import is_city_level
 
 from .models import Answer, AnswerStatus, Item, ItemKind, Wave, WaveStatus, WaveTarget
 from .services import questionnaire_items
+
+# The statistics stack (numpy, pandas, SciPy, statsmodels) is imported by the functions that compute, not
+# here: this module is on the URLconf's import path, and a cached results page needs none of it.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from serviceloop.analytics.survey import SurveySpec
 
 SEGMENTS = {
     "branch": gettext_lazy("branch"),
@@ -69,6 +61,8 @@ class WaveData:
 
 
 def build_spec(items: list[Item]) -> SurveySpec | None:
+    from serviceloop.analytics.survey import SurveySpec
+
     scored = [i for i in items if i.is_scored]
     if not scored:
         return None
@@ -88,6 +82,9 @@ def submitted_answers(wave: Wave, user):
 
 
 def wave_data(wave: Wave, user) -> WaveData:
+    import numpy as np
+    import pandas as pd
+
     items = questionnaire_items(wave.questionnaire)
     scored = [i for i in items if i.is_scored]
     overall_item = next((i for i in items if i.is_overall), None)
@@ -170,6 +167,8 @@ def _fingerprint(wave: Wave, user) -> str:
 
 
 def _safe(func, *args, **kwargs):
+    import numpy as np
+
     try:
         return func(*args, **kwargs), ""
     except (ValueError, np.linalg.LinAlgError) as exc:
@@ -205,6 +204,20 @@ def wave_results(wave: Wave, user, *, segment: str = "branch", compare: Wave | N
 
 
 def _compute(wave: Wave, user, *, segment: str, compare: Wave | None) -> dict:
+    from serviceloop.analytics.survey import (
+        FIX_FIRST,
+        OVERALL,
+        compare_waves,
+        describe_items,
+        driver_analysis,
+        exploratory_factor_analysis,
+        reliability_by_dimension,
+        respondent_scores,
+        satisfaction_index,
+        segment_index,
+        to_records,
+    )
+
     data = wave_data(wave, user)
     out: dict = {"n": data.n, "errors": {}, "segment": segment}
     titles = {i.code: i.text for i in data.items}

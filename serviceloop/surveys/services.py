@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.analytics.survey import sample_size as required_sample_size
-from serviceloop.analytics.survey import stratified_sample
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Role
@@ -35,6 +34,9 @@ from .models import (
     WaveStatus,
     WaveTarget,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_TEXT = 1000
 _SIGNER = signing.Signer(salt="serviceloop.surveys.link")
@@ -275,6 +277,8 @@ def wave_create(*, company, questionnaire: Questionnaire, data: dict, actor, now
 
 def population_frame(company) -> pd.DataFrame:
     """The active shops of the company with the fields a draw may stratify by."""
+    import pandas as pd
+
     rows = Customer.objects.filter(branch__company=company, status=CustomerStatus.ACTIVE).values_list(
         "id", "branch_id", "market_type", "retail_format", "stars"
     )
@@ -283,6 +287,8 @@ def population_frame(company) -> pd.DataFrame:
 
 def sample_plan(wave: Wave) -> dict:
     """What a draw would take: population, recommended n for the wave's confidence and margin."""
+    from serviceloop.analytics.sample_size import sample_size as required_sample_size  # no numpy
+
     population = Customer.objects.filter(branch__company=wave.company, status=CustomerStatus.ACTIVE).count()
     recommended = (
         required_sample_size(
@@ -304,6 +310,8 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
     if frame.empty:
         raise ValidationError(_("The company has no active shops to survey."))
     if wave.target_mode == TargetMode.SAMPLE:
+        from serviceloop.analytics.survey import stratified_sample
+
         try:
             draw = stratified_sample(
                 frame,
@@ -360,7 +368,7 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
         actor=actor,
         action="survey.wave_drawn",
         obj=wave,
-        summary=f"{len(ids)} shops",
+        summary=_("%(n)d shops drawn") % {"n": len(ids)},
         data={"seed": wave.seed, "n": len(ids)},
         now=now,
     )
@@ -368,7 +376,9 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
 
 
 @transaction.atomic
-def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "") -> Wave:
+def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "", before_period: bool = False) -> Wave:
+    """Moves a wave along WAVE_TRANSITIONS. Opening before the period starts needs ``before_period`` (the user
+    confirmed it); the event note says so."""
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
     if to not in WAVE_TRANSITIONS[WaveStatus(wave.status)]:
         raise ValidationError(
@@ -380,6 +390,16 @@ def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "") -> Wave:
         )
     if to == WaveStatus.OPEN and not wave.targets.exists():
         raise ValidationError(_("Draw the wave's shops before opening it."))
+    if to == WaveStatus.OPEN and timezone.localdate(now) < wave.period_start:
+        if not before_period:
+            raise ValidationError(
+                _("The wave's period starts on %(day)s. Tick the confirmation to open it before then.")
+                % {"day": wave.period_start.isoformat()},
+                code="before_period",
+            )
+        note = note or _("Opened before its period (starting %(day)s).") % {
+            "day": wave.period_start.isoformat()
+        }
     WaveEvent.objects.create(
         wave=wave, from_status=wave.status, to_status=to, actor=actor, at=now, note=note[:300]
     )

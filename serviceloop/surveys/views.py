@@ -1,6 +1,5 @@
 """Staff pages: questionnaire editor, waves, progress and reminders, answer entry by phone and on visits."""
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +19,7 @@ from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 from . import selectors, services
 from .forms import ItemForm, QuestionnaireForm, SampleCalculatorForm, SectionForm, WaveForm
 from .forms_answer import error_dict, form_sections
-from .models import Item, Questionnaire, Section, TargetMode, WaveStatus
+from .models import STRATA_FIELDS, Channel, Item, Questionnaire, Section, TargetMode, WaveStatus
 
 PAGE_SIZE = 30
 
@@ -274,7 +273,7 @@ def wave_detail(request, pk):
     plan = services.sample_plan(wave)
     calculated = None
     if calc.is_bound and calc.is_valid():
-        from serviceloop.analytics.survey import sample_size
+        from serviceloop.analytics.sample_size import sample_size
 
         calculated = sample_size(
             confidence=float(calc.cleaned_data["confidence"]),
@@ -296,6 +295,8 @@ def wave_detail(request, pk):
             "may_enter": services.entry_channel(request.user) is not None,
             "statuses": WaveStatus,
             "sample_mode": wave.target_mode == TargetMode.SAMPLE,
+            "strata_labels": [STRATA_FIELDS.get(s, s) for s in wave.strata],
+            "opens_early": wave.status == WaveStatus.DRAFT and timezone.localdate() < wave.period_start,
         },
     )
 
@@ -326,6 +327,7 @@ def wave_transition(request, pk):
             actor=request.user,
             now=timezone.now(),
             note=request.POST.get("note", "")[:300],
+            before_period=request.POST.get("before_period") == "1",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -435,6 +437,8 @@ def target_qr(request, pk, tpk):
     wave = selectors.wave_get(user=request.user, pk=pk)
     target = selectors.target_get(user=request.user, wave=wave, pk=tpk)
     url = request.build_absolute_uri(reverse("surveys:public", args=[services.link_code(target)]))
+    import segno
+
     svg = segno.make(url, error="m").svg_inline(scale=6)
     return HttpResponse(svg, content_type="image/svg+xml")
 
@@ -494,6 +498,7 @@ def entry_form(request, pk, tpk):
                 "done": done,
                 "hidden": True,
                 "channel": channel,
+                "channel_label": Channel(channel).label,
                 "sees_phones": sees_phones(request.user),
                 "is_open": wave.status == WaveStatus.OPEN,
             },
@@ -548,6 +553,7 @@ def entry_form(request, pk, tpk):
             ),
             "sees_phones": sees_phones(request.user),
             "is_open": wave.status == WaveStatus.OPEN,
+            "channel_label": Channel(channel).label,
             "link": request.build_absolute_uri(reverse("surveys:public", args=[services.link_code(target)])),
         },
         status=400 if request.method == "POST" else 200,

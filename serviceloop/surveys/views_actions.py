@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from serviceloop.analytics.survey import OVERALL
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
@@ -36,6 +35,8 @@ def low_score_page(request, pk):
     if not may_act(request.user):
         raise PermissionDenied
     wave = selectors.wave_get(user=request.user, pk=pk)
+    from serviceloop.analytics.survey import OVERALL
+
     dimensions = [(OVERALL, _("overall"))] + list(
         wave.questionnaire.sections.filter(items__kind="likert", items__is_overall=False)
         .distinct()

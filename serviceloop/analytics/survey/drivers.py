@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: it imports all of statsmodels
 from statsmodels.stats.outliers_influence import variance_inflation_factor
+from statsmodels.tools.tools import add_constant
 
 from ._base import Result, check_confidence
 
@@ -87,11 +88,11 @@ def driver_analysis(
     if constant or y.std() == 0:
         raise ValueError(f"scores without variance cannot drive anything: {constant or ['outcome']}")
 
-    fit = sm.OLS(y.to_numpy(), sm.add_constant(x.to_numpy(), has_constant="add")).fit()
+    fit = OLS(y.to_numpy(), add_constant(x.to_numpy(), has_constant="add")).fit()
     ci = fit.conf_int(alpha=1 - confidence)
     coef = fit.params[1:]
     beta = coef * x.std(ddof=1).to_numpy() / y.std(ddof=1)
-    exog = sm.add_constant(x.to_numpy(), has_constant="add")
+    exog = add_constant(x.to_numpy(), has_constant="add")
     vif = [variance_inflation_factor(exog, j + 1) for j in range(k)] if k > 1 else [1.0]
 
     rows = {}

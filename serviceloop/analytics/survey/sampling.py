@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._base import Result, check_confidence
+# Sample size and margin need no numpy: they live apart, so a page showing a sample size stays light.
+from serviceloop.analytics.sample_size import margin_of_error, sample_size  # noqa: F401 (re-exported)
 
-
-def _z(confidence: float) -> float:
-    check_confidence(confidence)
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
-def sample_size(
-    *,
-    confidence: float = 0.95,
-    margin: float = 0.05,
-    population: int | None = None,
-    proportion: float = 0.5,
-) -> int:
-    """Respondents needed to estimate a proportion within ±``margin`` (Cochran 1977):
-    ``n0 = z² p(1 − p) / e²``, and with a finite population N, ``n = n0 / (1 + (n0 − 1)/N)``; rounded up.
-    ``proportion=0.5`` is the worst case. 95 %, ±5 %: 385; N = 10,000: 370."""
-    z = _z(confidence)
-    if not 0 < margin < 1:
-        raise ValueError("margin must be between 0 and 1, e.g. 0.05 for ±5 %")
-    if not 0 < proportion < 1:
-        raise ValueError("proportion must be between 0 and 1")
-    n0 = z * z * proportion * (1 - proportion) / (margin * margin)
-    if population is None:
-        return math.ceil(n0 - 1e-9)
-    if population < 1:
-        raise ValueError("population must be at least 1")
-    n = n0 / (1 + (n0 - 1) / population)
-    return min(int(population), math.ceil(n - 1e-9))
-
-
-def margin_of_error(
-    n: int, *, confidence: float = 0.95, population: int | None = None, proportion: float = 0.5
-) -> float:
-    """The ± margin a sample of n gives for a proportion (the inverse of ``sample_size``), with the
-    finite-population correction ``sqrt((N − n)/(N − 1))`` when N is given."""
-    z = _z(confidence)
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    e = z * math.sqrt(proportion * (1 - proportion) / n)
-    if population is not None:
-        if n > population:
-            raise ValueError("n cannot exceed the population")
-        e *= math.sqrt((population - n) / (population - 1)) if population > 1 else 0.0
-    return e
+from ._base import Result
 
 
 def allocate_sample(strata_sizes: Mapping | pd.Series, n_total: int, *, minimum: int = 0) -> pd.Series:

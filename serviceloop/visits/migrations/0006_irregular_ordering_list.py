@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0004_visit_minutes_spent"),
+        ("visits", "0005_visit_short_reason"),
     ]
 
     operations = [
