@@ -78,6 +78,16 @@ def small_world(world):
                                now=now)  # fmt: skip
     from serviceloop.core.models import Work
 
+    from serviceloop.trade.derive import grades_compute
+    from serviceloop.trade.importing import import_trade_file
+    from serviceloop.trade.models import Order
+    from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
+
+    make_products()
+    lines = order_rows(shop, "P1", timezone.localdate(now), [("31020002", 2, 1), ("42020005", 3, 3)])
+    trade_batch = import_trade_file(file=csv_bytes(ORDER_HEADER, lines), kind="orders", now=now)
+    grade_run = grades_compute(actor=None, now=now)
+
     running = Work.objects.create(title="导出客户档案", func_path="serviceloop.core.background.export_sheets",
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
@@ -125,6 +135,14 @@ def small_world(world):
         "growth:rerun": {"pk": run.pk},
         "growth:shops": {"pk": run.pk},
         "growth:product": {"run_pk": run.pk, "pk": run.products.filter(handled=True).first().pk},
+        "trade:batch": {"pk": trade_batch.pk},
+        "trade:batch-commit": {"pk": trade_batch.pk},
+        "trade:batch-rollback": {"pk": trade_batch.pk},
+        "trade:order": {"pk": Order.objects.get(order_no="P1").pk},
+        "trade:derived-compute": {"what": "grades"},
+        "trade:run": {"pk": grade_run.pk},
+        "trade:run-decide": {"pk": grade_run.pk, "decision": "discard"},
+        "trade:shop-panel": {"customer_pk": shop.pk},
     }
 
 
