@@ -77,7 +77,6 @@ def small_world(world):
     run = allocationrun_create(content=sheet_bytes({"ADV": 16}), filename="week.xlsx", actor=world.city_admin,
                                now=now)  # fmt: skip
     from serviceloop.core.models import Work
-
     from serviceloop.trade.derive import grades_compute
     from serviceloop.trade.importing import import_trade_file
     from serviceloop.trade.models import Order
