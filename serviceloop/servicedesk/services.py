@@ -113,6 +113,9 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime) -> None:
     transaction.on_commit(lambda: notifier.send(message))
 
 
+MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million
+
+
 def _clean_photos(photos) -> list:
     photos = [p for p in photos or () if p]
     if len(photos) > conf("MAX_PHOTOS"):
@@ -129,7 +132,15 @@ def _clean_photos(photos) -> list:
             photo.seek(0)
             image = Image.open(photo)
             kind = image.format
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise Image.DecompressionBombError
             image.verify()
+        except Image.DecompressionBombError:  # a few KB that would unpack to gigabytes (30,000 × 30,000 px)
+            raise ValidationError(
+                _("%(name)s has too many pixels (at most %(mp)d million). Please send a smaller picture.")
+                % {"name": photo.name, "mp": MAX_PHOTO_PIXELS // 1_000_000},
+                code="photo_pixels",
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise ValidationError(
                 _("%(name)s is not a picture.") % {"name": photo.name}, code="photo_type"

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.test import RequestFactory
 
 from serviceloop.core.demo import COMPANY_NAME, DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset
 from serviceloop.core.models import AuditEvent
@@ -135,7 +136,9 @@ def test_it_gives_every_role_a_user_and_every_demo_login_works(city, client):
     for username, role, description in DEMO_LOGINS:
         user = User.objects.get(username=username)
         assert user.role == role and description
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        assert client.login(
+            request=RequestFactory().post("/login/"), username=username, password=DEMO_PASSWORD
+        ), username
         client.logout()
         # Their home pages show data: every demo log-in sees some shops.
         assert Customer.objects.visible_to(user).exists(), username
