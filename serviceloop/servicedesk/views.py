@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from serviceloop.core.audit import audit_record
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import page_size, paginate
-from serviceloop.core.phones import sees_phones
+from serviceloop.core.phones import phone_q, sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 
@@ -49,8 +49,7 @@ def shop_search(request):
                 Q(name__icontains=q)
                 | Q(licence_no__startswith=q)
                 | Q(owner_name__icontains=q)
-                | Q(phone__startswith=q)
-                | Q(alt_phone__startswith=q)
+                | phone_q(request.user, q, "phone", "alt_phone", lookup="startswith")
             )
             .select_related("route")
             .order_by("name")[:10]
