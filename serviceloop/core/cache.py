@@ -28,7 +28,7 @@ class DatabaseCache(db.DatabaseCache):
                 [key],
             )
             row = cursor.fetchone()
-            if row is None or _as_datetime(connection, row[1]) < tz_now().replace(microsecond=0):
+            if row is None or _as_datetime(connection, row[1]) < tz_now():
                 raise ValueError(f"Key '{key}' not found")
             value = pickle.loads(base64.b64decode(connection.ops.process_clob(row[0]).encode())) + delta
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")

@@ -14,6 +14,7 @@ Messages never show exception class names.
 """
 
 import io
+import os
 import re
 import zipfile
 
@@ -46,7 +47,10 @@ def is_zip(content) -> bool:
 
 
 def xlsx_check(content, *, max_bytes: int = MAX_BYTES) -> None:
-    """Raise UploadRejected unless ``content`` (bytes or a file) is a zip whose XML is safe to parse."""
+    """Raise UploadRejected unless ``content`` (bytes, a file or a path) is a zip whose XML is safe to parse."""
+    if isinstance(content, str | os.PathLike):
+        with open(content, "rb") as file:
+            return xlsx_check(file, max_bytes=max_bytes)
     source = _source(content)
     try:
         archive = zipfile.ZipFile(source)
