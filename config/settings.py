@@ -321,7 +321,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "serviceloop.core.views_account.locked_out"
-AXES_CLIENT_IP_CALLABLE = "serviceloop.core.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "serviceloop.core.clients.ip_address_or_none"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 if TESTING:

@@ -12,3 +12,14 @@ def client_address(request) -> str:
         if hops:
             return hops[-1][:64]
     return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def ip_address_or_none(request) -> str | None:
+    """For django-axes, which stores a real IP address (PostgreSQL's inet type): None when there is none."""
+    import ipaddress
+
+    value = client_address(request)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
