@@ -17,6 +17,7 @@ from serviceloop.customers.models import Customer
 from . import selectors
 from . import services as s
 from .forms import ACTION_FORMS, DispatchForm
+from .idempotency import same_filing, scoped_key
 from .models import Category, Channel, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
 from .perms import allowed_actions, may_file
 from .views import _run
@@ -172,7 +173,21 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             or request.user.role in ("agent", "city_admin", "supervisor", "inspector")
         ):
             raise ValidationError({"shop": _("Choose the shop.")})
-        key = d.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
+        raw_key = d.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
+        # Keys belong to the caller and the shop: another caller's (or another shop's) same key is a new filing.
+        key = scoped_key("api", request.user, d.get("shop"), raw_key) if raw_key else None
+        if key:
+            earlier = ServiceRequest.objects.filter(idempotency_key=key).select_related("category").first()
+            if earlier is not None and not same_filing(earlier, d):
+                return Response(
+                    {
+                        "detail": _(
+                            "This Idempotency-Key was already used for a different request (%(ref)s). Use a new key for a new request."
+                        )
+                        % {"ref": earlier.reference}
+                    },
+                    status=status.HTTP_409_CONFLICT,
+                )
         try:
             sr, created = s.servicerequest_file(
                 customer=d.get("shop"),
@@ -190,7 +205,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             )
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
-        sr = selectors.servicerequest_list(user=request.user).filter(pk=sr.pk).first() or sr
+        sr = selectors.servicerequest_list(user=request.user).filter(pk=sr.pk).first()
+        if sr is None:  # filed, but outside what the caller may read (e.g. a shopless report)
+            return Response(
+                {"detail": _("Filed.")}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            )
         body = ServiceRequestDetailSerializer(sr, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

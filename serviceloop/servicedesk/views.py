@@ -25,6 +25,7 @@ from . import selectors
 from . import services as s
 from .export import ledger_rows
 from .forms import ACTION_FORMS, DispatchForm, IntakeForm
+from .idempotency import scoped_key
 from .models import OPEN, Attachment, Notification, ServiceRequest
 from .perms import allowed_actions, may_file
 
@@ -115,7 +116,9 @@ def intake(request):
                     photos=d["photos"],
                     actor=request.user,
                     now=timezone.now(),
-                    idempotency_key=d["idempotency_key"] or None,
+                    idempotency_key=scoped_key("desk", request.user, shop, d["idempotency_key"])
+                    if d["idempotency_key"]
+                    else None,
                     urgency=d["urgency"],
                     complexity=d["complexity"],
                 )
