@@ -19,7 +19,7 @@ from . import services as s
 from .forms import ACTION_FORMS, DispatchForm
 from .idempotency import same_filing, scoped_key
 from .models import Category, Channel, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
-from .perms import allowed_actions, may_file
+from .perms import allowed_actions, may_file, may_file_kind
 from .views import _run
 
 
@@ -168,6 +168,8 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         ser = FileSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
+        if not may_file_kind(request.user, d["kind"]):
+            raise ValidationError({"kind": [_("Inspectors file reports (举报) only.")]})
         if d.get("shop") is None and not (
             request.user.is_superuser
             or request.user.role in ("agent", "city_admin", "supervisor", "inspector")
