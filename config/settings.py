@@ -203,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "serviceloop.core.api_schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "serviceloop.customers.models.CustomerStatus",
         "RequestStatusEnum": "serviceloop.servicedesk.models.Status",

@@ -18,7 +18,7 @@ from . import selectors
 from . import services as s
 from .forms import ACTION_FORMS, DispatchForm
 from .idempotency import same_filing, scoped_key
-from .models import Category, Channel, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
+from .models import Category, Channel, Closure, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
 from .perms import allowed_actions, may_file, may_file_kind
 from .views import _run
 
@@ -45,7 +45,10 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     licence_no = serializers.CharField(source="shop.licence_no", read_only=True, default=None)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, default=None)
+    # "owner.__str__" printed "<method-wrapper …>" for a request without owner (the bound method of None).
+    owner_name = serializers.SerializerMethodField()
+    # "" (not closed yet) is a value the field really has: the schema's enum must list it.
+    closure = serializers.ChoiceField(choices=[("", ""), *Closure.choices], read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -85,6 +88,9 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_owner_name(self, obj) -> str | None:
+        return str(obj.owner) if obj.owner_id else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -82,3 +82,30 @@ def test_public_qr_text_is_inert_in_the_ledger_export(client, world, shop, paylo
     ]
     assert cells, "the request text is in the ledger"
     assert all(c.data_type == "s" and not c.value.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"latitude": "449.5"}, "latitude"),
+        ({"longitude": "-200"}, "longitude"),
+        ({"phone": "abc<script>"}, "phone"),
+    ],
+)
+def test_the_api_refuses_impossible_coordinates_and_phones(world, shop, change, field):
+    api = APIClient()
+    api.force_authenticate(world.city_admin)
+    response = api.patch(f"/api/v1/customers/{shop.pk}/", change, format="json")
+    assert response.status_code == 400 and field in response.json()
+    shop.refresh_from_db()
+    assert shop.phone == PHONE and shop.latitude is None
+
+
+def test_the_customer_form_refuses_a_phone_with_markup(app, world, shop):
+    page = app.get(f"/customers/{shop.pk}/edit/", user=world.city_admin)
+    form = next(f for f in page.forms.values() if "phone" in f.fields)
+    form["phone"] = "abc<script>"
+    response = form.submit(expect_errors=True)
+    assert "请输入电话号码" in response.text
+    shop.refresh_from_db()
+    assert shop.phone == PHONE
