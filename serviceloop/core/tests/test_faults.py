@@ -197,3 +197,36 @@ def test_a_pixel_bomb_on_the_public_shop_page_is_refused(app, world):
     response = form.submit(expect_errors=True)
     assert response.status_code == 400 and ("照片" in response.text or "像素" in response.text)
     assert not ServiceRequest.objects.exists()
+
+
+CUSTOMER_HOSTILE = {
+    **HOSTILE_XLSX,
+    "not a zip": (lambda **_: hostile.NOT_XLSX + b"\x00" * 8, "不是 Excel"),
+    "broken after the header": (hostile.xlsx_broken_after_header, "损坏"),
+}
+
+
+@pytest.mark.parametrize("name", CUSTOMER_HOSTILE)
+def test_the_customer_import_refuses_hostile_files_in_chinese(app, world, name):
+    make, expected = CUSTOMER_HOSTILE[name]
+    if name in ("billion laughs", "XXE", "broken after the header", "shared-strings bomb"):
+        content = make(header=("许可证号", "客户名称")) if name != "shared-strings bomb" else make()
+    else:
+        content = make()
+    page = app.get(reverse("customers:import"), user=world.city_admin)
+    form = next(f for f in page.forms.values() if "file" in f.fields)
+    form["file"] = Upload("customers.xlsx", content, "application/octet-stream")
+    response = form.submit(expect_errors=True)
+    if response.status_code in (301, 302):
+        response = response.follow(expect_errors=True)
+    assert response.status_code < 500 and expected in response.text, response.text[-1500:]
+    assert "Error" not in response.text and "BadZip" not in response.text
+
+
+def test_the_customer_import_stops_a_row_bomb(world, tmp_path):
+    from serviceloop.customers.importing.reader import UnreadableFile, read_sheet
+
+    sheet = read_sheet(hostile.xlsx_empty_rows(400_000, header=("许可证号", "客户名称")))
+    with pytest.raises(UnreadableFile, match="200,000"):
+        for _ in sheet.rows:
+            pass
