@@ -434,7 +434,17 @@ def servicerequest_dispatch(
 ) -> ServiceRequest:
     """Gives the request to a named owner with a deadline. Changing an existing owner needs a reason."""
     _check(actor, "dispatch", request)
+    seen_owner, seen_status = request.owner_id, request.status  # what the dispatcher was looking at
     sr = _lock(request)
+    if (sr.owner_id, sr.status) != (seen_owner, seen_status):
+        # Someone else dispatched (or moved) it meanwhile: never reassign over a decision not yet seen.
+        raise ValidationError(
+            _(
+                "Meanwhile this request was changed (now: %(status)s, owner: %(name)s). Reload it and decide again."
+            )
+            % {"status": sr.get_status_display(), "name": sr.owner or "—"},
+            code="conflict",
+        )
     if not may_own(owner, sr):
         raise ValidationError(
             _("%(name)s cannot handle this request (outside their area).") % {"name": owner}, code="owner"
