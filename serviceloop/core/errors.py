@@ -1,4 +1,5 @@
-"""Friendly Chinese error pages (the defaults are English and bare). Standalone: they need no database.
+"""Friendly Chinese error pages (the defaults are English and bare). The server-error page is standalone (it needs
+no database); a logged-in user's 400/403/404 pages keep the navigation.
 
 Under ``/api/`` the same errors are JSON (``{"detail": …}``): an API client must never get an HTML page.
 """
@@ -31,7 +32,17 @@ def _page(request, status: int, message: str | None = None):
     if is_api(request):
         return JsonResponse({"detail": str(message or default)}, status=status)
     context = {"code": status, "title": title, "message": message or default}
-    return render(request, "error_page.html", context, status=status)
+    # A logged-in user keeps the menu (and the way out of the dead end); the server-error page stays standalone.
+    template = "error_page_nav.html" if status != 500 and _logged_in(request) else "error_page.html"
+    return render(request, template, context, status=status)
+
+
+def _logged_in(request) -> bool:
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)
+    except Exception:  # the session or the database is unreachable: fall back to the page that needs neither
+        return False
 
 
 def bad_request(request, exception=None):

@@ -96,3 +96,8 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.w = build_world()
+
+
+def text_of(response, selector: str = "main") -> str:
+    """The visible text of the elements matching ``selector`` on a WebTest page, joined by spaces."""
+    return " ".join(el.get_text(" ", strip=True) for el in response.html.select(selector))

@@ -5,6 +5,7 @@ from . import views, views_account, views_work
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="core/login.html", redirect_authenticated_user=True),

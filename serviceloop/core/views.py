@@ -1,5 +1,9 @@
+import functools
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -47,3 +51,17 @@ def audit(request):
         {"page": page, "query": query},
         partial="core/_audit_table.html",
     )
+
+
+@functools.cache
+def _favicon_bytes() -> bytes:
+    with open(finders.find("favicon.ico"), "rb") as fh:
+        return fh.read()
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page that names no icon (error pages, public pages, file views)."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response

@@ -1,6 +1,7 @@
 """One filter set for the customer list page, its Excel export and the API, so all three agree."""
 
 import django_filters as df
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,24 @@ from .models import (
 )
 
 STAR_CHOICES = [(i, str(i)) for i in range(6)]
-ORDERING = ["licence_no", "name", "grade", "stars", "updated_at", "joined_on"]
+ORDERING = {
+    "licence_no": _("licence number"),
+    "name": _("shop name"),
+    "grade": _("grade"),
+    "stars": _("stars"),
+    "updated_at": _("updated at"),
+    "joined_on": _("join date"),
+}
+# A yes/no filter offers "all" first (NullBooleanField reads "true"/"false" and leaves anything else unfiltered).
+YES_NO = [("", _("All")), ("true", _("yes")), ("false", _("no"))]
+
+
+def yes_no(label):
+    return df.BooleanFilter(label=label, widget=forms.Select(choices=YES_NO))
+
+
+class Ordering(df.OrderingFilter):
+    descending_fmt = _("%s (descending)")
 
 
 class CustomerFilter(df.FilterSet):
@@ -43,11 +61,11 @@ class CustomerFilter(df.FilterSet):
     credit_rating = df.MultipleChoiceFilter(choices=CreditRating.choices, label=_("credit rating"))
     order_cycle = df.ChoiceFilter(choices=OrderCycle.choices, label=_("order cycle"))
     status = df.ChoiceFilter(choices=CustomerStatus.choices, label=_("status"))
-    e_settlement = df.BooleanFilter(label=_("e-settlement"))
-    online_ordering = df.BooleanFilter(label=_("online ordering"))
-    care_flag = df.BooleanFilter(label=_("elderly/sick/disabled owner"))
-    quality_terminal = df.BooleanFilter(label=_("quality terminal"))
-    ordering = df.OrderingFilter(fields=ORDERING, label=_("sort by"))
+    e_settlement = yes_no(_("e-settlement"))
+    online_ordering = yes_no(_("online ordering"))
+    care_flag = yes_no(_("elderly/sick/disabled owner"))
+    quality_terminal = yes_no(_("quality terminal"))
+    ordering = Ordering(fields=list(ORDERING), field_labels=ORDERING, label=_("sort by"))
 
     class Meta:
         model = Customer

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.scope import scope_q
 
@@ -105,7 +106,7 @@ class Weekday(models.IntegerChoices):
 class CustomerStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("customer status", "Closed")
 
 
 class CustomerQuerySet(models.QuerySet):

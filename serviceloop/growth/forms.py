@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.analytics.allocation import METHODS
 
@@ -88,7 +89,7 @@ class PointsAllocateForm(forms.Form):
 
 
 class RegionAliasForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=RegionKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("region alias", "kind"), choices=RegionKind.choices)
     sheet_name = forms.CharField(label=_("name in the sheet"), max_length=100)
     archive_value = forms.CharField(
         label=_("value in the archive"),

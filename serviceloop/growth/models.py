@@ -8,6 +8,7 @@ so ``allocationrun_rerun`` can compute it again and show that the answer is the 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionKind(models.TextChoices):
@@ -30,7 +31,7 @@ class RegionAlias(models.Model):
     our code (C, X, Y …), for mutual-aid groups the group's name. One sheet name may map to several
     values (e.g. 城区 → two branches); see ``serviceloop.growth.regions`` for the whole rule."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=RegionKind.choices)
+    kind = models.CharField(pgettext_lazy("region alias", "kind"), max_length=20, choices=RegionKind.choices)
     sheet_name = models.CharField(_("name in the sheet"), max_length=100)
     archive_value = models.CharField(_("value in the archive"), max_length=100)
 
@@ -52,7 +53,7 @@ class RunKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("allocation run", "Done")
     FAILED = "failed", _("Refused")
 
 
@@ -66,7 +67,7 @@ class AllocationRun(models.Model):
         related_name="+",
         verbose_name=_("company"),
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
+    kind = models.CharField(pgettext_lazy("allocation run", "kind"), max_length=10, choices=RunKind.choices)
     title = models.CharField(_("title"), max_length=200)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     sheet = models.BinaryField(_("sheet file"), blank=True, default=b"")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.models import Role
 from serviceloop.org.scope import NOTHING, is_city_level, scope_q
@@ -52,7 +53,7 @@ class Status(models.TextChoices):
     ON_HOLD = "on_hold", _("On hold")
     RESOLVED = "resolved", _("Resolved")
     FOLLOWED_UP = "followed_up", _("Followed up")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("request status", "Closed")
     REOPENED = "reopened", _("Reopened")
     MERGED = "merged", _("Merged")
     CANCELLED = "cancelled", _("Cancelled")

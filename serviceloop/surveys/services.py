@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.analytics.survey import sample_size as required_sample_size
@@ -360,7 +361,7 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
         actor=actor,
         action="survey.wave_drawn",
         obj=wave,
-        summary=f"{len(ids)} shops",
+        summary=_("%(n)d shops drawn") % {"n": len(ids)},
         data={"seed": wave.seed, "n": len(ids)},
         now=now,
     )
@@ -368,7 +369,9 @@ def wave_draw_targets(*, wave: Wave, actor, now) -> int:
 
 
 @transaction.atomic
-def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "") -> Wave:
+def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "", before_period: bool = False) -> Wave:
+    """Moves a wave along WAVE_TRANSITIONS. Opening before the period starts needs ``before_period`` (the user
+    confirmed it); the event note says so."""
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
     if to not in WAVE_TRANSITIONS[WaveStatus(wave.status)]:
         raise ValidationError(
@@ -380,6 +383,16 @@ def wave_transition(*, wave: Wave, to: str, actor, now, note: str = "") -> Wave:
         )
     if to == WaveStatus.OPEN and not wave.targets.exists():
         raise ValidationError(_("Draw the wave's shops before opening it."))
+    if to == WaveStatus.OPEN and timezone.localdate(now) < wave.period_start:
+        if not before_period:
+            raise ValidationError(
+                _("The wave's period starts on %(day)s. Tick the confirmation to open it before then.")
+                % {"day": wave.period_start.isoformat()},
+                code="before_period",
+            )
+        note = note or _("Opened before its period (starting %(day)s).") % {
+            "day": wave.period_start.isoformat()
+        }
     WaveEvent.objects.create(
         wave=wave, from_status=wave.status, to_status=to, actor=actor, at=now, note=note[:300]
     )

@@ -20,7 +20,7 @@ from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 from . import selectors, services
 from .forms import ItemForm, QuestionnaireForm, SampleCalculatorForm, SectionForm, WaveForm
 from .forms_answer import error_dict, form_sections
-from .models import Item, Questionnaire, Section, TargetMode, WaveStatus
+from .models import STRATA_FIELDS, Channel, Item, Questionnaire, Section, TargetMode, WaveStatus
 
 PAGE_SIZE = 30
 
@@ -296,6 +296,8 @@ def wave_detail(request, pk):
             "may_enter": services.entry_channel(request.user) is not None,
             "statuses": WaveStatus,
             "sample_mode": wave.target_mode == TargetMode.SAMPLE,
+            "strata_labels": [STRATA_FIELDS.get(s, s) for s in wave.strata],
+            "opens_early": wave.status == WaveStatus.DRAFT and timezone.localdate() < wave.period_start,
         },
     )
 
@@ -326,6 +328,7 @@ def wave_transition(request, pk):
             actor=request.user,
             now=timezone.now(),
             note=request.POST.get("note", "")[:300],
+            before_period=request.POST.get("before_period") == "1",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -505,6 +508,7 @@ def entry_form(request, pk, tpk):
                 "done": done,
                 "hidden": True,
                 "channel": channel,
+                "channel_label": Channel(channel).label,
                 "sees_phones": sees_phones(request.user),
                 "is_open": wave.status == WaveStatus.OPEN,
             },
@@ -559,6 +563,7 @@ def entry_form(request, pk, tpk):
             ),
             "sees_phones": sees_phones(request.user),
             "is_open": wave.status == WaveStatus.OPEN,
+            "channel_label": Channel(channel).label,
             "link": request.build_absolute_uri(reverse("surveys:public", args=[services.link_code(target)])),
         },
         status=400 if request.method == "POST" else 200,

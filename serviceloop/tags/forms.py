@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.models import Role
 
@@ -37,7 +38,7 @@ class TransitionForm(forms.Form):
 
 
 class LibraryForm(forms.Form):
-    category = forms.ChoiceField(choices=TagCategory.choices, label=_("category"))
+    category = forms.ChoiceField(choices=TagCategory.choices, label=pgettext_lazy("problem tag", "category"))
     name = forms.CharField(max_length=50, label=_("name"))
     description = forms.CharField(max_length=1000, required=False, label=_("description"),
                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.models import Role
 from serviceloop.org.scope import scope_q
@@ -33,7 +34,9 @@ class Severity(models.IntegerChoices):
 
 
 class ProblemTag(models.Model):
-    category = models.CharField(_("category"), max_length=10, choices=TagCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("problem tag", "category"), max_length=10, choices=TagCategory.choices
+    )
     name = models.CharField(_("name"), max_length=50, unique=True)
     description = models.TextField(_("description"), max_length=1000, blank=True)
     discovery_source = models.CharField(_("how it is found"), max_length=10, choices=DiscoverySource.choices)
@@ -248,3 +251,15 @@ class CustomerTagEvent(models.Model):
 
     def __str__(self):
         return f"{self.customer_tag_id} {self.action}"
+
+    @property
+    def steps_followed(self) -> list[str]:
+        """The strategy steps ticked when the tag was removed, in words (events written before the words were
+        kept read them from the current strategy)."""
+        if self.data.get("step_texts"):
+            return list(self.data["step_texts"])
+        numbers = self.data.get("steps") or []
+        if not numbers:
+            return []
+        steps = self.customer_tag.tag.strategy.steps
+        return [steps[n - 1] if 0 < n <= len(steps) else str(n) for n in numbers]

@@ -296,7 +296,8 @@ def customertag_transition(
     if action == TagAction.REMOVE:
         if not note:
             raise ValidationError(_("Say what was done to meet the need."))
-        n_steps = len(ctag.tag.strategy.steps)
+        strategy_steps = ctag.tag.strategy.steps
+        n_steps = len(strategy_steps)
         try:
             chosen = sorted({int(s) for s in steps})
         except (TypeError, ValueError) as exc:
@@ -305,7 +306,12 @@ def customertag_transition(
             raise ValidationError(_("Tick the strategy steps that were followed."))
         if chosen[0] < 1 or chosen[-1] > n_steps:
             raise ValidationError(_("Unknown strategy step."))
-        data = {"steps": chosen, "evidence": evidence.strip()}
+        # The words of the steps are kept with the numbers: the strategy may be edited later.
+        data = {
+            "steps": chosen,
+            "step_texts": [strategy_steps[i - 1] for i in chosen],
+            "evidence": evidence.strip(),
+        }
         ctag.removed_at, ctag.removed_by = now, actor
         fields = ["status", "removed_at", "removed_by"]
     elif action in (TagAction.SEND_BACK, TagAction.OVERTURN):

@@ -13,4 +13,6 @@ urlpatterns = [
     path("library/<int:pk>/", views.library_edit, name="library-edit"),
     path("attach/<int:customer_pk>/", views.tag_attach, name="attach"),
     path("<int:pk>/", views.tag_detail, name="detail"),
+    path("<int:pk>/photo/", views.tag_photo, name="photo"),
+    path("events/<int:pk>/photo/", views.event_photo, name="event-photo"),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
@@ -17,7 +18,7 @@ from serviceloop.org.selectors import stations_visible_to
 
 from . import selectors, services
 from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
-from .models import ProblemTag, TagAction, TagStatus
+from .models import CustomerTagEvent, ProblemTag, TagAction, TagStatus
 
 PAGE_SIZE = 30
 
@@ -90,6 +91,8 @@ def tag_detail(request, pk):
     steps = ctag.tag.strategy.steps
     allowed = [a for a, check in ACTIONS if (a, ctag.status) in TRANSITIONS and check(request.user, ctag)]
     form = TransitionForm(request.POST or None, request.FILES or None, steps=steps)
+    if TagAction.REMOVE not in allowed:  # the steps and the evidence belong to removing the tag only
+        del form.fields["steps"], form.fields["evidence"]
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in allowed:
@@ -98,7 +101,8 @@ def tag_detail(request, pk):
             d = form.cleaned_data
             try:
                 services.customertag_transition(ctag=ctag, action=action, actor=request.user, now=timezone.now(),
-                                                note=d["note"], steps=d["steps"], evidence=d["evidence"],
+                                                note=d["note"], steps=d.get("steps", ()),
+                                                evidence=d.get("evidence", ""),
                                                 photo=d["photo"])  # fmt: skip
             except ValidationError as exc:
                 for e in _errors(exc):
@@ -110,6 +114,22 @@ def tag_detail(request, pk):
                "events": ctag.events.select_related("actor"),
                "buttons": [(a.value, VERBS[a]) for a in allowed]}  # fmt: skip
     return render(request, "tags/detail.html", context)
+
+
+@login_required
+@require_GET
+def tag_photo(request, pk):
+    """The photo taken when the tag was attached, only for those who may see the tag."""
+    return file_response(selectors.customertag_get(user=request.user, pk=pk).photo)
+
+
+@login_required
+@require_GET
+def event_photo(request, pk):
+    """The photo of one step of a tag (removal, sending back…), only for those who may see the tag."""
+    event = get_object_or_404(CustomerTagEvent, pk=pk)
+    selectors.customertag_get(user=request.user, pk=event.customer_tag_id)
+    return file_response(event.photo)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from serviceloop.org.scope import scope_q
 
@@ -128,8 +129,8 @@ class KeyCustomerEntry(models.Model):
 class VisitStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("Checked in")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    DONE = "done", pgettext_lazy("visit status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("visit status", "Cancelled")
 
 
 class VisitOutcome(models.TextChoices):
@@ -184,12 +185,16 @@ class Visit(models.Model):
     check_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices, blank=True)
+    outcome = models.CharField(
+        pgettext_lazy("visit", "outcome"), max_length=12, choices=VisitOutcome.choices, blank=True
+    )
     covered = models.JSONField(_("covered"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     photo = models.ImageField(_("photo"), upload_to="visits/", blank=True)
     # Whole minutes from check-in to check-out, kept at check-out so compliance filters in SQL.
     minutes_spent = models.PositiveIntegerField(_("minutes"), null=True, blank=True, editable=False)
+    # Why a visit was shorter than its policy's minimum (asked at check-out; empty when it was long enough).
+    short_reason = models.CharField(_("reason for the short visit"), max_length=500, blank=True)
 
     objects = VisitQuerySet.as_manager()
 

@@ -15,6 +15,8 @@ def loop_menu(user) -> list[dict]:
             {"label": _("Today's visits"), "url": reverse("visits:today"), "icon": "calendar-check"},
             {"label": _("135 work cycle"), "url": reverse("visits:cycle"), "icon": "arrow-repeat"},
         ]
+    elif user.is_superuser or user.role in ("station_head", "branch_manager", "city_admin"):
+        items.append({"label": _("135 work cycle"), "url": reverse("visits:cycle"), "icon": "arrow-repeat"})
     items += [
         {"label": _("Customer tags"), "url": reverse("tags:list"), "icon": "tags"},
         {"label": _("Key customers"), "url": reverse("visits:keylists"), "icon": "star"},

@@ -15,6 +15,27 @@ from .planning import PolicyBook, PolicyInput
 from .services import shop_inputs
 
 
+def account_managers_visible_to(user):
+    """Account managers whose 135 page ``user`` may read: stationed in the user's unit, or running a route in it."""
+    from serviceloop.org.models import Role, User
+    from serviceloop.org.selectors import routes_visible_to
+
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        unit = Q()
+    elif user.unit_level == "station":
+        unit = Q(station_id=user.station_id)
+    elif user.unit_level == "branch":
+        unit = Q(branch_id=user.branch_id)
+    else:
+        return User.objects.none()
+    routes = routes_visible_to(user).filter(account_manager__isnull=False).values("account_manager_id")
+    return (
+        User.objects.filter(role=Role.ACCOUNT_MANAGER, is_active=True)
+        .filter(unit | Q(pk__in=routes))
+        .order_by("full_name", "username")
+    )
+
+
 def visit_get(*, user, pk) -> Visit:
     return get_object_or_404(
         Visit.objects.visible_to(user).select_related("customer", "policy", "manager"), pk=pk
@@ -60,26 +81,31 @@ def month_bounds(month: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
 class ComplianceRow:
     key: int
     name: str
-    planned: int
+    planned: int  # the whole period's plan
+    due: int  # the plan up to today (all of it for a past period): what could have been done by now
     done: int
     visited: int
     short: int
 
     @property
     def rate(self) -> float | None:
-        return round(100 * self.done / self.planned, 1) if self.planned else None
+        """Completion to date: done ÷ due. Visits still ahead do not lower the rate of the current month."""
+        return round(100 * self.done / self.due, 1) if self.due else None
 
 
 # Visited, but for fewer minutes than the policy's minimum.
 _SHORT = Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED, minutes_spent__lt=F("policy__min_minutes"))
 
 
-def compliance(*, user, first: dt.date, last: dt.date, by: str = "manager") -> list[ComplianceRow]:
+def compliance(
+    *, user, first: dt.date, last: dt.date, by: str = "manager", today: dt.date | None = None
+) -> list[ComplianceRow]:
     """Planned vs done per manager or route over [first, last] (cancelled visits are not planned work).
 
-    done = checked out (any outcome, a closed shop counts as an attempt made); visited = outcome "visited";
-    short = visited but shorter than the policy's minimum minutes.
+    due = planned on or before ``today`` (default: the local date); done = checked out (any outcome, a closed shop
+    counts as an attempt made); visited = outcome "visited"; short = visited but shorter than the policy's minimum.
     """
+    today = today or timezone.localdate()
     field, label = ("manager_id", "manager__full_name") if by == "manager" else ("route_id", "route__name")
     base = (
         Visit.objects.visible_to(user)
@@ -87,9 +113,10 @@ def compliance(*, user, first: dt.date, last: dt.date, by: str = "manager") -> l
         .exclude(status=VisitStatus.CANCELLED)
     )
     rows = {
-        r[field]: ComplianceRow(r[field], r[label] or "", r["planned"], r["done"], r["visited"], 0)
+        r[field]: ComplianceRow(r[field], r[label] or "", r["planned"], r["due"], r["done"], r["visited"], 0)
         for r in base.values(field, label).annotate(
             planned=Count("id"),
+            due=Count("id", filter=Q(planned_on__lte=today)),
             done=Count("id", filter=Q(status=VisitStatus.DONE)),
             visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
         )

@@ -142,11 +142,11 @@ def _insert_generated(rows) -> None:
     time preparing 17 fields per row and, on SQLite, sends 58 rows per statement). A concurrent run's rows
     are skipped by the unique (shop, generated day) index."""
     columns = ["customer", "manager", "route", "policy", "planned_on", "generated_for", "source", "status",
-               "outcome", "covered", "notes", "photo"]  # fmt: skip
+               "outcome", "covered", "notes", "photo", "short_reason"]  # fmt: skip
     names = ", ".join(connection.ops.quote_name(Visit._meta.get_field(c).column) for c in columns)
     sql = (f"INSERT INTO {connection.ops.quote_name(Visit._meta.db_table)} ({names}) "
            f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING")  # fmt: skip
-    fixed = (VisitSource.GENERATED, VisitStatus.PLANNED, "", "[]", "", "")
+    fixed = (VisitSource.GENERATED, VisitStatus.PLANNED, "", "[]", "", "", "")
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, [row + fixed for row in rows[i : i + 5000]])
@@ -245,8 +245,14 @@ def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -
 
 
 @transaction.atomic
-def visit_record(*, visit: Visit, outcome: str, covered=(), notes: str = "", photo=None, actor, now) -> Visit:
-    """Checks out and records what happened. ``covered`` are items of the policy's checklist."""
+def visit_record(
+    *, visit: Visit, outcome: str, covered=(), notes: str = "", photo=None, short_reason: str = "", actor, now
+) -> Visit:
+    """Checks out and records what happened. ``covered`` are items of the policy's checklist.
+
+    A shop visited for less than the policy's minimum minutes may still be checked out, with the reason given in
+    ``short_reason`` (kept on the visit and shown in compliance); without one a ``short_visit`` error says so.
+    """
     visit = (
         Visit.objects.select_for_update(of=("self",)).select_related("customer", "policy").get(pk=visit.pk)
     )
@@ -263,16 +269,28 @@ def visit_record(*, visit: Visit, outcome: str, covered=(), notes: str = "", pho
         raise ValidationError(_("Not on this visit's checklist: %(items)s") % {"items": "、".join(unknown)})
     if outcome == VisitOutcome.VISITED and allowed and not covered:
         raise ValidationError(_("Tick what the visit covered."))
-    visit.status, visit.check_out_at, visit.outcome = VisitStatus.DONE, max(now, visit.check_in_at), outcome
+    check_out_at = max(now, visit.check_in_at)
+    minutes = int((check_out_at - visit.check_in_at).total_seconds() // 60)
+    short_reason = (short_reason or "").strip()
+    minimum = visit.policy.min_minutes if visit.policy else 0
+    if outcome == VisitOutcome.VISITED and minutes < minimum and not short_reason:
+        raise ValidationError(
+            _("This visit lasted %(minutes)d minutes, shorter than the %(minimum)d minutes its policy asks for. "
+              "Give the reason to check out.") % {"minutes": minutes, "minimum": minimum},
+            code="short_visit",
+        )  # fmt: skip
+    visit.status, visit.check_out_at, visit.outcome = VisitStatus.DONE, check_out_at, outcome
     visit.covered, visit.notes = covered, (notes or "").strip()
-    visit.minutes_spent = int((visit.check_out_at - visit.check_in_at).total_seconds() // 60)
-    fields = ["status", "check_out_at", "outcome", "covered", "notes", "minutes_spent"]
+    visit.minutes_spent = minutes
+    visit.short_reason = short_reason if outcome == VisitOutcome.VISITED and minutes < minimum else ""
+    fields = ["status", "check_out_at", "outcome", "covered", "notes", "minutes_spent", "short_reason"]
     if photo:
         visit.photo = photo
         fields.append("photo")
     visit.full_clean(exclude=["customer", "manager", "route", "policy"])
     visit.save(update_fields=fields)
-    _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes)
+    extra = {"short_reason": visit.short_reason} if visit.short_reason else {}
+    _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes, **extra)
     return visit
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("cycle/", views.cycle, name="cycle"),
     path("add/<int:customer_pk>/", views.add, name="add"),
     path("<int:pk>/", views.record, name="record"),
+    path("<int:pk>/photo/", views.photo, name="photo"),
 ]

@@ -10,12 +10,14 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
 from serviceloop.core.xlsx import xlsx_response
+from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
 
@@ -24,16 +26,27 @@ from .models import CycleNote, KeyList, KeyListSettings, VisitOutcome, VisitPoli
 
 
 class RecordForm(forms.Form):
-    outcome = forms.ChoiceField(choices=VisitOutcome.choices, label=gettext_lazy("outcome"))
+    outcome = forms.ChoiceField(choices=VisitOutcome.choices, label=pgettext_lazy("visit", "outcome"),
+                                widget=forms.RadioSelect)  # fmt: skip
     covered = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                        label=gettext_lazy("covered"))  # fmt: skip
+                                        label=gettext_lazy("what the visit covers"))  # fmt: skip
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                             label=gettext_lazy("notes"))  # fmt: skip
     photo = forms.ImageField(required=False, label=gettext_lazy("photo"))
+    short_reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("reason for the short visit"),
+                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
 
-    def __init__(self, *args, items=(), **kwargs):
+    def __init__(self, *args, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["covered"].choices = [(i, i) for i in items]
+        policy = visit.policy if visit else None
+        self.fields["covered"].choices = [(i, i) for i in (policy.checklist_items if policy else [])]
+        if not (policy and policy.min_minutes):
+            del self.fields["short_reason"]
+        elif visit.check_in_at:
+            reached = timezone.localtime(visit.check_in_at) + dt.timedelta(minutes=policy.min_minutes)
+            self.fields["short_reason"].help_text = _(
+                "Only when checking out before %(time)s: the policy asks for at least %(n)d minutes."
+            ) % {"time": reached.strftime("%H:%M"), "n": policy.min_minutes}
 
 
 class CheckInForm(forms.Form):
@@ -113,14 +126,14 @@ def today(request):
 @require_http_methods(["GET", "POST"])
 def record(request, pk):
     visit = selectors.visit_get(user=request.user, pk=pk)
-    items = visit.policy.checklist_items if visit.policy else []
-    form = RecordForm(request.POST or None, request.FILES or None, items=items)
-    move_form = DayForm(request.POST or None, prefix="move")
+    step = request.POST.get("step")
+    form = RecordForm(request.POST if step == "record" else None, request.FILES or None, visit=visit)
+    move_form = DayForm(request.POST if step == "move" else None, prefix="move")
     request_form = RequestForm(request.POST if request.POST.get("step") == "request" else None, prefix="sr",
                                initial={"token": uuid.uuid4()})  # fmt: skip
     now = timezone.now()
+    short_warning, errors = None, []
     if request.method == "POST":
-        step = request.POST.get("step")
         try:
             if step == "check_in":
                 geo = CheckInForm(request.POST)
@@ -132,7 +145,8 @@ def record(request, pk):
             if step == "record" and form.is_valid():
                 d = form.cleaned_data
                 services.visit_record(visit=visit, outcome=d["outcome"], covered=d["covered"], notes=d["notes"],
-                                      photo=d["photo"], actor=request.user, now=now)  # fmt: skip
+                                      photo=d["photo"], short_reason=d.get("short_reason", ""), actor=request.user,
+                                      now=now)  # fmt: skip
                 messages.success(request, _("Visit recorded."))
                 return redirect("visits:today")
             if step == "move" and move_form.is_valid():
@@ -160,17 +174,31 @@ def record(request, pk):
                 messages.success(request, _("Visit cancelled."))
                 return redirect("visits:today")
         except ValidationError as exc:
-            for e in _msgs(exc):
-                form.add_error(None, e)
+            if getattr(exc, "code", None) == "short_visit":
+                short_warning = exc.messages[0]
+                form.add_error("short_reason", _("Give the reason for the short visit."))
+            else:
+                errors += _msgs(exc)
+        if step == "move" and not move_form.is_valid():
+            errors += [e for errs in move_form.errors.values() for e in errs]
     shop_tags = CustomerTag.objects.filter(customer=visit.customer, status__in=LIVE_STATUSES).select_related(
         "tag"
     )
     filed = [e.data for e in visit.events.filter(action="request")]
     context = {"visit": visit, "form": form, "move_form": move_form, "tags": shop_tags, "now": now,
+               "short_warning": short_warning, "photo_lost": bool(short_warning and request.FILES), "errors": errors,
                "request_form": request_form, "filed": filed,
                "may_record": services.may_record(request.user, visit),
                "may_manage": services.may_manage_plan(request.user, visit)}  # fmt: skip
     return render(request, "visits/record.html", context)
+
+
+@login_required
+@require_GET
+def photo(request, pk):
+    """A visit's photo, served only to those who may see the visit (uploads are never in a public folder)."""
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    return file_response(visit.photo)
 
 
 @login_required
@@ -202,7 +230,7 @@ def _query(request):
 def visit_list(request):
     qs = selectors.visit_list(user=request.user, params=request.GET)
     if request.GET.get("export") == "1":
-        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), _("outcome"),
+        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), pgettext("visit", "outcome"),
                    _("checked in"), _("checked out"), _("minutes"), _("notes")]  # fmt: skip
         rows = ([v.planned_on, v.customer.name, v.route.name, str(v.manager), v.get_status_display(),
                  v.get_outcome_display(), v.check_in_at and timezone.localtime(v.check_in_at).strftime("%H:%M"),
@@ -223,20 +251,23 @@ def compliance(request):
     now = timezone.now()
     first, last = selectors.month_bounds(request.GET.get("month"), timezone.localdate(now))
     by = "route" if request.GET.get("by") == "route" else "manager"
-    rows = selectors.compliance(user=request.user, first=first, last=last, by=by)
+    today = timezone.localdate(now)
+    rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today)
     if request.GET.get("export") == "1":
         headers = [
             _("name"),
-            _("planned"),
+            _("planned this month"),
+            _("due to date"),
             _("done"),
             _("visited"),
             _("shorter than the minimum"),
-            _("completion rate"),
+            _("completion rate to date"),
         ]
         return xlsx_response(filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx", sheet_title=_("visit compliance"),
                              headers=headers,
-                             rows=[[r.name, r.planned, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
-    context = {"rows": rows, "first": first, "by": by, "month": f"{first:%Y-%m}",
+                             rows=[[r.name, r.planned, r.due, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
+    context = {"rows": rows, "first": first, "by": by, "month": f"{first:%Y-%m}", "today": today,
+               "current": first <= today <= last,
                "short": list(selectors.short_visits(user=request.user, first=first, last=last)[:50]),
                "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=50)}  # fmt: skip
     return render(request, "visits/compliance.html", context)
@@ -306,10 +337,25 @@ def policy_edit(request, pk=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def cycle(request):
-    """The 135 cycle page of an account manager for one week (Monday..Sunday)."""
-    if request.user.role != "account_manager":
+    """The 135 cycle page of an account manager for one week (Monday..Sunday).
+
+    The manager writes the notes; a station head, branch manager or city admin opens any account manager's page in
+    their scope (``?manager=<id>``), read-only.
+    """
+    user, now = request.user, timezone.now()
+    wanted = request.GET.get("manager", "")
+    managers = None
+    if user.role == Role.ACCOUNT_MANAGER:
+        if wanted and wanted != str(user.pk):
+            raise PermissionDenied
+        manager = user
+    elif user.is_superuser or user.role in CYCLE_VIEWERS:
+        if request.method == "POST":
+            raise PermissionDenied
+        managers = selectors.account_managers_visible_to(user)
+        manager = get_object_or_404(managers, pk=wanted) if wanted.isdigit() else None
+    else:
         raise PermissionDenied
-    now = timezone.now()
     try:
         anchor = (
             dt.date.fromisoformat(request.GET.get("week", ""))
@@ -320,34 +366,46 @@ def cycle(request):
         anchor = timezone.localdate(now)
     start = anchor - dt.timedelta(days=anchor.weekday())
     end = start + dt.timedelta(days=6)
-    note = CycleNote.objects.filter(manager=request.user, week_start=start).first()
-    form = CycleForm(request.POST or None, instance=note)
-    if request.method == "POST" and form.is_valid():
-        services.cyclenote_save(manager=request.user, week_start=start, data=form.cleaned_data, actor=request.user,
-                                now=now)  # fmt: skip
+    context = {"start": start, "end": end, "prev": start - dt.timedelta(days=7), "next": start + dt.timedelta(days=7),
+               "manager": manager, "managers": managers, "read_only": manager is not None and manager != user}  # fmt: skip
+    if manager is None:
+        return render(request, "visits/cycle.html", context)
+    note = CycleNote.objects.filter(manager=manager, week_start=start).first()
+    form = CycleForm(request.POST or None, instance=note) if manager == user else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        services.cyclenote_save(manager=user, week_start=start, data=form.cleaned_data, actor=user, now=now)
         messages.success(request, _("Saved."))
         return redirect(f"{request.path}?week={start.isoformat()}")
-    tags = CustomerTag.objects.visible_to(request.user)
+    context.update(_cycle_data(manager, start, end, now), form=form, note=note)
+    return render(request, "visits/cycle.html", context)
+
+
+CYCLE_VIEWERS = {Role.STATION_HEAD, Role.BRANCH_MANAGER, Role.CITY_ADMIN}
+
+
+def _cycle_data(manager, start, end, now) -> dict:
+    """What the manager's week looks like, read in the manager's own scope (also when a superior opens it)."""
+    today = timezone.localdate(now)
+    tags = CustomerTag.objects.visible_to(manager)
     open_tags = tags.filter(status__in=OPEN_STATUSES)
-    week_visits = selectors.Visit.objects.filter(
-        manager=request.user, planned_on__range=(start, end)
-    ).exclude(status=VisitStatus.CANCELLED)
-    counts = week_visits.aggregate(planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE)))
-    context = {
-        "start": start, "end": end, "form": form, "prev": start - dt.timedelta(days=7),
-        "next": start + dt.timedelta(days=7), "open_tags": open_tags.count(),
+    week_visits = selectors.Visit.objects.filter(manager=manager, planned_on__range=(start, end)).exclude(
+        status=VisitStatus.CANCELLED
+    )
+    counts = week_visits.aggregate(planned=Count("id"), due=Count("id", filter=Q(planned_on__lte=today)),
+                                   done=Count("id", filter=Q(status=VisitStatus.DONE)))  # fmt: skip
+    return {
+        "open_tags": open_tags.count(),
         "overdue_tags": open_tags.filter(due_at__lt=now).select_related("customer", "tag").order_by("due_at")[:20],
         "tag_counts": open_tags.values("tag__name").annotate(n=Count("id")).order_by("-n")[:10],
         "plan_by_day": week_visits.values("planned_on").annotate(n=Count("id"),
                                                                  done=Count("id", filter=Q(status=VisitStatus.DONE))).order_by("planned_on"),
         "visits": counts, "removed": tags.filter(removed_at__date__range=(start, end)).count(),
         "verified": tags.filter(status=TagStatus.VERIFIED, verified_at__date__range=(start, end)).count(),
-        "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=10),
+        "gaps": selectors.shops_not_visited(user=manager, now=now, limit=10),
         "low_scores": tags.filter(status__in=OPEN_STATUSES, tag__name="对服务不满意").select_related("customer")[:10],
-        "requests": _open_requests(request.user),
-        "survey_lows": _survey_low_scores(request.user),
+        "requests": _open_requests(manager),
+        "survey_lows": _survey_low_scores(manager),
     }  # fmt: skip
-    return render(request, "visits/cycle.html", context)
 
 
 def _survey_low_scores(user):

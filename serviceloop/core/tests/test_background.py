@@ -20,6 +20,7 @@ from serviceloop.core.background import (
 )
 from serviceloop.core.jobs import purge_finished_work
 from serviceloop.core.models import Work, WorkStatus
+from serviceloop.core.testing import build_world
 from serviceloop.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -153,9 +154,13 @@ def test_it_polls_until_done(world, client):
     assert "hx-trigger" not in partial.content.decode()
 
 
+# Committed rows and no test transaction around the worker: it closes its connection between tasks, as in
+# production, which a test transaction would not survive on PostgreSQL. Seeded rows come back afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}})
-def test_it_queues_work_for_the_database_worker(world, settings, tmp_path):
+def test_it_queues_work_for_the_database_worker(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    world = build_world()
     work = start_work(count_shops, user=world.city_admin, title="统计", note="完成")
     assert work.status == WorkStatus.QUEUED  # nothing ran on the request thread
     call_command("db_worker", "--batch", "--interval", "0", verbosity=0)

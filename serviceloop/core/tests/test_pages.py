@@ -69,3 +69,31 @@ def test_it_explains_an_expired_form_in_chinese(world):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "agent", "password": "x"})
     assert response.status_code == 403 and "页面已过期" in response.content.decode()
+
+
+def test_a_refused_or_missing_page_keeps_the_menu_for_a_logged_in_user(world, app, settings):
+    settings.DEBUG = False
+    refused = app.get("/org/", user=world.station_head, status=403)
+    assert "您无权打开此页面" in refused.text
+    menu = refused.html.select("#mainnav a.nav-link, #mainnav a.dropdown-item")
+    assert {a["href"] for a in menu} >= {"/", "/customers/", "/tags/"}
+    assert "station_head" in refused.html.select_one("[data-testid=current-user]").get_text()
+    assert refused.html.select_one("#logout-form") is not None
+    missing = app.get("/customers/999999/", user=world.station_head, status=404)
+    assert missing.html.select("#mainnav a.nav-link") and "页面不存在" in missing.text
+
+
+def test_an_anonymous_visitor_gets_the_plain_error_page(world, app, settings):
+    settings.DEBUG = False
+    page = app.get("/no-such-page/", status=404)
+    assert "页面不存在" in page.text and not page.html.select("#mainnav")
+
+
+def test_every_page_has_an_icon_and_favicon_ico_answers(world, app):
+    icon = app.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.content_type in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert icon.body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "max-age" in icon.headers["Cache-Control"]
+    page = app.get("/login/")
+    links = page.html.select("link[rel~=icon]")
+    assert links and all(app.get(link["href"]).status_code == 200 for link in links)

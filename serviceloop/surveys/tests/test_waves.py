@@ -157,3 +157,14 @@ def test_it_lists_waves_with_search_filter_and_export(world, login):
     assert "第四季度调查" in text and "第三季度调查" not in text
     r = client.get("/surveys/", {"export": "1"})
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_it_opens_a_wave_before_its_period_only_when_confirmed(world):
+    wave = make_wave(world, status=WaveStatus.DRAFT, start=dt.date(2026, 12, 1))  # NOW is 20 Nov 2026
+    with pytest.raises(ValidationError, match="2026-12-01"):
+        wave_transition(wave=wave, to=WaveStatus.OPEN, actor=world.city_admin, now=NOW)
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.DRAFT
+    wave_transition(wave=wave, to=WaveStatus.OPEN, actor=world.city_admin, now=NOW, before_period=True)
+    event = WaveEvent.objects.get(wave=wave, to_status="open")
+    assert "2026-12-01" in event.note

@@ -21,11 +21,11 @@ def planned(world, shop, day, policy="三四星客户"):
                                 source="generated", generated_for=day, policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
 
 
-def do(world, visit, minutes=25, outcome="visited", start=NOW):
+def do(world, visit, minutes=25, outcome="visited", start=NOW, short_reason=""):
     visit_check_in(visit=visit, actor=world.account_manager, now=start, latitude=32.6, longitude=110.8)
     covered = visit.policy.checklist_items[:2] if outcome == "visited" else []
     return visit_record(visit=visit, outcome=outcome, covered=covered, notes="库存正常", actor=world.account_manager,
-                        now=start + dt.timedelta(minutes=minutes))  # fmt: skip
+                        now=start + dt.timedelta(minutes=minutes), short_reason=short_reason)  # fmt: skip
 
 
 def test_it_records_a_visit_with_times_location_and_checklist(world):
@@ -86,19 +86,21 @@ def test_compliance_counts_planned_done_visited_and_short_per_manager_and_route(
     days = [dt.date(2027, 3, d) for d in (2, 9, 16, 23)]
     vs = [planned(world, a, d) for d in days] + [planned(world, b, days[0])]
     do(world, vs[0], minutes=25)  # visited, long enough (policy minimum 20)
-    do(world, vs[1], minutes=10)  # visited, short
+    do(world, vs[1], minutes=10, short_reason="店主要出门")  # visited, short
     do(world, vs[2], outcome="shop_closed", minutes=1)  # done, not visited, not short
     visit_cancel(
         visit=vs[4], reason="客户外出", actor=world.account_manager, now=NOW
     )  # not counted as planned
     planned(world, a, dt.date(2027, 4, 1))  # another month
-    rows = compliance(user=world.city_admin, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31))
-    assert [(r.name, r.planned, r.done, r.visited, r.short, r.rate) for r in rows] == [
-        ("account_manager", 4, 3, 2, 1, 75.0)
+    month = {"first": dt.date(2027, 3, 1), "last": dt.date(2027, 3, 31)}
+    rows = compliance(user=world.city_admin, **month, today=dt.date(2027, 4, 1))
+    assert [(r.name, r.planned, r.due, r.done, r.visited, r.short, r.rate) for r in rows] == [
+        ("account_manager", 4, 4, 3, 2, 1, 75.0)
     ]
-    by_route = compliance(
-        user=world.city_admin, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31), by="route"
-    )
+    # on 20 March three of the four were due: the one still ahead does not count against the rate
+    rows = compliance(user=world.city_admin, **month, today=dt.date(2027, 3, 20))
+    assert [(r.planned, r.due, r.done, r.rate) for r in rows] == [(4, 3, 3, 100.0)]
+    by_route = compliance(user=world.city_admin, **month, by="route")
     assert [(r.name, r.planned) for r in by_route] == [("张湾1号线", 4)]
     assert compliance(user=world.outsider, first=dt.date(2027, 3, 1), last=dt.date(2027, 3, 31)) == []
     assert [v.pk for v in short_visits(user=world.station_head, first=days[0], last=days[-1])] == [vs[1].pk]
@@ -157,3 +159,21 @@ def test_the_shop_page_shows_tags_visits_and_visible_requests_as_one_timeline(wo
     assert tip.reference in login(world.city_admin).get(f"/customers/{shop.pk}/").content.decode()
     cycle = login(world.account_manager).get("/visits/cycle/").content.decode()
     assert asked.reference in cycle and tip.reference not in cycle
+
+
+def test_a_visit_shorter_than_the_policy_minimum_needs_a_reason_which_is_kept(world):
+    v = planned(world, world.shops["张湾1号线"][0], NOW.date())
+    visit_check_in(visit=v, actor=world.account_manager, now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        visit_record(visit=v, outcome="visited", covered=["宣传政策法规"], actor=world.account_manager,
+                     now=NOW + dt.timedelta(minutes=19))  # fmt: skip
+    assert refused.value.code == "short_visit"
+    v.refresh_from_db()
+    assert v.status == "in_progress"
+    done = visit_record(visit=v, outcome="visited", covered=["宣传政策法规"], short_reason="  店主要去进货 ",
+                        actor=world.account_manager, now=NOW + dt.timedelta(minutes=19))  # fmt: skip
+    assert done.status == "done" and done.short_reason == "店主要去进货"
+    assert done.events.get(action="record").data["short_reason"] == "店主要去进货"
+    long_enough = do(world, planned(world, world.shops["张湾1号线"][1], NOW.date()), minutes=20,
+                     short_reason="不需要")  # fmt: skip
+    assert long_enough.short_reason == ""  # a reason is kept only for a short visit

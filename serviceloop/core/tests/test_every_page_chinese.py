@@ -1,0 +1,240 @@
+"""Every page of every role renders in Chinese with no English left: each GET-able URL of the URLconf is opened by
+each role on a small world (patterns filled with sample object ids), and the text a user reads is searched for Latin
+words that are neither data nor names read as they are (Excel, API…). A new URL with parameters must be given a
+sample below, so no page escapes the check."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import engines
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from PIL import Image
+
+from serviceloop.core.i18n_check import english_left, read_text
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["city_admin", "branch_manager", "station_head", "market_manager", "account_manager", "agent",
+         "supervisor", "inspector", "outsider"]  # fmt: skip
+# Not pages: the Django admin (its own translations), the API (JSON), set-language and log-out (POST only).
+SKIPPED_PREFIXES = ("admin/", "api/", "i18n/")
+SKIPPED_NAMES = {"logout", "favicon"}
+# Pages worth opening with a query string too (other tabs of the same page).
+VARIANTS = [
+    "/servicedesk/kpis/?group=month", "/servicedesk/kpis/?group=category", "/servicedesk/ledger/?state=overdue",
+    "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
+    "/visits/key-lists/?list=care", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
+]  # fmt: skip
+
+
+def picture(name="p.jpg"):
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buf, "JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def small_world(world):
+    """One of everything a page can show: a tag loop with photos, a visit, a request, a survey, an allocation."""
+    from serviceloop.growth.services import allocationrun_create
+    from serviceloop.growth.tests.helpers import sheet_bytes
+    from serviceloop.portal.intake import trackingtoken_ensure
+    from serviceloop.portal.services import shoptoken_ensure
+    from serviceloop.servicedesk.models import Category
+    from serviceloop.servicedesk.services import servicerequest_file
+    from serviceloop.surveys.services import link_code
+    from serviceloop.surveys.tests.conftest import answered_wave
+    from serviceloop.tags.models import ProblemTag
+    from serviceloop.tags.services import customertag_attach, customertag_transition
+    from serviceloop.visits.models import CycleNote, Visit, VisitPolicy
+    from serviceloop.visits.services import visit_check_in, visit_record
+
+    now = timezone.now()
+    shop = world.shops["张湾1号线"][0]
+    am = world.account_manager
+    ctag = customertag_attach(customer=shop, tag=ProblemTag.objects.get(name="不会网上订货"), source="visit",
+                              reason="不会下单", actor=am, now=now, photo=picture())  # fmt: skip
+    customertag_transition(ctag=ctag, action="remove", actor=am, now=now, note="教会了", steps=["1"],
+                           photo=picture())  # fmt: skip
+    visit = Visit.objects.create(customer=shop, manager=am, route=shop.route, source="manual", planned_on=now.date(),
+                                 policy=VisitPolicy.objects.get(name="三四星客户"))  # fmt: skip
+    visit_check_in(visit=visit, actor=am, now=now - dt.timedelta(minutes=30))
+    visit_record(visit=visit, outcome="visited", covered=["宣传政策法规"], notes="好", photo=picture(), actor=am,
+                 now=now)  # fmt: skip
+    planned = Visit.objects.create(customer=world.shops["张湾1号线"][1], manager=am, route=shop.route,
+                                   source="manual", planned_on=now.date(),
+                                   policy=VisitPolicy.objects.get(name="三四星客户"))  # fmt: skip
+    CycleNote.objects.create(manager=am, week_start=now.date(), analysis="分析", updated_at=now)
+    sr, _created = servicerequest_file(customer=shop, channel="phone", kind="complaint",
+                                       category=Category.objects.filter(active=True).first(), text="送货晚了",
+                                       actor=world.agent, now=now, photos=[picture()])  # fmt: skip
+    wave = answered_wave(world, seed=4)
+    target = wave.targets.filter(customer=shop).first()
+    questionnaire = wave.questionnaire
+    section = questionnaire.sections.first()
+    run = allocationrun_create(content=sheet_bytes({"ADV": 16}), filename="week.xlsx", actor=world.city_admin,
+                               now=now)  # fmt: skip
+    from serviceloop.core.models import Work
+
+    running = Work.objects.create(title="导出客户档案", func_path="serviceloop.core.background.export_sheets",
+                                  created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
+    failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
+                                 created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    return {
+        "work": [{"pk": running.pk}, {"pk": failed.pk}],
+        "org:staff-edit": {"pk": am.pk},
+        "org:unit-create": {"kind": "route"},
+        "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},
+        "customers:detail": {"pk": shop.pk},
+        "customers:edit": {"pk": shop.pk},
+        "servicedesk:shop-context": {"pk": shop.pk},
+        "servicedesk:shop-panel": {"pk": shop.pk},
+        "servicedesk:detail": {"pk": sr.pk},
+        "servicedesk:act": {"pk": sr.pk, "action": "acknowledge"},
+        "tags:library-edit": {"pk": ctag.tag_id},
+        "tags:attach": {"customer_pk": shop.pk},
+        "tags:detail": {"pk": ctag.pk},
+        "visits:policy-edit": {"pk": visit.policy_id},
+        "visits:add": {"customer_pk": shop.pk},
+        "visits:record": [{"pk": visit.pk}, {"pk": planned.pk}],
+        "surveys:public": {"code": link_code(wave.targets.exclude(pk=target.pk).first())},
+        "surveys:wave": {"pk": wave.pk},
+        "surveys:wave-draw": {"pk": wave.pk},
+        "surveys:wave-transition": {"pk": wave.pk},
+        "surveys:progress": {"pk": wave.pk},
+        "surveys:remind": {"pk": wave.pk, "tpk": target.pk},
+        "surveys:reissue": {"pk": wave.pk, "tpk": target.pk},
+        "surveys:entry-list": {"pk": wave.pk},
+        "surveys:entry": {"pk": wave.pk, "tpk": target.pk},
+        "surveys:results": {"pk": wave.pk},
+        "surveys:report": {"pk": wave.pk},
+        "surveys:low-scores": {"pk": wave.pk},
+        "surveys:questionnaire": {"pk": questionnaire.pk},
+        "surveys:questionnaire-version": {"pk": questionnaire.pk},
+        "surveys:section-create": {"qpk": questionnaire.pk},
+        "surveys:section": {"qpk": questionnaire.pk, "pk": section.pk},
+        "surveys:item-create": {"spk": section.pk},
+        "surveys:item": {"spk": section.pk, "pk": section.items.first().pk},
+        "portal:shop": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
+        "portal:track": {"token": trackingtoken_ensure(service_request=sr, now=now).value},
+        "portal:customer-qr": {"pk": shop.pk},
+        "portal:customer-qr-regenerate": {"pk": shop.pk},
+        "growth:run": {"pk": run.pk},
+        "growth:rerun": {"pk": run.pk},
+        "growth:shops": {"pk": run.pk},
+        "growth:product": {"run_pk": run.pk, "pk": run.products.filter(handled=True).first().pk},
+    }
+
+
+def patterns(resolver=None, prefix="", namespace=None):
+    """(route, name, converters) of every URL pattern, namespaces joined."""
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            yield from patterns(p, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            yield prefix + str(p.pattern), name, p.pattern.regex.groupindex
+
+
+def is_file(route: str, name: str | None) -> bool:
+    """Downloads (Excel, PDF, pictures, QR codes) hold no interface text to check."""
+    return route.rstrip("$/\\Z").endswith((".pdf", ".svg", ".png", ".xlsx")) or any(
+        word in (name or "") for word in ("export", "photo", "attachment", "download")
+    )
+
+
+def page_urls(samples) -> tuple[list[str], list[str]]:
+    """The URL of every page (with sample ids), and the names of parameterised patterns that have no sample."""
+    urls, missing = [], []
+    for route, name, groups in patterns():
+        if route.startswith(SKIPPED_PREFIXES) or name in SKIPPED_NAMES or is_file(route, name):
+            continue
+        if not groups:
+            urls.append(reverse(name))
+        elif name in samples:
+            for kwargs in samples[name] if isinstance(samples[name], list) else [samples[name]]:
+                urls.append(reverse(name, kwargs=kwargs))
+        else:
+            missing.append(name or route)
+    return urls + VARIANTS, missing
+
+
+def data_words(world) -> set[str]:
+    """Latin words that are data of the test world, not interface text: usernames, codes of libraries."""
+    from serviceloop.customers.models import CreditRating
+    from serviceloop.org.models import User
+    from serviceloop.surveys.models import Item, Questionnaire, Section
+
+    words = set(User.objects.values_list("username", flat=True)) | set(CreditRating.values)
+    for model in (Questionnaire, Section, Item):
+        words |= set(model.objects.values_list("code", flat=True))
+    return {w for value in words for w in [value, *value.replace("-", "_").split("_")] if w}
+
+
+@pytest.fixture(scope="module")
+def pages(django_db_setup, django_db_blocker):
+    """The world and its sample objects, built once for the module inside a transaction rolled back at its end
+    (each test's own transaction is a savepoint inside it)."""
+    from django.db import transaction
+
+    from serviceloop.core.testing import build_world
+
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            world = build_world()
+            urls, missing = page_urls(small_world(world))
+            assert not missing, f"give these URL patterns a sample in small_world(): {missing}"
+            yield world, urls, data_words(world)
+        finally:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+def leftovers(client, urls, data) -> dict[str, list[str]]:
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        if response.status_code in (301, 302, 405) or "text/html" not in response.get("Content-Type", ""):
+            continue
+        assert response.status_code in (200, 400, 403, 404), (url, response.status_code)
+        left = english_left(read_text(response.content.decode()), data=data)
+        if left:
+            found[url] = left
+    return found
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_page_a_role_opens_reads_in_chinese(client, pages, who, settings):
+    settings.DEBUG = False
+    world, urls, data = pages
+    client.force_login(getattr(world, who))
+    found = leftovers(client, urls, data)
+    assert not found, "English left in the Chinese UI:\n" + "\n".join(f"{u}: {t}" for u, t in found.items())
+
+
+def test_the_public_pages_read_in_chinese_for_a_shop_owner(client, pages, settings):
+    settings.DEBUG = False
+    _world, urls, data = pages
+    public = [u for u in urls if u.startswith(("/s/", "/t/", "/q/", "/login/"))] + ["/no-such-page/"]
+    assert len(public) >= 4
+    found = leftovers(client, public, data)
+    assert not found, found
+
+
+def test_the_check_catches_an_english_string_that_slipped_through():
+    page = (
+        engines["django"]
+        .from_string(
+            '{% load i18n %}<h1>{% translate "Customers" %}</h1><button title="{% translate "Unheard of words" %}">'
+            '{% translate "Save" %}</button><p>{% translate "A sentence nobody translated" %}</p>'
+            '<td>station_head</td><script>var x = "English in a script";</script>'
+        )
+        .render({})
+    )
+    found = english_left(read_text(page), data={"station_head"})
+    assert found == ["A sentence nobody translated", "Unheard of words"]
