@@ -5,14 +5,22 @@ PIP := .venv/bin/pip
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test test-browser bench lint fmt setup assets messages fonts clean
+.PHONY: run test test-browser bench lint fmt setup assets messages fonts clean lock
 
 # --- set-up (each step re-runs only when its inputs change) ---------------------------------------
-.venv/.installed: pyproject.toml
+# Python packages come from requirements.lock (exact versions and their hashes), so a fresh machine next month
+# installs what the tests passed with; `make lock` regenerates it after a change to pyproject.toml.
+.venv/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q --require-hashes -r requirements.lock
+	$(PIP) install -q --no-deps -e .
 	touch $@
+
+lock:
+	test -x .venv/bin/uv || $(PIP) install -q uv
+	.venv/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -8,13 +8,20 @@ def world(db):
     return build_world()
 
 
+def login_request():
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/login/")
+
+
 @pytest.fixture
 def login(client):
     """``login(user)`` logs the test client in as that user and returns it."""
     from serviceloop.core.testing import PASSWORD
 
     def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
+        # The password check runs through django-axes, which needs the request (for the client's address).
+        assert client.login(request=login_request(), username=user.username, password=PASSWORD)
         return client
 
     return _login

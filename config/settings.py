@@ -1,10 +1,12 @@
 """One settings file, driven by environment variables (see README: Configuration)."""
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +53,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "serviceloop.core",
     "serviceloop.org",
     "serviceloop.customers",
@@ -66,14 +71,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "serviceloop.core.middleware.LanguageMiddleware",
+    # Before anything reads request.POST: NUL characters and oversize bodies get a clear Chinese answer.
+    "serviceloop.core.middleware.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "serviceloop.core.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "serviceloop.core.context_processors.navigation",
+                "serviceloop.core.context_processors.csp_nonce",
             ],
         },
     },
@@ -112,8 +124,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "phone", "email")},
+    },
+    # Django's similarity check skips short attributes inside long passwords (张三 in 张三2024abc).
+    {"NAME": "serviceloop.org.passwords.PersonalDataValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user or address before the password check
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -150,10 +173,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so that an unauthenticated call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first, so that an unauthenticated call gets 401 with a WWW-Authenticate header. Wrong tokens
+        # are counted per client address and refused with 429 once too many were tried.
+        "serviceloop.core.api_auth.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_RATE_ANON", "60/minute"),
+        "user": os.environ.get("API_RATE_USER", "600/minute"),
+        "bad_token": os.environ.get("API_RATE_BAD_TOKEN", "20/hour"),
+    },
+    "EXCEPTION_HANDLER": "serviceloop.core.api_errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -165,6 +199,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "服务闭环 — retail-customer service quality management",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Schema and docs only for signed-in staff; swagger-ui served from the installed sidecar, never a CDN.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "serviceloop.core.api_schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "serviceloop.customers.models.CustomerStatus",
+        "RequestStatusEnum": "serviceloop.servicedesk.models.Status",
+        "MilestoneStateEnum": "serviceloop.servicedesk.models.MilestoneState",
+    },
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
@@ -181,20 +229,38 @@ PHONE_VISIBLE_ROLES = {
 }
 CUSTOMER_PAGE_SIZE = 30
 
-# Cache (rate limits of the public pages): per-process memory by default; Redis when CACHE_URL/REDIS_URL is
-# set (needs the `redis` package), so that limits hold across gunicorn workers and machines.
+# Cache (rate-limit counters of the public pages, API throttles, cached analyses). The counters must be shared
+# by every gunicorn worker: by default the database cache (a table made by a migration; atomic counters),
+# Redis through django-redis when CACHE_URL says redis://…, per-process memory only when asked (locmem://).
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-    if _cache_url.startswith(("redis://", "rediss://", "unix://"))
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "serviceloop"}
-}
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": _cache_url,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+elif _cache_url.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sl"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "serviceloop.core.cache.DatabaseCache",
+            "LOCATION": "serviceloop_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Public pages for shop owners (QR landing page, tracking page): links printed on service cards.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
 PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
-PORTAL_CLIENT_ADDRESS_HEADER = os.environ.get("PORTAL_CLIENT_ADDRESS_HEADER", "")
+# Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
+CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(
+    "PORTAL_CLIENT_ADDRESS_HEADER", ""
+)
+PORTAL_CLIENT_ADDRESS_HEADER = CLIENT_ADDRESS_HEADER
 EXPORT_MAX_ROWS = 100_000
 # Trade data (serviceloop/trade): price class lines (wholesale 元/条 ex-tax: class 1 at or above the first,
 # class 5 below the last), the drop folder other systems export into, bad rows kept per batch.
@@ -226,10 +292,53 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- security -------------------------------------------------------------------------------------------
+# Behind HTTPS (HTTPS=true) every secure default switches on; each can still be set on its own.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# A TLS-terminating reverse proxy tells Django the original scheme in this header (e.g. X-Forwarded-Proto).
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Sessions end after a working day without activity (refreshed at most every few minutes while in use).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_REFRESH_SECONDS = 300
+
+# Content-Security-Policy (django-csp): scripts only from this site or inline blocks carrying the page's nonce;
+# inline style attributes stay allowed (ECharts tooltips and Bootstrap utilities write them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Log-in lock-out (django-axes): too many wrong passwords for one user name, or from one address, lock that
+# user name / address for the cool-off time; the log-in page says when to try again.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "serviceloop.core.views_account.locked_out"
+AXES_CLIENT_IP_CALLABLE = "serviceloop.core.clients.ip_address_or_none"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # hashing speed is not under test
     WHITENOISE_AUTOREFRESH = True  # no collected files in tests; quiets the "no directory" warning

@@ -1,3 +1,5 @@
+import contextlib
+
 from django.utils import timezone
 
 from .models import AuditEvent
@@ -16,3 +18,22 @@ def audit_record(
         summary=summary[:300],
         data=data or {},
     )
+
+
+@contextlib.contextmanager
+def trail_purge(using: str = "default"):
+    """The one way to delete audit and event rows (the database refuses it otherwise; see core migration
+    0006): inside a transaction that says so. Only the demo reset uses it."""
+    from django.db import connections, transaction
+
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL serviceloop.purge = 'on'")
+        try:
+            yield
+        finally:
+            if connection.vendor == "postgresql" and not connection.needs_rollback:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL serviceloop.purge = 'off'")

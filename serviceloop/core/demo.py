@@ -30,7 +30,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
-from serviceloop.core.audit import audit_record
+from serviceloop.core.audit import audit_record, trail_purge
 from serviceloop.customers.models import ChangeSource, Customer, CustomerChange
 from serviceloop.customers.services import customer_changes, place_on_route, tracked_values
 from serviceloop.org.models import Branch, Company, Role, Route, Station, User
@@ -847,8 +847,9 @@ def demo_reset() -> dict[str, int]:
     ]
     deleted = {}
     try:
-        for key, queryset in steps:
-            deleted[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
+        with trail_purge():  # the demo's own history goes with it (the database refuses it otherwise)
+            for key, queryset in steps:
+                deleted[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
     except (ProtectedError, RestrictedError) as exc:
         objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         kinds = sorted({str(obj._meta.verbose_name) for obj in objects})

@@ -1,7 +1,14 @@
 """Friendly Chinese error pages (the defaults are English and bare). The server-error page is standalone (it needs
-no database); a logged-in user's 400/403/404 pages keep the navigation."""
+no database); a logged-in user's 400/403/404 pages keep the navigation.
 
+Under ``/api/`` the same errors are JSON (``{"detail": …}``): an API client must never get an HTML page.
+"""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 PAGES = {
@@ -11,12 +18,19 @@ PAGES = {
         _("This page belongs to another role or area. If you need it, ask your administrator."),
     ),
     404: (_("Page not found"), _("The address may be mistyped, or the record is outside your area.")),
+    413: (_("Too large"), _("What you sent is too large.")),
     500: (_("Something went wrong"), _("The error has been recorded. Please try again in a moment.")),
 }
 
 
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def _page(request, status: int, message: str | None = None):
-    title, default = PAGES[status]
+    title, default = PAGES.get(status, PAGES[400])
+    if is_api(request):
+        return JsonResponse({"detail": str(message or default)}, status=status)
     context = {"code": status, "title": title, "message": message or default}
     # A logged-in user keeps the menu (and the way out of the dead end); the server-error page stays standalone.
     template = "error_page_nav.html" if status != 500 and _logged_in(request) else "error_page.html"
@@ -32,7 +46,33 @@ def _logged_in(request) -> bool:
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        from .api_errors import too_big_message
+
+        return _page(request, 413, too_big_message())
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return _page(
+            request,
+            413,
+            _g("The form sent too many fields or files at once (at most %(n)d). Send it in smaller parts.")
+            % {
+                "n": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+                if isinstance(exception, TooManyFilesSent)
+                else settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            },
+        )
     return _page(request, 400)
+
+
+def nul_in_query(request):
+    return _page(
+        request,
+        400,
+        _g(
+            "The search or filter holds an invisible control character (NUL) that cannot be searched for. "
+            "Retype it and try again."
+        ),
+    )
 
 
 def permission_denied(request, exception=None):

@@ -7,6 +7,7 @@ Later capabilities add their jobs (SLA sweeps, key-customer lists…) to JOBS.
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -118,16 +119,18 @@ def trade_drop_folder(now: datetime) -> str:
 JOBS += [Job("trade_drop_folder", trade_drop_folder, every=timedelta(minutes=10), lease=timedelta(hours=1))]
 
 
-def claim(job: Job, now: datetime) -> bool:
-    """Takes the job's lease if it is due and nobody holds it. Returns whether this runner may run it."""
+def claim(job: Job, now: datetime) -> str | None:
+    """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
+    runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,
+    and the job itself (idempotent, claiming its rows with conditional updates) does what is left."""
     state, _ = JobState.objects.get_or_create(name=job.name)
     due = Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every)
     free = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
-    return bool(
-        JobState.objects.filter(due & free, pk=state.pk).update(
-            locked_until=now + job.lease, last_started_at=now
-        )
+    token = uuid.uuid4().hex
+    taken = JobState.objects.filter(due & free, pk=state.pk).update(
+        locked_until=now + job.lease, last_started_at=now, locked_by=token
     )
+    return token if taken else None
 
 
 def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
@@ -136,15 +139,16 @@ def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
     for job in JOBS:
         if force:
             JobState.objects.filter(name=job.name).update(last_started_at=None)
-        if not claim(job, now):
+        token = claim(job, now)
+        if token is None:
             continue
         try:
             result = job.func(now)
         except Exception as exc:  # one failing job must not stop the others
             log.exception("job %s failed", job.name)
             result = f"failed: {exc}"[:300]
-        JobState.objects.filter(name=job.name).update(
-            locked_until=None, last_finished_at=now, last_result=result
+        JobState.objects.filter(name=job.name, locked_by=token).update(
+            locked_until=None, locked_by="", last_finished_at=now, last_result=result
         )
         results[job.name] = result
     return results

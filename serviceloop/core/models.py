@@ -32,6 +32,8 @@ class JobState(models.Model):
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Which runner holds the lease: a runner that outlived its lease must not release the next one's.
+    locked_by = models.CharField(_("locked by"), max_length=32, blank=True)
     last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
     last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
     last_result = models.CharField(_("last result"), max_length=300, blank=True)

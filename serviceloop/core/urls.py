@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_work
+from . import views, views_account, views_work
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views_account.PasswordChangeView.as_view(), name="password-change"),
     path("audit/", views.audit, name="audit"),
     path("work/", views_work.work_list, name="work-list"),
     path("work/<int:pk>/", views_work.work_detail, name="work"),

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.phones import phone_q
 from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
 
 from .models import (
@@ -77,6 +78,7 @@ class CustomerFilter(df.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         user = user or self.request.user  # the API's filter backend passes the request instead
+        self.user = user
         # Only org units the user may see are offered (and accepted).
         self.filters["branch"].queryset = branches_visible_to(user)
         self.filters["station"].queryset = stations_visible_to(user)
@@ -91,5 +93,5 @@ class CustomerFilter(df.FilterSet):
             return queryset
         q = Q(name__icontains=value) | Q(owner_name__icontains=value) | Q(address__icontains=value)
         if value.isdigit():
-            q |= Q(licence_no__startswith=value) | Q(phone__contains=value) | Q(alt_phone__contains=value)
+            q |= Q(licence_no__startswith=value) | phone_q(self.user, value, "phone", "alt_phone")
         return queryset.filter(q)

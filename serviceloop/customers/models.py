@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -11,6 +12,15 @@ from django.utils.translation import pgettext_lazy
 from serviceloop.org.scope import scope_q
 
 LICENCE_RE = re.compile(r"^\d{6}[12]\d{5}$")
+
+
+# A phone number as Chinese offices write it: digits, optionally a leading +, dashes or spaces between groups
+# (0719-8123456, 138 1234 5678). Anything else (letters, markup) is refused on every write path (issue 13).
+validate_phone = RegexValidator(
+    r"^\+?[0-9][0-9\- ]{5,18}[0-9]$",
+    _("Enter a phone number: 7 to 20 digits (dashes and spaces allowed)."),
+    code="phone",
+)
 
 
 def validate_licence_no(value: str) -> None:
@@ -110,11 +120,19 @@ class Customer(models.Model):
     )
     name = models.CharField(_("shop name"), max_length=100, blank=True)
     owner_name = models.CharField(_("owner"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
-    alt_phone = models.CharField(_("second phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, db_index=True, validators=[validate_phone]
+    )
+    alt_phone = models.CharField(_("second phone"), max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField(_("address"), max_length=200, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )  # fmt: skip
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )  # fmt: skip
 
     # Where the shop sits in the organisation. Branch and station are copies of the route's, kept by
     # customer services, so that scoping and grouping need no joins.

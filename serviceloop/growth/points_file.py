@@ -19,18 +19,17 @@ POINTS_HEADERS = {"积分", "本期积分", "points"}
 VOLUME_HEADERS = {"销量", "销量(条)", "销量（条）", "volume"}
 CLASS_HEADERS = {"价类", "price_class"}
 MAX_POINTS = 10**9
+MAX_ROWS = 200_000  # a province's shops; a longer file is refused instead of filling a worker's memory
 
 
 def _rows(content: bytes, filename: str):
     if content[:2] == b"PK":
-        import openpyxl  # only when an xlsx comes in (the growth views import this module)
+        from serviceloop.core.uploads import UploadRejected, xlsx_rows
 
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise ValueError(f"无法读取 Excel 文件（{exc.__class__.__name__}）") from exc
-        yield from wb.worksheets[0].iter_rows(values_only=True)
-        wb.close()
+            yield from xlsx_rows(content, max_rows=MAX_ROWS)
+        except UploadRejected as exc:  # a clear message, never an exception class name
+            raise ValueError(str(exc)) from None
         return
     for encoding in ("utf-8-sig", "gb18030"):
         try:

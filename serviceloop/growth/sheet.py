@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from serviceloop.core.uploads import MAX_COLUMNS, UploadRejected, guarded
+
 __all__ = [
     "NOT_HANDLED_REASON",
     "AllocationMethod",
@@ -339,12 +341,20 @@ def _open(source):
         source = Path(source)
     import openpyxl  # only when a sheet is read: this module's types are imported at start-up
 
+    from serviceloop.core.uploads import xlsx_check
+
     try:
+        xlsx_check(source)  # not a zip, a bomb, XXE: a clear message before openpyxl parses anything
         return openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for non-xlsx input
+    except UploadRejected as exc:
+        raise SheetError([SheetIssue(None, None, str(exc))]) from None
+    except Exception:  # openpyxl raises several types for a zip that is not a workbook
         raise SheetError(
-            [SheetIssue(None, None, f"无法读取 Excel 文件（{exc.__class__.__name__}）")]
-        ) from exc
+            [SheetIssue(None, None, "无法读取 Excel 文件：不是 xlsx 文件，或文件已损坏")]
+        ) from None
+
+
+MAX_SHEET_ROWS = 5_000  # one week's plan lists a few hundred products at most
 
 
 def parse_allocation_sheet(source, *, sheet: str | None = None) -> AllocationSheet:
@@ -354,24 +364,27 @@ def parse_allocation_sheet(source, *, sheet: str | None = None) -> AllocationShe
         if sheet is not None and sheet not in workbook.sheetnames:
             raise SheetError([SheetIssue(None, None, f"找不到工作表「{sheet}」")])
         ws = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None) or ()
-        columns: dict[str, int] = {}
-        for i, cell in enumerate(header):
-            name = _text(cell)
-            if name and name.upper() not in columns:
-                columns[name.upper()] = i
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-        if missing:
-            raise SheetError([SheetIssue(1, None, f"缺少列：{'、'.join(missing)}")])
+        rows = guarded(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows=MAX_SHEET_ROWS)
         issues: list[SheetIssue] = []
         products = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(_text(v) is None for v in values):
-                continue
-            spec = _product(number, values, columns, issues)
-            if spec is not None:
-                products.append(spec)
+        try:
+            header = next(rows, None) or ()
+            columns: dict[str, int] = {}
+            for i, cell in enumerate(header):
+                name = _text(cell)
+                if name and name.upper() not in columns:
+                    columns[name.upper()] = i
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+            if missing:
+                raise SheetError([SheetIssue(1, None, f"缺少列：{'、'.join(missing)}")])
+            for number, values in enumerate(rows, start=2):
+                if values is None or all(_text(v) is None for v in values):
+                    continue
+                spec = _product(number, values, columns, issues)
+                if spec is not None:
+                    products.append(spec)
+        except UploadRejected as exc:  # broken XML half-way, or a row bomb
+            raise SheetError([*issues, SheetIssue(None, None, str(exc))]) from None
         if not products and not issues:
             issues.append(SheetIssue(None, None, "投放计划表没有任何卷烟"))
         if issues:

@@ -45,7 +45,7 @@ class ReadOnlyMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):  # inlines pass obj; the model admin does not
         return False
 
 

@@ -17,8 +17,9 @@ from serviceloop.customers.models import Customer
 from . import selectors
 from . import services as s
 from .forms import ACTION_FORMS, DispatchForm
-from .models import Category, Channel, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
-from .perms import allowed_actions, may_file
+from .idempotency import same_filing, scoped_key
+from .models import Category, Channel, Closure, Complexity, Kind, RequestMilestone, ServiceRequest, Urgency
+from .perms import allowed_actions, may_file, may_file_kind
 from .views import _run
 
 
@@ -44,7 +45,10 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     licence_no = serializers.CharField(source="shop.licence_no", read_only=True, default=None)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, default=None)
+    # "owner.__str__" printed "<method-wrapper …>" for a request without owner (the bound method of None).
+    owner_name = serializers.SerializerMethodField()
+    # "" (not closed yet) is a value the field really has: the schema's enum must list it.
+    closure = serializers.ChoiceField(choices=[("", ""), *Closure.choices], read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -84,6 +88,9 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_owner_name(self, obj) -> str | None:
+        return str(obj.owner) if obj.owner_id else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -167,12 +174,28 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         ser = FileSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
+        if not may_file_kind(request.user, d["kind"]):
+            raise ValidationError({"kind": [_("Inspectors file reports (举报) only.")]})
         if d.get("shop") is None and not (
             request.user.is_superuser
             or request.user.role in ("agent", "city_admin", "supervisor", "inspector")
         ):
             raise ValidationError({"shop": _("Choose the shop.")})
-        key = d.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
+        raw_key = d.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
+        # Keys belong to the caller and the shop: another caller's (or another shop's) same key is a new filing.
+        key = scoped_key("api", request.user, d.get("shop"), raw_key) if raw_key else None
+        if key:
+            earlier = ServiceRequest.objects.filter(idempotency_key=key).select_related("category").first()
+            if earlier is not None and not same_filing(earlier, d):
+                return Response(
+                    {
+                        "detail": _(
+                            "This Idempotency-Key was already used for a different request (%(ref)s). Use a new key for a new request."
+                        )
+                        % {"ref": earlier.reference}
+                    },
+                    status=status.HTTP_409_CONFLICT,
+                )
         try:
             sr, created = s.servicerequest_file(
                 customer=d.get("shop"),
@@ -190,7 +213,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             )
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
-        sr = selectors.servicerequest_list(user=request.user).filter(pk=sr.pk).first() or sr
+        sr = selectors.servicerequest_list(user=request.user).filter(pk=sr.pk).first()
+        if sr is None:  # filed, but outside what the caller may read (e.g. a shopless report)
+            return Response(
+                {"detail": _("Filed.")}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            )
         body = ServiceRequestDetailSerializer(sr, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -4,6 +4,7 @@ import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.phones import phone_q
 from serviceloop.org.models import User
 from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
 
@@ -33,6 +34,7 @@ class ServiceRequestFilter(df.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.filters["branch"].queryset = branches_visible_to(user)
         self.filters["station"].queryset = stations_visible_to(user)
         self.filters["route"].queryset = routes_visible_to(user)
@@ -50,7 +52,7 @@ class ServiceRequestFilter(df.FilterSet):
             | Q(shop__name__icontains=value)
             | Q(shop__licence_no__startswith=value)
             | Q(shop__owner_name__icontains=value)
-            | Q(callback_phone__startswith=value)
+            | phone_q(self.user, value, "callback_phone", lookup="startswith")
             | Q(text__icontains=value)
         )
 

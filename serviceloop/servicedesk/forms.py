@@ -52,6 +52,9 @@ class IntakeForm(forms.Form):
         if user is not None and user.role == "account_manager":
             self.fields["channel"].initial = Channel.VISIT
             self.fields["kind"].choices = [c for c in Kind.choices if c[0] != Kind.REPORT]
+        if user is not None and user.role == "inspector":  # inspectors file reports only (docs/roles.md)
+            self.fields["kind"].choices = [c for c in Kind.choices if c[0] == Kind.REPORT]
+            self.fields["kind"].initial = Kind.REPORT
 
 
 class NoteForm(forms.Form):

@@ -36,6 +36,13 @@ def is_desk(user, request) -> bool:
     return user.role in DESK_ROLES
 
 
+def may_file_kind(user, kind) -> bool:
+    """Inspectors (市场管理员/专卖) file reports (举报) only: other requests belong to the marketing side."""
+    if user.is_superuser or user.role != Role.INSPECTOR:
+        return True
+    return kind == Kind.REPORT
+
+
 def may_file(user) -> bool:
     return bool(
         user
@@ -60,7 +67,9 @@ def may(user, action: str, request) -> bool:
         return desk
     if action in ("start", "report", "resolve", "hold", "resume"):
         return desk or owner
-    if action in ("follow_up", "close", "reopen"):
+    if action in ("follow_up", "reopen"):
+        # The call-back (回访) may be made by the desk or, as an independent check, by a supervisor (督察考评
+        # 中心: 投诉受理、检查督导); never by the person who handled the request (FOLLOW_UP_BY_OTHER).
         if (
             conf("FOLLOW_UP_BY_OTHER")
             and action == "follow_up"
@@ -68,6 +77,8 @@ def may(user, action: str, request) -> bool:
         ):
             return False
         return desk or user.role == Role.SUPERVISOR or user.is_superuser
+    if action == "close":
+        return desk  # closing the loop is the desk's act; supervisors check it, they do not run it
     return False
 
 

@@ -101,9 +101,12 @@ def dispatch_suggestions(*, request: ServiceRequest, limit: int = 3) -> list[dic
 
 def owner_candidates(*, request: ServiceRequest):
     """Staff whose own scope covers the request (mirrors ``scope_q``), in one query."""
-    users = User.objects.filter(is_active=True).exclude(role="")
+    # Supervisors check the loop and never own a request; inspectors own reports (举报) only (docs/roles.md).
+    users = User.objects.filter(is_active=True).exclude(role__in=["", Role.SUPERVISOR])
     if request.kind == Kind.REPORT:
         users = users.filter(role__in=[Role.INSPECTOR, Role.CITY_ADMIN])
+    else:
+        users = users.exclude(role=Role.INSPECTOR)
     area = Q(branch__isnull=True, station__isnull=True) & ~Q(
         role__in=[Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER]
     )

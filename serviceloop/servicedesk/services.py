@@ -112,6 +112,9 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime) -> None:
     transaction.on_commit(lambda: notifier.send(message))
 
 
+MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million
+
+
 def _clean_photos(photos) -> list:
     photos = [p for p in photos or () if p]
     if len(photos) > conf("MAX_PHOTOS"):
@@ -130,7 +133,15 @@ def _clean_photos(photos) -> list:
             photo.seek(0)
             image = Image.open(photo)
             kind = image.format
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise Image.DecompressionBombError
             image.verify()
+        except Image.DecompressionBombError:  # a few KB that would unpack to gigabytes (30,000 × 30,000 px)
+            raise ValidationError(
+                _("%(name)s has too many pixels (at most %(mp)d million). Please send a smaller picture.")
+                % {"name": photo.name, "mp": MAX_PHOTO_PIXELS // 1_000_000},
+                code="photo_pixels",
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise ValidationError(
                 _("%(name)s is not a picture.") % {"name": photo.name}, code="photo_type"
@@ -424,7 +435,17 @@ def servicerequest_dispatch(
 ) -> ServiceRequest:
     """Gives the request to a named owner with a deadline. Changing an existing owner needs a reason."""
     _check(actor, "dispatch", request)
+    seen_owner, seen_status = request.owner_id, request.status  # what the dispatcher was looking at
     sr = _lock(request)
+    if (sr.owner_id, sr.status) != (seen_owner, seen_status):
+        # Someone else dispatched (or moved) it meanwhile: never reassign over a decision not yet seen.
+        raise ValidationError(
+            _(
+                "Meanwhile this request was changed (now: %(status)s, owner: %(name)s). Reload it and decide again."
+            )
+            % {"status": sr.get_status_display(), "name": sr.owner or "—"},
+            code="conflict",
+        )
     if not may_own(owner, sr):
         raise ValidationError(
             _("%(name)s cannot handle this request (outside their area).") % {"name": owner}, code="owner"

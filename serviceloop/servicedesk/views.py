@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from serviceloop.core.audit import audit_record
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import page_size, paginate
-from serviceloop.core.phones import sees_phones
+from serviceloop.core.phones import phone_q, sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 
@@ -25,6 +25,7 @@ from . import selectors
 from . import services as s
 from .export import ledger_rows
 from .forms import ACTION_FORMS, DispatchForm, IntakeForm
+from .idempotency import scoped_key
 from .models import OPEN, Attachment, Notification, ServiceRequest
 from .perms import allowed_actions, may_file
 
@@ -49,8 +50,7 @@ def shop_search(request):
                 Q(name__icontains=q)
                 | Q(licence_no__startswith=q)
                 | Q(owner_name__icontains=q)
-                | Q(phone__startswith=q)
-                | Q(alt_phone__startswith=q)
+                | phone_q(request.user, q, "phone", "alt_phone", lookup="startswith")
             )
             .select_related("route")
             .order_by("name")[:10]
@@ -116,7 +116,9 @@ def intake(request):
                     photos=d["photos"],
                     actor=request.user,
                     now=timezone.now(),
-                    idempotency_key=d["idempotency_key"] or None,
+                    idempotency_key=scoped_key("desk", request.user, shop, d["idempotency_key"])
+                    if d["idempotency_key"]
+                    else None,
                     urgency=d["urgency"],
                     complexity=d["complexity"],
                 )

@@ -20,6 +20,7 @@ from serviceloop.customers.models import MarketType, RetailFormat
 from serviceloop.org.scope import is_city_level
 
 from .models import Answer, AnswerStatus, Item, ItemKind, Wave, WaveStatus, WaveTarget
+from .selectors import ANONYMITY_MIN_N  # one rule for the pages, the analyses and the exports
 from .services import questionnaire_items
 
 # The statistics stack (numpy, pandas, SciPy, statsmodels) is imported by the functions that compute, not
@@ -37,8 +38,6 @@ SEGMENTS = {
     "stars": gettext_lazy("stars"),
     "account_manager": gettext_lazy("account manager"),
 }
-# Below the city, an anonymous wave shows no figure of a group this small (it could name the shop).
-ANONYMITY_MIN_N = 5
 SMALL_GROUP_N = 30
 
 

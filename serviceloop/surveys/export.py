@@ -20,7 +20,12 @@ def _local(moment, *, date_only: bool):
 def raw_answer_sheet(*, wave, user, shop_level: bool) -> tuple[list, list]:
     """One row per submitted answer in the user's scope; shop columns only where ``shop_level``."""
     items = questionnaire_items(wave.questionnaire)
-    headers = [_("answer no."), _("channel"), _("submitted at"), _("branch"), _("station")]
+    # Anonymous below the city (not shop_level): no submission time (it could be matched with a visit or a
+    # reminder), and branch/station only for groups of at least ANONYMITY_MIN_N answers.
+    headers = [_("answer no."), _("channel")]
+    if shop_level:
+        headers.append(_("submitted at"))
+    headers += [_("branch"), _("station")]
     if shop_level:
         headers += [_("licence number"), _("shop name"), _("phone"), _("route")]
     columns = []
@@ -40,14 +45,30 @@ def raw_answer_sheet(*, wave, user, shop_level: bool) -> tuple[list, list]:
         .order_by("id" if shop_level else "target__token")
     )
     rows = []
+    if not shop_level:
+        from collections import Counter
+
+        from .selectors import ANONYMITY_MIN_N
+
+        groups = Counter(answers.values_list("target__branch_id", "target__station_id"))
+        branches = Counter()
+        for (branch, _station), n in groups.items():
+            branches[branch] += n
+        if sum(groups.values()) < ANONYMITY_MIN_N:
+            return headers, []  # the whole scope is too small a group: no rows at all
     for n, a in enumerate(answers.iterator(chunk_size=2000), start=1):
-        row = [
-            n,
-            a.get_channel_display(),
-            _local(a.submitted_at, date_only=not shop_level),
-            a.target.branch.name if a.target.branch else "",
-            a.target.station.name if a.target.station else "",
-        ]
+        row = [n, a.get_channel_display()]
+        if shop_level:
+            row.append(_local(a.submitted_at, date_only=False))
+            row += [
+                a.target.branch.name if a.target.branch else "",
+                a.target.station.name if a.target.station else "",
+            ]
+        else:
+            big_branch = branches[a.target.branch_id] >= ANONYMITY_MIN_N
+            big_station = groups[(a.target.branch_id, a.target.station_id)] >= ANONYMITY_MIN_N
+            row.append(a.target.branch.name if a.target.branch and big_branch else "")
+            row.append(a.target.station.name if a.target.station and big_station and big_branch else "")
         if shop_level:
             row += [
                 a.customer.licence_no,

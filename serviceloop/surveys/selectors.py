@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 
+from serviceloop.core.phones import phone_q
 from serviceloop.org.models import Role
 from serviceloop.org.scope import is_city_level
 
 from .models import Answer, AnswerStatus, Channel, Questionnaire, Reminder, Wave, WaveStatus, WaveTarget
+
+# Below the city, an anonymous wave shows no figure of a group this small (it could name the shop).
+ANONYMITY_MIN_N = 5
 
 
 def wave_list(*, user, q: str = "", status: str = ""):
@@ -46,14 +50,24 @@ def targets_for(*, user, wave: Wave, q: str = "", state: str = "", station: str 
         WaveTarget.objects.filter(wave=wave)
         .visible_to(user)
         .select_related("customer", "station", "route", "branch")
-        .annotate(done=Exists(submitted), started=Exists(started), n_reminders=Count("reminders"))
     )
+    if not shop_level_allowed(user=user, wave=wave):
+        # Anonymous wave below the city: which shop answered (or was reminded because it had not) is not
+        # shown, nor can it be filtered for.
+        return _filtered(qs.annotate(done=Value(None, output_field=BooleanField()), started=Value(None, output_field=BooleanField()),
+                        n_reminders=Value(None, output_field=IntegerField())), q, "",
+                         station, route, user)  # fmt: skip
+    qs = qs.annotate(done=Exists(submitted), started=Exists(started), n_reminders=Count("reminders"))
+    return _filtered(qs, q, state, station, route, user)
+
+
+def _filtered(qs, q, state, station, route, user):
     if q:
         qs = qs.filter(
             Q(customer__name__icontains=q)
             | Q(customer__licence_no__icontains=q)
             | Q(customer__owner_name__icontains=q)
-            | Q(customer__phone__icontains=q)
+            | phone_q(user, q, "customer__phone")
         )
     if state == "done":
         qs = qs.filter(done=True)
@@ -78,6 +92,7 @@ def progress(*, user, wave: Wave) -> dict:
     targets = WaveTarget.objects.filter(wave=wave).visible_to(user)
     done = Q(answer__status=AnswerStatus.SUBMITTED)
     out = {}
+    blind = not shop_level_allowed(user=user, wave=wave)
     for level, name in (("branch", "branch__name"), ("station", "station__name"), ("route", "route__name")):
         rows = (
             targets.order_by()
@@ -95,8 +110,14 @@ def progress(*, user, wave: Wave) -> dict:
             }
             for r in rows
         ]
+        if blind:  # an anonymous wave's small groups would show which few shops answered
+            for row in out[level]:
+                if row["n"] < ANONYMITY_MIN_N:
+                    row["answered"] = row["rate"] = None
     total = targets.aggregate(n=Count("id"), answered=Count("id", filter=done))
     total["rate"] = 100.0 * total["answered"] / total["n"] if total["n"] else 0.0
+    if blind and total["n"] < ANONYMITY_MIN_N:
+        total["answered"] = total["rate"] = None
     out["total"] = total
     out["by_channel"] = [
         {"channel": Channel(r["channel"]).label, "n": r["n"]}

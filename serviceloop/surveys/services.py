@@ -559,6 +559,10 @@ def answer_save(
 
 
 @transaction.atomic
+def target_answered(target: WaveTarget) -> bool:
+    return Answer.objects.filter(target=target, status=AnswerStatus.SUBMITTED).exists()
+
+
 def reminder_record(*, target: WaveTarget, actor, now, note: str = "") -> Reminder:
     if target.wave.status != WaveStatus.OPEN:
         raise ValidationError(_("Reminders are for open waves only."))

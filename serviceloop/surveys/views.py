@@ -348,6 +348,7 @@ def wave_progress(request, pk):
     params = {k: request.GET.get(k, "")[:100] for k in ("q", "state", "station", "route")}
     qs = selectors.targets_for(user=request.user, wave=wave, **params)
     show_phones = sees_phones(request.user)
+    blind = not selectors.shop_level_allowed(user=request.user, wave=wave)
     if request.GET.get("export"):
         rows = (
             [
@@ -357,8 +358,7 @@ def wave_progress(request, pk):
                 t.customer.phone if show_phones else mask_phone(t.customer.phone),
                 t.station.name if t.station else "",
                 t.route.name if t.route else "",
-                _("yes") if t.done else _("no"),
-                t.n_reminders,
+                *([] if blind else [_("yes") if t.done else _("no"), t.n_reminders]),
             ]
             for t in qs
         )
@@ -373,8 +373,7 @@ def wave_progress(request, pk):
                 _("phone"),
                 _("station"),
                 _("route"),
-                _("answered"),
-                _("reminders"),
+                *([] if blind else [_("answered"), _("reminders")]),
             ],
         )
     page, query = _page(request, qs)
@@ -391,9 +390,14 @@ def wave_progress(request, pk):
             "routes": routes_visible_to(request.user).order_by("name"),
             "params": params,
             "may_enter": services.entry_channel(request.user) is not None,
+            "blind": blind,
         },
         partial="surveys/_target_table.html",
     )
+
+
+class _SilentlyDone(Exception):
+    pass
 
 
 @login_required
@@ -402,12 +406,19 @@ def target_remind(request, pk, tpk):
     _staff(request)
     wave = selectors.wave_get(user=request.user, pk=pk)
     target = selectors.target_get(user=request.user, wave=wave, pk=tpk)
+    blind = not selectors.shop_level_allowed(user=request.user, wave=wave)
     try:
+        if blind and services.target_answered(target):
+            # Anonymous wave below the city: answer exactly as for a shop that has not answered, so that the
+            # reminder button cannot be used to find out who did. Nothing is stored.
+            raise _SilentlyDone
         services.reminder_record(
             target=target, actor=request.user, now=timezone.now(), note=request.POST.get("note", "")[:200]
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except _SilentlyDone:
+        messages.success(request, _("Reminder recorded for %(shop)s.") % {"shop": target.customer})
     else:
         messages.success(request, _("Reminder recorded for %(shop)s.") % {"shop": target.customer})
     return redirect(

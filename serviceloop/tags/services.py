@@ -38,11 +38,30 @@ def _sees(user, customer) -> bool:
     return Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
 
 
+# Who marks needs (docs/roles.md): the people who serve the shop or hear it (visits, calls, data analysis).
+# Supervisors verify tags and so do not attach them; inspectors enforce the monopoly law, not service tags.
+ATTACH_ROLES = {
+    Role.ACCOUNT_MANAGER,
+    Role.MARKET_MANAGER,
+    Role.STATION_HEAD,
+    Role.BRANCH_MANAGER,
+    Role.CITY_ADMIN,
+    Role.AGENT,
+}
+# Attaching to every shop of a filter is a data-analysis step of those who serve the shops (each within
+# their scope), not of the desk (one call, one shop), supervisors or inspectors.
+BULK_ATTACH_ROLES = ATTACH_ROLES - {Role.AGENT}
+
+
 def may_attach(user, customer) -> bool:
-    """Anyone on the staff may mark a need they found, but only on a shop inside their data scope."""
-    if not user.is_authenticated or not (user.is_superuser or user.role):
+    """A role that marks needs, on a shop inside the user's data scope."""
+    if not user.is_authenticated or not (user.is_superuser or user.role in ATTACH_ROLES):
         return False
     return _sees(user, customer)
+
+
+def may_bulk_attach(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role in BULK_ATTACH_ROLES))
 
 
 REMOVER_ROLES = {
@@ -212,7 +231,7 @@ def customertags_attach_bulk(
 
     Returns (attached, skipped because the shop already carries it).
     """
-    if actor is None or not (actor.is_superuser or actor.role):
+    if actor is None or not may_bulk_attach(actor):
         raise PermissionDenied
     if not tag.active:
         raise ValidationError(_("This tag is no longer in use."))

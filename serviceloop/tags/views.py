@@ -171,7 +171,7 @@ def tag_attach(request, customer_pk):
 @require_http_methods(["GET", "POST"])
 def tag_bulk_attach(request):
     """All shops matching the customer-list filter (the query string), after a confirmation showing the count."""
-    if not (request.user.is_superuser or request.user.role):
+    if not services.may_bulk_attach(request.user):
         raise PermissionDenied
     params = request.GET
     filterset, shops = customer_list(user=request.user, params=params)

@@ -22,10 +22,30 @@ def test_it_runs_each_due_job_once_for_a_given_now():
 def test_it_never_lets_two_runners_hold_one_job():
     now = timezone.now()
     job = Job("frequent", lambda now: "", every=timedelta(minutes=1), lease=timedelta(minutes=10))
-    assert claim(job, now) is True
-    assert claim(job, now) is False
-    assert claim(job, now + timedelta(minutes=2)) is False  # due again, but the first runner still holds it
-    assert claim(job, now + timedelta(minutes=11)) is True  # an abandoned lease expires
+    assert claim(job, now) is not None
+    assert claim(job, now) is None
+    assert claim(job, now + timedelta(minutes=2)) is None  # due again, but the first runner still holds it
+    assert claim(job, now + timedelta(minutes=11)) is not None  # an abandoned lease expires
+
+
+def test_a_runner_that_outlived_its_lease_does_not_release_the_next_runners_lease(monkeypatch):
+    """Runner A is stuck past its lease; runner B takes the job meanwhile; when A finally finishes, B still
+    holds the lease, so a third runner cannot start the job while B runs it."""
+    from serviceloop.core import jobs
+
+    now = timezone.now()
+    taken_by_b = []
+
+    def slow(at):  # runs in A; while it runs, B (eleven minutes later) takes the expired lease
+        taken_by_b.append(claim(job, at + timedelta(minutes=11)))
+        return "done late"
+
+    job = Job("slow", slow, every=timedelta(minutes=1), lease=timedelta(minutes=10))
+    monkeypatch.setattr(jobs, "JOBS", [job])
+    assert run_due_jobs(now) == {"slow": "done late"}
+    assert taken_by_b[0] is not None
+    assert JobState.objects.get(name="slow").locked_by == taken_by_b[0]
+    assert claim(job, now + timedelta(minutes=12)) is None
 
 
 def test_it_clears_expired_sessions():

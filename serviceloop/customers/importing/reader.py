@@ -149,14 +149,34 @@ def _plain_strings(src) -> list[str]:
     return strings
 
 
+MAX_ROWS = 200_000  # a province's shops (~140,000) fit; a row bomb stops here instead of in the timeout
+MAX_COLUMNS = 200
+MAX_UNPACKED = 200 * 1024 * 1024  # shared-strings and zip bombs are refused before openpyxl parses them
+
+
 def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
+    from serviceloop.core.uploads import UploadRejected, guarded, xlsx_check
+
+    try:
+        xlsx_check(source, max_bytes=MAX_UNPACKED)  # also refuses DOCTYPE/ENTITY (XXE, billion laughs)
+    except UploadRejected as exc:
+        source.close()
+        raise UnreadableFile(str(exc)) from None
+    source.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
             reader = _ExcelReader(source, read_only=True, data_only=True)
             reader.read()
             wb = reader.wb
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+    ) as exc:  # ParseError too
         # A .docx or a broken download is a zip too; openpyxl raises on the missing workbook parts.
         raise UnreadableFile(
             "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或是其他格式。请用 Excel 打开后另存为 .xlsx。"
@@ -169,7 +189,10 @@ def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
     def rows():
         with _broken_sheet():
             try:
-                yield from enumerate(ws.iter_rows(values_only=True), start=1)
+                capped = guarded(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows=MAX_ROWS)
+                yield from enumerate(capped, start=1)
+            except UploadRejected as exc:
+                raise UnreadableFile(str(exc)) from None
             finally:
                 wb.close()
                 source.close()
@@ -193,6 +216,8 @@ def _sheet_with_header(sheets, header_test):
 def _broken_sheet():
     try:
         yield
+    except UnreadableFile:
+        raise
     except (
         ValueError,
         KeyError,

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.test import RequestFactory
 from openpyxl import load_workbook
 
 from serviceloop.customers.models import Customer
@@ -103,5 +104,5 @@ def test_it_shows_nothing_to_a_user_without_role(world, client):
     from serviceloop.core.testing import PASSWORD, make_user
 
     make_user("norole", "", company=world.company)
-    client.login(username="norole", password=PASSWORD)
+    client.login(request=RequestFactory().post("/login/"), username="norole", password=PASSWORD)
     assert client.get("/customers/").context["page"].paginator.count == 0

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -84,7 +85,7 @@ def test_it_refuses_runs_to_users_without_a_role(world, login, run, django_user_
     from django.test import Client
 
     client = Client()
-    client.login(username="nobody", password=PASSWORD)
+    client.login(request=RequestFactory().post("/login/"), username="nobody", password=PASSWORD)
     assert client.get(reverse("growth:runs")).status_code == 403
     assert client.get(reverse("growth:run", args=[run.pk])).status_code == 404
     assert client.get(reverse("growth:run", args=[999999])).status_code in (403, 404)

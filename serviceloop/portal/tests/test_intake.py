@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from serviceloop.core.audit import trail_purge
 from serviceloop.customers.models import CustomerStatus
 from serviceloop.portal.models import ShopToken, TokenPurpose
 from serviceloop.servicedesk.models import Attachment, Channel, ServiceRequest
@@ -90,7 +91,8 @@ def test_it_limits_filings_per_shop_and_says_so_in_chinese(client, settings, wor
     assert ServiceRequest.objects.count() == 3
     # A double tap of an accepted filing is still answered, and counts nothing.
     data = form_data()
-    ServiceRequest.objects.all().delete()
+    with trail_purge():  # the requests' event rows are append-only otherwise
+        ServiceRequest.objects.all().delete()
     from django.core.cache import cache
 
     cache.clear()

@@ -1,0 +1,42 @@
+"""OpenAPI post-processing: every operation documents the error answers the API really gives.
+
+DRF answers 400 (validation: field → messages), 401 (no or a wrong token), 403 (role or scope), 404 (not in
+the caller's scope, or a page past the end), 409 (an idempotency key reused with another body), 413 (too
+large) and 429 (throttled) as JSON; drf-spectacular documents only the success. Schemathesis checks them.
+"""
+
+ERROR = {
+    "type": "object",
+    "description": "An error: `detail` (text or list of texts) or, for validation errors, field → messages.",
+    "additionalProperties": True,
+}
+STATUSES = {
+    "400": "Invalid input (field → messages, or detail)",
+    "401": "Not signed in, or a wrong token",
+    "403": "Not allowed for this role or outside the caller's area",
+    "404": "Not found in the caller's area (or a page past the end)",
+    "413": "Too large",
+    "429": "Too many requests (throttled); try again later",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, text in STATUSES.items():
+                responses.setdefault(
+                    status, {"description": text, "content": {"application/json": {"schema": ref}}}
+                )
+            if method == "post" and path.endswith("service-requests/"):
+                responses.setdefault(
+                    "409",
+                    {"description": "Idempotency key already used for a different request",
+                     "content": {"application/json": {"schema": ref}}},
+                )  # fmt: skip
+    return result

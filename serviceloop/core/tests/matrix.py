@@ -1,0 +1,269 @@
+"""The permission matrix: every URL pattern of the project × every actor, on objects in and out of scope.
+
+``routes()`` walks the URLconf; ``build(world)`` makes one object of each kind inside the test world's
+branch A (station A1, route A1-1: "in") and one in branch B (route B1-1: "out"); ``paths(fx)`` gives, per
+route name, the path to GET for "in" and for "out" (None: the route has no object). The expected statuses
+live in ``test_permission_matrix.EXPECTED``; docs/roles.md explains them.
+"""
+
+import datetime as dt
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+ACTORS = [
+    "anonymous",
+    "no_role",
+    "city_admin",
+    "branch_manager",
+    "station_head",
+    "market_manager",
+    "account_manager",
+    "agent",
+    "supervisor",
+    "inspector",
+    "outsider",
+]
+
+
+def routes() -> set[str]:
+    """Every named route except the Django admin's and the API's format-suffix twins."""
+    names = set()
+
+    def walk(patterns, ns=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.app_name == "admin":
+                    continue
+                walk(p.url_patterns, (f"{ns}:" if ns else "") + p.namespace if p.namespace else ns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add((f"{ns}:" if ns else "") + p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def build(world):
+    from types import SimpleNamespace
+
+    from serviceloop.core.models import Work
+    from serviceloop.portal.services import shoptoken_ensure
+    from serviceloop.servicedesk.models import Category
+    from serviceloop.servicedesk.services import servicerequest_file
+    from serviceloop.surveys.models import Questionnaire, WaveTarget
+    from serviceloop.surveys.services import wave_create, wave_draw_targets
+    from serviceloop.tags.models import ProblemTag
+    from serviceloop.tags.services import customertag_attach
+    from serviceloop.visits.models import VisitPolicy
+    from serviceloop.visits.services import visit_add
+
+    now = timezone.now()
+    fx = SimpleNamespace(world=world)
+    fx.shop_in, fx.shop_out = world.shops["张湾1号线"][0], world.shops["城关1号线"][0]
+    category = Category.objects.filter(active=True).order_by("pk").first()
+
+    def request_for(shop):
+        sr, _ = servicerequest_file(customer=shop, channel="phone", kind="complaint", category=category,
+                                    text="送货员态度不好", actor=world.agent, now=now)  # fmt: skip
+        return sr
+
+    fx.sr_in, fx.sr_out = request_for(fx.shop_in), request_for(fx.shop_out)
+    tag = ProblemTag.objects.filter(active=True).order_by("pk").first()
+    fx.library_tag = tag
+    fx.ctag_in = customertag_attach(
+        customer=fx.shop_in, tag=tag, source="data", reason="测试", actor=None, now=now
+    )
+    fx.ctag_out = customertag_attach(
+        customer=fx.shop_out, tag=tag, source="data", reason="测试", actor=None, now=now
+    )
+    day = timezone.localdate(now) + dt.timedelta(days=1)
+    fx.visit_in = visit_add(customer=fx.shop_in, day=day, actor=world.account_manager, now=now)
+    fx.visit_out = visit_add(customer=fx.shop_out, day=day, actor=world.outsider, now=now)
+    fx.policy = VisitPolicy.objects.order_by("pk").first()
+    fx.work = Work.objects.create(title="导出", func_path="x", created_by=world.station_head, created_at=now)
+    questionnaire = Questionnaire.objects.order_by("pk").first()
+    fx.questionnaire = questionnaire
+    fx.section = questionnaire.sections.order_by("pk").first()
+    fx.item = fx.section.items.order_by("pk").first()
+    fx.wave = wave_create(company=world.company, questionnaire=questionnaire, actor=world.city_admin, now=now,
+                          data={"name": "矩阵调查", "period_start": dt.date(2026, 10, 1),
+                                "period_end": dt.date(2026, 12, 20), "anonymous": False, "target_mode": "all"})  # fmt: skip
+    wave_draw_targets(wave=fx.wave, actor=world.city_admin, now=now)
+    fx.target_in = WaveTarget.objects.get(wave=fx.wave, customer=fx.shop_in)
+    fx.target_out = WaveTarget.objects.get(wave=fx.wave, customer=fx.shop_out)
+    fx.shop_link = shoptoken_ensure(customer=fx.shop_in, actor=None, now=now)
+    fx.run = _run(world, now)
+    fx.product = fx.run.products.order_by("pk").first() if fx.run else None
+    return fx
+
+
+def _run(world, now):
+    try:
+        from serviceloop.growth.services import allocationrun_create
+        from serviceloop.growth.tests.helpers import sheet_bytes
+    except ImportError:
+        return None
+    return allocationrun_create(
+        content=sheet_bytes({"ADV": 16}), filename="w.xlsx", actor=world.city_admin, now=now
+    )
+
+
+def paths(fx) -> dict[str, tuple[str, str | None]]:
+    """route name → (path in scope, path out of scope or None)."""
+    w = fx.world
+    wave, t_in, t_out = fx.wave.pk, fx.target_in.pk, fx.target_out.pk
+    sr_in, sr_out = fx.sr_in.pk, fx.sr_out.pk
+    one = {
+        "set_language": "/i18n/setlang/",
+        "api-schema": "/api/schema/",
+        "api-docs": "/api/docs/",
+        "api-root": "/api/v1/",
+        "customer-list": "/api/v1/customers/",
+        "service-request-list": "/api/v1/service-requests/",
+        "home": "/",
+        "login": "/login/",
+        "logout": "/logout/",
+        "password-change": "/password/",
+        "audit": "/audit/",
+        "work-list": "/work/",
+        "org:branches": "/org/",
+        "org:routes": "/org/routes/",
+        "org:staff": "/org/staff/",
+        "org:staff-create": "/org/staff/new/",
+        "org:unit-create": "/org/station/new/",
+        "customers:list": "/customers/",
+        "customers:export": "/customers/export/",
+        "customers:create": "/customers/new/",
+        "customers:import": "/customers/import/",
+        "customers:import-confirm": "/customers/import/confirm/",
+        "servicedesk:tasks": "/servicedesk/",
+        "servicedesk:new": "/servicedesk/new/",
+        "servicedesk:shop-search": "/servicedesk/shops/?q=测试",
+        "servicedesk:ledger": "/servicedesk/ledger/",
+        "servicedesk:ledger-export": "/servicedesk/ledger/export/",
+        "servicedesk:board": "/servicedesk/board/",
+        "servicedesk:kpis": "/servicedesk/kpis/",
+        "servicedesk:notifications": "/servicedesk/notifications/",
+        "servicedesk:notifications-read": "/servicedesk/notifications/read/",
+        "servicedesk:bell": "/servicedesk/notifications/bell/",
+        "tags:list": "/tags/",
+        "tags:export": "/tags/export/",
+        "tags:board": "/tags/board/",
+        "tags:bulk": "/tags/bulk/",
+        "tags:library": "/tags/library/",
+        "tags:library-create": "/tags/library/new/",
+        "tags:library-edit": f"/tags/library/{fx.library_tag.pk}/",
+        "visits:list": "/visits/",
+        "visits:today": "/visits/today/",
+        "visits:compliance": "/visits/compliance/",
+        "visits:keylists": "/visits/key-lists/",
+        "visits:policies": "/visits/policies/",
+        "visits:policy-create": "/visits/policies/new/",
+        "visits:policy-edit": f"/visits/policies/{fx.policy.pk}/"
+        if fx.policy
+        else "/visits/policies/999999/",
+        "visits:cycle": "/visits/cycle/",
+        "surveys:public": "/q/not-a-real-code/",
+        "surveys:waves": "/surveys/",
+        "surveys:wave-create": "/surveys/new/",
+        "surveys:wave": f"/surveys/{wave}/",
+        "surveys:wave-draw": f"/surveys/{wave}/draw/",
+        "surveys:wave-transition": f"/surveys/{wave}/status/",
+        "surveys:progress": f"/surveys/{wave}/progress/",
+        "surveys:entry-list": f"/surveys/{wave}/entry/",
+        "surveys:results": f"/surveys/{wave}/results/",
+        "surveys:results-export": f"/surveys/{wave}/results.xlsx",
+        "surveys:answers-export": f"/surveys/{wave}/answers.xlsx",
+        "surveys:report": f"/surveys/{wave}/report/",
+        "surveys:low-scores": f"/surveys/{wave}/low-scores/",
+        "surveys:questionnaires": "/surveys/questionnaires/",
+        "surveys:questionnaire-create": "/surveys/questionnaires/new/",
+        "surveys:questionnaire": f"/surveys/questionnaires/{fx.questionnaire.pk}/",
+        "surveys:questionnaire-version": f"/surveys/questionnaires/{fx.questionnaire.pk}/new-version/",
+        "surveys:section-create": f"/surveys/questionnaires/{fx.questionnaire.pk}/sections/new/",
+        "surveys:section": f"/surveys/questionnaires/{fx.questionnaire.pk}/sections/{fx.section.pk}/",
+        "surveys:item-create": f"/surveys/sections/{fx.section.pk}/items/new/",
+        "surveys:item": f"/surveys/sections/{fx.section.pk}/items/{fx.item.pk}/",
+        "portal:shop": f"/s/{fx.shop_link.value}/",
+        "portal:track": "/t/not-a-real-token/",
+        "portal:routes": "/portal/cards/",
+        "portal:routes-export": "/portal/cards/export/",
+        "growth:runs": "/allocation/",
+        "growth:runs-export": "/allocation/export/",
+        "growth:points": "/allocation/points/",
+        "growth:aliases": "/allocation/aliases/",
+    }
+    two = {
+        "customer-detail": (f"/api/v1/customers/{fx.shop_in.pk}/", f"/api/v1/customers/{fx.shop_out.pk}/"),
+        "service-request-detail": (
+            f"/api/v1/service-requests/{sr_in}/",
+            f"/api/v1/service-requests/{sr_out}/",
+        ),
+        "work": (f"/work/{fx.work.pk}/", None),
+        "work-download": (f"/work/{fx.work.pk}/download/", None),
+        "org:staff-edit": (f"/org/staff/{w.station_head.pk}/", f"/org/staff/{w.outsider.pk}/"),
+        "org:unit-edit": (f"/org/station/{w.station_a1.pk}/", f"/org/station/{w.station_b1.pk}/"),
+        "customers:detail": (f"/customers/{fx.shop_in.pk}/", f"/customers/{fx.shop_out.pk}/"),
+        "customers:edit": (f"/customers/{fx.shop_in.pk}/edit/", f"/customers/{fx.shop_out.pk}/edit/"),
+        "servicedesk:shop-context": (
+            f"/servicedesk/shops/{fx.shop_in.pk}/",
+            f"/servicedesk/shops/{fx.shop_out.pk}/",
+        ),
+        "servicedesk:shop-panel": (
+            f"/servicedesk/shops/{fx.shop_in.pk}/panel/",
+            f"/servicedesk/shops/{fx.shop_out.pk}/panel/",
+        ),
+        "servicedesk:attachment": ("/servicedesk/attachments/999999/", None),
+        "servicedesk:detail": (f"/servicedesk/{sr_in}/", f"/servicedesk/{sr_out}/"),
+        "servicedesk:act": (f"/servicedesk/{sr_in}/note/", f"/servicedesk/{sr_out}/note/"),
+        "tags:attach": (f"/tags/attach/{fx.shop_in.pk}/", f"/tags/attach/{fx.shop_out.pk}/"),
+        "tags:detail": (f"/tags/{fx.ctag_in.pk}/", f"/tags/{fx.ctag_out.pk}/"),
+        "visits:add": (f"/visits/add/{fx.shop_in.pk}/", f"/visits/add/{fx.shop_out.pk}/"),
+        "visits:record": (f"/visits/{fx.visit_in.pk}/", f"/visits/{fx.visit_out.pk}/"),
+        "surveys:remind": (
+            f"/surveys/{wave}/targets/{t_in}/remind/",
+            f"/surveys/{wave}/targets/{t_out}/remind/",
+        ),
+        "surveys:reissue": (
+            f"/surveys/{wave}/targets/{t_in}/reissue/",
+            f"/surveys/{wave}/targets/{t_out}/reissue/",
+        ),
+        "surveys:qr": (f"/surveys/{wave}/targets/{t_in}/qr.svg", f"/surveys/{wave}/targets/{t_out}/qr.svg"),
+        "surveys:entry": (f"/surveys/{wave}/entry/{t_in}/", f"/surveys/{wave}/entry/{t_out}/"),
+        "portal:route-cards": (
+            f"/portal/routes/{w.route_a1_1.pk}/cards.pdf",
+            f"/portal/routes/{w.route_b1_1.pk}/cards.pdf",
+        ),
+        "portal:customer-qr": (
+            f"/portal/customers/{fx.shop_in.pk}/qr/",
+            f"/portal/customers/{fx.shop_out.pk}/qr/",
+        ),
+        "portal:customer-qr-svg": (
+            f"/portal/customers/{fx.shop_in.pk}/qr.svg",
+            f"/portal/customers/{fx.shop_out.pk}/qr.svg",
+        ),
+        "portal:customer-qr-png": (
+            f"/portal/customers/{fx.shop_in.pk}/qr.png",
+            f"/portal/customers/{fx.shop_out.pk}/qr.png",
+        ),
+        "portal:customer-card": (
+            f"/portal/customers/{fx.shop_in.pk}/card.pdf",
+            f"/portal/customers/{fx.shop_out.pk}/card.pdf",
+        ),
+        "portal:customer-qr-regenerate": (
+            f"/portal/customers/{fx.shop_in.pk}/qr/regenerate/",
+            f"/portal/customers/{fx.shop_out.pk}/qr/regenerate/",
+        ),
+        "growth:run": (f"/allocation/{fx.run.pk}/", None),
+        "growth:rerun": (f"/allocation/{fx.run.pk}/rerun/", None),
+        "growth:shops": (f"/allocation/{fx.run.pk}/shops/", None),
+        "growth:export": (f"/allocation/{fx.run.pk}/export/", None),
+        "growth:product": (f"/allocation/{fx.run.pk}/products/{fx.product.pk}/", None),
+    }
+    steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hold", "merge", "note",
+             "reopen", "report", "resolve", "resume", "start"]  # fmt: skip
+    for step in steps:
+        two[f"service-request-step-{step}"] = (f"/api/v1/service-requests/{sr_in}/{step}/", None)
+    out = {name: (path, None) for name, path in one.items()}
+    out.update(two)
+    return out
