@@ -188,6 +188,11 @@ REST_FRAMEWORK = {
         "bad_token": os.environ.get("API_RATE_BAD_TOKEN", "20/hour"),
     },
     "EXCEPTION_HANDLER": "serviceloop.core.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "serviceloop.core.api_errors.JSONParser",  # refuses NUL, which PostgreSQL cannot store
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -212,6 +217,10 @@ SPECTACULAR_SETTINGS = {
         "CustomerStatusEnum": "serviceloop.customers.models.CustomerStatus",
         "RequestStatusEnum": "serviceloop.servicedesk.models.Status",
         "MilestoneStateEnum": "serviceloop.servicedesk.models.MilestoneState",
+        "RequestChannelEnum": "serviceloop.servicedesk.models.Channel",
+        "RequestKindEnum": "serviceloop.servicedesk.models.Kind",
+        "OrderChannelEnum": "serviceloop.trade.models.Channel",
+        "BatchKindEnum": "serviceloop.trade.models.BatchKind",
     },
 }
 

@@ -7,7 +7,8 @@ a decompression bomb caught late) so that they become 400/413 instead of a 500 H
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import parsers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,3 +32,27 @@ def too_big_message() -> str:
     return _(
         "What you sent is too large (at most %(mb)d MB in one submission). Shorten it or send files one by one."
     ) % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)}
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing text that holds a NUL character (``\\u0000``) with a clear 400.
+
+    PostgreSQL can store NUL neither in text nor in jsonb ("unsupported Unicode escape sequence"), so a body
+    carrying one would otherwise fail deep inside a service with a 500; SQLite would quietly keep it.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _holds_nul(data):
+            raise ParseError(_("The text holds an invisible control character (NUL, \\u0000). Remove it and send again."))
+        return data

@@ -6,12 +6,30 @@
 //   <button data-print>                                   print the page
 //   <a data-check="CSS selector">                         tick that radio / checkbox
 //   <span data-export-href="…">                           point #export-link at the filtered export
+//   <script id="trade-data" type="application/json">       draw the shop sales panel's charts (ECharts)
 (function () {
   function apply(root) {
     var link = document.getElementById("export-link");
     if (link && root.querySelectorAll) {
       root.querySelectorAll("[data-export-href]").forEach(function (el) { link.href = el.dataset.exportHref; });
     }
+    if (root.querySelectorAll && window.echarts) root.querySelectorAll("script#trade-data").forEach(tradeCharts);
+  }
+  // The shop's sales panel (trade/_shop_panel.html): data and labels come as JSON next to the chart boxes.
+  function tradeCharts(script) {
+    var d = JSON.parse(script.textContent), L = d.labels, panel = script.parentNode;
+    function chart(kind, option) {
+      var box = panel.querySelector('[data-trade-chart="' + kind + '"]');
+      if (box) window.echarts.init(box).setOption(option);
+    }
+    chart("weekly", {tooltip: {trigger: "axis"}, legend: {data: [L.cartons, L.amount]},
+      xAxis: {type: "category", data: d.weeks}, yAxis: [{type: "value"}, {type: "value"}],
+      series: [{name: L.cartons, type: "bar", data: d.volume},
+               {name: L.amount, type: "line", yAxisIndex: 1, data: d.amount}]});
+    chart("classes", {title: {text: L.classes, textStyle: {fontSize: 12}}, tooltip: {},
+      series: [{type: "pie", radius: "55%", data: d.classes.map(function (v, i) { return {name: L.class_names[i], value: v}; })}]});
+    chart("brands", {title: {text: L.brands, textStyle: {fontSize: 12}}, tooltip: {},
+      series: [{type: "pie", radius: "55%", data: d.brands.map(function (b) { return {name: b[0], value: b[1]}; })}]});
   }
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -94,7 +94,26 @@ def build(world):
     fx.shop_link = shoptoken_ensure(customer=fx.shop_in, actor=None, now=now)
     fx.run = _run(world, now)
     fx.product = fx.run.products.order_by("pk").first() if fx.run else None
+    _trade(fx, now)
     return fx
+
+
+def _trade(fx, now):
+    """One order of a shop in scope and one out of scope, the batch that brought them, a grade run."""
+    from serviceloop.trade.derive import grades_compute
+    from serviceloop.trade.importing import import_trade_file
+    from serviceloop.trade.models import Order
+    from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
+
+    make_products()
+    day = timezone.localdate(now)
+    lines = order_rows(fx.shop_in, "M-IN", day, [("31020002", 2, 1)]) + order_rows(
+        fx.shop_out, "M-OUT", day, [("31020002", 2, 1)]
+    )
+    fx.trade_batch = import_trade_file(file=csv_bytes(ORDER_HEADER, lines), kind="orders", now=now)
+    fx.order_in = Order.objects.get(order_no="M-IN", is_current=True)
+    fx.order_out = Order.objects.get(order_no="M-OUT", is_current=True)
+    fx.grade_run = grades_compute(actor=None, now=now)
 
 
 def _run(world, now):
@@ -192,6 +211,22 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "growth:runs-export": "/allocation/export/",
         "growth:points": "/allocation/points/",
         "growth:aliases": "/allocation/aliases/",
+        "favicon": "/favicon.ico",
+        "org:setup": "/org/setup/",
+        "org:staff-import": "/org/staff/import/",
+        "trade:overview": "/trade/",
+        "trade:import": "/trade/import/",
+        "trade:orders": "/trade/orders/",
+        "trade:products": "/trade/products/",
+        "trade:derived": "/trade/derived/",
+        "trade:derived-compute": "/trade/derived/grades/compute/",
+        "trade-order-list": "/api/v1/trade/orders/",
+        "trade-product-list": "/api/v1/trade/products/",
+        "trade-batch-list": "/api/v1/trade/batches/",
+        "trade-orders-bulk": "/api/v1/trade/orders/bulk/",
+        "trade-deliveries-bulk": "/api/v1/trade/deliveries/bulk/",
+        "trade-settlements-bulk": "/api/v1/trade/settlements/bulk/",
+        "trade-products-bulk": "/api/v1/trade/products/bulk/",
     }
     two = {
         "customer-detail": (f"/api/v1/customers/{fx.shop_in.pk}/", f"/api/v1/customers/{fx.shop_out.pk}/"),
@@ -259,6 +294,21 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "growth:shops": (f"/allocation/{fx.run.pk}/shops/", None),
         "growth:export": (f"/allocation/{fx.run.pk}/export/", None),
         "growth:product": (f"/allocation/{fx.run.pk}/products/{fx.product.pk}/", None),
+        "tags:photo": (f"/tags/{fx.ctag_in.pk}/photo/", f"/tags/{fx.ctag_out.pk}/photo/"),
+        "tags:event-photo": ("/tags/events/999999/photo/", None),
+        "visits:photo": (f"/visits/{fx.visit_in.pk}/photo/", f"/visits/{fx.visit_out.pk}/photo/"),
+        "trade:batch": (f"/trade/batches/{fx.trade_batch.pk}/", None),
+        "trade:batch-commit": (f"/trade/batches/{fx.trade_batch.pk}/import/", None),
+        "trade:batch-rollback": (f"/trade/batches/{fx.trade_batch.pk}/rollback/", None),
+        "trade:order": (f"/trade/orders/{fx.order_in.pk}/", f"/trade/orders/{fx.order_out.pk}/"),
+        "trade:run": (f"/trade/runs/{fx.grade_run.pk}/", None),
+        "trade:run-decide": (f"/trade/runs/{fx.grade_run.pk}/discard/", None),
+        "trade:shop-panel": (f"/trade/shops/{fx.shop_in.pk}/panel/", f"/trade/shops/{fx.shop_out.pk}/panel/"),
+        "trade-order-detail": (
+            f"/api/v1/trade/orders/{fx.order_in.pk}/",
+            f"/api/v1/trade/orders/{fx.order_out.pk}/",
+        ),
+        "trade-batch-detail": (f"/api/v1/trade/batches/{fx.trade_batch.pk}/", None),
     }
     steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hold", "merge", "note",
              "reopen", "report", "resolve", "resume", "start"]  # fmt: skip

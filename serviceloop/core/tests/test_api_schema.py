@@ -13,7 +13,22 @@ EXAMPLES = 15
 
 
 @pytest.fixture
-def api_schema(world):
+def wsgi_in_test_transaction():
+    """Calling the WSGI handler directly fires request_started/finished, whose close_old_connections would close
+    the test transaction's connection (PostgreSQL then answers "the connection is closed"); Django's test client
+    unhooks it the same way for each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(world, wsgi_in_test_transaction):
     from django.utils import timezone
 
     from serviceloop.servicedesk.models import Category

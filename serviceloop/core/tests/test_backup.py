@@ -15,7 +15,9 @@ from django.db import connection
 
 from serviceloop.core.backup import table_counts
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after these tests must not re-create content types under new ids, which would
+# break the next serialized-rollback test (UNIQUE constraint on django_content_type when it reloads them).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(settings.BASE_DIR)
 
 

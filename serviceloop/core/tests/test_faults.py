@@ -47,6 +47,19 @@ def test_a_nul_in_an_api_query_is_a_json_400(world):
 
 
 # --- an 11 MB form field -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body",
+    [{"text": "送货\x00员"}, {"rows": [{"许可证号": "x", "备注": ["a\x00"]}]}, {"a\x00": 1}],
+)
+def test_a_nul_in_an_api_body_is_a_json_400_before_any_service_runs(world, body):
+    api = APIClient()
+    api.force_authenticate(world.city_admin)  # may file requests and import trade data
+    for path in ("/api/v1/service-requests/", "/api/v1/trade/orders/bulk/"):
+        response = api.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        assert response.status_code == 400, (path, response.content)
+        assert "NUL" in response.json()["detail"]
+
+
 def test_an_oversize_form_field_gets_a_clear_chinese_message(app, world):
     page = app.get(reverse("password-change"), user=world.station_head)
     form = page.forms["password-change"]
