@@ -27,7 +27,9 @@ urlpatterns = [
     # start-up script a separate file (?script) so that the Content-Security-Policy needs no inline script.
     path(
         "api/docs/",
-        login_required(on_first_request("drf_spectacular.views.SpectacularSwaggerSplitView", url_name="api-schema")),
+        login_required(
+            on_first_request("drf_spectacular.views.SpectacularSwaggerSplitView", url_name="api-schema")
+        ),
         name="api-docs",
     ),
     path("api/v1/", include("config.api_urls")),

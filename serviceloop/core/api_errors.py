@@ -54,5 +54,7 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
         if _holds_nul(data):
-            raise ParseError(_("The text holds an invisible control character (NUL, \\u0000). Remove it and send again."))
+            raise ParseError(
+                _("The text holds an invisible control character (NUL, \\u0000). Remove it and send again.")
+            )
         return data

@@ -44,7 +44,11 @@ def test_the_shop_page_shows_its_sales_panel(app, history):
     page = app.get(reverse("customers:detail", args=[shop.pk]), user=world.account_manager)
     assert page.html.select('[data-testid="trade-panel-loader"]')
     panel = app.get(reverse("trade:shop-panel", args=[shop.pk]), user=world.account_manager)
-    assert 'data-trade-chart="weekly"' in panel.text and 'id="trade-data"' in panel.text and "余额不足" in panel.text
+    assert (
+        'data-trade-chart="weekly"' in panel.text
+        and 'id="trade-data"' in panel.text
+        and "余额不足" in panel.text
+    )
     assert panel.html.select('[data-testid="trade-peer"]')
 
 
