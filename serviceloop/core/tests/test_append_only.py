@@ -23,7 +23,7 @@ def trail(world):
     return world
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQLite triggers are off (migration 0006)")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers on PostgreSQL only (migration 0006)")
 @pytest.mark.parametrize("model", [AuditEvent, RequestEvent])
 def test_the_database_refuses_to_change_a_trail_row(trail, model):
     assert model.objects.exists()
@@ -32,7 +32,7 @@ def test_the_database_refuses_to_change_a_trail_row(trail, model):
 
 
 @pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite keeps deletes possible (see migration 0006)"
+    connection.vendor != "postgresql", reason="triggers on PostgreSQL only (migration 0006)"
 )
 @pytest.mark.parametrize("model", [AuditEvent, RequestEvent])
 def test_postgresql_refuses_to_delete_a_trail_row(trail, model):
