@@ -31,9 +31,7 @@ def test_the_database_refuses_to_change_a_trail_row(trail, model):
         model.objects.update(at=timezone.now())
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="triggers on PostgreSQL only (migration 0006)"
-)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers on PostgreSQL only (migration 0006)")
 @pytest.mark.parametrize("model", [AuditEvent, RequestEvent])
 def test_postgresql_refuses_to_delete_a_trail_row(trail, model):
     with pytest.raises(IntegrityError), transaction.atomic():

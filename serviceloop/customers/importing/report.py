@@ -45,6 +45,15 @@ class UnitName:
         return f"{self.parent} / {self.name}" if self.parent else self.name
 
 
+# A file can hold a problem on every one of 200,000 rows; the report keeps the first ERRORS_KEPT of them (by
+# line) and counts the rest, so neither the worker's memory nor the page grows with a broken file.
+ERRORS_KEPT = 200
+
+
+def _order(e: RowError) -> tuple[int, int]:
+    return (e.line, e.column_index)
+
+
 @dataclass
 class ImportReport:
     filename: str = ""
@@ -63,21 +72,34 @@ class ImportReport:
     history_rows: int = 0  # CustomerChange rows written (0 for a dry run)
     columns: dict = field(default_factory=dict)  # header as written → field name
     ignored_columns: list[str] = field(default_factory=list)  # headers not recognised, left out
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT problems by line
+    error_count: int = 0  # every problem found
+    bad_lines: set[int] = field(default_factory=set)  # every row with at least one problem
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
 
     @property
     def error_lines(self) -> int:
         """How many distinct rows have at least one error."""
-        return len({e.line for e in self.errors if e.line})
+        return len(self.bad_lines - {0})
+
+    @property
+    def errors_left_out(self) -> int:
+        return self.error_count - len(self.errors)
 
     def error(self, line: int, reason: str, *, column: str = "", value="", column_index: int = 0) -> None:
+        self.error_count += 1
+        self.bad_lines.add(line)
         self.errors.append(
             RowError(line=line, column=column, value=_shown(value), reason=reason, column_index=column_index)
         )
+        if len(self.errors) > 2 * ERRORS_KEPT:  # keep the first ones by line, found in whichever pass
+            self.errors = sorted(self.errors, key=_order)[:ERRORS_KEPT]
+
+    def sort_errors(self) -> None:
+        self.errors = sorted(self.errors, key=_order)[:ERRORS_KEPT]
 
 
 def _shown(value) -> str:

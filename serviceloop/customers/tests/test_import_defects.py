@@ -297,3 +297,38 @@ def test_it_refuses_a_station_it_cannot_place_without_a_branch(db, tmp_path):
     assert (error.line, error.column, error.value) == (2, "MARKET_DEPARTMENT", "张湾市场部")
     assert "没有这个市场部" in error.reason
     assert_nothing_written()
+
+
+def test_ten_thousand_copies_of_one_licence_keep_the_report_small(db, tmp_path):
+    """Was quadratic: each of the 10,000 messages named all 10,000 lines (a worker grew by a gigabyte and the
+    error page weighed 34 MB). Now the report counts every problem and keeps the first 200 by line."""
+    from serviceloop.customers.importing.report import ERRORS_KEPT
+
+    path = write_xlsx(tmp_path / "dup.xlsx", [HEADER, *[row(1) for _ in range(10_000)]])
+
+    report = run(path)
+
+    assert report.error_count == 10_000 and report.error_lines == 10_000
+    assert len(report.errors) == ERRORS_KEPT == 200
+    assert [e.line for e in report.errors] == list(range(2, 202))  # the first ones, in file order
+    assert "第2、3、4、5、6等10000行" in report.errors[0].reason
+    assert sum(len(e.reason) for e in report.errors) < 20_000
+    assert_nothing_written()
+
+
+def test_the_import_page_lists_the_first_200_of_all_problems(db, tmp_path, world, app):
+    from django.urls import reverse
+
+    from serviceloop.customers.models import Customer as C
+
+    path = write_xlsx(tmp_path / "dup.xlsx", [HEADER, *[row(1) for _ in range(600)]])
+    before = C.objects.count()
+    page = app.get(reverse("customers:import"), user=world.city_admin)
+    form = page.forms[[k for k in page.forms if "file" in page.forms[k].fields][0]]
+    form["file"] = (path.name, path.read_bytes())
+    result = form.submit().maybe_follow()
+
+    caption = result.html.select_one('[data-testid="errors-left-out"]')
+    assert caption is not None and "前 200 个问题，共 600 个" in caption.text
+    assert len(result.html.select("tbody tr")) == 200
+    assert C.objects.count() == before

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(render(report))
         if report.errors:
             raise CommandError(
-                f"导入失败：共 {len(report.errors)} 个错误（涉及 {report.error_lines} 行），未写入任何数据。"
+                f"导入失败：共 {report.error_count} 个错误（涉及 {report.error_lines} 行），未写入任何数据。"
             )
 
 
@@ -69,10 +69,10 @@ def render(report: ImportReport) -> str:
         out.append("导入完成。")
     elif report.errors:
         shown = report.errors[:MAX_ERRORS_SHOWN]
-        out.append(f"错误 {len(report.errors)} 个（涉及 {report.error_lines} 行），未写入任何数据：")
+        out.append(f"错误 {report.error_count} 个（涉及 {report.error_lines} 行），未写入任何数据：")
         out.extend(f"  {error}" for error in shown)
-        if len(report.errors) > len(shown):
-            out.append(f"  ……只显示前 {len(shown)} 个，共 {len(report.errors)} 个错误。")
+        if report.error_count > len(shown):
+            out.append(f"  ……只显示前 {len(shown)} 个，共 {report.error_count} 个错误。")
     elif report.dry_run:
         out.append("检查通过：没有错误。去掉 --dry-run 即可导入。")
     return "\n".join(out)
