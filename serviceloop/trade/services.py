@@ -159,3 +159,93 @@ def _rollback_products(batch: ImportBatch) -> None:
         product.batch_id = undo["batch"]
         product.updated_at = dt.datetime.fromisoformat(undo["updated_at"])
         product.save()
+
+
+# ------------------------------------------------------------------------ import mappings and settings
+
+
+def _require_admin(actor) -> None:
+    if not may_import(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def columnalias_add(*, kind: str, field: str, header: str, actor, now):
+    """Teach the import one more column name of a source system's export."""
+    from .importing.columns import BUILTIN, LABELS, header_key
+    from .models import ColumnAlias
+
+    _require_admin(actor)
+    header = header.strip()
+    if kind not in BUILTIN or field not in BUILTIN[kind]:
+        raise ValidationError({"field": _("Choose one of the fields this kind of file holds.")})
+    if not header:
+        raise ValidationError({"header": _("Write the column name as it stands in the file.")})
+    taken = ColumnAlias.objects.filter(kind=kind).values_list("header", flat=True)
+    if any(header_key(h) == header_key(header) for h in taken):
+        raise ValidationError({"header": _("This column name is already mapped for this kind of file.")})
+    alias = ColumnAlias.objects.create(kind=kind, field=field, header=header)
+    audit_record(actor=actor, action="trade.columnalias.add", obj=alias, now=now,
+                 summary=f"{alias.get_kind_display()}：{header} → {LABELS.get(field, field)}")  # fmt: skip
+    return alias
+
+
+@transaction.atomic
+def valuealias_add(*, field: str, alias: str, code: str, actor, now):
+    """Teach the import one more way a source system writes a coded value (a channel, a delivery outcome …)."""
+    from .importing.values import BUILTIN_VALUES, key
+    from .models import ValueAlias
+
+    _require_admin(actor)
+    alias = alias.strip()
+    if field not in BUILTIN_VALUES or code not in BUILTIN_VALUES[field]:
+        raise ValidationError({"code": _("Choose one of the values this field can take.")})
+    if not alias:
+        raise ValidationError({"alias": _("Write the value as it stands in the file.")})
+    taken = ValueAlias.objects.filter(field=field).values_list("alias", flat=True)
+    if any(key(a) == key(alias) for a in taken):
+        raise ValidationError({"alias": _("This value is already mapped for this field.")})
+    row = ValueAlias.objects.create(field=field, alias=alias, code=code)
+    audit_record(actor=actor, action="trade.valuealias.add", obj=row, now=now, summary=str(row))
+    return row
+
+
+@transaction.atomic
+def alias_delete(*, alias, actor, now) -> None:
+    """Remove a column or value alias (batches already imported keep what they imported)."""
+    _require_admin(actor)
+    audit_record(actor=actor, action=f"trade.{alias._meta.model_name}.delete", obj=alias, now=now,
+                 summary=str(alias))  # fmt: skip
+    alias.delete()
+
+
+SETTINGS_FIELDS = (
+    "grade_window_weeks", "grade_volume_weight", "grade_shares", "star_window_weeks", "star_weights",
+    "star_cutoffs", "segment_window_weeks", "cluster_count", "irregular_weeks", "failed_settlement_days",
+    "failed_settlement_min",
+)  # fmt: skip
+
+
+@transaction.atomic
+def derivationsettings_update(*, values: dict, seen_updated_at, actor, now):
+    """Change how grades, stars, segments and key lists are computed; the old and new values go to the audit
+    trail. ``seen_updated_at`` is the version the editor loaded: a change made meanwhile is not overwritten."""
+    from .models import DerivationSettings
+
+    _require_admin(actor)
+    DerivationSettings.current()
+    current = DerivationSettings.objects.select_for_update().get(pk=1)
+    if current.updated_at != seen_updated_at:
+        raise ValidationError(_("Someone changed these settings while you were editing. Reload the page and "
+                                "make your change again."))  # fmt: skip
+    old = {f: getattr(current, f) for f in SETTINGS_FIELDS}
+    changed = {f: [old[f], values[f]] for f in SETTINGS_FIELDS if f in values and values[f] != old[f]}
+    for f, (_old, new) in changed.items():
+        setattr(current, f, new)
+    current.updated_at = now
+    current.full_clean()
+    current.save()
+    audit_record(actor=actor, action="trade.settings.update", obj=current, now=now,
+                 summary=_("Computation settings changed: %(fields)s") % {"fields": ", ".join(changed) or "—"},
+                 data={"changed": changed})  # fmt: skip
+    return current

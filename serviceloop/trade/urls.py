@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_settings
 
 app_name = "trade"
 urlpatterns = [
@@ -17,4 +17,8 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/<str:decision>/", views.run_decide, name="run-decide"),
     path("shops/<int:customer_pk>/panel/", views.shop_panel, name="shop-panel"),
+    path("mappings/", views_settings.aliases, name="aliases"),
+    path("mappings/<str:what>/add/", views_settings.alias_add, name="alias-add"),
+    path("mappings/<str:what>/<int:pk>/delete/", views_settings.alias_delete, name="alias-delete"),
+    path("settings/", views_settings.derivation_settings, name="settings"),
 ]

@@ -220,6 +220,9 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "trade:products": "/trade/products/",
         "trade:derived": "/trade/derived/",
         "trade:derived-compute": "/trade/derived/grades/compute/",
+        "trade:aliases": "/trade/mappings/",
+        "trade:alias-add": "/trade/mappings/column/add/",
+        "trade:settings": "/trade/settings/",
         "trade-order-list": "/api/v1/trade/orders/",
         "trade-product-list": "/api/v1/trade/products/",
         "trade-batch-list": "/api/v1/trade/batches/",
@@ -302,6 +305,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "trade:batch-rollback": (f"/trade/batches/{fx.trade_batch.pk}/rollback/", None),
         "trade:order": (f"/trade/orders/{fx.order_in.pk}/", f"/trade/orders/{fx.order_out.pk}/"),
         "trade:run": (f"/trade/runs/{fx.grade_run.pk}/", None),
+        "trade:alias-delete": ("/trade/mappings/column/1/delete/", None),
         "trade:run-decide": (f"/trade/runs/{fx.grade_run.pk}/discard/", None),
         "trade:shop-panel": (f"/trade/shops/{fx.shop_in.pk}/panel/", f"/trade/shops/{fx.shop_out.pk}/panel/"),
         "trade-order-detail": (

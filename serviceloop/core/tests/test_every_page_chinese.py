@@ -142,6 +142,8 @@ def small_world(world):
         "trade:run": {"pk": grade_run.pk},
         "trade:run-decide": {"pk": grade_run.pk, "decision": "discard"},
         "trade:shop-panel": {"customer_pk": shop.pk},
+        "trade:alias-add": {"what": "column"},
+        "trade:alias-delete": {"what": "column", "pk": 1},
     }
 
 

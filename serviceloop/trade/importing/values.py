@@ -179,6 +179,13 @@ VALUE_LABELS = {
 }
 
 
+def shown_name(names: str) -> str:
+    """The Chinese name a user reads for a code, from its "|"-separated list (the code itself comes first)."""
+    return next(
+        (n for n in names.split("|") if any("\u4e00" <= ch <= "\u9fff" for ch in n)), names.split("|")[0]
+    )
+
+
 class ValueBook:
     """Resolves coded cells (channel, outcome …) by our code, the built-in names, then the ValueAlias table."""
 
@@ -199,7 +206,7 @@ class ValueBook:
     def resolve(self, field: str, raw) -> str:
         found = self.maps[field].get(key(raw))
         if found is None:
-            names = "、".join(n.split("|")[1] for n in BUILTIN_VALUES[field].values())
+            names = "、".join(shown_name(n) for n in BUILTIN_VALUES[field].values())
             raise Bad(
                 f"{VALUE_LABELS[field]}“{text(raw)}”无法识别。可用的写法：{names}；"
                 "其他写法请管理员在“取值映射表”中添加后重新导入。"
