@@ -28,8 +28,6 @@ from .forms import (
 from .models import PointsEntry, RegionAlias
 from .points_file import read_points
 from .services import (
-    allocationrun_create,
-    allocationrun_rerun,
     customers_by_licence,
     may_run_allocation,
     points_allocate,
@@ -39,6 +37,7 @@ from .services import (
     pointsscheme_save,
     regionalias_create,
     regionalias_delete,
+    sheet_check,
 )
 
 PAGE_SIZE = 50
@@ -68,18 +67,18 @@ def run_list(request):
         form = SheetUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            content = upload.read()
             try:
-                run = allocationrun_create(
-                    content=upload.read(),
-                    filename=upload.name,
-                    week_of=form.cleaned_data["week_of"],
-                    actor=request.user,
-                    now=timezone.now(),
-                )
+                sheet_check(
+                    content
+                )  # a refused sheet is told at once; the allocation itself runs in the background
             except ValidationError as e:
                 errors = e.messages
             else:
-                return redirect("growth:run", pk=run.pk)
+                from .tasks import start_sheet
+
+                return start_sheet(request, content=content, filename=upload.name,
+                                   week_of=form.cleaned_data["week_of"])  # fmt: skip
     q = request.GET.get("q", "").strip()[:100]
     page = Paginator(selectors.runs_visible_to(request.user, q=q), 20).get_page(request.GET.get("page"))
     context = {
@@ -145,13 +144,9 @@ def run_rerun(request, pk):
     run = selectors.run_get(user=request.user, pk=pk)
     if not may_run_allocation(request.user):
         raise PermissionDenied
-    try:
-        again = allocationrun_rerun(run=run, actor=request.user, now=timezone.now())
-    except ValidationError as e:
-        for m in e.messages:
-            messages.error(request, m)
-        return redirect("growth:run", pk=run.pk)
-    return redirect("growth:run", pk=again.pk)
+    from .tasks import start_rerun
+
+    return start_rerun(request, run=run)
 
 
 @login_required

@@ -17,12 +17,21 @@ def uploaded(world, app):
     return form.submit()
 
 
+def result_of(work_page):
+    """The background work's page (the tests run work at once): its message and the link to the run."""
+    assert work_page.request.path.startswith("/work/")
+    assert work_page.html.select_one("[data-testid=work-status]")["data-status"] == "done", work_page.text
+    return work_page.click(linkid=None, href=r"/allocation/\d+/$", index=0)
+
+
 def test_the_city_admin_uploads_a_weekly_sheet_and_sees_the_run(world, app):
-    page = uploaded(world, app).follow()
+    work = uploaded(world, app).follow()
+    assert "共分配 16 条" in text_of(work, "[data-testid=work-message]")
+    page = result_of(work)
     run = AllocationRun.objects.get()
     assert page.request.path == f"/allocation/{run.pk}/" and "测试烟1" in text_of(page)
     assert ShopAllocation.objects.filter(run=run).exists()
-    page = page.forms["rerun"].submit().follow()
+    page = result_of(page.forms["rerun"].submit().follow())
     assert AllocationRun.objects.count() == 2 and page.request.path != f"/allocation/{run.pk}/"
 
 
