@@ -103,8 +103,16 @@ def visits_plan_coming_days(now: datetime) -> str:
     return job_plan_coming_days(now)
 
 
+def visit_due_dates(now: datetime) -> str:
+    """When each shop is next due for a visit (the "not visited for too long" list), after the key lists."""
+    from serviceloop.visits.services import job_visit_due
+
+    return job_visit_due(now)
+
+
 JOBS += [
     Job("key_customer_lists", key_customer_lists, every=timedelta(hours=6)),
+    Job("visit_due_dates", visit_due_dates, every=timedelta(hours=6)),
     Job("visits_plan_coming_days", visits_plan_coming_days, every=timedelta(hours=6)),
 ]
 

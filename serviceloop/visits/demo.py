@@ -12,7 +12,7 @@ from serviceloop.tags.services import due_at_for
 from .keylists import keylists_refresh
 from .models import Visit, VisitOutcome, VisitPolicy, VisitSource, VisitStatus
 from .planning import PolicyBook, PolicyInput, plan_visits
-from .services import shop_inputs
+from .services import shop_inputs, visitdue_refresh
 
 TAG_SHARE = 0.06  # shops carrying a tag in the demo
 REASONS = {
@@ -121,6 +121,7 @@ def build_loop_demo(city) -> dict[str, int]:
         batch_size=2000,
     )  # fmt: skip
     keylists_refresh(now=now)  # capital-pressure tags now exist
+    visitdue_refresh(now=now)
     city.counts["visits"] = len(visits)
     city.counts["customer_tags"] = len(rows)
     return {"visits": len(visits), "customer_tags": len(rows)}

@@ -4,15 +4,13 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from serviceloop.customers.models import Customer, CustomerStatus
 
-from .models import KeyCustomerEntry, KeyList, KeyListSettings, Visit, VisitOutcome, VisitPolicy, VisitStatus
-from .planning import PolicyBook, PolicyInput
-from .services import shop_inputs
+from .models import KeyCustomerEntry, KeyList, Visit, VisitOutcome, VisitPolicy, VisitStatus
 
 
 def account_managers_visible_to(user):
@@ -136,35 +134,30 @@ def short_visits(*, user, first: dt.date, last: dt.date):
 
 
 def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
-    """Active shops whose last completed visit is older than their policy's longest gap.
+    """Active shops whose last completed visit is older than their policy's longest gap, longest first.
 
-    A shop never visited counts from its join date (or is listed at once when that is unknown).
+    A shop never visited counts from its join date (or is listed at once when that is unknown). Reads the
+    ``VisitDue`` rows kept by the key-list job and by each completed visit (one indexed query).
     """
+    from .models import VisitDue
+
     today = timezone.localdate(now)
-    shops = Customer.objects.visible_to(user).filter(status=CustomerStatus.ACTIVE)
-    last = dict(
-        Visit.objects.filter(customer__in=shops.values("pk"), status=VisitStatus.DONE)
-        .values("customer_id").annotate(last=Max("check_in_at")).values_list("customer_id", "last")
+    rows = (
+        VisitDue.objects.filter(Q(due_on__lt=today) | Q(due_on__isnull=True),
+                                customer__in=Customer.objects.visible_to(user).filter(status=CustomerStatus.ACTIVE))
+        .order_by(F("since").asc(nulls_first=True), "customer_id")
+        .values("customer_id", "customer__name", "customer__licence_no", "customer__route__name",
+                "customer__joined_on", "policy__name", "policy__max_gap_days", "since", "last_visit_on")
     )  # fmt: skip
-    policies = {p.id: p for p in VisitPolicy.objects.filter(active=True)}
-    book = PolicyBook(PolicyInput(p.id, p.kind, p.visits_per_month, p.stars_min, p.stars_max, p.key_list)
-                      for p in policies.values())  # fmt: skip
-    months = KeyListSettings.current().new_shop_months
-    info = {c["id"]: c for c in shops.values("id", "name", "licence_no", "route__name", "joined_on")}
-    out = []
-    for shop in shop_inputs(shops):
-        chosen = book.choose(shop, today, months)
-        if chosen is None:
-            continue
-        policy = policies[chosen.id]
-        seen = last.get(shop.id)
-        since = timezone.localdate(seen) if seen else shop.joined_on
-        gap = (today - since).days if since else None
-        if gap is None or gap > policy.max_gap_days:
-            out.append({**info[shop.id], "policy": policy.name, "max_gap": policy.max_gap_days, "days": gap,
-                        "last": since if seen else None})  # fmt: skip
-    out.sort(key=lambda r: -(r["days"] if r["days"] is not None else 10**6))
-    return out[:limit] if limit else out
+    if limit:
+        rows = rows[:limit]
+    return [
+        {"id": r["customer_id"], "name": r["customer__name"], "licence_no": r["customer__licence_no"],
+         "route__name": r["customer__route__name"], "joined_on": r["customer__joined_on"], "policy": r["policy__name"],
+         "max_gap": r["policy__max_gap_days"], "days": (today - r["since"]).days if r["since"] else None,
+         "last": r["last_visit_on"]}
+        for r in rows
+    ]  # fmt: skip
 
 
 def keylist_summary(*, user) -> list[dict]:

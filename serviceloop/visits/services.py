@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
-from serviceloop.customers.models import Customer
+from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 
@@ -291,7 +291,45 @@ def visit_record(
     visit.save(update_fields=fields)
     extra = {"short_reason": visit.short_reason} if visit.short_reason else {}
     _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes, **extra)
+    visitdue_refresh(now=now, customers=Customer.objects.filter(pk=visit.customer_id))
     return visit
+
+
+@transaction.atomic
+def visitdue_refresh(*, now, customers=None) -> int:
+    """Recomputes ``VisitDue`` for ``customers`` (default: every shop): the policy that applies today, the
+    last completed visit and the day the longest gap runs out. Returns the number of rows written."""
+    from django.db.models import Max
+
+    from .models import VisitDue
+
+    customers = Customer.objects.all() if customers is None else customers
+    today = timezone.localdate(now)
+    months = KeyListSettings.current().new_shop_months
+    book = policy_book()
+    gaps = dict(VisitPolicy.objects.filter(active=True).values_list("id", "max_gap_days"))
+    last = dict(
+        Visit.objects.filter(customer__in=customers.values("pk"), status=VisitStatus.DONE)
+        .values("customer_id").annotate(last=Max("check_in_at")).values_list("customer_id", "last")
+    )  # fmt: skip
+    rows = []
+    for shop in shop_inputs(customers.filter(status=CustomerStatus.ACTIVE)):
+        chosen = book.choose(shop, today, months)
+        if chosen is None:
+            continue
+        seen = last.get(shop.id)
+        last_on = timezone.localdate(seen) if seen else None
+        since = last_on or shop.joined_on
+        due = since + dt.timedelta(days=gaps[chosen.id]) if since else None
+        rows.append(VisitDue(customer_id=shop.id, policy_id=chosen.id, last_visit_on=last_on, since=since,
+                             due_on=due, computed_at=now))  # fmt: skip
+    VisitDue.objects.filter(customer__in=customers.values("pk")).delete()
+    VisitDue.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def job_visit_due(now) -> str:
+    return f"{visitdue_refresh(now=now)} shops"
 
 
 @transaction.atomic

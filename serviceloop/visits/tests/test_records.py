@@ -177,3 +177,33 @@ def test_a_visit_shorter_than_the_policy_minimum_needs_a_reason_which_is_kept(wo
     long_enough = do(world, planned(world, world.shops["张湾1号线"][1], NOW.date()), minutes=20,
                      short_reason="不需要")  # fmt: skip
     assert long_enough.short_reason == ""  # a reason is kept only for a short visit
+
+
+def test_the_not_visited_list_follows_the_daily_job_and_each_completed_visit(world):
+    """The list reads VisitDue rows: the job writes one per active shop with a policy, a completed visit moves
+    its shop's due date at once; scope still applies."""
+    from serviceloop.visits.models import VisitDue
+    from serviceloop.visits.services import visitdue_refresh
+
+    a, b = world.shops["张湾1号线"]
+    a.joined_on = b.joined_on = dt.date(2027, 1, 1)
+    a.save(update_fields=["joined_on"])
+    b.save(update_fields=["joined_on"])
+    now = dt.datetime(2027, 3, 11, 9, tzinfo=TZ)
+    assert visitdue_refresh(now=now) == VisitDue.objects.count() > 2
+    listed = {r["id"]: r["days"] for r in shops_not_visited(user=world.account_manager, now=now)}
+    assert listed[a.pk] == listed[b.pk] == 69  # never visited: counted from the join date
+
+    do(world, planned(world, a, dt.date(2027, 3, 11)), start=now)
+
+    listed = {r["id"]: r["days"] for r in shops_not_visited(user=world.account_manager, now=now)}
+    assert a.pk not in listed and listed[b.pk] == 69
+    assert not {a.pk, b.pk} & {r["id"] for r in shops_not_visited(user=world.outsider, now=now)}
+
+
+def test_the_not_visited_list_costs_the_same_queries_whatever_the_city(world, django_assert_max_num_queries):
+    from serviceloop.visits.services import visitdue_refresh
+
+    visitdue_refresh(now=dt.datetime(2027, 3, 11, 9, tzinfo=TZ))
+    with django_assert_max_num_queries(1):
+        shops_not_visited(user=world.city_admin, now=dt.datetime(2027, 3, 11, 9, tzinfo=TZ), limit=50)
