@@ -1,13 +1,22 @@
 """Reads on service requests, always through the caller's scope."""
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.org.models import Role, User
 
-from .models import OPEN, EventKind, Kind, RequestEvent, ServiceRequest, Status
+from .models import (
+    OPEN,
+    EventKind,
+    Kind,
+    MilestoneState,
+    RequestEvent,
+    RequestMilestone,
+    ServiceRequest,
+    Status,
+)
 
 LIST_RELATED = ("shop", "category", "owner", "station", "route", "branch")
 
@@ -130,3 +139,67 @@ def servicerequest_filtered(*, user, params):
     filterset = ServiceRequestFilter(params, queryset=base, user=user)
     qs = filterset.qs if filterset.is_valid() else base.none()
     return filterset, qs.order_by("-created_at", "-id")
+
+
+# ---- overdue: one definition for task lists, the ledger filter and the board -------------------------
+
+
+def _running(**extra):
+    """Pending milestones whose clock runs (not paused), of the outer request."""
+    return RequestMilestone.objects.filter(
+        request=OuterRef("pk"), state=MilestoneState.PENDING, paused_at__isnull=True, **extra
+    )
+
+
+def overdue_q(now) -> Q:
+    """超时 now: a running time limit is past its deadline."""
+    return Q(Exists(_running(due_at__lte=now)))
+
+
+def ever_late_q(now) -> Q:
+    """曾超时: overdue now, or some time limit was met late (or breached) before."""
+    late = RequestMilestone.objects.filter(request=OuterRef("pk"), breached=True)
+    return overdue_q(now) | Q(Exists(late))
+
+
+def with_deadlines(qs, *, now):
+    """Adds ``deadline`` (the nearest running time limit), ``warn_from`` and ``urgency_rank`` (0 overdue,
+    1 nearly due, 2 the rest) and sorts overdue first, then nearly due, then by deadline."""
+    qs = qs.annotate(
+        deadline=Subquery(_running().order_by("due_at").values("due_at")[:1]),
+        warn_from=Subquery(_running().order_by("warn_at").values("warn_at")[:1]),
+    ).annotate(
+        urgency_rank=Case(
+            When(deadline__lte=now, then=Value(0)),
+            When(warn_from__lte=now, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+    return qs.order_by("urgency_rank", F("deadline").asc(nulls_last=True), "created_at", "id")
+
+
+DESK_TASK_ROLES = ("agent", "city_admin", "station_head", "branch_manager", "inspector", "supervisor")
+DISPATCH_TASK_ROLES = ("agent", "city_admin", "station_head", "branch_manager", "inspector")
+
+
+def task_sections(*, user, now) -> dict:
+    """任务处理清单 sections, each a queryset sorted overdue first: what I own; what waits for
+    acknowledgement; (desk) what waits for an owner; (desk) what waits for the follow-up call."""
+    base = servicerequest_list(user=user)
+    sections = {"mine": with_deadlines(base.filter(owner=user, status__in=OPEN), now=now)}
+    if user.is_superuser or user.role in DESK_TASK_ROLES or user.role == Role.ACCOUNT_MANAGER:
+        sections["new"] = with_deadlines(base.filter(status=Status.NEW), now=now)
+    if user.is_superuser or user.role in DISPATCH_TASK_ROLES:
+        # Acknowledged (or reopened) with nobody named: the desk must dispatch it — never nobody's task.
+        sections["dispatch"] = with_deadlines(
+            base.filter(status__in=[Status.ACKNOWLEDGED, Status.REOPENED], owner__isnull=True), now=now
+        )
+    if user.is_superuser or user.role in DESK_TASK_ROLES:
+        sections["follow"] = (
+            base.filter(status__in=[Status.RESOLVED, Status.ANSWERED])
+            .exclude(Q(handler=user) | Q(owner=user))
+            .order_by("resolved_at", "id")
+        )
+    return sections
+

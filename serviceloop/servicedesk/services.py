@@ -333,7 +333,8 @@ def servicerequest_transition(
         raise ValidationError(_("Follow up with the customer before closing."), code="follow_up_required")
     if to == Status.DISPATCHED and not changes.get("owner"):
         raise ValidationError(_("Choose an owner."), code="owner")
-    if to in (Status.ON_HOLD, Status.CANCELLED, Status.REOPENED) and not note.strip():
+    needs_reason = to in (Status.ON_HOLD, Status.CANCELLED) or (to == Status.REOPENED and frm != Status.ON_HOLD)
+    if needs_reason and not note.strip():  # resuming a held reopening is not a new reopening
         raise ValidationError(_("Give a reason."), code="reason")
     if frm == Status.ON_HOLD and to not in (sr.held_from, Status.CANCELLED):
         raise ValidationError(_("Resume the request where it was held."), code="resume")
@@ -370,7 +371,14 @@ def servicerequest_transition(
     if to == Status.CANCELLED:
         sr.cancel_reason = note.strip()[:200]
         fields.add("cancel_reason")
-    if to == Status.REOPENED:
+    reassigning = to == Status.REOPENED and frm != Status.ON_HOLD  # resuming a held reopening keeps its owner
+    if reassigning:
+        # Never an orphan: back to the person who had it, or whom the desk's rule names (see _reopen_owner).
+        owner = _reopen_owner(sr)
+        if owner is not None:
+            sr.owner = owner
+            fields.add("owner")
+    if reassigning:
         sr.reopen_count += 1
         sr.closed_at = sr.resolved_at = None
         sr.closure = sr.closure_reason = ""
@@ -386,6 +394,16 @@ def servicerequest_transition(
             "follow_up_attempts",
         }
     sr.save(update_fields=sorted(fields))
+    if reassigning:
+        rows = sla.milestones_restart(request=sr, now=now, round=sr.reopen_count)
+        sr.owner_due_at = min((r.due_at for r in rows if r.milestone == MilestoneKind.RESOLVE), default=None)
+        sr.save(update_fields=["owner_due_at"])
+        data = {
+            **(data or {}),
+            "owner": sr.owner_id,
+            "owner_name": str(sr.owner) if sr.owner_id else "",
+            "due_at": sr.owner_due_at.isoformat() if sr.owner_due_at else None,
+        }
 
     _event(
         sr,
@@ -401,13 +419,27 @@ def servicerequest_transition(
         sla.milestones_cancel(request=sr, now=now)
     else:
         sla.milestones_meet(request=sr, status=to, now=now)
-    if to == Status.REOPENED:
-        sla.milestones_start(
-            request=sr, now=now, round=sr.reopen_count, only={MilestoneKind.PLAN, MilestoneKind.RESOLVE}
-        )
     _shop_message(sr, to, now)
     request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     return sr
+
+
+def _reopen_owner(sr: ServiceRequest):
+    """Who takes a reopened request: its last owner, else whoever answered or resolved it, else the desk's
+    dispatch rule (the shop's account manager for field matters, otherwise the least-loaded agent) — the
+    first of them still active and able to own it."""
+    from .selectors import dispatch_suggestions
+
+    tried = set()
+    for user in (sr.owner, sr.handler):
+        if user is not None and user.pk not in tried:
+            tried.add(user.pk)
+            if may_own(user, sr):
+                return user
+    for suggestion in dispatch_suggestions(request=sr):
+        if suggestion["user"].pk not in tried and may_own(suggestion["user"], sr):
+            return suggestion["user"]
+    return None
 
 
 def servicerequest_acknowledge(*, request, actor, now, note="") -> ServiceRequest:

@@ -276,37 +276,20 @@ def attachment(request, pk):
 @login_required
 @require_GET
 def tasks(request):
-    """任务处理清单: what I own, and — for desk staff — what waits for acknowledgement or follow-up."""
-    user = request.user
-    base = selectors.servicerequest_list(user=user)
-    mine = base.filter(owner=user, status__in=OPEN).order_by("owner_due_at", "created_at")
-    waiting = base.none()
-    follow = base.none()
-    if user.is_superuser or user.role in (
-        "agent",
-        "city_admin",
-        "station_head",
-        "branch_manager",
-        "inspector",
-        "supervisor",
-    ):
-        waiting = base.filter(status="new").order_by("created_at")
-        follow = (
-            base.filter(status__in=["resolved", "answered"])
-            .exclude(Q(handler=user) | Q(owner=user))
-            .order_by("resolved_at")
-        )
-    elif user.role == "account_manager":
-        waiting = base.filter(status="new").order_by("created_at")
+    """任务处理清单: what I own, and — for desk staff — what waits for acknowledgement, an owner or the
+    follow-up call; overdue and nearly-due items first in each."""
+    now = timezone.now()
+    titles = {
+        "mine": _("My requests"),
+        "new": _("Waiting for acknowledgement"),
+        "dispatch": _("Waiting for an owner"),
+        "follow": _("Waiting for follow-up"),
+    }
     sections = []
-    for key, title, qs in (
-        ("mine", _("My requests"), mine),
-        ("new", _("Waiting for acknowledgement"), waiting),
-        ("follow", _("Waiting for follow-up"), follow),
-    ):
+    for key, qs in selectors.task_sections(user=request.user, now=now).items():
         page = Paginator(qs, page_size(request)).get_page(request.GET.get(f"{key}_page"))
-        sections.append({"key": key, "title": title, "page": page})
-    return render(request, "servicedesk/tasks.html", {"sections": sections, "now": timezone.now()})
+        sections.append({"key": key, "title": titles[key], "page": page})
+    return render(request, "servicedesk/tasks.html", {"sections": sections, "now": now})
 
 
 def _ledger(request):
