@@ -143,6 +143,7 @@ ACTION_FORMS = {
     "follow_up": FollowUpForm,
     "close": NoteForm,
     "reopen": RequiredNoteForm,
+    "hand_back": RequiredNoteForm,
     "note": None,  # set below
 }
 

@@ -71,8 +71,15 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.CANCELLED,
     },
     Status.ANSWERED: {Status.FOLLOWED_UP, Status.CLOSED, Status.REOPENED},
-    Status.DISPATCHED: {Status.DISPATCHED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED},
-    Status.IN_PROGRESS: {Status.DISPATCHED, Status.RESOLVED, Status.ON_HOLD},
+    # → ACKNOWLEDGED: an owner outside the desk hands the request back to the desk (hand_back).
+    Status.DISPATCHED: {
+        Status.ACKNOWLEDGED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.ON_HOLD,
+        Status.CANCELLED,
+    },
+    Status.IN_PROGRESS: {Status.ACKNOWLEDGED, Status.DISPATCHED, Status.RESOLVED, Status.ON_HOLD},
     Status.ON_HOLD: {
         Status.NEW,
         Status.ACKNOWLEDGED,

@@ -38,7 +38,7 @@ from .models import (
     visibility_q,
 )
 from .notifiers import shop_notifier
-from .perms import may
+from .perms import is_desk, may
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -442,9 +442,29 @@ def _reopen_owner(sr: ServiceRequest):
     return None
 
 
+@transaction.atomic
 def servicerequest_acknowledge(*, request, actor, now, note="") -> ServiceRequest:
+    """受理. Someone outside the desk who acknowledges (an account manager at their own shop) takes the
+    request on at once: it becomes theirs to handle (or to hand back to the desk) — never a dead end."""
     _check(actor, "acknowledge", request)
-    return servicerequest_transition(request=request, to=Status.ACKNOWLEDGED, actor=actor, now=now, note=note)
+    sr = servicerequest_transition(request=request, to=Status.ACKNOWLEDGED, actor=actor, now=now, note=note)
+    if actor is not None and not is_desk(actor, sr) and may_own(actor, sr):
+        due = (
+            sr.milestones.filter(milestone=MilestoneKind.RESOLVE, state="pending")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        sr = servicerequest_transition(
+            request=request,
+            to=Status.DISPATCHED,
+            actor=actor,
+            now=now,
+            note=_("Taken on at acknowledgement."),
+            data={"owner": actor.pk, "owner_name": str(actor), "due_at": due.isoformat() if due else None},
+            owner=actor,
+            owner_due_at=due,
+        )
+    return sr
 
 
 def servicerequest_answer(*, request, answer: str, actor, now) -> ServiceRequest:
@@ -682,6 +702,33 @@ def servicerequest_close(*, request, actor, now, note="") -> ServiceRequest:
 def servicerequest_reopen(*, request, reason: str, actor, now) -> ServiceRequest:
     _check(actor, "reopen", request)
     return servicerequest_transition(request=request, to=Status.REOPENED, actor=actor, now=now, note=reason)
+
+
+@transaction.atomic
+def servicerequest_hand_back(*, request, reason: str, actor, now) -> ServiceRequest:
+    """The owner gives the request back to the desk with a reason; it waits there for an owner."""
+    _check(actor, "hand_back", request)
+    if not (reason or "").strip():
+        raise ValidationError(_("Give a reason."), code="reason")
+    if request.status == Status.REOPENED:
+        sr = _lock(request)
+        data = {"previous_owner": sr.owner_id, "owner": None, "owner_name": ""}
+        sr.owner, sr.owner_due_at, sr.updated_at = None, None, now
+        sr.save(update_fields=["owner", "owner_due_at", "updated_at"])
+        _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
+        request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
+    else:
+        sr = servicerequest_transition(
+            request=request,
+            to=Status.ACKNOWLEDGED,
+            actor=actor,
+            now=now,
+            note=reason,
+            data={"previous_owner": request.owner_id, "owner": None},
+            owner=None,
+            owner_due_at=None,
+        )
+    return sr
 
 
 @transaction.atomic

@@ -256,6 +256,8 @@ def _run(action, sr, d, user):
         return s.servicerequest_close(request=sr, actor=user, now=now, note=note)
     if action == "reopen":
         return s.servicerequest_reopen(request=sr, reason=note, actor=user, now=now)
+    if action == "hand_back":
+        return s.servicerequest_hand_back(request=sr, reason=note, actor=user, now=now)
     if action == "note":
         return s.servicerequest_note(request=sr, note=note, actor=user, now=now)
     raise Http404

@@ -107,6 +107,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "service-request-step-close": ("401 405 405 405 405 405 405 405 405 405 405", None),
     "service-request-step-dispatch": ("401 405 405 405 405 405 405 405 405 405 405", None),
     "service-request-step-follow-up": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "service-request-step-hand-back": ("401 405 405 405 405 405 405 405 405 405 405", None),
     "service-request-step-hold": ("401 405 405 405 405 405 405 405 405 405 405", None),
     "service-request-step-merge": ("401 405 405 405 405 405 405 405 405 405 405", None),
     "service-request-step-note": ("401 405 405 405 405 405 405 405 405 405 405", None),
