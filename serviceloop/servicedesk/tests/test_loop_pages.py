@@ -83,3 +83,54 @@ def test_the_desk_sees_only_acknowledged_requests_it_did_not_dispatch_yet(world,
     assert list(task_sections(user=world.agent, now=timezone.now())["dispatch"]) == [sr]
     assert "dispatch" not in task_sections(user=world.account_manager, now=timezone.now())
     assert ServiceRequest.objects.get(pk=sr.pk).owner is None
+
+
+def _dispatched(world, file_request, *, at, owner=None):
+    sr = file_request(at=at)
+    s.servicerequest_acknowledge(request=sr, actor=world.agent, now=at)
+    s.servicerequest_dispatch(request=sr, owner=owner or world.station_head, actor=world.agent, now=at)
+    return sr
+
+
+def test_the_task_list_marks_overdue_and_nearly_due_and_sorts_them_first(world, app, file_request):
+    now = timezone.now()
+    fresh = _dispatched(world, file_request, at=now - timedelta(minutes=5))  # simple complaint: 24 h
+    nearly = _dispatched(world, file_request, at=now - timedelta(hours=20))  # past 75 %
+    late = _dispatched(world, file_request, at=now - timedelta(hours=30))  # past 24 h
+    page = app.get(reverse("servicedesk:tasks"), user=world.station_head)
+    rows = page.html.select("[data-testid=tasks-mine] tbody tr")
+    refs = [r.select_one("a").get_text(strip=True) for r in rows]
+    assert refs == [late.reference, nearly.reference, fresh.reference]
+    assert rows[0]["data-due"] == "overdue" and "超时" in rows[0].get_text()
+    assert rows[1]["data-due"] == "soon" and "即将超时" in rows[1].get_text()
+    assert not rows[2].get("data-due")
+
+
+def test_the_task_list_costs_the_same_queries_for_more_rows(world, app, file_request, django_assert_max_num_queries):
+    now = timezone.now()
+    for i in range(3):
+        _dispatched(world, file_request, at=now - timedelta(hours=i))
+    with django_assert_max_num_queries(30) as few:
+        app.get(reverse("servicedesk:tasks"), user=world.station_head)
+    for i in range(12):
+        _dispatched(world, file_request, at=now - timedelta(hours=i, minutes=7))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        app.get(reverse("servicedesk:tasks"), user=world.station_head)
+
+
+def test_the_ledgers_overdue_filter_means_overdue_now_and_ever_late_is_its_own_option(world, app, file_request):
+    now = timezone.now()
+    late_now = _dispatched(world, file_request, at=now - timedelta(hours=30))
+    was_late = _dispatched(world, file_request, at=now - timedelta(hours=40))
+    s.servicerequest_start(request=was_late, plan="上门", actor=world.station_head, now=now)
+    s.servicerequest_report(request=was_late, actions_taken="上门", outcome="好了", actor=world.station_head, now=now)
+    s.servicerequest_resolve(request=was_late, actor=world.station_head, now=now)  # met, but late
+    on_time = _dispatched(world, file_request, at=now - timedelta(hours=1))
+    page = app.get(reverse("servicedesk:ledger"), user=world.agent)
+    form = page.forms["ledger-filter"]
+    form["state"] = "overdue"
+    overdue = text_of(form.submit(), "[data-testid=ledger-table]")
+    assert late_now.reference in overdue and was_late.reference not in overdue and on_time.reference not in overdue
+    form["state"] = "late_ever"
+    ever = text_of(form.submit(), "[data-testid=ledger-table]")
+    assert late_now.reference in ever and was_late.reference in ever and on_time.reference not in ever
