@@ -167,6 +167,8 @@ def _detail_context(request, sr, forms=None):
         "action_forms": [(a, forms[a]) for a in actions if a in forms],
         "suggestions": selectors.dispatch_suggestions(request=sr) if "dispatch" in actions else [],
         "sees_phones": sees_phones(request.user),
+        # The shop's numbers on the request itself, so the follow-up call needs no second page.
+        "shop_phones": [p for p in (sr.shop.phone, sr.shop.alt_phone) if p] if sr.shop_id else [],
         "shop_messages": sr.shop_messages.all(),
     }
 

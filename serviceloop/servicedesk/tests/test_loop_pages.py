@@ -134,3 +134,18 @@ def test_the_ledgers_overdue_filter_means_overdue_now_and_ever_late_is_its_own_o
     form["state"] = "late_ever"
     ever = text_of(form.submit(), "[data-testid=ledger-table]")
     assert late_now.reference in ever and was_late.reference in ever and on_time.reference not in ever
+
+
+def test_the_request_page_shows_the_shops_phone_with_a_call_link_masked_for_roles_that_need_not_see_it(
+    world, app, file_request
+):
+    sr = qr_complaint(world, file_request)
+    shop = sr.shop
+    shop.phone, shop.alt_phone = "138-0000-5678", ""
+    shop.save()
+    page = app.get(detail(sr), user=world.agent)
+    cell = page.html.select_one("[data-testid=shop-phone]")
+    assert "138-0000-5678" in cell.get_text() and cell.select_one("a")["href"] == "tel:13800005678"
+    page = app.get(detail(sr), user=world.supervisor)
+    cell = page.html.select_one("[data-testid=shop-phone]")
+    assert "138-0000-5678" not in page.text and "5678" in cell.get_text() and cell.select_one("a") is None
