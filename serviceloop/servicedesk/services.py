@@ -14,7 +14,7 @@ from serviceloop.core.audit import audit_record
 
 from . import sla
 from .conf import conf
-from .escalation import escalate, recipients_for
+from .escalation import escalate, notify_owner, recipients_for
 from .models import (
     FINAL,
     TRANSITIONS,
@@ -420,6 +420,8 @@ def servicerequest_transition(
     else:
         sla.milestones_meet(request=sr, status=to, now=now)
     _shop_message(sr, to, now)
+    if reassigning:
+        notify_owner(request=sr, why="reopened", actor=actor, now=now)
     request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     return sr
 
@@ -525,9 +527,10 @@ def servicerequest_dispatch(
         sr.status = to
         sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
+        notify_owner(request=sr, why="reassigned", actor=actor, now=now)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
         return sr
-    return servicerequest_transition(
+    sr = servicerequest_transition(
         request=request,
         to=Status.DISPATCHED,
         actor=actor,
@@ -537,6 +540,8 @@ def servicerequest_dispatch(
         owner=owner,
         owner_due_at=due_at,
     )
+    notify_owner(request=sr, why="dispatched", actor=actor, now=now)
+    return sr
 
 
 def servicerequest_start(*, request, plan: str, actor, now) -> ServiceRequest:
