@@ -153,3 +153,19 @@ class TextNoteForm(forms.Form):
 
 
 ACTION_FORMS["note"] = TextNoteForm
+
+
+class HolidayForm(forms.Form):
+    """A day, or a run of days, of the company's calendar."""
+
+    first = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(
+        label=_("to (for several days)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_workday = forms.TypedChoiceField(
+        label=_("kind of day"),
+        coerce=lambda v: v == "work",
+        choices=[("off", _("Day off (holiday)")), ("work", _("Make-up working day"))],
+        initial="off",
+    )
+    name = forms.CharField(label=_("name"), max_length=50, required=False)

@@ -202,4 +202,3 @@ def task_sections(*, user, now) -> dict:
             .order_by("resolved_at", "id")
         )
     return sections
-

@@ -333,7 +333,9 @@ def servicerequest_transition(
         raise ValidationError(_("Follow up with the customer before closing."), code="follow_up_required")
     if to == Status.DISPATCHED and not changes.get("owner"):
         raise ValidationError(_("Choose an owner."), code="owner")
-    needs_reason = to in (Status.ON_HOLD, Status.CANCELLED) or (to == Status.REOPENED and frm != Status.ON_HOLD)
+    needs_reason = to in (Status.ON_HOLD, Status.CANCELLED) or (
+        to == Status.REOPENED and frm != Status.ON_HOLD
+    )
     if needs_reason and not note.strip():  # resuming a held reopening is not a new reopening
         raise ValidationError(_("Give a reason."), code="reason")
     if frm == Status.ON_HOLD and to not in (sr.held_from, Status.CANCELLED):

@@ -78,9 +78,12 @@ def test_it_ignores_closed_and_paused_requests(world, file_request, now):
     sr = dispatched(world, file_request, now)
     s.servicerequest_hold(request=sr, reason="等待客户", actor=world.agent, now=now + timedelta(hours=1))
     sweep(now + timedelta(days=5))
-    assert not Notification.objects.filter(request=sr).exclude(title__startswith="临近").exclude(
-        title__startswith="新派给您的任务"
-    ).exists()
+    assert (
+        not Notification.objects.filter(request=sr)
+        .exclude(title__startswith="临近")
+        .exclude(title__startswith="新派给您的任务")
+        .exists()
+    )
     other = file_request(kind="inquiry", category="policy")
     s.servicerequest_cancel(request=other, reason="重复", actor=world.agent, now=now)
     sweep(now + timedelta(days=5))

@@ -18,7 +18,9 @@ def detail(sr):
 
 
 def qr_complaint(world, file_request):
-    return file_request(channel="qr", actor=None, at=timezone.now() - timedelta(minutes=1), text="送的烟少了一条")
+    return file_request(
+        channel="qr", actor=None, at=timezone.now() - timedelta(minutes=1), text="送的烟少了一条"
+    )
 
 
 def test_an_account_manager_who_acknowledges_a_qr_complaint_handles_it_to_the_end(world, app, file_request):
@@ -106,7 +108,9 @@ def test_the_task_list_marks_overdue_and_nearly_due_and_sorts_them_first(world, 
     assert not rows[2].get("data-due")
 
 
-def test_the_task_list_costs_the_same_queries_for_more_rows(world, app, file_request, django_assert_max_num_queries):
+def test_the_task_list_costs_the_same_queries_for_more_rows(
+    world, app, file_request, django_assert_max_num_queries
+):
     now = timezone.now()
     for i in range(3):
         _dispatched(world, file_request, at=now - timedelta(hours=i))
@@ -118,19 +122,27 @@ def test_the_task_list_costs_the_same_queries_for_more_rows(world, app, file_req
         app.get(reverse("servicedesk:tasks"), user=world.station_head)
 
 
-def test_the_ledgers_overdue_filter_means_overdue_now_and_ever_late_is_its_own_option(world, app, file_request):
+def test_the_ledgers_overdue_filter_means_overdue_now_and_ever_late_is_its_own_option(
+    world, app, file_request
+):
     now = timezone.now()
     late_now = _dispatched(world, file_request, at=now - timedelta(hours=30))
     was_late = _dispatched(world, file_request, at=now - timedelta(hours=40))
     s.servicerequest_start(request=was_late, plan="上门", actor=world.station_head, now=now)
-    s.servicerequest_report(request=was_late, actions_taken="上门", outcome="好了", actor=world.station_head, now=now)
+    s.servicerequest_report(
+        request=was_late, actions_taken="上门", outcome="好了", actor=world.station_head, now=now
+    )
     s.servicerequest_resolve(request=was_late, actor=world.station_head, now=now)  # met, but late
     on_time = _dispatched(world, file_request, at=now - timedelta(hours=1))
     page = app.get(reverse("servicedesk:ledger"), user=world.agent)
     form = page.forms["ledger-filter"]
     form["state"] = "overdue"
     overdue = text_of(form.submit(), "[data-testid=ledger-table]")
-    assert late_now.reference in overdue and was_late.reference not in overdue and on_time.reference not in overdue
+    assert (
+        late_now.reference in overdue
+        and was_late.reference not in overdue
+        and on_time.reference not in overdue
+    )
     form["state"] = "late_ever"
     ever = text_of(form.submit(), "[data-testid=ledger-table]")
     assert late_now.reference in ever and was_late.reference in ever and on_time.reference not in ever

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def answered_inquiry(world, file_request, now):
     sr = file_request(kind="inquiry", category="policy", text="新政策怎么执行？")
     s.servicerequest_acknowledge(request=sr, actor=world.agent, now=now)
-    s.servicerequest_answer(request=sr, answer="按文件执行", actor=world.agent, now=now + timedelta(minutes=5))
+    s.servicerequest_answer(
+        request=sr, answer="按文件执行", actor=world.agent, now=now + timedelta(minutes=5)
+    )
     return sr
 
 
@@ -47,7 +49,9 @@ def test_it_reopens_by_hand_to_the_previous_owner(world, file_request, now):
     s.servicerequest_acknowledge(request=sr, actor=world.agent, now=now)
     s.servicerequest_dispatch(request=sr, owner=world.account_manager, actor=world.agent, now=now)
     s.servicerequest_start(request=sr, plan="上门", actor=world.account_manager, now=now)
-    s.servicerequest_report(request=sr, actions_taken="上门", outcome="好了", actor=world.account_manager, now=now)
+    s.servicerequest_report(
+        request=sr, actions_taken="上门", outcome="好了", actor=world.account_manager, now=now
+    )
     s.servicerequest_resolve(request=sr, actor=world.account_manager, now=now + timedelta(hours=1))
     s.servicerequest_follow_up(request=sr, reached=True, satisfaction=5, actor=world.agent, now=now)
     s.servicerequest_close(request=sr, actor=world.agent, now=now + timedelta(hours=2))
@@ -64,7 +68,9 @@ def test_it_falls_back_to_the_desk_rule_when_the_previous_person_left(world, fil
     from serviceloop.org.models import Role
 
     other = make_user("agent2", Role.AGENT, company=world.company)
-    s.servicerequest_reopen(request=sr, reason="客户不满意", actor=world.city_admin, now=now + timedelta(hours=1))
+    s.servicerequest_reopen(
+        request=sr, reason="客户不满意", actor=world.city_admin, now=now + timedelta(hours=1)
+    )
     sr.refresh_from_db()
     assert sr.owner == other and sr.owner_due_at
 
