@@ -88,7 +88,9 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = {u.pk: u for u in candidates}
-        self.fields["owner"].choices = [(u.pk, f"{u} · {u.get_role_display()}") for u in candidates]
+        self.fields["owner"].choices = [
+            (u.pk, f"{u} · {u.department if u.department_id else u.get_role_display()}") for u in candidates
+        ]
 
     def clean_owner(self):
         return self.candidates[self.cleaned_data["owner"]]

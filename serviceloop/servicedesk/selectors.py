@@ -117,7 +117,7 @@ def owner_candidates(*, request: ServiceRequest):
     else:
         users = users.exclude(role=Role.INSPECTOR)
     area = Q(branch__isnull=True, station__isnull=True) & ~Q(
-        role__in=[Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER]
+        role__in=[Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.DEPARTMENT_STAFF]
     )
     if request.branch_id:
         area |= Q(branch_id=request.branch_id, station__isnull=True) & ~Q(
@@ -128,7 +128,9 @@ def owner_candidates(*, request: ServiceRequest):
     if request.route_id:
         route = request.route
         area |= Q(pk__in=[pk for pk in (route.account_manager_id, route.market_manager_id) if pk])
-    return list(users.filter(area).order_by("role", "full_name", "id"))
+    if request.kind != Kind.REPORT:
+        area |= Q(role=Role.DEPARTMENT_STAFF, department__isnull=False)  # one-stop: any department
+    return list(users.filter(area).select_related("department").order_by("role", "full_name", "id"))
 
 
 def servicerequest_filtered(*, user, params):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.org.models import Role
 
 from . import sla
 from .conf import conf
@@ -378,8 +379,8 @@ def servicerequest_transition(
         # Never an orphan: back to the person who had it, or whom the desk's rule names (see _reopen_owner).
         owner = _reopen_owner(sr)
         if owner is not None:
-            sr.owner = owner
-            fields.add("owner")
+            sr.owner, sr.department_id = owner, owner.department_id
+            fields |= {"owner", "department"}
     if reassigning:
         sr.reopen_count += 1
         sr.closed_at = sr.resolved_at = None
@@ -479,9 +480,12 @@ def servicerequest_answer(*, request, answer: str, actor, now) -> ServiceRequest
 
 
 def may_own(user, request) -> bool:
-    """An owner must be active staff whose own scope covers the request."""
+    """An owner must be active staff whose own scope covers the request; department staff may own any
+    request but tip-offs (the department then takes it into its own scope)."""
     if user is None or not user.is_active or not user.role:
         return False
+    if user.role == Role.DEPARTMENT_STAFF:
+        return bool(user.department_id) and request.kind != Kind.REPORT
     return ServiceRequest.objects.filter(visibility_q(user, include_owned=False), pk=request.pk).exists()
 
 
@@ -525,9 +529,10 @@ def servicerequest_dispatch(
             raise ValidationError(_("%(name)s already owns this request.") % {"name": owner}, code="owner")
         data["previous_owner"] = sr.owner_id
         sr.owner, sr.owner_due_at, sr.updated_at = owner, due_at, now
+        sr.department_id = owner.department_id
         to = Status.DISPATCHED
         sr.status = to
-        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status"])
+        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status", "department"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
         notify_owner(request=sr, why="reassigned", actor=actor, now=now)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
@@ -541,6 +546,7 @@ def servicerequest_dispatch(
         data=data,
         owner=owner,
         owner_due_at=due_at,
+        department_id=owner.department_id,  # a department's staff member: the department owns it now
     )
     notify_owner(request=sr, why="dispatched", actor=actor, now=now)
     return sr
@@ -720,8 +726,8 @@ def servicerequest_hand_back(*, request, reason: str, actor, now) -> ServiceRequ
     if request.status == Status.REOPENED:
         sr = _lock(request)
         data = {"previous_owner": sr.owner_id, "owner": None, "owner_name": ""}
-        sr.owner, sr.owner_due_at, sr.updated_at = None, None, now
-        sr.save(update_fields=["owner", "owner_due_at", "updated_at"])
+        sr.owner, sr.owner_due_at, sr.updated_at, sr.department = None, None, now, None
+        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "department"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     else:
@@ -734,6 +740,7 @@ def servicerequest_hand_back(*, request, reason: str, actor, now) -> ServiceRequ
             data={"previous_owner": request.owner_id, "owner": None},
             owner=None,
             owner_due_at=None,
+            department=None,
         )
     return sr
 
