@@ -3,10 +3,11 @@
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from serviceloop.org.models import Role, User
 
+from .conf import conf
 from .models import (
     OPEN,
     EventKind,
@@ -84,6 +85,66 @@ def servicerequest_public_timeline(*, request: ServiceRequest) -> list[dict]:
             continue
         steps.append({"at": e.at, "status": status, "text": text})
     return steps
+
+
+# What the shop owner reads as the status: plain words, never the desk's own terms (新增, 派单…).
+PUBLIC_STATUS = {
+    Status.NEW: pgettext_lazy("public status", "Received"),
+    Status.ACKNOWLEDGED: pgettext_lazy("public status", "Accepted"),
+    Status.ANSWERED: pgettext_lazy("public status", "Answered"),
+    Status.DISPATCHED: pgettext_lazy("public status", "Being handled"),
+    Status.IN_PROGRESS: pgettext_lazy("public status", "Being handled"),
+    Status.ON_HOLD: pgettext_lazy("public status", "Paused for now"),
+    Status.RESOLVED: pgettext_lazy("public status", "Solved, we will call you"),
+    Status.FOLLOWED_UP: pgettext_lazy("public status", "Solved"),
+    Status.CLOSED: pgettext_lazy("public status", "Finished"),
+    Status.REOPENED: pgettext_lazy("public status", "Being handled again"),
+    Status.MERGED: pgettext_lazy("public status", "Combined with an earlier request"),
+    Status.CANCELLED: pgettext_lazy("public status", "Withdrawn"),
+}
+
+
+def servicerequest_public_result(*, request: ServiceRequest) -> dict:
+    """For the tracking page: the answer or what was done and its outcome (this round: after the latest
+    reopening), and the latest follow-up call in plain words."""
+    # Events are append-only, so their ids give the order (as in the resolve guard).
+    since = (
+        request.events.filter(to_status=Status.REOPENED).order_by("-id").values_list("id", flat=True).first()
+    )
+    report_id = (
+        request.events.filter(kind=EventKind.REPORT, id__gt=since or 0)
+        .order_by("-id")
+        .values_list("data__report", flat=True)
+        .first()
+    )
+    report = request.reports.filter(pk=report_id).first() if report_id else None
+    answer = (
+        request.events.filter(to_status=Status.ANSWERED)
+        .order_by("-id")
+        .values_list("note", flat=True)
+        .first()
+    )
+    follow_up = request.follow_ups.order_by("-at", "-id").first()
+    call = None
+    if follow_up is not None:
+        if not follow_up.reached:
+            text = _("We called you but could not reach you; we will try again.")
+        elif follow_up.satisfaction is not None and follow_up.satisfaction <= conf("DISSATISFIED_AT"):
+            text = _(
+                "We called you back. You were not satisfied (%(n)d of 5), so your request is handled again."
+            )
+            text = text % {"n": follow_up.satisfaction}
+        else:
+            text = _("We called you back. You rated the result %(n)d of 5. Thank you!") % {
+                "n": follow_up.satisfaction
+            }
+        call = {"at": follow_up.at, "text": text}
+    return {
+        "status": PUBLIC_STATUS.get(request.status, ""),
+        "answer": answer or "",
+        "report": report,
+        "call": call,
+    }
 
 
 def dispatch_suggestions(*, request: ServiceRequest, limit: int = 3) -> list[dict]:
