@@ -787,12 +787,13 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.surveys.demo import build_surveys
 
     build_surveys(city)
-    from serviceloop.visits.demo import build_loop_demo
-
-    build_loop_demo(city)
+    # Requests before the visit loop: its key lists (complaints, tip-offs) are computed from them.
     from serviceloop.servicedesk.demo import build_servicedesk_demo
 
     build_servicedesk_demo(city)
+    from serviceloop.visits.demo import build_loop_demo
+
+    build_loop_demo(city)
     from serviceloop.growth.demo import build_allocation_demo
 
     build_allocation_demo(city)

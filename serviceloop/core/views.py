@@ -1,5 +1,6 @@
 import functools
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -35,7 +36,13 @@ def home(request):
             for r in summary["by_status"]
         ],
     }
-    return render(request, "core/home.html", {"summary": summary, "charts": charts})
+    context = {"summary": summary, "charts": charts}
+    if can_manage_org(request.user) and apps.is_installed("serviceloop.servicedesk"):
+        # Weeks ahead of the new year: the clocks need next year's holidays (see servicedesk.holidays).
+        from serviceloop.servicedesk.holidays import missing_years
+
+        context["missing"] = missing_years(timezone.localdate())
+    return render(request, "core/home.html", context)
 
 
 @login_required

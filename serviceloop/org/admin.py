@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, Company, Route, Station, User
+from .models import Branch, Company, Department, Route, Station, User
 
 
 @admin.register(Company)
@@ -23,6 +23,12 @@ class StationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "code"]
+    search_fields = ["name"]
+
+
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
     list_display = ["name", "station", "account_manager", "market_manager"]
@@ -39,5 +45,8 @@ class StaffAdmin(UserAdmin):
     search_fields = ["username", "full_name", "phone"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        (_("Role and unit"), {"fields": ["full_name", "phone", "role", "company", "branch", "station"]}),
+        (
+            _("Role and unit"),
+            {"fields": ["full_name", "phone", "role", "company", "branch", "station", "department"]},
+        ),  # fmt: skip
     ]

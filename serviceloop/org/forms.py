@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, Route, Station, User
+from .models import Branch, Department, Route, Station, User
 
 
 class BranchForm(forms.ModelForm):
@@ -15,6 +15,12 @@ class StationForm(forms.ModelForm):
     class Meta:
         model = Station
         fields = ["branch", "name", "code"]
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["company", "name", "code"]
 
 
 class RouteForm(forms.ModelForm):
@@ -37,7 +43,17 @@ class StaffForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "phone", "role", "company", "branch", "station", "is_active"]
+        fields = [
+            "username",
+            "full_name",
+            "phone",
+            "role",
+            "company",
+            "branch",
+            "station",
+            "department",
+            "is_active",
+        ]
 
     def clean_password(self):
         password = self.cleaned_data.get("password")
@@ -52,6 +68,8 @@ class StaffForm(forms.ModelForm):
             cleaned["branch"] = cleaned["station"].branch
         if cleaned.get("branch"):
             cleaned["company"] = cleaned["branch"].company
+        if cleaned.get("department") and not cleaned.get("company"):
+            cleaned["company"] = cleaned["department"].company
         if not cleaned.get("company"):
             self.add_error("company", _("Choose the company."))
         return cleaned

@@ -87,6 +87,25 @@ class Route(models.Model):
         return self.name
 
 
+class Department(models.Model):
+    """A unit outside the route chain (物流中心, 财务, 营销中心) that can own a service request (一站式办理)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="departments", verbose_name=_("company")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="department_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
 class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("City administrator")
     BRANCH_MANAGER = "branch_manager", _("Branch manager")
@@ -96,6 +115,7 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     SUPERVISOR = "supervisor", _("Supervisor")
     INSPECTOR = "inspector", _("Inspector")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
 
 
 # Which org unit each role is held at; agents, supervisors and inspectors may sit at city or branch level.
@@ -108,6 +128,7 @@ ROLE_UNIT = {
     Role.AGENT: {"company", "branch"},
     Role.SUPERVISOR: {"company", "branch"},
     Role.INSPECTOR: {"company", "branch", "station"},
+    Role.DEPARTMENT_STAFF: {"company"},  # and a department (User.department)
 }
 
 
@@ -141,6 +162,14 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("station"),
     )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("department"),
+    )
 
     class Meta:
         verbose_name = _("staff member")
@@ -167,6 +196,10 @@ class User(AbstractUser):
             self.branch = self.station.branch
         if self.branch_id:
             self.company = self.branch.company
+        if self.role == Role.DEPARTMENT_STAFF and not self.department_id:
+            raise ValidationError({"department": _("Department staff belong to a department.")})
+        if self.department_id and self.role != Role.DEPARTMENT_STAFF:
+            raise ValidationError({"department": _("Only department staff belong to a department.")})
         if self.role and self.unit_level not in ROLE_UNIT[Role(self.role)]:
             raise ValidationError(
                 {

@@ -22,6 +22,8 @@ def scope_q(user, *, branch: str, station: str, route: str) -> Q:
         return Q(**{_path(route, "account_manager"): user})
     if user.role == Role.MARKET_MANAGER:
         return Q(**{_path(route, "market_manager"): user})
+    if user.role == Role.DEPARTMENT_STAFF:
+        return NOTHING  # a department sees the requests it owns (servicedesk.models.visibility_q), no area
     if not user.role:
         return NOTHING
     level = user.unit_level
@@ -37,6 +39,8 @@ def _path(prefix: str, field: str) -> str:
 
 
 def is_city_level(user) -> bool:
+    if user.role == Role.DEPARTMENT_STAFF and not user.is_superuser:
+        return False
     return bool(user.is_superuser or (user.role and user.unit_level == "company"))
 
 

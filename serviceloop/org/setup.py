@@ -95,7 +95,7 @@ def setup_steps(*, now=None) -> list[Step]:
             ready,
             (_("%(y)s known") if ready else _("%(y)s missing: enter the State Council's schedule"))
             % {"y": year},
-            "/admin/servicedesk/holiday/",
+            reverse("servicedesk:holidays") if apps.is_installed("serviceloop.servicedesk") else "/admin/",
             _("Enter holidays and make-up working days"),
         )  # fmt: skip
     )

@@ -13,8 +13,8 @@ from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 
 from . import selectors
-from .forms import BranchForm, RouteForm, StaffForm, StationForm
-from .models import Branch, Role, Route, Station, User
+from .forms import BranchForm, DepartmentForm, RouteForm, StaffForm, StationForm
+from .models import Branch, Department, Role, Route, Station, User
 from .scope import can_manage_org
 from .services import org_unit_save, staff_save
 
@@ -39,7 +39,10 @@ def branches(request):
     stations = Station.objects.select_related("branch").annotate(
         route_count=Count("routes", distinct=True), customer_count=Count("customers", distinct=True)
     )
-    return render(request, "org/branches.html", {"branches": rows, "stations": stations})
+    departments = Department.objects.annotate(staff_count=Count("staff", filter=Q(staff__is_active=True)))
+    return render(
+        request, "org/branches.html", {"branches": rows, "stations": stations, "departments": departments}
+    )
 
 
 @city_admin_required
@@ -77,7 +80,12 @@ def staff(request):
     )
 
 
-UNIT_FORMS = {"branch": (Branch, BranchForm), "station": (Station, StationForm), "route": (Route, RouteForm)}
+UNIT_FORMS = {
+    "branch": (Branch, BranchForm),
+    "station": (Station, StationForm),
+    "route": (Route, RouteForm),
+    "department": (Department, DepartmentForm),
+}
 
 
 @city_admin_required

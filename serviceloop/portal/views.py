@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from serviceloop.servicedesk.selectors import servicerequest_public_timeline
+from serviceloop.servicedesk.selectors import servicerequest_public_result, servicerequest_public_timeline
 
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
 from .intake import RateLimited, client_address, portal_request_file
@@ -107,6 +107,7 @@ def track_page(request, token):
     context = {
         "service_request": service_request,
         "timeline": servicerequest_public_timeline(request=service_request),
+        "result": servicerequest_public_result(request=service_request),
         "messages_to_shop": list(service_request.shop_messages.order_by("created_at", "id")),
         "shop_link": shop_link,
         "just_filed": request.GET.get("sent") == "1",

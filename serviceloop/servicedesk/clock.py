@@ -2,7 +2,9 @@
 
 Working days come from ``chinesecalendar`` (statutory holidays and make-up working days, 调休), overridden
 by company-defined days. The package only knows the years it was built for (1.11.0: up to 2026) and
-raises NotImplementedError beyond; then weekends are days off unless the company says otherwise.
+raises NotImplementedError beyond; then the statutory holidays that fall on fixed dates (元旦 1 Jan, 劳动节
+1 May, 国庆 1–3 Oct) and weekends are days off, unless the company says otherwise — the lunar holidays and
+make-up days of a year the package does not know are entered by the city admin (servicedesk Holiday rows).
 """
 
 from collections.abc import Mapping
@@ -14,6 +16,9 @@ import chinese_calendar
 
 CALENDAR = "calendar"
 WORKING = "working"
+# Statutory days off on fixed dates every year (国务院《全国年节及纪念日放假办法》): New Year's Day,
+# Labour Day, National Day 1–3 Oct. Spring Festival, Qingming, Dragon Boat and Mid-Autumn move.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 _MAX_DAYS = 3660  # a ten-year deadline is a configuration error, not a loop to run forever
 
 
@@ -30,6 +35,8 @@ class WorkingCalendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
+            if (day.month, day.day) in FIXED_HOLIDAYS:
+                return False
             return day.weekday() < 5
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:

@@ -14,6 +14,8 @@ DEFAULTS = {
     "DISSATISFIED_AT": 2,  # satisfaction at or below this reopens and escalates
     "ESCALATE_BRANCH_AFTER": timedelta(hours=4),  # still breached this long after the breach → branch
     "ESCALATE_CITY_AFTER": timedelta(hours=24),  # … → city
+    # A reopened request whose policy sets no resolve limit (an inquiry: acknowledge + answer) still gets one.
+    "REOPEN_RESOLVE": timedelta(hours=24),
     "REPEAT_DAYS": 30,  # same shop and category within this many days is a repeat complaint
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
     "MAX_PHOTOS": 6,

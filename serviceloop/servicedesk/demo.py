@@ -92,6 +92,7 @@ def _pick(rng, weights: dict):
 
 def build_servicedesk_demo(city) -> dict[str, int]:
     rng = city.rng("servicedesk")
+    again = city.rng("servicedesk-second-round")  # its own generator: the first rounds stay as they were
     now, today = city.now, city.today
     tz = city.tz
     calendar = working_calendar(around=today)
@@ -178,7 +179,7 @@ def build_servicedesk_demo(city) -> dict[str, int]:
             if (cats[code].field_matter and am_id)
             else (rng.choice(inspectors) if kind == "report" else rng.choice(agents))
         )
-        life.append(_life(rng, sr, now, owner, supervisors))
+        life.append(_life(rng, sr, now, owner, supervisors, again))
     for sr, steps in zip(requests, life, strict=True):
         for name, value in steps[-1]["fields"].items():
             setattr(sr, name, value)
@@ -227,6 +228,12 @@ def build_servicedesk_demo(city) -> dict[str, int]:
         milestones += _milestones(sr, policies, calendar, final["met"], now)
     _insert_events(events)
     RequestMilestone.objects.bulk_create(milestones, batch_size=5000)
+    # A reopened request's owner deadline is its new round's resolve limit (as the service sets it).
+    round_one = {m.request_id: m.due_at for m in milestones if m.round == 1 and m.milestone == "resolve"}
+    reopened = [sr for sr in requests if sr.pk in round_one]
+    for sr in reopened:
+        sr.owner_due_at = round_one[sr.pk]
+    ServiceRequest.objects.bulk_update(reopened, ["owner_due_at"], batch_size=2000)
     HandlingReport.objects.bulk_create(reports, batch_size=5000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
     ShopMessage.objects.bulk_create(messages, batch_size=5000)
@@ -264,7 +271,7 @@ def build_servicedesk_demo(city) -> dict[str, int]:
     return counts
 
 
-def _life(rng, sr, now, owner, supervisors) -> list[dict]:
+def _life(rng, sr, now, owner, supervisors, again) -> list[dict]:
     """What happened to the request up to ``now``: a list of steps, each with its events and field values."""
     t = sr.created_at
     age = now - t
@@ -320,7 +327,7 @@ def _life(rng, sr, now, owner, supervisors) -> list[dict]:
         fields.update(resolved_at=when, handler_id=actor)
         met["answer"] = when
         steps[-1]["fields"] = dict(fields)
-        return _follow_up(rng, step, steps, fields, met, now, actor, supervisors, Status.ANSWERED)
+        return _follow_up(rng, step, steps, fields, met, now, actor, supervisors, Status.ANSWERED, again)
     dispatch_at = t + dt.timedelta(minutes=rng.randint(5, 120))
     if dispatch_at > now:
         return steps
@@ -374,10 +381,10 @@ def _life(rng, sr, now, owner, supervisors) -> list[dict]:
     steps[-1]["fields"] = dict(fields)
     if stall == Status.RESOLVED:
         return steps
-    return _follow_up(rng, step, steps, fields, met, now, actor, supervisors, Status.RESOLVED)
+    return _follow_up(rng, step, steps, fields, met, now, actor, supervisors, Status.RESOLVED, again)
 
 
-def _follow_up(rng, step, steps, fields, met, now, actor, supervisors, frm):
+def _follow_up(rng, step, steps, fields, met, now, actor, supervisors, frm, again):
     by = rng.choice(supervisors)
     t = steps[-1]["events"][-1]["at"]
     call_at = t + dt.timedelta(hours=rng.uniform(2, 30))
@@ -435,10 +442,7 @@ def _follow_up(rng, step, steps, fields, met, now, actor, supervisors, frm):
         }
     )
     if satisfaction <= conf("DISSATISFIED_AT"):
-        fields.update(reopen_count=1, resolved_at=None, satisfaction=None)
-        step(Status.REOPENED, frm, call_at, by, f"客户不满意（{satisfaction}/5）")
-        steps[-1]["fields"] = dict(fields)
-        return steps
+        return _second_round(again, step, steps, fields, met, now, by, frm, call_at, satisfaction)
     step(Status.FOLLOWED_UP, frm, call_at, by)
     close_at = call_at + dt.timedelta(minutes=rng.randint(1, 60))
     if close_at > now:
@@ -448,6 +452,105 @@ def _follow_up(rng, step, steps, fields, met, now, actor, supervisors, frm):
     step(Status.CLOSED, Status.FOLLOWED_UP, close_at, by)
     steps[-1]["fields"] = dict(fields)
     return steps
+
+
+def _second_round(rng, step, steps, fields, met, now, by, frm, call_at, satisfaction):
+    """Reopened after a dissatisfied call, as the service does it: back to whoever had it (the owner, or
+    who answered), with a new deadline (set with the milestones); handled again when there was time."""
+    owner = fields.get("owner_id") or fields.get("handler_id")
+    fields.update(reopen_count=1, resolved_at=None, satisfaction=None, owner_id=owner, closure="")
+    step(
+        Status.REOPENED, frm, call_at, by, f"客户不满意（{satisfaction}/5）", event={"data": {"owner": owner}}
+    )
+    met["reopened_at"] = call_at
+    steps[-1]["fields"] = dict(fields)
+    start_at = call_at + dt.timedelta(hours=rng.uniform(1, 6))
+    if start_at > now:
+        return steps
+    when = step(Status.IN_PROGRESS, Status.REOPENED, start_at, owner, "再次联系客户，重新处理")
+    met["plan@1"] = when
+    resolve_at = when + dt.timedelta(hours=rng.uniform(2, 20))
+    if resolve_at > now:
+        return steps
+    report = {
+        "author_id": owner,
+        "actions_taken": "再次上门，当面解决",
+        "outcome": "问题已解决，客户认可",
+        "created_at": resolve_at,
+    }
+    steps[-1]["report"] = report
+    steps[-1]["events"].append(
+        {
+            "kind": EventKind.REPORT,
+            "actor_id": owner,
+            "at": resolve_at,
+            "note": f"{report['actions_taken']}\n{report['outcome']}",
+        }
+    )
+    when = step(Status.RESOLVED, Status.IN_PROGRESS, resolve_at, owner)
+    fields.update(resolved_at=when, handler_id=owner)
+    met["resolve@1"] = when
+    steps[-1]["fields"] = dict(fields)
+    call_at = when + dt.timedelta(hours=rng.uniform(2, 24))
+    if call_at > now:
+        return steps
+    satisfaction = rng.choice([4, 5])
+    steps[-1]["follow_up"] = {
+        "by_id": by,
+        "at": call_at,
+        "reached": True,
+        "satisfaction": satisfaction,
+        "comment": "这次满意",
+    }
+    steps[-1]["events"].append(
+        {
+            "kind": EventKind.FOLLOW_UP,
+            "actor_id": by,
+            "at": call_at,
+            "note": "这次满意",
+            "data": {"reached": True, "satisfaction": satisfaction},
+        }
+    )
+    fields.update(satisfaction=satisfaction)
+    step(Status.FOLLOWED_UP, Status.RESOLVED, call_at, by)
+    steps[-1]["fields"] = dict(fields)
+    close_at = call_at + dt.timedelta(minutes=rng.randint(1, 60))
+    if close_at > now:
+        return steps
+    fields.update(closure=Closure.DONE, closed_at=close_at)
+    step(Status.CLOSED, Status.FOLLOWED_UP, close_at, by)
+    steps[-1]["fields"] = dict(fields)
+    return steps
+
+
+def _milestone_row(sr, *, kind, duration, clock_kind, started, warn_share, calendar, done, now, round=0):
+    due = clock.add(started, duration, clock=clock_kind, calendar=calendar)
+    warn = clock.warn_time(started, duration, warn_share, clock=clock_kind, calendar=calendar)
+    row = RequestMilestone(
+        request=sr,
+        milestone=kind,
+        clock=clock_kind,
+        duration=duration,
+        started_at=started,
+        due_at=due,
+        warn_at=warn,
+        round=round,
+    )
+    if done is not None:
+        row.state, row.met_at = MilestoneState.MET, done
+        row.breached = done > due
+    elif sr.status in FINAL:
+        row.state = MilestoneState.CANCELLED
+    elif sr.status == Status.ON_HOLD:
+        row.paused_at = sr.updated_at
+    if row.state == MilestoneState.PENDING and warn <= now:
+        row.warned_at = warn
+    if not row.breached and row.state == MilestoneState.PENDING and due <= now and row.paused_at is None:
+        row.breached, row.escalation_level = True, 1
+    if row.breached:
+        row.breached_at = due
+        row.escalation_level = max(row.escalation_level, 1)
+    return row
 
 
 def _milestones(sr, policies, calendar, met, now) -> list[RequestMilestone]:
@@ -461,40 +564,29 @@ def _milestones(sr, policies, calendar, met, now) -> list[RequestMilestone]:
         ),
         None,
     )
-    if policy is None:
-        return []
     rows = []
     share = conf("WARN_SHARE")
-    for m in policy.milestones.all():
-        due = clock.add(sr.created_at, m.duration, clock=m.clock, calendar=calendar)
-        warn = clock.warn_time(
-            sr.created_at, m.duration, float(m.warn_share or share), clock=m.clock, calendar=calendar
-        )
-        row = RequestMilestone(
-            request=sr,
-            milestone=m.milestone,
-            clock=m.clock,
-            duration=m.duration,
-            started_at=sr.created_at,
-            due_at=due,
-            warn_at=warn,
-        )
+    reopened = met.get("reopened_at")
+    for m in policy.milestones.all() if policy is not None else ():
         done = met.get(m.milestone) or (met.get("answer") if m.milestone == "resolve" else None)
-        if done is not None:
-            row.state, row.met_at = MilestoneState.MET, done
-            row.breached = done > due
-        elif sr.status in FINAL:
-            row.state = MilestoneState.CANCELLED
-        elif sr.status == Status.ON_HOLD:
-            row.paused_at = sr.updated_at
-        if row.state == MilestoneState.PENDING and warn <= now:
-            row.warned_at = warn
-        if not row.breached and row.state == MilestoneState.PENDING and due <= now and row.paused_at is None:
-            row.breached, row.escalation_level = True, 1
-        if row.breached:
-            row.breached_at = due
-            row.escalation_level = max(row.escalation_level, 1)
-        rows.append(row)
+        if reopened is not None and done is None:
+            done = reopened  # round 0 ended with the first answer/resolution, before the reopening
+        rows.append(
+            _milestone_row(sr, kind=m.milestone, duration=m.duration, clock_kind=m.clock, started=sr.created_at,
+                           warn_share=float(m.warn_share or share), calendar=calendar, done=done, now=now)
+        )  # fmt: skip
+    if reopened is not None:
+        # The new round, as sla.milestones_restart: the policy's plan/resolve limits, always a resolve limit.
+        again = [m for m in (policy.milestones.all() if policy else ()) if m.milestone in ("plan", "resolve")]
+        limits = [(m.milestone, m.duration, m.clock, float(m.warn_share or share)) for m in again]
+        if not any(k == "resolve" for k, *_ in limits):
+            limits.append(("resolve", conf("REOPEN_RESOLVE"), clock.CALENDAR, share))
+        for kind, duration, clock_kind, warn_share in limits:
+            rows.append(
+                _milestone_row(sr, kind=kind, duration=duration, clock_kind=clock_kind, started=reopened,
+                               warn_share=warn_share, calendar=calendar, done=met.get(f"{kind}@1"), now=now,
+                               round=1)
+            )  # fmt: skip
     return rows
 
 

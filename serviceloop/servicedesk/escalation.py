@@ -115,6 +115,33 @@ def escalate(
     return esc
 
 
+OWNER_TITLES = {
+    "dispatched": gettext_noop("New task for you: %(ref)s"),
+    "reassigned": gettext_noop("Reassigned to you: %(ref)s"),
+    "reopened": gettext_noop("Reopened, back to you: %(ref)s"),
+}
+
+
+def notify_owner(*, request, why: str, actor, now: datetime) -> Notification | None:
+    """Tells the new owner (bell, then the next webhook digest) that a request is now theirs; nobody is
+    told about what they did themselves."""
+    owner = request.owner
+    if owner is None or (actor is not None and actor.pk == owner.pk):
+        return None
+    parts = [request.category.name]
+    if request.shop_id:
+        parts.append(request.shop.name)
+    if request.owner_due_at:
+        parts.append(_("due %(due)s") % {"due": f"{timezone.localtime(request.owner_due_at):%m-%d %H:%M}"})
+    return Notification.objects.create(
+        user=owner,
+        request=request,
+        title=_(OWNER_TITLES[why]) % {"ref": request.reference},
+        body=" · ".join(parts),
+        created_at=now,
+    )
+
+
 def _claim(qs, **values) -> bool:
     return bool(qs.update(**values))
 

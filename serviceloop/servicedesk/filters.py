@@ -1,16 +1,22 @@
 """One filter set for the work ledger page, its Excel export and the API, so all three agree."""
 
 import django_filters as df
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.phones import phone_q
 from serviceloop.org.models import User
 from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
 
-from .models import OPEN, Category, Channel, Kind, MilestoneState, RequestMilestone, ServiceRequest, Status
+from .models import OPEN, Category, Channel, Kind, ServiceRequest, Status
+from .selectors import ever_late_q, overdue_q
 
-STATE_CHOICES = [("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Finished"))]
+STATE_CHOICES = [
+    ("open", _("Open")),
+    ("overdue", _("Overdue")),
+    ("late_ever", _("Ever overdue")),
+    ("done", _("Finished")),
+]
 
 
 class ServiceRequestFilter(df.FilterSet):
@@ -61,15 +67,10 @@ class ServiceRequestFilter(df.FilterSet):
             return qs.filter(status__in=OPEN)
         if value == "done":
             return qs.exclude(status__in=OPEN)
-        if value == "overdue":
-            late = RequestMilestone.objects.filter(request=OuterRef("pk"), breached=True)
-            pending_late = RequestMilestone.objects.filter(
-                request=OuterRef("pk"),
-                state=MilestoneState.PENDING,
-                paused_at__isnull=True,
-                due_at__lte=self.now,
-            )
-            return qs.filter(Exists(late) | Exists(pending_late))
+        if value == "overdue":  # 超时 = overdue now (the same rule as the task lists and the board)
+            return qs.filter(overdue_q(self.now))
+        if value == "late_ever":  # 曾超时: overdue now, or some time limit was missed before
+            return qs.filter(ever_late_q(self.now))
         return qs
 
     @property

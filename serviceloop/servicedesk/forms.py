@@ -88,7 +88,9 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = {u.pk: u for u in candidates}
-        self.fields["owner"].choices = [(u.pk, f"{u} · {u.get_role_display()}") for u in candidates]
+        self.fields["owner"].choices = [
+            (u.pk, f"{u} · {u.department if u.department_id else u.get_role_display()}") for u in candidates
+        ]
 
     def clean_owner(self):
         return self.candidates[self.cleaned_data["owner"]]
@@ -143,6 +145,7 @@ ACTION_FORMS = {
     "follow_up": FollowUpForm,
     "close": NoteForm,
     "reopen": RequiredNoteForm,
+    "hand_back": RequiredNoteForm,
     "note": None,  # set below
 }
 
@@ -152,3 +155,19 @@ class TextNoteForm(forms.Form):
 
 
 ACTION_FORMS["note"] = TextNoteForm
+
+
+class HolidayForm(forms.Form):
+    """A day, or a run of days, of the company's calendar."""
+
+    first = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(
+        label=_("to (for several days)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_workday = forms.TypedChoiceField(
+        label=_("kind of day"),
+        coerce=lambda v: v == "work",
+        choices=[("off", _("Day off (holiday)")), ("work", _("Make-up working day"))],
+        initial="off",
+    )
+    name = forms.CharField(label=_("name"), max_length=50, required=False)

@@ -71,8 +71,15 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.CANCELLED,
     },
     Status.ANSWERED: {Status.FOLLOWED_UP, Status.CLOSED, Status.REOPENED},
-    Status.DISPATCHED: {Status.DISPATCHED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED},
-    Status.IN_PROGRESS: {Status.DISPATCHED, Status.RESOLVED, Status.ON_HOLD},
+    # → ACKNOWLEDGED: an owner outside the desk hands the request back to the desk (hand_back).
+    Status.DISPATCHED: {
+        Status.ACKNOWLEDGED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.ON_HOLD,
+        Status.CANCELLED,
+    },
+    Status.IN_PROGRESS: {Status.ACKNOWLEDGED, Status.DISPATCHED, Status.RESOLVED, Status.ON_HOLD},
     Status.ON_HOLD: {
         Status.NEW,
         Status.ACKNOWLEDGED,
@@ -142,6 +149,8 @@ def visibility_q(user, *, include_owned: bool = True) -> Q:
     if user.is_superuser:
         shopless = Q()
     area = (Q(shop__isnull=False) & scoped) | shopless
+    if user.role == Role.DEPARTMENT_STAFF and user.department_id:
+        area |= Q(department_id=user.department_id)
     if include_owned:
         area |= Q(owner=user)
     if may_see_tipoffs(user):
@@ -187,6 +196,15 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("route"),
+    )
+    # The department that owns it now (one-stop handling across 物流中心/财务/营销中心): its staff see it.
+    department = models.ForeignKey(
+        "org.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
     )
     channel = models.CharField(_("channel"), max_length=15, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

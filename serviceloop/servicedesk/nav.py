@@ -22,4 +22,8 @@ def desk_menu(user) -> list[dict]:
             {"label": _("Live board"), "url": reverse("servicedesk:board"), "icon": "speedometer2"},
             {"label": _("Desk KPIs"), "url": reverse("servicedesk:kpis"), "icon": "bar-chart"},
         ]
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        items.append(
+            {"label": _("Holiday calendar"), "url": reverse("servicedesk:holidays"), "icon": "calendar-event"}
+        )
     return items

@@ -22,6 +22,7 @@ ACTIONS = {
     "follow_up": None,
     "close": Status.CLOSED,
     "reopen": Status.REOPENED,
+    "hand_back": None,
     "note": None,
 }
 
@@ -67,6 +68,10 @@ def may(user, action: str, request) -> bool:
         return desk
     if action in ("start", "report", "resolve", "hold", "resume"):
         return desk or owner
+    if action == "hand_back":
+        # An owner outside the desk (an account manager who took a complaint at the shop, a department)
+        # may give it back to the desk instead of being stuck with it; the desk simply dispatches again.
+        return owner and not desk
     if action in ("follow_up", "reopen"):
         # The call-back (回访) may be made by the desk or, as an independent check, by a supervisor (督察考评
         # 中心: 投诉受理、检查督导); never by the person who handled the request (FOLLOW_UP_BY_OTHER).
@@ -110,6 +115,8 @@ def status_allows(action: str, request) -> bool:
         return s == Status.FOLLOWED_UP
     if action == "reopen":
         return s in (Status.RESOLVED, Status.ANSWERED, Status.FOLLOWED_UP, Status.CLOSED)
+    if action == "hand_back":
+        return s in (Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED)
     return action == "note"
 
 

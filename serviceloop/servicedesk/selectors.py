@@ -1,13 +1,23 @@
 """Reads on service requests, always through the caller's scope."""
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from serviceloop.org.models import Role, User
 
-from .models import OPEN, EventKind, Kind, RequestEvent, ServiceRequest, Status
+from .conf import conf
+from .models import (
+    OPEN,
+    EventKind,
+    Kind,
+    MilestoneState,
+    RequestEvent,
+    RequestMilestone,
+    ServiceRequest,
+    Status,
+)
 
 LIST_RELATED = ("shop", "category", "owner", "station", "route", "branch")
 
@@ -77,6 +87,66 @@ def servicerequest_public_timeline(*, request: ServiceRequest) -> list[dict]:
     return steps
 
 
+# What the shop owner reads as the status: plain words, never the desk's own terms (新增, 派单…).
+PUBLIC_STATUS = {
+    Status.NEW: pgettext_lazy("public status", "Received"),
+    Status.ACKNOWLEDGED: pgettext_lazy("public status", "Accepted"),
+    Status.ANSWERED: pgettext_lazy("public status", "Answered"),
+    Status.DISPATCHED: pgettext_lazy("public status", "Being handled"),
+    Status.IN_PROGRESS: pgettext_lazy("public status", "Being handled"),
+    Status.ON_HOLD: pgettext_lazy("public status", "Paused for now"),
+    Status.RESOLVED: pgettext_lazy("public status", "Solved, we will call you"),
+    Status.FOLLOWED_UP: pgettext_lazy("public status", "Solved"),
+    Status.CLOSED: pgettext_lazy("public status", "Finished"),
+    Status.REOPENED: pgettext_lazy("public status", "Being handled again"),
+    Status.MERGED: pgettext_lazy("public status", "Combined with an earlier request"),
+    Status.CANCELLED: pgettext_lazy("public status", "Withdrawn"),
+}
+
+
+def servicerequest_public_result(*, request: ServiceRequest) -> dict:
+    """For the tracking page: the answer or what was done and its outcome (this round: after the latest
+    reopening), and the latest follow-up call in plain words."""
+    # Events are append-only, so their ids give the order (as in the resolve guard).
+    since = (
+        request.events.filter(to_status=Status.REOPENED).order_by("-id").values_list("id", flat=True).first()
+    )
+    report_id = (
+        request.events.filter(kind=EventKind.REPORT, id__gt=since or 0)
+        .order_by("-id")
+        .values_list("data__report", flat=True)
+        .first()
+    )
+    report = request.reports.filter(pk=report_id).first() if report_id else None
+    answer = (
+        request.events.filter(to_status=Status.ANSWERED)
+        .order_by("-id")
+        .values_list("note", flat=True)
+        .first()
+    )
+    follow_up = request.follow_ups.order_by("-at", "-id").first()
+    call = None
+    if follow_up is not None:
+        if not follow_up.reached:
+            text = _("We called you but could not reach you; we will try again.")
+        elif follow_up.satisfaction is not None and follow_up.satisfaction <= conf("DISSATISFIED_AT"):
+            text = _(
+                "We called you back. You were not satisfied (%(n)d of 5), so your request is handled again."
+            )
+            text = text % {"n": follow_up.satisfaction}
+        else:
+            text = _("We called you back. You rated the result %(n)d of 5. Thank you!") % {
+                "n": follow_up.satisfaction
+            }
+        call = {"at": follow_up.at, "text": text}
+    return {
+        "status": PUBLIC_STATUS.get(request.status, ""),
+        "answer": answer or "",
+        "report": report,
+        "call": call,
+    }
+
+
 def dispatch_suggestions(*, request: ServiceRequest, limit: int = 3) -> list[dict]:
     """Who should own it: the shop's account manager for field matters; otherwise the least-loaded agents
     (ties go to whoever was given work longest ago, which makes it round-robin among equals)."""
@@ -108,7 +178,7 @@ def owner_candidates(*, request: ServiceRequest):
     else:
         users = users.exclude(role=Role.INSPECTOR)
     area = Q(branch__isnull=True, station__isnull=True) & ~Q(
-        role__in=[Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER]
+        role__in=[Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.DEPARTMENT_STAFF]
     )
     if request.branch_id:
         area |= Q(branch_id=request.branch_id, station__isnull=True) & ~Q(
@@ -119,7 +189,9 @@ def owner_candidates(*, request: ServiceRequest):
     if request.route_id:
         route = request.route
         area |= Q(pk__in=[pk for pk in (route.account_manager_id, route.market_manager_id) if pk])
-    return list(users.filter(area).order_by("role", "full_name", "id"))
+    if request.kind != Kind.REPORT:
+        area |= Q(role=Role.DEPARTMENT_STAFF, department__isnull=False)  # one-stop: any department
+    return list(users.filter(area).select_related("department").order_by("role", "full_name", "id"))
 
 
 def servicerequest_filtered(*, user, params):
@@ -130,3 +202,66 @@ def servicerequest_filtered(*, user, params):
     filterset = ServiceRequestFilter(params, queryset=base, user=user)
     qs = filterset.qs if filterset.is_valid() else base.none()
     return filterset, qs.order_by("-created_at", "-id")
+
+
+# ---- overdue: one definition for task lists, the ledger filter and the board -------------------------
+
+
+def _running(**extra):
+    """Pending milestones whose clock runs (not paused), of the outer request."""
+    return RequestMilestone.objects.filter(
+        request=OuterRef("pk"), state=MilestoneState.PENDING, paused_at__isnull=True, **extra
+    )
+
+
+def overdue_q(now) -> Q:
+    """超时 now: a running time limit is past its deadline."""
+    return Q(Exists(_running(due_at__lte=now)))
+
+
+def ever_late_q(now) -> Q:
+    """曾超时: overdue now, or some time limit was met late (or breached) before."""
+    late = RequestMilestone.objects.filter(request=OuterRef("pk"), breached=True)
+    return overdue_q(now) | Q(Exists(late))
+
+
+def with_deadlines(qs, *, now):
+    """Adds ``deadline`` (the nearest running time limit), ``warn_from`` and ``urgency_rank`` (0 overdue,
+    1 nearly due, 2 the rest) and sorts overdue first, then nearly due, then by deadline."""
+    qs = qs.annotate(
+        deadline=Subquery(_running().order_by("due_at").values("due_at")[:1]),
+        warn_from=Subquery(_running().order_by("warn_at").values("warn_at")[:1]),
+    ).annotate(
+        urgency_rank=Case(
+            When(deadline__lte=now, then=Value(0)),
+            When(warn_from__lte=now, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+    return qs.order_by("urgency_rank", F("deadline").asc(nulls_last=True), "created_at", "id")
+
+
+DESK_TASK_ROLES = ("agent", "city_admin", "station_head", "branch_manager", "inspector", "supervisor")
+DISPATCH_TASK_ROLES = ("agent", "city_admin", "station_head", "branch_manager", "inspector")
+
+
+def task_sections(*, user, now) -> dict:
+    """任务处理清单 sections, each a queryset sorted overdue first: what I own; what waits for
+    acknowledgement; (desk) what waits for an owner; (desk) what waits for the follow-up call."""
+    base = servicerequest_list(user=user)
+    sections = {"mine": with_deadlines(base.filter(owner=user, status__in=OPEN), now=now)}
+    if user.is_superuser or user.role in DESK_TASK_ROLES or user.role == Role.ACCOUNT_MANAGER:
+        sections["new"] = with_deadlines(base.filter(status=Status.NEW), now=now)
+    if user.is_superuser or user.role in DISPATCH_TASK_ROLES:
+        # Acknowledged (or reopened) with nobody named: the desk must dispatch it — never nobody's task.
+        sections["dispatch"] = with_deadlines(
+            base.filter(status__in=[Status.ACKNOWLEDGED, Status.REOPENED], owner__isnull=True), now=now
+        )
+    if user.is_superuser or user.role in DESK_TASK_ROLES:
+        sections["follow"] = (
+            base.filter(status__in=[Status.RESOLVED, Status.ANSWERED])
+            .exclude(Q(handler=user) | Q(owner=user))
+            .order_by("resolved_at", "id")
+        )
+    return sections

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.org.models import Role
 
 from . import sla
 from .conf import conf
-from .escalation import escalate, recipients_for
+from .escalation import escalate, notify_owner, recipients_for
 from .models import (
     FINAL,
     TRANSITIONS,
@@ -38,7 +39,7 @@ from .models import (
     visibility_q,
 )
 from .notifiers import shop_notifier
-from .perms import may
+from .perms import is_desk, may
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -333,7 +334,10 @@ def servicerequest_transition(
         raise ValidationError(_("Follow up with the customer before closing."), code="follow_up_required")
     if to == Status.DISPATCHED and not changes.get("owner"):
         raise ValidationError(_("Choose an owner."), code="owner")
-    if to in (Status.ON_HOLD, Status.CANCELLED, Status.REOPENED) and not note.strip():
+    needs_reason = to in (Status.ON_HOLD, Status.CANCELLED) or (
+        to == Status.REOPENED and frm != Status.ON_HOLD
+    )
+    if needs_reason and not note.strip():  # resuming a held reopening is not a new reopening
         raise ValidationError(_("Give a reason."), code="reason")
     if frm == Status.ON_HOLD and to not in (sr.held_from, Status.CANCELLED):
         raise ValidationError(_("Resume the request where it was held."), code="resume")
@@ -370,7 +374,14 @@ def servicerequest_transition(
     if to == Status.CANCELLED:
         sr.cancel_reason = note.strip()[:200]
         fields.add("cancel_reason")
-    if to == Status.REOPENED:
+    reassigning = to == Status.REOPENED and frm != Status.ON_HOLD  # resuming a held reopening keeps its owner
+    if reassigning:
+        # Never an orphan: back to the person who had it, or whom the desk's rule names (see _reopen_owner).
+        owner = _reopen_owner(sr)
+        if owner is not None:
+            sr.owner, sr.department_id = owner, owner.department_id
+            fields |= {"owner", "department"}
+    if reassigning:
         sr.reopen_count += 1
         sr.closed_at = sr.resolved_at = None
         sr.closure = sr.closure_reason = ""
@@ -386,6 +397,16 @@ def servicerequest_transition(
             "follow_up_attempts",
         }
     sr.save(update_fields=sorted(fields))
+    if reassigning:
+        rows = sla.milestones_restart(request=sr, now=now, round=sr.reopen_count)
+        sr.owner_due_at = min((r.due_at for r in rows if r.milestone == MilestoneKind.RESOLVE), default=None)
+        sr.save(update_fields=["owner_due_at"])
+        data = {
+            **(data or {}),
+            "owner": sr.owner_id,
+            "owner_name": str(sr.owner) if sr.owner_id else "",
+            "due_at": sr.owner_due_at.isoformat() if sr.owner_due_at else None,
+        }
 
     _event(
         sr,
@@ -401,18 +422,54 @@ def servicerequest_transition(
         sla.milestones_cancel(request=sr, now=now)
     else:
         sla.milestones_meet(request=sr, status=to, now=now)
-    if to == Status.REOPENED:
-        sla.milestones_start(
-            request=sr, now=now, round=sr.reopen_count, only={MilestoneKind.PLAN, MilestoneKind.RESOLVE}
-        )
     _shop_message(sr, to, now)
+    if reassigning:
+        notify_owner(request=sr, why="reopened", actor=actor, now=now)
     request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     return sr
 
 
+def _reopen_owner(sr: ServiceRequest):
+    """Who takes a reopened request: its last owner, else whoever answered or resolved it, else the desk's
+    dispatch rule (the shop's account manager for field matters, otherwise the least-loaded agent) — the
+    first of them still active and able to own it."""
+    from .selectors import dispatch_suggestions
+
+    tried = set()
+    for user in (sr.owner, sr.handler):
+        if user is not None and user.pk not in tried:
+            tried.add(user.pk)
+            if may_own(user, sr):
+                return user
+    for suggestion in dispatch_suggestions(request=sr):
+        if suggestion["user"].pk not in tried and may_own(suggestion["user"], sr):
+            return suggestion["user"]
+    return None
+
+
+@transaction.atomic
 def servicerequest_acknowledge(*, request, actor, now, note="") -> ServiceRequest:
+    """受理. Someone outside the desk who acknowledges (an account manager at their own shop) takes the
+    request on at once: it becomes theirs to handle (or to hand back to the desk) — never a dead end."""
     _check(actor, "acknowledge", request)
-    return servicerequest_transition(request=request, to=Status.ACKNOWLEDGED, actor=actor, now=now, note=note)
+    sr = servicerequest_transition(request=request, to=Status.ACKNOWLEDGED, actor=actor, now=now, note=note)
+    if actor is not None and not is_desk(actor, sr) and may_own(actor, sr):
+        due = (
+            sr.milestones.filter(milestone=MilestoneKind.RESOLVE, state="pending")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        sr = servicerequest_transition(
+            request=request,
+            to=Status.DISPATCHED,
+            actor=actor,
+            now=now,
+            note=_("Taken on at acknowledgement."),
+            data={"owner": actor.pk, "owner_name": str(actor), "due_at": due.isoformat() if due else None},
+            owner=actor,
+            owner_due_at=due,
+        )
+    return sr
 
 
 def servicerequest_answer(*, request, answer: str, actor, now) -> ServiceRequest:
@@ -423,9 +480,12 @@ def servicerequest_answer(*, request, answer: str, actor, now) -> ServiceRequest
 
 
 def may_own(user, request) -> bool:
-    """An owner must be active staff whose own scope covers the request."""
+    """An owner must be active staff whose own scope covers the request; department staff may own any
+    request but tip-offs (the department then takes it into its own scope)."""
     if user is None or not user.is_active or not user.role:
         return False
+    if user.role == Role.DEPARTMENT_STAFF:
+        return bool(user.department_id) and request.kind != Kind.REPORT
     return ServiceRequest.objects.filter(visibility_q(user, include_owned=False), pk=request.pk).exists()
 
 
@@ -469,13 +529,15 @@ def servicerequest_dispatch(
             raise ValidationError(_("%(name)s already owns this request.") % {"name": owner}, code="owner")
         data["previous_owner"] = sr.owner_id
         sr.owner, sr.owner_due_at, sr.updated_at = owner, due_at, now
+        sr.department_id = owner.department_id
         to = Status.DISPATCHED
         sr.status = to
-        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status"])
+        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status", "department"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
+        notify_owner(request=sr, why="reassigned", actor=actor, now=now)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
         return sr
-    return servicerequest_transition(
+    sr = servicerequest_transition(
         request=request,
         to=Status.DISPATCHED,
         actor=actor,
@@ -484,7 +546,10 @@ def servicerequest_dispatch(
         data=data,
         owner=owner,
         owner_due_at=due_at,
+        department_id=owner.department_id,  # a department's staff member: the department owns it now
     )
+    notify_owner(request=sr, why="dispatched", actor=actor, now=now)
+    return sr
 
 
 def servicerequest_start(*, request, plan: str, actor, now) -> ServiceRequest:
@@ -650,6 +715,34 @@ def servicerequest_close(*, request, actor, now, note="") -> ServiceRequest:
 def servicerequest_reopen(*, request, reason: str, actor, now) -> ServiceRequest:
     _check(actor, "reopen", request)
     return servicerequest_transition(request=request, to=Status.REOPENED, actor=actor, now=now, note=reason)
+
+
+@transaction.atomic
+def servicerequest_hand_back(*, request, reason: str, actor, now) -> ServiceRequest:
+    """The owner gives the request back to the desk with a reason; it waits there for an owner."""
+    _check(actor, "hand_back", request)
+    if not (reason or "").strip():
+        raise ValidationError(_("Give a reason."), code="reason")
+    if request.status == Status.REOPENED:
+        sr = _lock(request)
+        data = {"previous_owner": sr.owner_id, "owner": None, "owner_name": ""}
+        sr.owner, sr.owner_due_at, sr.updated_at, sr.department = None, None, now, None
+        sr.save(update_fields=["owner", "owner_due_at", "updated_at", "department"])
+        _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
+        request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
+    else:
+        sr = servicerequest_transition(
+            request=request,
+            to=Status.ACKNOWLEDGED,
+            actor=actor,
+            now=now,
+            note=reason,
+            data={"previous_owner": request.owner_id, "owner": None},
+            owner=None,
+            owner_due_at=None,
+            department=None,
+        )
+    return sr
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from .conf import conf
 from .models import (
     MILESTONE_MET_BY,
     Holiday,
+    MilestoneKind,
     MilestoneState,
     RequestMilestone,
     ServiceRequest,
@@ -75,6 +76,34 @@ def milestones_start(
             )
         )
     return RequestMilestone.objects.bulk_create(rows)
+
+
+def milestones_restart(*, request: ServiceRequest, now: datetime, round: int) -> list[RequestMilestone]:
+    """A reopened request's new round: the policy's plan and resolve limits, and always a resolve limit —
+    an inquiry's policy has none (acknowledge + answer), yet a reopened inquiry must be settled in time."""
+    calendar = working_calendar(around=now.date())
+    rows = milestones_start(
+        request=request,
+        now=now,
+        round=round,
+        only={MilestoneKind.PLAN, MilestoneKind.RESOLVE},
+        calendar=calendar,
+    )
+    if not any(r.milestone == MilestoneKind.RESOLVE for r in rows):
+        duration = conf("REOPEN_RESOLVE")
+        rows.append(
+            RequestMilestone.objects.create(
+                request=request,
+                milestone=MilestoneKind.RESOLVE,
+                clock=clock.CALENDAR,
+                duration=duration,
+                started_at=now,
+                due_at=now + duration,
+                warn_at=now + duration * conf("WARN_SHARE"),
+                round=round,
+            )
+        )
+    return rows
 
 
 def milestones_meet(*, request: ServiceRequest, status: str, now: datetime) -> list[RequestMilestone]:

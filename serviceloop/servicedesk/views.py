@@ -19,6 +19,7 @@ from serviceloop.core.paging import page_size, paginate
 from serviceloop.core.phones import phone_q, sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
+from serviceloop.org.scope import can_manage_org
 
 from . import board as board_mod
 from . import selectors
@@ -167,6 +168,8 @@ def _detail_context(request, sr, forms=None):
         "action_forms": [(a, forms[a]) for a in actions if a in forms],
         "suggestions": selectors.dispatch_suggestions(request=sr) if "dispatch" in actions else [],
         "sees_phones": sees_phones(request.user),
+        # The shop's numbers on the request itself, so the follow-up call needs no second page.
+        "shop_phones": [p for p in (sr.shop.phone, sr.shop.alt_phone) if p] if sr.shop_id else [],
         "shop_messages": sr.shop_messages.all(),
     }
 
@@ -256,6 +259,8 @@ def _run(action, sr, d, user):
         return s.servicerequest_close(request=sr, actor=user, now=now, note=note)
     if action == "reopen":
         return s.servicerequest_reopen(request=sr, reason=note, actor=user, now=now)
+    if action == "hand_back":
+        return s.servicerequest_hand_back(request=sr, reason=note, actor=user, now=now)
     if action == "note":
         return s.servicerequest_note(request=sr, note=note, actor=user, now=now)
     raise Http404
@@ -276,37 +281,20 @@ def attachment(request, pk):
 @login_required
 @require_GET
 def tasks(request):
-    """任务处理清单: what I own, and — for desk staff — what waits for acknowledgement or follow-up."""
-    user = request.user
-    base = selectors.servicerequest_list(user=user)
-    mine = base.filter(owner=user, status__in=OPEN).order_by("owner_due_at", "created_at")
-    waiting = base.none()
-    follow = base.none()
-    if user.is_superuser or user.role in (
-        "agent",
-        "city_admin",
-        "station_head",
-        "branch_manager",
-        "inspector",
-        "supervisor",
-    ):
-        waiting = base.filter(status="new").order_by("created_at")
-        follow = (
-            base.filter(status__in=["resolved", "answered"])
-            .exclude(Q(handler=user) | Q(owner=user))
-            .order_by("resolved_at")
-        )
-    elif user.role == "account_manager":
-        waiting = base.filter(status="new").order_by("created_at")
+    """任务处理清单: what I own, and — for desk staff — what waits for acknowledgement, an owner or the
+    follow-up call; overdue and nearly-due items first in each."""
+    now = timezone.now()
+    titles = {
+        "mine": _("My requests"),
+        "new": _("Waiting for acknowledgement"),
+        "dispatch": _("Waiting for an owner"),
+        "follow": _("Waiting for follow-up"),
+    }
     sections = []
-    for key, title, qs in (
-        ("mine", _("My requests"), mine),
-        ("new", _("Waiting for acknowledgement"), waiting),
-        ("follow", _("Waiting for follow-up"), follow),
-    ):
+    for key, qs in selectors.task_sections(user=request.user, now=now).items():
         page = Paginator(qs, page_size(request)).get_page(request.GET.get(f"{key}_page"))
-        sections.append({"key": key, "title": title, "page": page})
-    return render(request, "servicedesk/tasks.html", {"sections": sections, "now": timezone.now()})
+        sections.append({"key": key, "title": titles[key], "page": page})
+    return render(request, "servicedesk/tasks.html", {"sections": sections, "now": now})
 
 
 def _ledger(request):
@@ -409,3 +397,98 @@ def notifications_read(request):
             return HttpResponse(_("Bad notification id."), status=400)
     qs.update(read_at=timezone.now())
     return redirect("servicedesk:notifications")
+
+
+# ---- the company's holiday calendar ----------------------------------------------------------------
+
+
+def _holiday_admin(request):
+    if not can_manage_org(request.user):
+        raise PermissionDenied
+
+
+def _holiday_year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = 0
+    today = timezone.localdate()
+    return year if 2000 <= year <= 2100 else today.year + (1 if today.month >= 11 else 0)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holidays(request):
+    """The city admin keeps the days off and make-up working days the clocks count by (per year)."""
+    from . import holidays as h
+    from .forms import HolidayForm
+    from .models import Holiday
+
+    _holiday_admin(request)
+    year = _holiday_year(request)
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            rows = h.holiday_add(
+                first=d["first"],
+                last=d["last"],
+                is_workday=d["is_workday"],
+                name=d["name"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("%(n)d day(s) saved.") % {"n": len(rows)})
+            return redirect(f"{reverse('servicedesk:holidays')}?year={rows[0].date.year}")
+    page, query = paginate(request, Holiday.objects.filter(date__year=year).order_by("date"), size=50)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "year": year,
+        "years": [year - 1, year, year + 1],
+        "missing": h.missing_years(timezone.localdate()),
+        "package_knows": h.package_knows(year),
+    }
+    return render(request, "servicedesk/holidays.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def holiday_delete(request, pk):
+    from . import holidays as h
+    from .models import Holiday
+
+    _holiday_admin(request)
+    row = get_object_or_404(Holiday, pk=pk)
+    h.holiday_delete(holiday=row, actor=request.user, now=timezone.now())
+    messages.success(request, _("Deleted: %(day)s") % {"day": f"{row.date:%Y-%m-%d}"})
+    return redirect(f"{reverse('servicedesk:holidays')}?year={row.date.year}")
+
+
+@login_required
+@require_GET
+def holidays_export(request):
+    from .models import Holiday
+
+    _holiday_admin(request)
+    year = _holiday_year(request)
+    rows = [
+        (f"{r.date:%Y-%m-%d}", _("Make-up working day") if r.is_workday else _("Day off (holiday)"), r.name)
+        for r in Holiday.objects.filter(date__year=year).order_by("date")
+    ]
+    audit_record(
+        actor=request.user,
+        action="servicedesk.holiday_export",
+        summary=_("%(n)d days exported") % {"n": len(rows)},
+        data={"year": year, "rows": len(rows)},
+    )
+    return xlsx_response(
+        filename=f"{_('holiday calendar')}-{year}.xlsx",
+        sheet_title=str(year),
+        headers=[_("date"), _("kind of day"), _("name")],
+        rows=rows,
+    )

@@ -165,6 +165,9 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "servicedesk:notifications": "/servicedesk/notifications/",
         "servicedesk:notifications-read": "/servicedesk/notifications/read/",
         "servicedesk:bell": "/servicedesk/notifications/bell/",
+        "servicedesk:holidays": "/servicedesk/holidays/",
+        "servicedesk:holidays-export": "/servicedesk/holidays/export/",
+        "servicedesk:holiday-delete": "/servicedesk/holidays/999999/delete/",
         "tags:list": "/tags/",
         "tags:export": "/tags/export/",
         "tags:board": "/tags/board/",
@@ -314,8 +317,8 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         ),
         "trade-batch-detail": (f"/api/v1/trade/batches/{fx.trade_batch.pk}/", None),
     }
-    steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hold", "merge", "note",
-             "reopen", "report", "resolve", "resume", "start"]  # fmt: skip
+    steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hand-back", "hold", "merge",
+             "note", "reopen", "report", "resolve", "resume", "start"]  # fmt: skip
     for step in steps:
         two[f"service-request-step-{step}"] = (f"/api/v1/service-requests/{sr_in}/{step}/", None)
     out = {name: (path, None) for name, path in one.items()}

@@ -25,6 +25,7 @@ SKIPPED_NAMES = {"logout", "favicon"}
 # Pages worth opening with a query string too (other tabs of the same page).
 VARIANTS = [
     "/servicedesk/kpis/?group=month", "/servicedesk/kpis/?group=category", "/servicedesk/ledger/?state=overdue",
+    "/servicedesk/holidays/?year=2027",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
 ]  # fmt: skip
@@ -91,8 +92,12 @@ def small_world(world):
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
                                  created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    from serviceloop.servicedesk.models import Holiday
+
+    holiday = Holiday.objects.create(date=dt.date(2027, 2, 6), name="春节")
     return {
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
+        "servicedesk:holiday-delete": {"pk": holiday.pk},
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
         "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},

@@ -122,3 +122,16 @@ def test_it_computes_the_warning_time_at_a_share_of_the_limit():
 def test_it_refuses_negative_durations():
     with pytest.raises(ValueError):
         clock.add(at(2026, 11, 23, 10, 0), timedelta(hours=-1), clock=C, calendar=CAL)
+
+
+def test_it_knows_the_fixed_date_statutory_holidays_of_years_the_package_does_not_know():
+    # A request filed on Thu 31 Dec 2026 at 16:00 with 2 working hours: 1.5 h that day, then 1 Jan 2027
+    # (Friday, 元旦) and the weekend are off, so the last half hour lands on Mon 4 Jan 09:00.
+    assert not CAL.is_workday(date(2027, 1, 1))
+    assert clock.add(at(2026, 12, 31, 16, 0), timedelta(hours=2), clock=W, calendar=CAL) == at(
+        2027, 1, 4, 9, 0
+    )
+    for day in (date(2030, 5, 1), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3)):
+        assert not CAL.is_workday(day), day
+    # a company-declared make-up working day still wins over the fixed rule
+    assert clock.WorkingCalendar(tz=TZ, overrides={date(2027, 1, 1): True}).is_workday(date(2027, 1, 1))
