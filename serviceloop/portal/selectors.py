@@ -31,6 +31,22 @@ def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
     )
 
 
+SHOP_OPEN_REQUESTS_SHOWN = 20
+
+
+def shop_open_requests(customer: Customer):
+    """The shop's requests still in the loop, newest first (the QR page lists them with their tracking links).
+
+    Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
+    from serviceloop.servicedesk.models import OPEN, ServiceRequest
+
+    return (
+        ServiceRequest.objects.filter(shop=customer, status__in=OPEN)
+        .only("pk", "reference", "status", "created_at", "shop_id")
+        .order_by("-created_at", "-id")[:SHOP_OPEN_REQUESTS_SHOWN]
+    )
+
+
 def public_url(token: ShopToken) -> str:
     """Absolute link for a card or a message; the host comes from ``PUBLIC_BASE_URL``."""
     name = "portal:shop" if token.purpose == TokenPurpose.SHOP else "portal:track"

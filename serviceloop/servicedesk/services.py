@@ -94,18 +94,31 @@ SHOP_MESSAGES = {
     Status.CLOSED: gettext_noop("Your request {ref} is closed. Thank you."),
     Status.REOPENED: gettext_noop("Your request {ref} is being handled again."),
 }
+# The first message carries the request's tracking link, so a request taken by phone can be followed too.
+FILED_WITH_LINK = gettext_noop("Your request {ref} has been registered. Follow its progress here: {url}")
 
 
-def _shop_message(request: ServiceRequest, status: str, now: datetime) -> None:
+def servicerequest_tracking_url(*, request: ServiceRequest, now: datetime) -> str:
+    """The request's public tracking link (created once). The portal owns public links; it is imported here,
+    not at the top, because the portal itself files requests through this module."""
+    from serviceloop.portal.intake import trackingtoken_ensure
+    from serviceloop.portal.selectors import public_url
+
+    return public_url(trackingtoken_ensure(service_request=request, now=now))
+
+
+def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: str = "") -> None:
     template = SHOP_MESSAGES.get(status)
     if template is None:
         return
+    if url and status == Status.NEW:
+        template = FILED_WITH_LINK
     notifier = shop_notifier()
     phone = request.callback_phone or (request.shop.phone if request.shop_id else "")
     message = ShopMessage.objects.create(
         request=request,
         phone=phone,
-        text=_(template).format(ref=request.reference)[:300],
+        text=_(template).format(ref=request.reference, url=url)[:300],
         created_at=now,
         notifier=type(notifier).__name__,
     )
@@ -265,7 +278,7 @@ def servicerequest_file(
         data={"channel": channel, "photos": len(cleaned)},
     )
     sla.milestones_start(request=request, now=now)
-    _shop_message(request, Status.NEW, now)
+    _shop_message(request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now))
     if kind == Kind.COMPLAINT and customer is not None:
         since = now - timedelta(days=conf("REPEAT_DAYS"))
         earlier = (

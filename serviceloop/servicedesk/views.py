@@ -168,6 +168,8 @@ def _detail_context(request, sr, forms=None):
         "suggestions": selectors.dispatch_suggestions(request=sr) if "dispatch" in actions else [],
         "sees_phones": sees_phones(request.user),
         "shop_messages": sr.shop_messages.all(),
+        # Read out or sent to the shop (a request taken by phone is tracked too); made once, on first need.
+        "tracking_url": s.servicerequest_tracking_url(request=sr, now=now),
     }
 
 
