@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from serviceloop.org.scope import can_manage_org
 
-from .forms import ImportForm
+from .forms import ImportConfirmForm, ImportForm
 
 SESSION_KEY = "customer_import_pending"
 
@@ -36,7 +36,7 @@ def _require_importer(user):
 def import_upload(request):
     _require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
+    report = confirm_form = None
     if request.method == "POST" and form.is_valid():
         from .importing import import_customers_file  # openpyxl (and numpy): only when a file comes in
 
@@ -53,8 +53,20 @@ def import_upload(request):
         if report.errors:
             stored.unlink(missing_ok=True)
         else:
-            request.session[SESSION_KEY] = {"file": stored.name, "filename": upload.name}
-    return render(request, "customers/import.html", {"form": form, "report": report, "dry_run": True})
+            constant = [
+                {"field": c.field, "header": c.header, "value": c.value} for c in report.constant_columns
+            ]
+            request.session[SESSION_KEY] = {
+                "file": stored.name,
+                "filename": upload.name,
+                "constant": constant,
+            }
+            confirm_form = ImportConfirmForm(constant_columns=constant)
+    return render(
+        request,
+        "customers/import.html",
+        {"form": form, "report": report, "dry_run": True, "confirm_form": confirm_form},
+    )
 
 
 @login_required
@@ -66,12 +78,23 @@ def import_confirm(request):
     if not stored or not stored.exists():
         messages.error(request, _("Nothing to import: upload and check the file again."))
         return redirect("customers:import")
+    # Only the columns the check reported may be kept; anything else in the post is refused by the form.
+    confirm = ImportConfirmForm(request.POST, constant_columns=pending.get("constant", []))
+    if not confirm.is_valid():
+        stored.unlink(missing_ok=True)
+        messages.error(request, _("Nothing to import: upload and check the file again."))
+        return redirect("customers:import")
     from .importing import import_customers_file
 
     try:
         with stored.open("rb") as fh:
             report = import_customers_file(
-                file=fh, filename=pending["filename"], actor=request.user, now=timezone.now(), dry_run=False
+                file=fh,
+                filename=pending["filename"],
+                actor=request.user,
+                now=timezone.now(),
+                dry_run=False,
+                keep_constant=confirm.cleaned_data.get("keep", []),
             )
     finally:
         stored.unlink(missing_ok=True)

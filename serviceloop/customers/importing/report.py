@@ -45,6 +45,18 @@ class UnitName:
         return f"{self.parent} / {self.name}" if self.parent else self.name
 
 
+@dataclass(frozen=True)
+class ConstantColumn:
+    """A yes/no column holding one value on every row (the real export's 优质客户 is 是 for all 15,020 shops):
+    a file-wide constant says nothing about the shops, so it is left out unless the user keeps it."""
+
+    header: str
+    field: str
+    label: str  # the field's Chinese name
+    value: str  # the one value, as shown (是 / 否)
+    kept: bool
+
+
 @dataclass
 class ImportReport:
     filename: str = ""
@@ -63,6 +75,7 @@ class ImportReport:
     history_rows: int = 0  # CustomerChange rows written (0 for a dry run)
     columns: dict = field(default_factory=dict)  # header as written → field name
     ignored_columns: list[str] = field(default_factory=list)  # headers not recognised, left out
+    constant_columns: list[ConstantColumn] = field(default_factory=list)  # yes/no columns with one value
     errors: list[RowError] = field(default_factory=list)
 
     @property
