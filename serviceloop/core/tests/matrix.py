@@ -147,6 +147,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "work-list": "/work/",
         "org:branches": "/org/",
         "org:routes": "/org/routes/",
+        "org:routes-unassigned": "/org/routes/unassigned/",
         "org:staff": "/org/staff/",
         "org:staff-create": "/org/staff/new/",
         "org:unit-create": "/org/station/new/",

@@ -56,6 +56,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "logout": ("405 405 405 405 405 405 405 405 405 405 405", None),
     "org:branches": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:routes": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "org:routes-unassigned": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff-create": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff-edit": (
