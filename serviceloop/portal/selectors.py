@@ -47,6 +47,35 @@ def shop_open_requests(customer: Customer):
     )
 
 
+def public_base_problem(base: str | None = None) -> str:
+    """Why ``PUBLIC_BASE_URL`` cannot be reached from a shop's phone ("" when it can, as far as one can tell).
+
+    Cards encode this address: a loopback (127.0.0.1, localhost) or private one (10.x, 192.168.x…) works on
+    the server or the office network only, so every printed code would be a dead link for the owner."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    base = settings.PUBLIC_BASE_URL if base is None else base
+    try:
+        parts = urlsplit(base)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        host, parts = "", None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        return "invalid"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".lan", ".internal")):
+        return "loopback" if "localhost" in host else "private"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "" if "." in host else "private"  # a bare name ("server1") resolves on the office network only
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"
+    if address.is_private or address.is_link_local or address.is_reserved:
+        return "private"
+    return ""
+
+
 def public_url(token: ShopToken) -> str:
     """Absolute link for a card or a message; the host comes from ``PUBLIC_BASE_URL``."""
     name = "portal:shop" if token.purpose == TokenPurpose.SHOP else "portal:track"

@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 from .cards import build_cards, cards_pdf, qr_png, qr_svg
 from .models import TokenPurpose
 from .roles import may_print_routes
-from .selectors import public_url, route_customers
+from .selectors import public_base_problem, public_url, route_customers
 from .services import may_regenerate_shop_link, shoptoken_ensure, shoptoken_regenerate
 
 
@@ -141,6 +142,8 @@ def route_cards(request):
             "page": page,
             "query": query,
             "stations": stations_visible_to(request.user).order_by("name"),
+            "public_base": settings.PUBLIC_BASE_URL,
+            "public_base_problem": public_base_problem(),
         },
         partial="portal/_routes_table.html",
     )
