@@ -37,7 +37,7 @@ from .models import (
     Urgency,
     visibility_q,
 )
-from .notifiers import shop_notifier
+from .notifiers import shop_notifier, shopmessage_deliver
 from .perms import may
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -122,7 +122,8 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: s
         created_at=now,
         notifier=type(notifier).__name__,
     )
-    transaction.on_commit(lambda: notifier.send(message))
+    # Sent once the request is saved for good; a failure is recorded on the row and retried by a job.
+    transaction.on_commit(lambda: shopmessage_deliver(message_id=message.pk, now=now))
 
 
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million
