@@ -1,5 +1,6 @@
 """Staff pages of the portal: a shop's QR code and service card, a route's cards, replacing a QR code."""
 
+import io
 from urllib.parse import quote
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.background import WorkFailed, background, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.xlsx import xlsx_response
@@ -192,16 +194,43 @@ def route_cards_pdf(request, pk):
     route = get_object_or_404(
         routes_visible_to(request.user).select_related("station__branch__company"), pk=pk
     )
+    if not route_customers(route).exists():
+        raise Http404(_("This route has no shops to print."))
+    # A route of a few hundred shops takes a while to draw: in the background, with a download link.
+    work = start_work(
+        print_route_cards,
+        user=request.user,
+        title=_("Service cards of %(route)s") % {"route": route.name},
+        route_id=route.pk,
+        user_id=request.user.pk,
+        per_page=_per_page(request, 4),
+    )
+    return redirect(work)
+
+
+@background
+def print_route_cards(progress, *, route_id: int, user_id: int, per_page: int) -> None:
+    """The PDF of a route's cards (four per A4 sheet, or one per A6 page); the scope is checked again here."""
+    from serviceloop.org.models import User
+
+    user = User.objects.get(pk=user_id)
+    route = routes_visible_to(user).select_related("station__branch__company").filter(pk=route_id).first()
+    if route is None or not may_print_routes(user):
+        raise WorkFailed(_("This route is not yours to print."))
     customers = list(route_customers(route))
     if not customers:
-        raise Http404(_("This route has no shops to print."))
+        raise WorkFailed(_("This route has no shops to print."))
+    progress.set_total(len(customers))
     now = timezone.now()
-    cards = build_cards(customers=customers, actor=request.user, now=now)
+    cards = build_cards(customers=customers, actor=user, now=now)
+    progress.note(_("Drawing %(n)d cards…") % {"n": len(cards)})
+    pdf = cards_pdf(cards, per_page=per_page)
     audit_record(
-        actor=request.user,
+        actor=user,
         action="portal.route_cards_print",
         obj=route,
         now=now,
         summary=_("%(n)d service cards printed") % {"n": len(cards)},
     )
-    return _pdf(cards_pdf(cards, per_page=_per_page(request, 4)), f"{_('Service cards')}-{route.name}.pdf")
+    progress.attach(io.BytesIO(pdf), filename=f"{_('Service cards')}-{route.name}.pdf")
+    progress.note(_("%(n)d service cards printed") % {"n": len(cards)})

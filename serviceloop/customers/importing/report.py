@@ -1,7 +1,7 @@
 """What an import did (or, for a dry run, would do): counts, new org units and every bad row."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from openpyxl.utils import get_column_letter
 
@@ -77,10 +77,36 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)  # headers not recognised, left out
     constant_columns: list[ConstantColumn] = field(default_factory=list)  # yes/no columns with one value
     errors: list[RowError] = field(default_factory=list)
+    errors_total: int = 0  # when read back from JSON with the error list cut (see to_json)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return max(self.errors_total, len(self.errors))
+
+    # The report of an import run in the background is kept as JSON next to the upload for its result page.
+    MAX_ERRORS_KEPT = 5000
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["field_changes"] = dict(self.field_changes)
+        data["errors"] = data["errors"][: self.MAX_ERRORS_KEPT]
+        data["errors_total"] = self.error_count
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportReport":
+        data = dict(data)
+        for key in ("created_branches", "created_stations", "created_routes"):
+            data[key] = [UnitName(**u) for u in data.get(key, [])]
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        data["constant_columns"] = [ConstantColumn(**c) for c in data.get("constant_columns", [])]
+        data["field_changes"] = Counter(data.get("field_changes", {}))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     @property
     def error_lines(self) -> int:

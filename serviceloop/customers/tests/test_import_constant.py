@@ -57,10 +57,16 @@ def test_a_column_with_two_values_or_a_small_file_is_imported_as_it_is(world, tm
 
 
 def _checked(app, world, path):
+    """Upload as rendered; the check runs in the background; its page links to the result, as a user clicks."""
     page = app.get("/customers/import/", user=world.city_admin)
     form = page.forms["import-upload"]
     form["file"] = Upload(str(path))
-    return form.submit()
+    return _result(form.submit())
+
+
+def _result(redirect_to_work):
+    work_page = redirect_to_work.follow()
+    return work_page.click(linkid=None, href=r"/customers/import/\d+/$")
 
 
 def test_the_page_shows_the_column_and_imports_without_it_unless_ticked(app, world, tmp_path):
@@ -70,7 +76,7 @@ def test_the_page_shows_the_column_and_imports_without_it_unless_ticked(app, wor
     assert "优质客户" in warning and "是" in warning and str(ROWS) in warning
     confirm = checked.forms["import-confirm"]
     assert confirm["keep"].value is None or confirm.get("keep", index=0).checked is False
-    done = confirm.submit()
+    done = _result(confirm.submit())
     assert done.status_code == 200
     assert "未导入" in done.html.select_one("[data-testid=constant-columns]").get_text()
     assert imported().count() == ROWS and not imported().filter(quality_terminal=True).exists()
@@ -80,7 +86,7 @@ def test_the_page_imports_a_ticked_constant_column(app, world, tmp_path):
     checked = _checked(app, world, constant_file(tmp_path))
     confirm = checked.forms["import-confirm"]
     confirm.get("keep", index=0).checked = True
-    done = confirm.submit()
+    done = _result(confirm.submit())
     assert done.status_code == 200
     assert imported().filter(quality_terminal=True).count() == ROWS
 
