@@ -1,5 +1,8 @@
 # ServiceLoop — the two commands a newcomer needs are `make run` and `make test` (see README).
 SHELL := /bin/bash
+# `PORT=8080 make run` serves on another port (the printed link and PUBLIC_BASE_URL's default follow it).
+PORT ?= 8000
+export PORT
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 export OPENBLAS_NUM_THREADS ?= 1
@@ -55,11 +58,11 @@ run: setup
 	$(PY) manage.py collectstatic --noinput -v0; \
 	if [ ! -f .demo-loaded ]; then $(PY) manage.py demo && touch .demo-loaded; fi; \
 	$(PY) manage.py demo --logins; \
-	echo "ServiceLoop: http://127.0.0.1:8000/  (Ctrl+C stops the server, the job runner and the task worker)"; \
+	echo "ServiceLoop: http://127.0.0.1:$(PORT)/  (Ctrl+C stops the server, the job runner and the task worker)"; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py run_jobs & \
 	$(PY) manage.py db_worker --interval 1 & \
-	.venv/bin/gunicorn config.wsgi -w 2 -b 127.0.0.1:8000 --access-logfile - --timeout 120
+	.venv/bin/gunicorn config.wsgi -w 2 -b 127.0.0.1:$(PORT) --access-logfile - --timeout 120
 
 test: setup
 	.venv/bin/pytest

@@ -261,7 +261,18 @@ else:
         }
     }
 # Public pages for shop owners (QR landing page, tracking page): links printed on service cards.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Printed into every QR card: set it to the address shops' phones reach (a loopback or private address is
+# flagged on the cards page). Without it, the local server's own address (`PORT=8080 make run` → :8080).
+PUBLIC_BASE_URL = os.environ.get(
+    "PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
+# Messages to shops: an HTTP SMS gateway when SMS_GATEWAY_URL is set (servicedesk/notifiers.py), else logged.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_ACCOUNT = os.environ.get("SMS_ACCOUNT", "")
+SMS_KEY = os.environ.get("SMS_KEY", "")
+SMS_SIGNATURE = os.environ.get("SMS_SIGNATURE", "")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "5"))
+SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
 PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
 PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.

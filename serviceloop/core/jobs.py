@@ -124,6 +124,15 @@ def trade_drop_folder(now: datetime) -> str:
     return pick_up_drop_folder(now)
 
 
+def shop_messages_retry(now: datetime) -> str:
+    """Messages to shops not sent yet (SMS gateway down, timeout): tried again, up to SMS_MAX_ATTEMPTS times."""
+    from serviceloop.servicedesk.notifiers import shopmessages_retry
+
+    return shopmessages_retry(now)
+
+
+JOBS += [Job("shop_messages_retry", shop_messages_retry, every=timedelta(minutes=5))]
+
 JOBS += [Job("trade_drop_folder", trade_drop_folder, every=timedelta(minutes=10), lease=timedelta(hours=1))]
 
 

@@ -101,3 +101,14 @@ class BaseTestCase(TestCase):
 def text_of(response, selector: str = "main") -> str:
     """The visible text of the elements matching ``selector`` on a WebTest page, joined by spaces."""
     return " ".join(el.get_text(" ", strip=True) for el in response.html.select(selector))
+
+
+def work_file(client, response) -> bytes:
+    """The file of background work a view started: it redirected to the work's page (the test backend has run
+    the work already); the file is downloaded from that page's link, as the user would."""
+    assert response.status_code == 302, response.status_code
+    work_url = response["Location"]
+    assert client.get(work_url).status_code == 200
+    download = client.get(work_url + "download/")
+    assert download.status_code == 200, download.status_code
+    return b"".join(download.streaming_content)

@@ -81,3 +81,28 @@ class ImportForm(forms.Form):
         if f.size > 50 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 50 MB."))
         return f
+
+
+class ImportConfirmForm(forms.Form):
+    """ "Import now" after a check: which file-wide constant yes/no columns to keep (none by default)."""
+
+    keep = forms.MultipleChoiceField(
+        label=_("Columns with the same value on every row: import them anyway?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Unticked columns are left out: the shops keep their current value (new shops get the default)."
+        ),
+    )
+
+    def __init__(self, *args, constant_columns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [
+            (
+                c["field"],
+                _("%(header)s: “%(value)s” on every row") % {"header": c["header"], "value": c["value"]},
+            )
+            for c in constant_columns
+        ]
+        if not constant_columns:
+            del self.fields["keep"]

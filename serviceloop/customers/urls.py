@@ -8,7 +8,8 @@ urlpatterns = [
     path("export/", views.customer_export, name="export"),
     path("new/", views.customer_edit, name="create"),
     path("import/", views_import.import_upload, name="import"),
-    path("import/confirm/", views_import.import_confirm, name="import-confirm"),
+    path("import/<int:pk>/", views_import.import_result, name="import-result"),
+    path("import/<int:pk>/confirm/", views_import.import_confirm, name="import-confirm"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
 ]

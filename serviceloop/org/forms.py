@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, Department, Route, Station, User
+from .models import Branch, Department, Role, Route, Station, User
 
 
 class BranchForm(forms.ModelForm):
@@ -85,3 +85,28 @@ class StaffImportForm(forms.Form):
         if f.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return f
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj}（{obj.station.name if obj.station_id else '—'}）"
+
+
+class RouteAssignForm(forms.Form):
+    """Bulk assignment on the "no account manager" list: the routes ticked in the table and one manager."""
+
+    routes = forms.ModelMultipleChoiceField(
+        label=_("routes"),
+        queryset=Route.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one route.")},
+    )
+    account_manager = ManagerChoiceField(label=_("account manager"), queryset=User.objects.none())
+
+    def __init__(self, *args, routes, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["routes"].queryset = routes
+        managers = User.objects.filter(is_active=True, role=Role.ACCOUNT_MANAGER).select_related("station")
+        if station is not None:
+            managers = managers.filter(station=station)
+        self.fields["account_manager"].queryset = managers.order_by("station__name", "full_name", "username")

@@ -1,11 +1,13 @@
 """Writes to the organisation. Moving a route or a station keeps its shops' branch/station copies true."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
 
-from .models import Route, Station, User
+from .models import Role, Route, Station, User
 
 
 @transaction.atomic
@@ -53,3 +55,40 @@ def staff_save(*, staff: User, data: dict, password: str | None, actor, now) -> 
         now=now,
     )
     return staff
+
+
+@transaction.atomic
+def routes_assign_account_manager(*, routes, manager: User, actor, now) -> int:
+    """Gives ``routes`` to one account manager (bulk, from the "no account manager" list); one audit row each.
+
+    The manager must be an active account manager of each route's station (an account manager works at one
+    station); otherwise nothing is changed."""
+    routes = list(
+        Route.objects.select_for_update().filter(pk__in=[r.pk for r in routes]).select_related("station")
+    )
+    if not (manager.is_active and manager.role == Role.ACCOUNT_MANAGER):
+        raise ValidationError(_("Choose an active account manager."), code="manager")
+    foreign = [r for r in routes if r.station_id != manager.station_id]
+    if foreign:
+        raise ValidationError(
+            _("%(name)s works at %(station)s and cannot take routes of another station: %(routes)s.")
+            % {
+                "name": manager,
+                "station": manager.station or "—",
+                "routes": "、".join(f"{r.station.name} {r.name}" for r in foreign[:10]),
+            },
+            code="scope",
+        )
+    for route in routes:
+        before = route.account_manager_id
+        route.account_manager = manager
+        route.save(update_fields=["account_manager"])
+        audit_record(
+            actor=actor,
+            action="org.route.assign_account_manager",
+            obj=route,
+            summary=_("%(route)s: account manager %(name)s") % {"route": route, "name": manager},
+            data={"account_manager": manager.pk, "before": before},
+            now=now,
+        )
+    return len(routes)

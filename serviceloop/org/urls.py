@@ -6,6 +6,7 @@ app_name = "org"
 urlpatterns = [
     path("", views.branches, name="branches"),
     path("routes/", views.routes, name="routes"),
+    path("routes/unassigned/", views.routes_unassigned, name="routes-unassigned"),
     path("staff/", views.staff, name="staff"),
     path("staff/new/", views.staff_edit, name="staff-create"),
     path("staff/import/", views.staff_import, name="staff-import"),

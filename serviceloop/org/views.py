@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,10 +13,10 @@ from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 
 from . import selectors
-from .forms import BranchForm, DepartmentForm, RouteForm, StaffForm, StationForm
+from .forms import BranchForm, DepartmentForm, RouteAssignForm, RouteForm, StaffForm, StationForm
 from .models import Branch, Department, Role, Route, Station, User
 from .scope import can_manage_org
-from .services import org_unit_save, staff_save
+from .services import org_unit_save, routes_assign_account_manager, staff_save
 
 
 def city_admin_required(view):
@@ -57,12 +57,62 @@ def routes(request):
     if request.GET.get("station", "").isdigit():
         qs = qs.filter(station_id=request.GET["station"])
     page, query = paginate(request, qs, size=50)
+    unassigned = selectors.routes_visible_to(request.user).filter(account_manager__isnull=True).count()
     return render_page(
         request,
         "org/routes.html",
-        {"page": page, "query": query, "stations": Station.objects.all()},
+        {"page": page, "query": query, "stations": Station.objects.all(), "unassigned": unassigned},
         partial="org/_routes_table.html",
     )
+
+
+@city_admin_required
+@require_http_methods(["GET", "POST"])
+def routes_unassigned(request):
+    """Routes nobody looks after yet (after a first import): tick several, pick one manager, assign."""
+    qs = selectors.routes_with_counts(user=request.user).filter(account_manager__isnull=True)
+    station = None
+    if request.GET.get("station", "").isdigit():
+        station = Station.objects.filter(pk=request.GET["station"]).first()
+        if station is not None:
+            qs = qs.filter(station=station)
+    form = RouteAssignForm(request.POST or None, routes=qs, station=station)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = routes_assign_account_manager(
+                routes=form.cleaned_data["routes"],
+                manager=form.cleaned_data["account_manager"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(n)d routes given to %(name)s.") % {"n": n, "name": form.cleaned_data["account_manager"]},
+            )
+            return redirect(request.get_full_path())
+    page, query = paginate(request, qs, size=100)
+    stations = Station.objects.filter(routes__account_manager__isnull=True).distinct().order_by("name")
+    ticked = {str(v) for v in (form["routes"].value() or [])}
+    response = render_page(
+        request,
+        "org/routes_unassigned.html",
+        {
+            "page": page,
+            "query": query,
+            "form": form,
+            "station": station,
+            "stations": stations,
+            "ticked": ticked,
+            "total": page.paginator.count,
+        },
+        partial="org/_routes_unassigned.html",
+    )
+    if form.is_bound and form.errors:
+        response.status_code = 400
+    return response
 
 
 @city_admin_required

@@ -31,6 +31,51 @@ def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
     )
 
 
+SHOP_OPEN_REQUESTS_SHOWN = 20
+
+
+def shop_open_requests(customer: Customer):
+    """The shop's requests still in the loop, newest first (the QR page lists them with their tracking links).
+
+    Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
+    from serviceloop.servicedesk.models import OPEN, ServiceRequest
+
+    return (
+        ServiceRequest.objects.filter(shop=customer, status__in=OPEN)
+        .only("pk", "reference", "status", "created_at", "shop_id")
+        .order_by("-created_at", "-id")[:SHOP_OPEN_REQUESTS_SHOWN]
+    )
+
+
+def public_base_problem(base: str | None = None) -> str:
+    """Why ``PUBLIC_BASE_URL`` cannot be reached from a shop's phone ("" when it can, as far as one can tell).
+
+    Cards encode this address: a loopback (127.0.0.1, localhost) or private one (10.x, 192.168.x…) works on
+    the server or the office network only, so every printed code would be a dead link for the owner."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    base = settings.PUBLIC_BASE_URL if base is None else base
+    try:
+        parts = urlsplit(base)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        host, parts = "", None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        return "invalid"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".lan", ".internal")):
+        return "loopback" if "localhost" in host else "private"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "" if "." in host else "private"  # a bare name ("server1") resolves on the office network only
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"
+    if address.is_private or address.is_link_local or address.is_reserved:
+        return "private"
+    return ""
+
+
 def public_url(token: ShopToken) -> str:
     """Absolute link for a card or a message; the host comes from ``PUBLIC_BASE_URL``."""
     name = "portal:shop" if token.purpose == TokenPurpose.SHOP else "portal:track"

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serviceloop.servicedesk.selectors import servicerequest_public_result, servicerequest_public_timeline
 
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
-from .intake import RateLimited, client_address, portal_request_file
+from .intake import RateLimited, client_address, portal_request_file, trackingtoken_ensure
 from .models import ShopToken, TokenPurpose
-from .selectors import contacts_for_customer, shoptoken_resolve
+from .selectors import contacts_for_customer, shop_open_requests, shoptoken_resolve
 
 
 def _public(response):
@@ -77,9 +77,16 @@ def shop_page(request, token):
             status = 400
     else:
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
+    # (requests taken by phone before links existed get theirs here, once).
+    now = timezone.now()
+    open_requests = [
+        (sr, trackingtoken_ensure(service_request=sr, now=now)) for sr in shop_open_requests(link.customer)
+    ]
     context = {
         "link": link,
         "customer": link.customer,
+        "open_requests": open_requests,
         "form": form,
         "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
         "max_text": MAX_TEXT,

@@ -1,7 +1,9 @@
 """Staff pages of the portal: a shop's QR code and service card, a route's cards, replacing a QR code."""
 
+import io
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.background import WorkFailed, background, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.xlsx import xlsx_response
@@ -23,7 +26,7 @@ from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 from .cards import build_cards, cards_pdf, qr_png, qr_svg
 from .models import TokenPurpose
 from .roles import may_print_routes
-from .selectors import public_url, route_customers
+from .selectors import public_base_problem, public_url, route_customers
 from .services import may_regenerate_shop_link, shoptoken_ensure, shoptoken_regenerate
 
 
@@ -141,6 +144,8 @@ def route_cards(request):
             "page": page,
             "query": query,
             "stations": stations_visible_to(request.user).order_by("name"),
+            "public_base": settings.PUBLIC_BASE_URL,
+            "public_base_problem": public_base_problem(),
         },
         partial="portal/_routes_table.html",
     )
@@ -189,16 +194,43 @@ def route_cards_pdf(request, pk):
     route = get_object_or_404(
         routes_visible_to(request.user).select_related("station__branch__company"), pk=pk
     )
+    if not route_customers(route).exists():
+        raise Http404(_("This route has no shops to print."))
+    # A route of a few hundred shops takes a while to draw: in the background, with a download link.
+    work = start_work(
+        print_route_cards,
+        user=request.user,
+        title=_("Service cards of %(route)s") % {"route": route.name},
+        route_id=route.pk,
+        user_id=request.user.pk,
+        per_page=_per_page(request, 4),
+    )
+    return redirect(work)
+
+
+@background
+def print_route_cards(progress, *, route_id: int, user_id: int, per_page: int) -> None:
+    """The PDF of a route's cards (four per A4 sheet, or one per A6 page); the scope is checked again here."""
+    from serviceloop.org.models import User
+
+    user = User.objects.get(pk=user_id)
+    route = routes_visible_to(user).select_related("station__branch__company").filter(pk=route_id).first()
+    if route is None or not may_print_routes(user):
+        raise WorkFailed(_("This route is not yours to print."))
     customers = list(route_customers(route))
     if not customers:
-        raise Http404(_("This route has no shops to print."))
+        raise WorkFailed(_("This route has no shops to print."))
+    progress.set_total(len(customers))
     now = timezone.now()
-    cards = build_cards(customers=customers, actor=request.user, now=now)
+    cards = build_cards(customers=customers, actor=user, now=now)
+    progress.note(_("Drawing %(n)d cards…") % {"n": len(cards)})
+    pdf = cards_pdf(cards, per_page=per_page)
     audit_record(
-        actor=request.user,
+        actor=user,
         action="portal.route_cards_print",
         obj=route,
         now=now,
         summary=_("%(n)d service cards printed") % {"n": len(cards)},
     )
-    return _pdf(cards_pdf(cards, per_page=_per_page(request, 4)), f"{_('Service cards')}-{route.name}.pdf")
+    progress.attach(io.BytesIO(pdf), filename=f"{_('Service cards')}-{route.name}.pdf")
+    progress.note(_("%(n)d service cards printed") % {"n": len(cards)})

@@ -20,11 +20,18 @@ DEFAULTS = {
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
     "MAX_PHOTOS": 6,
     "MAX_TEXT": 2000,
-    "SHOP_NOTIFIER": "serviceloop.servicedesk.notifiers.LogNotifier",
+    "SHOP_NOTIFIER": None,  # None: HttpSmsNotifier when settings.SMS_GATEWAY_URL is set, else LogNotifier
     "WEBHOOK_TIMEOUT": 3.0,
     "WEBHOOK_MAX_ATTEMPTS": 5,
 }
 
 
 def conf(key: str):
-    return getattr(settings, "SERVICEDESK", {}).get(key, DEFAULTS[key])
+    value = getattr(settings, "SERVICEDESK", {}).get(key, DEFAULTS[key])
+    if key == "SHOP_NOTIFIER" and value is None:  # not chosen: the SMS gateway when one is configured
+        value = (
+            "serviceloop.servicedesk.notifiers.HttpSmsNotifier"
+            if getattr(settings, "SMS_GATEWAY_URL", "")
+            else "serviceloop.servicedesk.notifiers.LogNotifier"
+        )
+    return value

@@ -216,6 +216,9 @@ def build_servicedesk_demo(city) -> dict[str, int]:
                 text=f"您的诉求已登记，编号 {sr.reference}。",
                 created_at=sr.created_at,
                 notifier="LogNotifier",
+                state="sent",  # the demo's history: already delivered, never sent again
+                attempts=1,
+                sent_at=sr.created_at,
             )
         )
         for step in steps:

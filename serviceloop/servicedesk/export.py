@@ -51,7 +51,10 @@ def ledger_rows(qs, *, user):
         _("closure"),
         _("closure reason"),
         _("times reopened"),
+        _("tracking link"),
     ]
+    from serviceloop.portal.models import ShopToken, TokenPurpose  # the portal owns public links
+    from serviceloop.portal.selectors import public_url
 
     qs = qs.select_related(
         "shop", "category", "branch", "station", "route", "owner", "handler"
@@ -59,6 +62,11 @@ def ledger_rows(qs, *, user):
         Prefetch("milestones", queryset=RequestMilestone.objects.order_by("round")),
         Prefetch("reports", queryset=HandlingReport.objects.order_by("created_at", "id")),
         Prefetch("follow_ups", queryset=FollowUp.objects.order_by("at", "id")),
+        Prefetch(
+            "portal_tokens",
+            queryset=ShopToken.objects.filter(purpose=TokenPurpose.TRACK, revoked_at__isnull=True),
+            to_attr="live_tracking",
+        ),
     )
 
     def rows():
@@ -104,6 +112,7 @@ def ledger_rows(qs, *, user):
                 sr.get_closure_display(),
                 sr.closure_reason,
                 sr.reopen_count,
+                public_url(sr.live_tracking[0]) if sr.live_tracking else "",
             ]
             yield row
 

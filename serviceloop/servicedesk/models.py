@@ -762,11 +762,19 @@ class ShopMessage(models.Model):
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("at"))
     notifier = models.CharField(_("sent by"), max_length=100)
+    # Delivery, retried by the job ``shop_messages_retry`` (servicedesk/notifiers.py) until sent.
+    state = models.CharField(
+        _("state"), max_length=8, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shop message")
         verbose_name_plural = _("shop messages")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state"], name="shopmessage_state")]
 
     def __str__(self):
         return self.text

@@ -38,7 +38,7 @@ from .models import (
     Urgency,
     visibility_q,
 )
-from .notifiers import shop_notifier
+from .notifiers import shop_notifier, shopmessage_deliver
 from .perms import is_desk, may
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -95,22 +95,36 @@ SHOP_MESSAGES = {
     Status.CLOSED: gettext_noop("Your request {ref} is closed. Thank you."),
     Status.REOPENED: gettext_noop("Your request {ref} is being handled again."),
 }
+# The first message carries the request's tracking link, so a request taken by phone can be followed too.
+FILED_WITH_LINK = gettext_noop("Your request {ref} has been registered. Follow its progress here: {url}")
 
 
-def _shop_message(request: ServiceRequest, status: str, now: datetime) -> None:
+def servicerequest_tracking_url(*, request: ServiceRequest, now: datetime) -> str:
+    """The request's public tracking link (created once). The portal owns public links; it is imported here,
+    not at the top, because the portal itself files requests through this module."""
+    from serviceloop.portal.intake import trackingtoken_ensure
+    from serviceloop.portal.selectors import public_url
+
+    return public_url(trackingtoken_ensure(service_request=request, now=now))
+
+
+def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: str = "") -> None:
     template = SHOP_MESSAGES.get(status)
     if template is None:
         return
+    if url and status == Status.NEW:
+        template = FILED_WITH_LINK
     notifier = shop_notifier()
     phone = request.callback_phone or (request.shop.phone if request.shop_id else "")
     message = ShopMessage.objects.create(
         request=request,
         phone=phone,
-        text=_(template).format(ref=request.reference)[:300],
+        text=_(template).format(ref=request.reference, url=url)[:300],
         created_at=now,
         notifier=type(notifier).__name__,
     )
-    transaction.on_commit(lambda: notifier.send(message))
+    # Sent once the request is saved for good; a failure is recorded on the row and retried by a job.
+    transaction.on_commit(lambda: shopmessage_deliver(message_id=message.pk, now=now))
 
 
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million
@@ -266,7 +280,7 @@ def servicerequest_file(
         data={"channel": channel, "photos": len(cleaned)},
     )
     sla.milestones_start(request=request, now=now)
-    _shop_message(request, Status.NEW, now)
+    _shop_message(request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now))
     if kind == Kind.COMPLAINT and customer is not None:
         since = now - timedelta(days=conf("REPEAT_DAYS"))
         earlier = (

@@ -171,6 +171,8 @@ def _detail_context(request, sr, forms=None):
         # The shop's numbers on the request itself, so the follow-up call needs no second page.
         "shop_phones": [p for p in (sr.shop.phone, sr.shop.alt_phone) if p] if sr.shop_id else [],
         "shop_messages": sr.shop_messages.all(),
+        # Read out or sent to the shop (a request taken by phone is tracked too); made once, on first need.
+        "tracking_url": s.servicerequest_tracking_url(request=sr, now=now),
     }
 
 

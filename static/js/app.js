@@ -5,6 +5,7 @@
 //   <select data-autosubmit>                              submit the form when the choice changes
 //   <button data-print>                                   print the page
 //   <a data-check="CSS selector">                         tick that radio / checkbox
+//   <input type=checkbox data-check-all="CSS selector">   tick / untick every checkbox it names
 //   <span data-export-href="…">                           point #export-link at the filtered export
 //   <script id="trade-data" type="application/json">       draw the shop sales panel's charts (ECharts)
 (function () {
@@ -53,6 +54,9 @@
   });
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.submit();
+    if (e.target.matches && e.target.matches("[data-check-all]")) {
+      document.querySelectorAll(e.target.dataset.checkAll).forEach(function (box) { box.checked = e.target.checked; });
+    }
   });
   document.addEventListener("DOMContentLoaded", function () { apply(document); });
   document.addEventListener("htmx:afterSwap", function (e) { apply(e.target); });

@@ -147,6 +147,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "work-list": "/work/",
         "org:branches": "/org/",
         "org:routes": "/org/routes/",
+        "org:routes-unassigned": "/org/routes/unassigned/",
         "org:staff": "/org/staff/",
         "org:staff-create": "/org/staff/new/",
         "org:unit-create": "/org/station/new/",
@@ -154,7 +155,8 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "customers:export": "/customers/export/",
         "customers:create": "/customers/new/",
         "customers:import": "/customers/import/",
-        "customers:import-confirm": "/customers/import/confirm/",
+        "customers:import-confirm": "/customers/import/999999/confirm/",  # POST only
+        "customers:import-result": "/customers/import/999999/",  # no such check: 404 for the importer
         "servicedesk:tasks": "/servicedesk/",
         "servicedesk:new": "/servicedesk/new/",
         "servicedesk:shop-search": "/servicedesk/shops/?q=测试",

@@ -92,12 +92,20 @@ def small_world(world):
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
                                  created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    from serviceloop.core.background import start_work
+    from serviceloop.customers.tasks import check_customer_file, pending_dir
     from serviceloop.servicedesk.models import Holiday
 
     holiday = Holiday.objects.create(date=dt.date(2027, 2, 6), name="春节")
+    (pending_dir() / "sample-check.csv").write_text(
+        "许可证号,客户名称,市场部\n420301199001,样例店,张湾服务站\n"
+    )
+    import_check = start_work(check_customer_file, user=world.city_admin, title="检查", name="sample-check.csv",
+                              filename="客户.csv", user_id=world.city_admin.pk)  # fmt: skip
     return {
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
+        "customers:import-result": {"pk": import_check.pk},
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
         "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},

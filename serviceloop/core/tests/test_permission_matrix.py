@@ -38,9 +38,10 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
         "L 403 200 200 200 403 200 403 403 403 404",
         "L 403 200 404 404 403 404 403 403 403 200",
     ),
-    "customers:export": ("L 200 200 200 200 200 200 200 200 200 200", None),
+    "customers:export": ("L 302 302 302 302 302 302 302 302 302 302", None),  # to the export's work page
     "customers:import": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "customers:import-confirm": ("L 405 405 405 405 405 405 405 405 405 405", None),
+    "customers:import-result": ("L 403 404 403 403 403 403 403 403 403 403", None),
     "customers:list": ("L 200 200 200 200 200 200 200 200 200 200", None),
     "growth:aliases": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "growth:export": ("L 404 200 200 200 200 200 200 200 200 200", None),
@@ -56,6 +57,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "logout": ("405 405 405 405 405 405 405 405 405 405 405", None),
     "org:branches": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:routes": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "org:routes-unassigned": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff-create": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "org:staff-edit": (
@@ -88,9 +90,9 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
         "L 404 200 200 200 200 200 200 200 200 404",
         "L 404 200 404 404 404 404 200 200 404 200",
     ),
-    "portal:route-cards": (
-        "L 403 200 200 200 200 200 403 403 403 404",
-        "L 403 200 404 404 404 404 403 403 403 200",
+    "portal:route-cards": (  # 302: to the work page where the PDF is drawn
+        "L 403 302 302 302 302 302 403 403 403 404",
+        "L 403 302 404 404 404 404 403 403 403 302",
     ),
     "portal:routes": ("L 403 200 200 200 200 200 403 403 403 200", None),
     "portal:routes-export": ("L 403 200 200 200 200 200 403 403 403 200", None),

@@ -17,7 +17,7 @@ from . import values as v
 from .columns import HEADER_SEARCH_ROWS, LABELS, Column, Mapping, is_licence_header, map_headers
 from .orgplan import MAX_NAME, OrgPlan, derived_route_name
 from .reader import UnreadableFile, read_sheet
-from .report import ImportReport, UnitName
+from .report import ConstantColumn, ImportReport, UnitName
 
 HISTORY_CHUNK = 10000
 BATCH_SIZE = 1000  # rows per INSERT at most (SQLite caps it lower itself); keeps PostgreSQL statements small
@@ -35,6 +35,12 @@ BLANK_VALUES |= dict.fromkeys(("trading_area", "credit_rating", "care_note"), ""
 BLANK_VALUES |= dict.fromkeys(("latitude", "longitude", "grade", "joined_on"), None)
 
 _KEEP = object()  # placement result: the shop stays on its current route
+
+# Yes/no columns segment the shops (quality terminals, e-settlement…). One that holds the same value on every
+# row of a file this large is an export default, not a fact about each shop: it is reported in the check and
+# left out (as if absent) unless the user keeps it. Small files (a few shops typed by hand) are exempt.
+SEGMENT_FIELDS = ("e_settlement", "online_ordering", "quality_terminal", "quality_data_share", "care_flag")
+CONSTANT_MIN_ROWS = 20
 
 
 class CodeBook:
@@ -73,17 +79,20 @@ class Row:
 
 
 def import_customers_file(
-    *, file, filename: str = "", actor=None, now=None, dry_run: bool = False
+    *, file, filename: str = "", actor=None, now=None, dry_run: bool = False, keep_constant=(), on_rows=None
 ) -> ImportReport:
     """Imports a customer file (xlsx or csv) into the archive, all or nothing. See the package docstring.
 
     ``file`` is an open binary file (an upload), a path or bytes. With ``dry_run`` nothing is written and the
     report says what would change. With any bad row nothing is written and every bad row is reported.
+    ``keep_constant`` names the yes/no fields to import even when their column holds one value on every row
+    (``report.constant_columns`` lists such columns; the others are left out). ``on_rows(n)`` is told as
+    rows are parsed (a progress bar).
     """
     now = now or timezone.now()
     report = ImportReport(filename=filename or _name_of(file), dry_run=dry_run)
     try:
-        _run(file, report, actor=actor, now=now)
+        _run(file, report, actor=actor, now=now, keep_constant=set(keep_constant), on_rows=on_rows)
     except IntegrityError as exc:
         report.committed = False
         report.error(
@@ -93,16 +102,17 @@ def import_customers_file(
     return report
 
 
-def _run(file, report: ImportReport, *, actor, now) -> None:
+def _run(file, report: ImportReport, *, actor, now, keep_constant=frozenset(), on_rows=None) -> None:
     try:
         sheet = read_sheet(_bytes_of(file))
         report.file_format = sheet.file_format
-        rows, mapping = _parse(sheet.rows, report)
+        rows, mapping = _parse(sheet.rows, report, on_rows=on_rows)
     except UnreadableFile as exc:
         report.error(0, str(exc))
         return
     if not rows:
         return
+    _constant_columns(rows, mapping, report, keep=keep_constant)
     # The database is read and written in one transaction (on SQLite it holds the write lock, so nobody's
     # edit slips in between the comparison and the write). A dry run only reads and takes no lock.
     with nullcontext() if report.dry_run else transaction.atomic():
@@ -133,7 +143,7 @@ def _bytes_of(file) -> bytes:
 # ---------------------------------------------------------------------------------------------- parsing
 
 
-def _parse(lines, report: ImportReport) -> tuple[list[Row], Mapping | None]:
+def _parse(lines, report: ImportReport, on_rows=None) -> tuple[list[Row], Mapping | None]:
     header_line, headers = _find_header(lines, report)
     if header_line is None:
         return [], None
@@ -153,6 +163,8 @@ def _parse(lines, report: ImportReport) -> tuple[list[Row], Mapping | None]:
         if all(v.is_blank(c) for c in cells):
             continue
         report.rows += 1
+        if on_rows is not None and report.rows % 500 == 0:
+            on_rows(500)
         row = _parse_row(line, cells, mapping, parsers, cache, report)
         if row is not None:
             seen.setdefault(row.licence, []).append(line)
@@ -175,6 +187,29 @@ def _parse(lines, report: ImportReport) -> tuple[list[Row], Mapping | None]:
                     column_index=licence_col.index + 1,
                 )
     return rows, mapping
+
+
+def _constant_columns(rows: list[Row], mapping: Mapping, report: ImportReport, *, keep: set) -> None:
+    """Reports yes/no columns with one value on every row; leaves out those the user did not keep."""
+    if len(rows) < CONSTANT_MIN_ROWS:
+        return
+    for f in SEGMENT_FIELDS:
+        column = mapping.columns.get(f)
+        if column is None:
+            continue
+        seen = {row.values[f] for row in rows if f in row.values}
+        if len(seen) != 1 or any(f not in row.values for row in rows):
+            continue  # two values, or some blank cells: the column tells shops apart
+        value = seen.pop()
+        kept = f in keep
+        report.constant_columns.append(
+            ConstantColumn(
+                header=column.header, field=f, label=LABELS[f], value="是" if value else "否", kept=kept
+            )
+        )
+        if not kept:
+            for row in rows:
+                del row.values[f]
 
 
 def _find_header(lines, report: ImportReport) -> tuple[int | None, tuple]:

@@ -1,7 +1,7 @@
 """What an import did (or, for a dry run, would do): counts, new org units and every bad row."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from openpyxl.utils import get_column_letter
 
@@ -54,6 +54,18 @@ def _order(e: RowError) -> tuple[int, int]:
     return (e.line, e.column_index)
 
 
+@dataclass(frozen=True)
+class ConstantColumn:
+    """A yes/no column holding one value on every row (the real export's 优质客户 is 是 for all 15,020 shops):
+    a file-wide constant says nothing about the shops, so it is left out unless the user keeps it."""
+
+    header: str
+    field: str
+    label: str  # the field's Chinese name
+    value: str  # the one value, as shown (是 / 否)
+    kept: bool
+
+
 @dataclass
 class ImportReport:
     filename: str = ""
@@ -72,18 +84,40 @@ class ImportReport:
     history_rows: int = 0  # CustomerChange rows written (0 for a dry run)
     columns: dict = field(default_factory=dict)  # header as written → field name
     ignored_columns: list[str] = field(default_factory=list)  # headers not recognised, left out
+    constant_columns: list[ConstantColumn] = field(default_factory=list)  # yes/no columns with one value
     errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT problems by line
     error_count: int = 0  # every problem found
     bad_lines: set[int] = field(default_factory=set)  # every row with at least one problem
+    error_line_count: int = 0  # rows with a problem, when read back from JSON (bad_lines is not kept there)
 
     @property
     def ok(self) -> bool:
         return not self.error_count
 
+    # The report of an import run in the background is kept as JSON next to the upload for its result page.
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["field_changes"] = dict(self.field_changes)
+        del data["bad_lines"]
+        data["error_line_count"] = self.error_lines
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportReport":
+        data = dict(data)
+        for key in ("created_branches", "created_stations", "created_routes"):
+            data[key] = [UnitName(**u) for u in data.get(key, [])]
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        data["constant_columns"] = [ConstantColumn(**c) for c in data.get("constant_columns", [])]
+        data["field_changes"] = Counter(data.get("field_changes", {}))
+        data.pop("bad_lines", None)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
     @property
     def error_lines(self) -> int:
         """How many distinct rows have at least one error."""
-        return len(self.bad_lines - {0})
+        return len(self.bad_lines - {0}) or self.error_line_count
 
     @property
     def errors_left_out(self) -> int:

@@ -48,7 +48,14 @@ def test_it_imports_the_real_file_completely_and_a_second_time_changes_nothing(d
     assert shop.trading_area == "residential"
     assert shop.mutual_aid_group == "王湾诚信互助小组2组"
     assert shop.status == "active"
-    assert shop.quality_terminal is True and shop.quality_data_share is False
+    # 优质客户 is 是 and QUALITY_DATA_SHARE 0 on every row: reported, and left out unless the user keeps them
+    # (issue 9: the whole city must not become quality terminals without a word).
+    assert [(c.header, c.value, c.kept) for c in report.constant_columns] == [
+        ("优质客户", "是", False),
+        ("QUALITY_DATA_SHARE", "否", False),
+    ]
+    assert not Customer.objects.filter(quality_terminal=True).exists()
+    assert shop.quality_terminal is False and shop.quality_data_share is False
     assert shop.route.name == "张湾市场部周四线"
     assert shop.station.name == "张湾市场部" and shop.branch.name == "城区烟草专卖局(营销部)"
     assert Customer.objects.get(licence_no="420301182058").retail_format == "F"  # 娱乐服务类

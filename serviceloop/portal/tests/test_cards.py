@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from serviceloop.core.models import AuditEvent
-from serviceloop.core.testing import make_customer, make_user
+from serviceloop.core.testing import make_customer, make_user, work_file
 from serviceloop.org.models import Role
 from serviceloop.portal.models import ShopToken, TokenPurpose
 from serviceloop.portal.selectors import contacts_for_customer, contacts_for_routes
@@ -95,11 +95,11 @@ def test_it_prints_a_whole_route_four_cards_per_a4_sheet(login, world):
         make_customer(world.route_a1_1)
     make_customer(world.route_a1_1, status="closed")
     c = login(world.station_head)
-    four = c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk]))
-    assert four.status_code == 200
-    assert pdf_pages(four.content) == 2  # 5 open shops → 2 sheets
-    one = c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk]) + "?per_page=1")
-    assert pdf_pages(one.content) == 5
+    # Drawn in the background: the link leads to the work's page, which offers the PDF when done.
+    four = work_file(c, c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk])))
+    assert pdf_pages(four) == 2  # 5 open shops → 2 sheets
+    one = work_file(c, c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk]) + "?per_page=1"))
+    assert pdf_pages(one) == 5
     live = ShopToken.objects.filter(
         customer__route=world.route_a1_1, purpose=TokenPurpose.SHOP, revoked_at__isnull=True
     )
@@ -109,7 +109,7 @@ def test_it_prints_a_whole_route_four_cards_per_a4_sheet(login, world):
 
 def test_it_lets_an_account_manager_print_only_their_own_routes(login, world):
     c = login(world.account_manager)
-    assert c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk])).status_code == 200
+    assert c.get(reverse("portal:route-cards", args=[world.route_a1_1.pk])).status_code == 302
     assert c.get(reverse("portal:route-cards", args=[world.route_a1_2.pk])).status_code == 404
     assert c.get(reverse("portal:route-cards", args=[world.route_b1_1.pk])).status_code == 404
 

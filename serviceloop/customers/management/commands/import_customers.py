@@ -18,9 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="xlsx 或 csv 文件")
         parser.add_argument("--dry-run", action="store_true", help="只检查并报告将会发生的变化，不写入数据库")
+        parser.add_argument(
+            "--keep-constant",
+            action="append",
+            default=[],
+            metavar="FIELD",
+            help="整列取值都相同的是/否列默认不导入；用此参数保留（如 quality_terminal），可重复",
+        )
         parser.add_argument("--user", help="记在历史和审计记录上的操作人（用户名）；默认为系统")
 
-    def handle(self, *args, file, dry_run, user, **options):
+    def handle(self, *args, file, dry_run, user, keep_constant, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
@@ -30,7 +37,12 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"没有用户名为“{user}”的用户。")
         report = import_customers_file(
-            file=path, filename=path.name, actor=actor, now=timezone.now(), dry_run=dry_run
+            file=path,
+            filename=path.name,
+            actor=actor,
+            now=timezone.now(),
+            dry_run=dry_run,
+            keep_constant=keep_constant,
         )
         self.stdout.write(render(report))
         if report.errors:
@@ -46,6 +58,9 @@ def render(report: ImportReport) -> str:
         out.append("试运行（--dry-run）：只检查，不写入数据库。")
     if report.ignored_columns:
         out.append(f"未识别的列（已忽略）：{'、'.join(report.ignored_columns)}")
+    for c in report.constant_columns:
+        what = "已保留（--keep-constant）" if c.kept else f"不导入；要导入请加 --keep-constant {c.field}"
+        out.append(f"整列取值相同的列「{c.header}」（{c.label}）：每行都是“{c.value}”，{what}")
     verb = "将" if report.dry_run or report.errors else ""
     out.append(f"数据行：{report.rows}")
     out.append(f"{verb}新增客户：{report.created}")

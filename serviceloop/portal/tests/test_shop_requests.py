@@ -1,0 +1,84 @@
+"""Scanning the card again shows the shop's open requests; a request taken by phone gets a tracking link too."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from serviceloop.portal.models import ShopToken, TokenPurpose
+from serviceloop.portal.selectors import public_url
+from serviceloop.servicedesk.models import ServiceRequest, ShopMessage, Status
+from serviceloop.servicedesk.services import servicerequest_file
+
+from .helpers import shop_url
+
+pytestmark = pytest.mark.django_db
+
+
+def _by_phone(world, shop, text="电话反映：送货晚了", **extra):
+    sr, _created = servicerequest_file(
+        customer=shop,
+        channel="phone",
+        kind="complaint",
+        category="delivery",
+        text=text,
+        actor=world.agent,
+        now=timezone.now(),
+        **extra,
+    )
+    return sr
+
+
+def test_a_request_taken_by_phone_gets_a_tracking_link_sent_to_the_shop(world):
+    shop = world.shops["张湾1号线"][0]
+    sr = _by_phone(world, shop, callback_phone="13812345678")
+    token = ShopToken.objects.get(service_request=sr, purpose=TokenPurpose.TRACK, revoked_at__isnull=True)
+    message = ShopMessage.objects.get(request=sr)
+    assert public_url(token) in message.text
+    assert sr.reference in message.text and message.phone == "13812345678"
+
+
+def test_the_request_page_prints_the_tracking_link(app, world):
+    sr = _by_phone(world, world.shops["张湾1号线"][0])
+    token = ShopToken.objects.get(service_request=sr, purpose=TokenPurpose.TRACK)
+    page = app.get(reverse("servicedesk:detail", args=[sr.pk]), user=world.agent)
+    link = page.html.select_one("[data-testid=tracking-url]")
+    assert link["href"] == public_url(token)
+    assert "进度查询链接" in page.text
+
+
+def test_the_ledger_export_carries_the_tracking_link(world):
+    from serviceloop.servicedesk.export import ledger_rows
+
+    sr = _by_phone(world, world.shops["张湾1号线"][0])
+    token = ShopToken.objects.get(service_request=sr, purpose=TokenPurpose.TRACK)
+    headers, rows = ledger_rows(ServiceRequest.objects.filter(pk=sr.pk), user=world.city_admin)
+    row = dict(zip(headers, next(iter(rows)), strict=True))
+    assert row["进度查询链接"] == public_url(token)
+
+
+def test_the_qr_page_lists_the_shops_open_requests_with_their_tracking_links(app, world, shop_link):
+    shop = shop_link.customer
+    mine = _by_phone(world, shop, text="秘密内容：只给工作人员看")
+    done = _by_phone(world, shop, text="已办结的事")
+    ServiceRequest.objects.filter(pk=done.pk).update(status=Status.CLOSED)
+    other_shop = next(s for s in world.shops["张湾1号线"] if s.pk != shop.pk)
+    theirs = _by_phone(world, other_shop, text="别家的事")
+    # A request filed before tracking links existed: the page makes its link on first view.
+    ShopToken.objects.filter(service_request=mine).delete()
+
+    page = app.get(shop_url(shop_link))
+    listed = page.html.select("[data-testid=open-request]")
+    assert len(listed) == 1
+    assert mine.reference in listed[0].get_text()
+    assert done.reference not in page.text and theirs.reference not in page.text
+    assert "秘密内容" not in page.text and "别家的事" not in page.text
+    assert "您正在办理中的诉求" in page.text
+
+    tracking = app.get(listed[0]["href"])
+    assert tracking.status_code == 200
+    assert mine.reference in tracking.text
+
+
+def test_the_qr_page_without_open_requests_shows_no_list(app, world, shop_link):
+    page = app.get(shop_url(shop_link))
+    assert not page.html.select("[data-testid=open-requests]")
