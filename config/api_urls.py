@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
 from serviceloop.servicedesk.api import ServiceRequestViewSet
+from serviceloop.tags import api as tags_api
 from serviceloop.trade import api as trade_api
 
 router = DefaultRouter()
@@ -11,6 +12,9 @@ router.register("service-requests", ServiceRequestViewSet, basename="service-req
 router.register("trade/orders", trade_api.OrderViewSet, basename="trade-order")
 router.register("trade/products", trade_api.ProductViewSet, basename="trade-product")
 router.register("trade/batches", trade_api.BatchViewSet, basename="trade-batch")
+# Issue 15: every capability has an API.
+router.register("problem-tags", tags_api.ProblemTagViewSet, basename="problem-tag")
+router.register("customer-tags", tags_api.CustomerTagViewSet, basename="customer-tag")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
