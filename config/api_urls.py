@@ -5,6 +5,7 @@ from serviceloop.customers.api import CustomerViewSet
 from serviceloop.servicedesk.api import ServiceRequestViewSet
 from serviceloop.tags import api as tags_api
 from serviceloop.trade import api as trade_api
+from serviceloop.visits import api as visits_api
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -15,6 +16,10 @@ router.register("trade/batches", trade_api.BatchViewSet, basename="trade-batch")
 # Issue 15: every capability has an API.
 router.register("problem-tags", tags_api.ProblemTagViewSet, basename="problem-tag")
 router.register("customer-tags", tags_api.CustomerTagViewSet, basename="customer-tag")
+router.register("visit-policies", visits_api.VisitPolicyViewSet, basename="visit-policy")
+router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("key-lists", visits_api.KeyListViewSet, basename="key-list")
+router.register("key-list-entries", visits_api.KeyListEntryViewSet, basename="key-list-entry")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
