@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
 from serviceloop.servicedesk.api import ServiceRequestViewSet
+from serviceloop.surveys import api as surveys_api
 from serviceloop.tags import api as tags_api
 from serviceloop.trade import api as trade_api
 from serviceloop.visits import api as visits_api
@@ -20,6 +21,7 @@ router.register("visit-policies", visits_api.VisitPolicyViewSet, basename="visit
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("key-lists", visits_api.KeyListViewSet, basename="key-list")
 router.register("key-list-entries", visits_api.KeyListEntryViewSet, basename="key-list-entry")
+router.register("survey-waves", surveys_api.WaveViewSet, basename="survey-wave")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from .models import IdempotentAnswer
@@ -41,7 +42,7 @@ def idempotent(view_method):
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
         key = (request.headers.get("Idempotency-Key") or "").strip()
-        if not key:
+        if not key or request.method in SAFE_METHODS:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 100:
             raise ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
