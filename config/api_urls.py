@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
+from serviceloop.growth import api as growth_api
 from serviceloop.servicedesk.api import ServiceRequestViewSet
 from serviceloop.surveys import api as surveys_api
 from serviceloop.tags import api as tags_api
@@ -22,6 +23,7 @@ router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("key-lists", visits_api.KeyListViewSet, basename="key-list")
 router.register("key-list-entries", visits_api.KeyListEntryViewSet, basename="key-list-entry")
 router.register("survey-waves", surveys_api.WaveViewSet, basename="survey-wave")
+router.register("allocation/runs", growth_api.AllocationRunViewSet, basename="allocation-run")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
