@@ -26,12 +26,19 @@ KEY_HEADER = OpenApiParameter(
 )  # fmt: skip
 
 
+def _file_digest(upload) -> str:
+    h = hashlib.sha256()
+    for chunk in upload.chunks():
+        h.update(chunk)
+    upload.seek(0)
+    return f"{upload.name}:{h.hexdigest()}"
+
+
 def _digest(request) -> str:
     data = request.data
     if hasattr(data, "lists"):
-        data = {
-            k: [v if isinstance(v, str) else getattr(v, "name", str(v)) for v in vs] for k, vs in data.lists()
-        }
+        data = {k: [v if isinstance(v, str) else _file_digest(v) if hasattr(v, "chunks") else str(v) for v in vs]
+                for k, vs in data.lists()}  # fmt: skip
     body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
