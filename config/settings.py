@@ -222,6 +222,19 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "serviceloop.servicedesk.models.Kind",
         "OrderChannelEnum": "serviceloop.trade.models.Channel",
         "BatchKindEnum": "serviceloop.trade.models.BatchKind",
+        # Issue 15 (tags, visits, surveys, allocation, org, integrations over the API)
+        "RoleEnum": "serviceloop.org.models.Role",
+        "TagStatusEnum": "serviceloop.tags.models.TagStatus",
+        "TagSourceEnum": "serviceloop.tags.models.DiscoverySource",
+        "TagCategoryEnum": "serviceloop.tags.models.TagCategory",
+        "VisitStatusEnum": "serviceloop.visits.models.VisitStatus",
+        "VisitOutcomeEnum": "serviceloop.visits.models.VisitOutcome",
+        "VisitSourceEnum": "serviceloop.visits.models.VisitSource",
+        "KeyListEnum": "serviceloop.visits.models.KeyList",
+        "WaveStatusEnum": "serviceloop.surveys.models.WaveStatus",
+        "AnswerStatusEnum": "serviceloop.surveys.models.AnswerStatus",
+        "SurveyChannelEnum": "serviceloop.surveys.models.Channel",
+        "AllocationRunStatusEnum": "serviceloop.growth.models.RunStatus",
     },
 }
 

@@ -30,7 +30,7 @@ class RunSerializer(serializers.ModelSerializer):
         return str(obj.created_by) if obj.created_by_id else None
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class AllocationProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductAllocation
         fields = ["id", "run", "position", "code", "name", "method", "extension", "area", "lowest_grade",
@@ -62,6 +62,11 @@ class AllocationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     filter_backends = [filters.OrderingFilter]
     ordering_fields = ["created_at", "total_abs_error"]
 
+    def list(self, request, *args, **kwargs):
+        if not selectors.may_see_runs(request.user):  # as the runs page: staff with a role
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return AllocationRun.objects.none()
@@ -92,12 +97,12 @@ class AllocationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         again = call(allocationrun_rerun, run=run, actor=request.user)
         return Response(RunSerializer(again).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: ProductSerializer(many=True)})
+    @extend_schema(responses={200: AllocationProductSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def products(self, request, pk=None):
         """Results per product: target, allocated, error and the grade table (not paginated)."""
         run = self.get_object()
-        return Response(ProductSerializer(run.products.order_by("position"), many=True).data)
+        return Response(AllocationProductSerializer(run.products.order_by("position"), many=True).data)
 
     @extend_schema(
         parameters=[SEARCH, query("product", "Only this product (its id in this run)", int)],
