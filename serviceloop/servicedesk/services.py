@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.integrations.events import request_event
 
 from . import sla
 from .conf import conf
@@ -286,6 +287,7 @@ def servicerequest_file(
                 recipients=recipients_for(request, level=1),
                 note=_("Repeat complaint: same shop and category as %(ref)s.") % {"ref": earlier.reference},
             )
+    request_event(request, "filed", now=now)  # outbound event (issue 15), in this transaction
     return request, True
 
 
@@ -406,6 +408,7 @@ def servicerequest_transition(
             request=sr, now=now, round=sr.reopen_count, only={MilestoneKind.PLAN, MilestoneKind.RESOLVE}
         )
     _shop_message(sr, to, now)
+    request_event(sr, to, now=now)  # outbound event (issue 15): dispatched, resolved, closed, reopened
     request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     return sr
 
@@ -473,6 +476,7 @@ def servicerequest_dispatch(
         sr.status = to
         sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
+        request_event(sr, "dispatched", now=now, reassigned=True)  # outbound event (issue 15)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
         return sr
     return servicerequest_transition(
