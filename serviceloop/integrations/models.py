@@ -100,6 +100,10 @@ class Subscription(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def kind_labels(self) -> list[str]:
+        return [str(EventKind(k).label) for k in self.kinds if k in EventKind.values]
+
 
 class OutboxEvent(models.Model):
     """One domain event, written by the service in the same transaction as the change it reports."""

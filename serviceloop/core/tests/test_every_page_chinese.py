@@ -91,7 +91,10 @@ def small_world(world):
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
                                  created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    from serviceloop.integrations.tests.samples import integration_samples
+
     return {
+        **integration_samples(world, now),
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
