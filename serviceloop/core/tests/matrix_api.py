@@ -52,6 +52,7 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
         "org-staff-list": ("/api/v1/org/staff/", None),
         "org-staff-detail": (f"/api/v1/org/staff/{w.agent.pk}/", None),
     }
+    out.update(_integration_paths(fx))
     for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
         out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
     for step in ("cancel", "check-in", "check-out", "move"):
@@ -59,9 +60,36 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
     return out
 
 
+def _integration_paths(fx):
+    from django.utils import timezone
+
+    from serviceloop.integrations.services import apitoken_create, subscription_save
+
+    w, now = fx.world, timezone.now()
+    token, _secret = apitoken_create(user=w.account_manager, name="矩阵", scope="read", expires_at=None,
+                                     actor=w.account_manager, now=now)  # fmt: skip
+    sub = subscription_save(subscription=None, actor=w.city_admin, now=now,
+                            data={"name": "矩阵", "url": "https://example.cn/h", "kinds": ["tag.attached"]})  # fmt: skip
+    return {
+        "integrations:tokens": ("/integrations/tokens/", None),
+        # POST only; another user's token is 404 (tested in integrations/tests/test_tokens.py)
+        "integrations:token-revoke": (f"/integrations/tokens/{token.pk}/revoke/", None),
+        "integrations:subscriptions": ("/integrations/subscriptions/", None),
+        "integrations:subscription-create": ("/integrations/subscriptions/new/", None),
+        "integrations:subscription-edit": (f"/integrations/subscriptions/{sub.pk}/", None),
+        "integrations:deliveries": ("/integrations/deliveries/", None),
+    }
+
+
 # route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
 # fmt: off
 API_EXPECTED: dict[str, tuple[str, str | None]] = {
+    "integrations:tokens": ("L 403 200 200 200 200 200 200 200 200 200", None),
+    "integrations:token-revoke": ("L 405 405 405 405 405 405 405 405 405 405", None),
+    "integrations:subscriptions": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:subscription-create": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:subscription-edit": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:deliveries": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "allocation-run-detail": ("401 404 200 200 200 200 200 200 200 200 200", None),
     "allocation-run-list": ("401 403 200 200 200 200 200 200 200 200 200", None),
     "allocation-run-products": ("401 404 200 200 200 200 200 200 200 200 200", None),
