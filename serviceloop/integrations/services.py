@@ -44,7 +44,11 @@ def apitoken_create(*, user, name: str, scope: str, expires_at, actor, now) -> t
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=secret[:8], key_hash=hash_secret(secret),
                                     scope=scope, created_at=now, expires_at=expires_at)  # fmt: skip
     audit_record(
-        actor=actor, action="api.token.create", obj=token, summary=f"{token.name} ({scope})", now=now
+        actor=actor,
+        action="api.token.create",
+        obj=token,
+        summary=f"{token.name}（{TokenScope(scope).label}）",
+        now=now,
     )
     return token, secret
 
