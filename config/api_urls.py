@@ -2,8 +2,13 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
+from serviceloop.growth import api as growth_api
+from serviceloop.org import api as org_api
 from serviceloop.servicedesk.api import ServiceRequestViewSet
+from serviceloop.surveys import api as surveys_api
+from serviceloop.tags import api as tags_api
 from serviceloop.trade import api as trade_api
+from serviceloop.visits import api as visits_api
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -11,6 +16,19 @@ router.register("service-requests", ServiceRequestViewSet, basename="service-req
 router.register("trade/orders", trade_api.OrderViewSet, basename="trade-order")
 router.register("trade/products", trade_api.ProductViewSet, basename="trade-product")
 router.register("trade/batches", trade_api.BatchViewSet, basename="trade-batch")
+# Issue 15: every capability has an API.
+router.register("problem-tags", tags_api.ProblemTagViewSet, basename="problem-tag")
+router.register("customer-tags", tags_api.CustomerTagViewSet, basename="customer-tag")
+router.register("visit-policies", visits_api.VisitPolicyViewSet, basename="visit-policy")
+router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("key-lists", visits_api.KeyListViewSet, basename="key-list")
+router.register("key-list-entries", visits_api.KeyListEntryViewSet, basename="key-list-entry")
+router.register("survey-waves", surveys_api.WaveViewSet, basename="survey-wave")
+router.register("allocation/runs", growth_api.AllocationRunViewSet, basename="allocation-run")
+router.register("org/branches", org_api.BranchViewSet, basename="org-branch")
+router.register("org/stations", org_api.StationViewSet, basename="org-station")
+router.register("org/routes", org_api.RouteViewSet, basename="org-route")
+router.register("org/staff", org_api.StaffViewSet, basename="org-staff")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),

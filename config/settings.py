@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "serviceloop.portal",
     "serviceloop.growth",
     "serviceloop.trade",
+    "serviceloop.integrations",
 ]
 
 MIDDLEWARE = [
@@ -175,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an unauthenticated call gets 401 with a WWW-Authenticate header. Wrong tokens
         # are counted per client address and refused with 429 once too many were tried.
-        "serviceloop.core.api_auth.ThrottledTokenAuthentication",
+        "serviceloop.integrations.auth.ApiTokenAuthentication",  # users' named tokens, then DRF's authtoken
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -193,7 +194,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "serviceloop.integrations.auth.TokenScopePermission",  # a read-only token gets 403 on writes
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -221,6 +225,19 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "serviceloop.servicedesk.models.Kind",
         "OrderChannelEnum": "serviceloop.trade.models.Channel",
         "BatchKindEnum": "serviceloop.trade.models.BatchKind",
+        # Issue 15 (tags, visits, surveys, allocation, org, integrations over the API)
+        "RoleEnum": "serviceloop.org.models.Role",
+        "TagStatusEnum": "serviceloop.tags.models.TagStatus",
+        "TagSourceEnum": "serviceloop.tags.models.DiscoverySource",
+        "TagCategoryEnum": "serviceloop.tags.models.TagCategory",
+        "VisitStatusEnum": "serviceloop.visits.models.VisitStatus",
+        "VisitOutcomeEnum": "serviceloop.visits.models.VisitOutcome",
+        "VisitSourceEnum": "serviceloop.visits.models.VisitSource",
+        "KeyListEnum": "serviceloop.visits.models.KeyList",
+        "WaveStatusEnum": "serviceloop.surveys.models.WaveStatus",
+        "AnswerStatusEnum": "serviceloop.surveys.models.AnswerStatus",
+        "SurveyChannelEnum": "serviceloop.surveys.models.Channel",
+        "AllocationRunStatusEnum": "serviceloop.growth.models.RunStatus",
     },
 }
 

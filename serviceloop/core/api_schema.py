@@ -20,15 +20,36 @@ STATUSES = {
 }
 
 
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Invalid input: each field that was refused → its messages (in the caller's language, the same "
+    "words as on the pages); `non_field_errors` for what concerns the whole body (a rule of the service).",
+    "properties": {"non_field_errors": {"type": "array", "items": {"type": "string"}}},
+    "additionalProperties": True,
+    "example": {
+        "reason": ["这个字段是必填项。"],
+        "non_field_errors": ["这家客户已经贴有标签“不会网上订货”。"],
+    },
+}
+
+
 def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR
+    components["FieldErrors"] = FIELD_ERRORS
     ref = {"$ref": "#/components/schemas/Error"}
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = operation.setdefault("responses", {})
+            if method in ("post", "put", "patch"):
+                responses.setdefault("400", {"description": STATUSES["400"], "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}})  # fmt: skip
+            keyed = any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+            if keyed:  # issue 15: every API write takes an Idempotency-Key
+                responses.setdefault("409", {"description": "Idempotency-Key already used for a different request",
+                                             "content": {"application/json": {"schema": ref}}})  # fmt: skip
             for status, text in STATUSES.items():
                 responses.setdefault(
                     status, {"description": text, "content": {"application/json": {"schema": ref}}}

@@ -136,6 +136,16 @@ JOBS += [Job("shop_messages_retry", shop_messages_retry, every=timedelta(minutes
 JOBS += [Job("trade_drop_folder", trade_drop_folder, every=timedelta(minutes=10), lease=timedelta(hours=1))]
 
 
+def deliver_events(now: datetime) -> str:
+    """Outbound events (webhooks): signed POSTs due now, retried with back-off (issue 15)."""
+    from serviceloop.integrations.events import job_deliver_events
+
+    return job_deliver_events(now)
+
+
+JOBS += [Job("deliver_events", deliver_events, every=timedelta(minutes=1), lease=timedelta(minutes=10))]
+
+
 def claim(job: Job, now: datetime) -> str | None:
     """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
     runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
 from serviceloop.growth.sheet import SheetError, parse_allocation_sheet
+from serviceloop.integrations.events import allocation_event
 from serviceloop.org.scope import can_manage_org
 
 from .models import (
@@ -139,6 +140,7 @@ def allocationrun_create(
         summary=f"{filename}：{len(results)} 种卷烟，总误差 {run.total_abs_error} 条",
         data={"file": filename, "sha256": run.sha256, "rerun_of": rerun_of.pk if rerun_of else None},
     )
+    allocation_event(run, now=now)  # outbound event (issue 15), in this transaction
     return run
 
 

@@ -14,7 +14,9 @@ from .models import Role, Route, Station, User
 def org_unit_save(*, unit, data: dict, actor, now):
     """Creates or updates a company, branch, station or route from validated form data."""
     creating = unit.pk is None
-    before = {} if creating else {f: getattr(unit, f"{f}_id", None) for f in ("branch", "station")}
+    # Read from the database: a ModelForm's is_valid() has already copied the new values onto ``unit``.
+    before = {} if creating else {f: getattr(type(unit).objects.get(pk=unit.pk), f"{f}_id", None)
+                                  for f in ("branch", "station")}  # fmt: skip
     for field, value in data.items():
         setattr(unit, field, value)
     unit.full_clean()

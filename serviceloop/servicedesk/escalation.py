@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from serviceloop.integrations.events import request_event
 from serviceloop.org.models import Role, User
 
 from .conf import conf
@@ -112,6 +113,7 @@ def escalate(
         note=f"{title} {note}".strip(),
         data={"reason": reason, "to": [u.pk for u in people], "names": [str(u) for u in people]},
     )
+    request_event(request, "escalated", now=now, reason=reason)  # outbound event (issue 15)
     return esc
 
 

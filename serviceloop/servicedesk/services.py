@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.integrations.events import request_event
 from serviceloop.org.models import Role
 
 from . import sla
@@ -301,6 +302,7 @@ def servicerequest_file(
                 recipients=recipients_for(request, level=1),
                 note=_("Repeat complaint: same shop and category as %(ref)s.") % {"ref": earlier.reference},
             )
+    request_event(request, "filed", now=now)  # outbound event (issue 15), in this transaction
     return request, True
 
 
@@ -439,6 +441,7 @@ def servicerequest_transition(
     _shop_message(sr, to, now)
     if reassigning:
         notify_owner(request=sr, why="reopened", actor=actor, now=now)
+    request_event(sr, to, now=now)  # outbound event (issue 15): dispatched, resolved, closed, reopened
     request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
     return sr
 
@@ -549,6 +552,7 @@ def servicerequest_dispatch(
         sr.save(update_fields=["owner", "owner_due_at", "updated_at", "status", "department"])
         _event(sr, kind=EventKind.REASSIGNED, actor=actor, now=now, note=reason, data=data)
         notify_owner(request=sr, why="reassigned", actor=actor, now=now)
+        request_event(sr, "dispatched", now=now, reassigned=True)  # outbound event (issue 15)
         request.__dict__.update({k: v for k, v in sr.__dict__.items() if not k.startswith("_")})
         return sr
     sr = servicerequest_transition(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer, CustomerStatus
+from serviceloop.integrations.events import answer_event
 from serviceloop.org.models import Role
 
 from .models import (
@@ -555,6 +556,8 @@ def answer_save(
             answer.save()
     except IntegrityError:
         raise ValidationError(_("This shop has already answered this survey. Thank you!")) from None
+    if submit:
+        answer_event(answer, now=now)  # outbound event (issue 15), in this transaction
     return answer
 
 

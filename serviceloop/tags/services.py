@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
+from serviceloop.integrations.events import tag_event
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 
@@ -220,6 +221,7 @@ def customertag_attach(
     except IntegrityError as exc:  # a concurrent double submission
         raise ValidationError(_("This shop already carries the tag “%(tag)s”.") % {"tag": tag.name}) from exc
     _event(ctag, TagAction.ATTACH, "", actor, now, note=ctag.reason, data={"source": source})
+    tag_event(ctag, TagAction.ATTACH, now=now)  # outbound event (issue 15), in this transaction
     return ctag
 
 
@@ -333,4 +335,5 @@ def customertag_transition(
     ctag.status = target
     ctag.save(update_fields=fields)
     _event(ctag, action, from_status, actor, now, note=note, data=data, photo=photo)
+    tag_event(ctag, action, now=now)  # outbound event (issue 15): removed, verified
     return ctag

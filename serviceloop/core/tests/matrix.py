@@ -325,4 +325,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         two[f"service-request-step-{step}"] = (f"/api/v1/service-requests/{sr_in}/{step}/", None)
     out = {name: (path, None) for name, path in one.items()}
     out.update(two)
+    from .matrix_api import api_paths
+
+    out.update(api_paths(fx))
     return out

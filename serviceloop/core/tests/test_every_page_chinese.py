@@ -102,7 +102,10 @@ def small_world(world):
     )
     import_check = start_work(check_customer_file, user=world.city_admin, title="检查", name="sample-check.csv",
                               filename="客户.csv", user_id=world.city_admin.pk)  # fmt: skip
+    from serviceloop.integrations.tests.samples import integration_samples
+
     return {
+        **integration_samples(world, now),
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
         "customers:import-result": {"pk": import_check.pk},

@@ -1,0 +1,134 @@
+"""Permission-matrix paths of the API routes added by issue 15 (kept apart so that concurrent work on the
+matrix merges cleanly); ``matrix.paths`` adds them."""
+
+
+def api_paths(fx) -> dict[str, tuple[str, str | None]]:
+    w = fx.world
+    wave, t_in, t_out = fx.wave.pk, fx.target_in.pk, fx.target_out.pk
+    ct_in, ct_out = fx.ctag_in.pk, fx.ctag_out.pk
+    v_in, v_out = fx.visit_in.pk, fx.visit_out.pk
+    run = fx.run.pk if fx.run else 0
+    out = {
+        "problem-tag-list": ("/api/v1/problem-tags/", None),
+        "problem-tag-detail": (f"/api/v1/problem-tags/{fx.library_tag.pk}/", None),
+        "customer-tag-list": ("/api/v1/customer-tags/", None),
+        "customer-tag-detail": (f"/api/v1/customer-tags/{ct_in}/", f"/api/v1/customer-tags/{ct_out}/"),
+        "visit-policy-list": ("/api/v1/visit-policies/", None),
+        "visit-policy-detail": (f"/api/v1/visit-policies/{fx.policy.pk}/", None),
+        "visit-list": ("/api/v1/visits/", None),
+        "visit-day": ("/api/v1/visits/day/", None),
+        "visit-detail": (f"/api/v1/visits/{v_in}/", f"/api/v1/visits/{v_out}/"),
+        "visit-photo": (f"/api/v1/visits/{v_in}/photo/", f"/api/v1/visits/{v_out}/photo/"),
+        "key-list-list": ("/api/v1/key-lists/", None),
+        "key-list-entry-list": ("/api/v1/key-list-entries/?list=care", None),
+        "survey-wave-list": ("/api/v1/survey-waves/", None),
+        "survey-wave-detail": (f"/api/v1/survey-waves/{wave}/", None),
+        "survey-wave-targets": (f"/api/v1/survey-waves/{wave}/targets/", None),
+        "survey-wave-answer": (
+            f"/api/v1/survey-waves/{wave}/targets/{t_in}/answer/",
+            f"/api/v1/survey-waves/{wave}/targets/{t_out}/answer/",
+        ),
+        "survey-wave-results": (f"/api/v1/survey-waves/{wave}/results/", None),
+        "allocation-run-list": ("/api/v1/allocation/runs/", None),
+        "allocation-run-detail": (f"/api/v1/allocation/runs/{run}/", None),
+        "allocation-run-products": (f"/api/v1/allocation/runs/{run}/products/", None),
+        "allocation-run-shops": (f"/api/v1/allocation/runs/{run}/shops/", None),
+        "allocation-run-rerun": (f"/api/v1/allocation/runs/{run}/rerun/", None),
+        "org-branch-list": ("/api/v1/org/branches/", None),
+        "org-branch-detail": (
+            f"/api/v1/org/branches/{w.branch_a.pk}/",
+            f"/api/v1/org/branches/{w.branch_b.pk}/",
+        ),
+        "org-station-list": ("/api/v1/org/stations/", None),
+        "org-station-detail": (
+            f"/api/v1/org/stations/{w.station_a1.pk}/",
+            f"/api/v1/org/stations/{w.station_b1.pk}/",
+        ),
+        "org-route-list": ("/api/v1/org/routes/", None),
+        "org-route-detail": (
+            f"/api/v1/org/routes/{w.route_a1_1.pk}/",
+            f"/api/v1/org/routes/{w.route_b1_1.pk}/",
+        ),
+        "org-staff-list": ("/api/v1/org/staff/", None),
+        "org-staff-detail": (f"/api/v1/org/staff/{w.agent.pk}/", None),
+    }
+    out.update(_integration_paths(fx))
+    for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
+        out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
+    for step in ("cancel", "check-in", "check-out", "move"):
+        out[f"visit-{step}"] = (f"/api/v1/visits/{v_in}/{step}/", None)
+    return out
+
+
+def _integration_paths(fx):
+    from django.utils import timezone
+
+    from serviceloop.integrations.services import apitoken_create, subscription_save
+
+    w, now = fx.world, timezone.now()
+    token, _secret = apitoken_create(user=w.account_manager, name="矩阵", scope="read", expires_at=None,
+                                     actor=w.account_manager, now=now)  # fmt: skip
+    sub = subscription_save(subscription=None, actor=w.city_admin, now=now,
+                            data={"name": "矩阵", "url": "https://example.cn/h", "kinds": ["tag.attached"]})  # fmt: skip
+    return {
+        "integrations:tokens": ("/integrations/tokens/", None),
+        # POST only; another user's token is 404 (tested in integrations/tests/test_tokens.py)
+        "integrations:token-revoke": (f"/integrations/tokens/{token.pk}/revoke/", None),
+        "integrations:subscriptions": ("/integrations/subscriptions/", None),
+        "integrations:subscription-create": ("/integrations/subscriptions/new/", None),
+        "integrations:subscription-edit": (f"/integrations/subscriptions/{sub.pk}/", None),
+        "integrations:deliveries": ("/integrations/deliveries/", None),
+    }
+
+
+# route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
+# fmt: off
+API_EXPECTED: dict[str, tuple[str, str | None]] = {
+    "integrations:tokens": ("L 403 200 200 200 200 200 200 200 200 200", None),
+    "integrations:token-revoke": ("L 405 405 405 405 405 405 405 405 405 405", None),
+    "integrations:subscriptions": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:subscription-create": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:subscription-edit": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "integrations:deliveries": ("L 403 200 403 403 403 403 403 403 403 403", None),
+    "allocation-run-detail": ("401 404 200 200 200 200 200 200 200 200 200", None),
+    "allocation-run-list": ("401 403 200 200 200 200 200 200 200 200 200", None),
+    "allocation-run-products": ("401 404 200 200 200 200 200 200 200 200 200", None),
+    "allocation-run-rerun": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "allocation-run-shops": ("401 404 200 200 200 200 200 200 200 200 200", None),
+    "customer-tag-detail": ("401 404 200 200 200 200 200 200 200 200 404", "401 404 200 404 404 404 404 200 200 404 200"),
+    "customer-tag-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "customer-tag-step-overturn": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "customer-tag-step-remove": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "customer-tag-step-sample-pass": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "customer-tag-step-send-back": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "customer-tag-step-verify": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "key-list-entry-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "key-list-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "org-branch-detail": ("401 404 200 200 200 200 200 200 200 200 404", "401 404 200 404 404 404 404 200 200 404 200"),
+    "org-branch-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "org-route-detail": ("401 404 200 200 200 200 200 200 200 200 404", "401 404 200 404 404 404 404 200 200 404 200"),
+    "org-route-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "org-staff-detail": ("401 403 200 403 403 403 403 403 403 403 403", None),
+    "org-staff-list": ("401 403 200 403 403 403 403 403 403 403 403", None),
+    "org-station-detail": ("401 404 200 200 200 200 200 200 200 200 404", "401 404 200 404 404 404 404 200 200 404 200"),
+    "org-station-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "problem-tag-detail": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "problem-tag-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    # GET of a shop's answer: 404 before anyone answered (or outside the scope); 403 for roles that do not enter.
+    "survey-wave-answer": ("401 403 404 403 403 403 404 404 403 403 404", "401 403 404 403 403 403 404 404 403 403 404"),
+    "survey-wave-detail": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "survey-wave-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "survey-wave-results": ("401 403 200 200 200 200 403 403 200 403 403", None),
+    "survey-wave-targets": ("401 403 200 200 200 200 200 200 200 200 200", None),
+    "visit-cancel": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "visit-check-in": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "visit-check-out": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "visit-day": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "visit-detail": ("401 404 200 200 200 200 200 200 200 200 404", "401 404 200 404 404 404 404 200 200 404 200"),
+    "visit-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "visit-move": ("401 405 405 405 405 405 405 405 405 405 405", None),
+    "visit-photo": ("401 404 404 404 404 404 404 404 404 404 404", "401 404 404 404 404 404 404 404 404 404 404"),
+    "visit-policy-detail": ("401 200 200 200 200 200 200 200 200 200 200", None),
+    "visit-policy-list": ("401 200 200 200 200 200 200 200 200 200 200", None),
+}
+# fmt: on
