@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "serviceloop.portal",
     "serviceloop.growth",
     "serviceloop.trade",
+    "serviceloop.kpis",
+    "serviceloop.evaluation",
 ]
 
 MIDDLEWARE = [
