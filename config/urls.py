@@ -43,6 +43,9 @@ urlpatterns = [
     path("", include("serviceloop.portal.urls")),
     path("allocation/", include("serviceloop.growth.urls")),
     path("trade/", include("serviceloop.trade.urls")),
+    path("kpis/", include("serviceloop.kpis.urls")),
+    path("evaluation/", include("serviceloop.evaluation.urls")),
+    path("evaluation/", include("serviceloop.evaluation.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"
