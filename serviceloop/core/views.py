@@ -35,7 +35,11 @@ def home(request):
             for r in summary["by_status"]
         ],
     }
-    return render(request, "core/home.html", {"summary": summary, "charts": charts})
+    from serviceloop.kpis.home import attention, kpi_summary
+
+    context = {"summary": summary, "charts": charts, "kpis": kpi_summary(request.user),
+               "attention": attention(request.user, timezone.now())}  # fmt: skip
+    return render(request, "core/home.html", context)
 
 
 @login_required
