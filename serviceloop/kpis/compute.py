@@ -167,6 +167,12 @@ def k_repeat_complaint_rate(month, as_of):
     return _ratio(grouped(qs, REQUEST_PATHS, n=Count("id", filter=Q(repeat_of__isnull=False)), d=Count("id")))
 
 
+def k_complaint_share(month, as_of):
+    return _ratio(
+        grouped(_filed(month), REQUEST_PATHS, n=Count("id", filter=Q(kind="complaint")), d=Count("id"))
+    )
+
+
 def _shop_counts():
     from serviceloop.customers.models import Customer
 
@@ -298,6 +304,7 @@ COMPUTE = {
     "follow_up_rate": k_follow_up_rate,
     "reopen_rate": k_reopen_rate,
     "repeat_complaint_rate": k_repeat_complaint_rate,
+    "complaint_share": k_complaint_share,
     "complaints_per_100": k_complaints_per_100,
     "settled_locally": k_settled_locally,
     "visit_compliance": k_visit_compliance,

@@ -126,6 +126,7 @@ DRILL = {
     "follow_up_rate": _req(c._resolved, Q(follow_up_attempts__gt=0) | Q(satisfaction__isnull=False)),
     "reopen_rate": _req(c._resolved, Q(reopen_count__gt=0)),
     "repeat_complaint_rate": _req(lambda m: c._filed(m).filter(kind="complaint"), Q(repeat_of__isnull=False)),
+    "complaint_share": _req(c._filed, Q(kind="complaint")),
     "complaints_per_100": _req(lambda m: c._filed(m).filter(kind="complaint", shop__isnull=False), None),
     "settled_locally": _settled,
     "visit_compliance": _visit(False),

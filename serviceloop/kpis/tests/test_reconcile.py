@@ -124,6 +124,10 @@ def ref_repeat_complaint_rate(keep):
     )
 
 
+def ref_complaint_share(keep):
+    return count(filed(), req_route, keep, lambda r: r.kind == "complaint")
+
+
 def ref_complaints_per_100(keep):
     n, _ = count([r for r in filed() if r.kind == "complaint" and r.shop_id], req_route, keep, lambda r: 1)
     _, d = count(Customer.objects.filter(status="active").select_related("route__station"), lambda c: c.route, keep,
@@ -281,6 +285,7 @@ REFERENCES = {
     "follow_up_rate": ref_follow_up_rate,
     "reopen_rate": ref_reopen_rate,
     "repeat_complaint_rate": ref_repeat_complaint_rate,
+    "complaint_share": ref_complaint_share,
     "complaints_per_100": ref_complaints_per_100,
     "settled_locally": ref_settled_locally,
     "visit_compliance": ref_visit_compliance,
