@@ -45,7 +45,8 @@ urlpatterns = [
     path("trade/", include("serviceloop.trade.urls")),
     path("kpis/", include("serviceloop.kpis.urls")),
     path("evaluation/", include("serviceloop.evaluation.urls")),
-    path("evaluation/", include("serviceloop.evaluation.urls")),
+
+
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -5,4 +5,6 @@ from . import views
 app_name = "evaluation"
 urlpatterns = [
     path("scorecards/", views.scorecards, name="scorecards"),
+    path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard"),
+    path("weights/", views.weights, name="weights"),
 ]
