@@ -40,10 +40,8 @@ def current_weights(subject: str) -> list[ScorecardWeight]:
 def achievement(kpi: Kpi, value: float | None, target: float | None) -> float | None:
     if value is None or target is None:
         return None
-    if kpi.higher_is_better:
-        ratio = value / target if target else CAP
-    else:
-        ratio = target / value if value else CAP
+    num, den = (value, target) if kpi.higher_is_better else (target, value)
+    ratio = num / den if den else CAP
     return round(max(0.0, min(CAP, ratio)), 4)
 
 
