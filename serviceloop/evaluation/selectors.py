@@ -6,12 +6,23 @@ from collections import defaultdict
 from django.db.models import Sum
 
 from serviceloop.kpis.selectors import kpi_scope, unit_choices
-from serviceloop.org.models import Station, User
+from serviceloop.org.models import Role, Station, User
 
 from .models import Perspective, Scorecard, ScorecardWeight, Subject
 
+# People's evaluations are for their line managers and the supervision staff (督察考评); agents and monopoly
+# inspectors see unit KPIs, not scorecards.
+EVALUATORS = {Role.CITY_ADMIN, Role.BRANCH_MANAGER, Role.STATION_HEAD, Role.MARKET_MANAGER, Role.ACCOUNT_MANAGER,
+              Role.SUPERVISOR}  # fmt: skip
+
+
+def may_see_scorecards(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role in EVALUATORS))
+
 
 def visible_subjects(user) -> list[str]:
+    if not may_see_scorecards(user):
+        return []
     scope = kpi_scope(user)
     return [s for s in Subject.values if s in scope.units and (scope.units[s] is None or scope.units[s])]
 
@@ -37,7 +48,7 @@ def names(subject: str, unit_ids) -> dict:
 
 
 def scorecard_visible(user, card: Scorecard) -> bool:
-    return kpi_scope(user).allows(card.subject, card.unit_id)
+    return may_see_scorecards(user) and kpi_scope(user).allows(card.subject, card.unit_id)
 
 
 def lines_by_perspective(card: Scorecard) -> list[dict]:

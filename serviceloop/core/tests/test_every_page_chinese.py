@@ -26,7 +26,7 @@ SKIPPED_NAMES = {"logout", "favicon"}
 VARIANTS = [
     "/servicedesk/kpis/?group=month", "/servicedesk/kpis/?group=category", "/servicedesk/ledger/?state=overdue",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
-    "/visits/key-lists/?list=care", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
+    "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
 ]  # fmt: skip
 
 
@@ -91,7 +91,30 @@ def small_world(world):
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
                                  created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    from serviceloop.evaluation.models import Scorecard
+    from serviceloop.evaluation.services import job_scorecards
+    from serviceloop.kpis.compute import job_kpis
+
+    job_kpis(now)
+    job_scorecards(now)
+    card = Scorecard.objects.get(
+        subject="manager", unit_id=am.pk, period_kind="month", period=timezone.localdate(now).replace(day=1)
+    )
+    month = timezone.localdate(now).strftime("%Y-%m")
     return {
+        "kpis:compare": [{"code": "visit_compliance"}, {"code": "complaints_per_100"}],
+        "kpis:target-edit": {"code": "e_settlement_success"},
+        "kpis:drill": [
+            {"code": code, "level": "route", "unit_id": shop.route_id, "period": month}
+            for code in (
+                "follow_up_rate",
+                "visit_compliance",
+                "tag_remove_days",
+                "survey_coverage",
+                "online_share",
+            )
+        ],
+        "evaluation:scorecard": {"pk": card.pk},
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
