@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "serviceloop.growth",
     "serviceloop.trade",
     "serviceloop.integrations",
+    "serviceloop.kpis",
+    "serviceloop.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,8 @@ urlpatterns = [
     path("allocation/", include("serviceloop.growth.urls")),
     path("trade/", include("serviceloop.trade.urls")),
     path("integrations/", include("serviceloop.integrations.urls")),
+    path("kpis/", include("serviceloop.kpis.urls")),
+    path("evaluation/", include("serviceloop.evaluation.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -188,3 +188,23 @@ def run_forever(*, tick: float = 30.0, clock=None) -> None:  # pragma: no cover 
     while True:
         run_due_jobs(clock())
         time.sleep(tick)
+
+
+def kpi_values(now: datetime) -> str:
+    """Pre-aggregates the KPIs (issue 11): the current month daily, the month before too until the 5th."""
+    from serviceloop.kpis.compute import job_kpis
+
+    return job_kpis(now)
+
+
+def scorecards_monthly(now: datetime) -> str:
+    """Balanced scorecards of the month just closed and of its quarter (issue 11), from the KPI values."""
+    from serviceloop.evaluation.services import job_scorecards
+
+    return job_scorecards(now)
+
+
+JOBS += [
+    Job("kpi_values", kpi_values, every=timedelta(days=1), lease=timedelta(hours=1)),
+    Job("scorecards_monthly", scorecards_monthly, every=timedelta(days=1), lease=timedelta(hours=1)),
+]

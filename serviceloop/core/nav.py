@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.growth.selectors import may_see_runs
+from serviceloop.kpis.nav import kpi_menu
 from serviceloop.org.scope import can_manage_org
 from serviceloop.portal.roles import may_print_routes
 from serviceloop.servicedesk.nav import desk_menu
@@ -43,6 +44,7 @@ def menu_for(user) -> list[dict]:
         (_("Service requests"), "headset", desk_menu(user)),
         (_("Tags and visits"), "tags", loop_menu(user)),
         (_("Surveys"), "clipboard-data", survey_menu(user)),
+        (_("KPIs and evaluation"), "graph-up", kpi_menu(user)),
         (_("Administration"), "gear", admin),
     ]
     menu = []

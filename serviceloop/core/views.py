@@ -36,7 +36,10 @@ def home(request):
             for r in summary["by_status"]
         ],
     }
-    context = {"summary": summary, "charts": charts}
+    from serviceloop.kpis.home import attention, kpi_summary
+
+    context = {"summary": summary, "charts": charts, "kpis": kpi_summary(request.user),
+               "attention": attention(request.user, timezone.now())}  # fmt: skip
     if can_manage_org(request.user) and apps.is_installed("serviceloop.servicedesk"):
         # Weeks ahead of the new year: the clocks need next year's holidays (see servicedesk.holidays).
         from serviceloop.servicedesk.holidays import missing_years

@@ -1,154 +1,182 @@
-"""Desk KPIs by org unit, owner, category and month; Pareto of complaint categories; monthly trend.
+"""Desk KPIs by branch, station, account manager, complaint category and month; Pareto of complaint
+categories; monthly trend.
 
-Pulls the period's scoped requests once (a few columns) and aggregates with pandas."""
+Reads the pre-aggregated monthly values of the KPI app (``kpis.KpiValue``, computed by the daily job)
+instead of loading a year of requests into pandas on every hit: a handful of grouped queries whatever
+the number of requests. Periods are whole months (``from``/``to`` as YYYY-MM or any date in the month).
+The full KPI dashboard (targets, ranks, drill-down) is at /kpis/."""
 
+import datetime as dt
 import json
-from datetime import date, timedelta
 
-import pandas as pd
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Kind, MilestoneKind, RequestMilestone, ServiceRequest
+from serviceloop.kpis.compute import month_start, next_month
+from serviceloop.kpis.models import Kpi, KpiValue, Level
+from serviceloop.kpis.selectors import kpi_scope, unit_choices
+
+from .models import Category, MilestoneKind
 
 GROUPS = {
-    "branch": ("branch__name", "branch"),
-    "station": ("station__name", "station"),
-    "owner": ("owner__full_name", "owner"),
-    "category": ("category__name", "category"),
-    "month": ("month", "month"),
+    "branch": Level.BRANCH,
+    "station": Level.STATION,
+    "owner": Level.MANAGER,
+    "category": None,
+    "month": None,
 }
+MILESTONE_CODES = [f"on_time_{k}" for k in MilestoneKind.values]
+CODES = ["complaint_share", "ack_minutes", *MILESTONE_CODES, "resolve_hours", "follow_up_rate",
+         "followup_satisfaction", "reopen_rate", "repeat_complaint_rate", "complaints_per_100"]  # fmt: skip
 
 
-def _date(value, default):
+def _month(value, default):
     try:
-        return date.fromisoformat(value) if value else default
+        return (
+            month_start(dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01"))
+            if value
+            else default
+        )
     except ValueError:
         return default
 
 
+def _months(start, end):
+    out = [start]
+    while out[-1] < end:
+        out.append(next_month(out[-1]))
+    return out
+
+
 def kpi_data(*, user, params, now) -> dict:
     today = timezone.localtime(now).date()
-    start = _date(params.get("from"), today - timedelta(days=365))
-    end = _date(params.get("to"), today)
+    end = _month(params.get("to"), month_start(today))
+    start = _month(params.get("from"), month_start(end - dt.timedelta(days=330)))
+    if start > end:
+        start, end = end, start
+    months = _months(start, end)[-36:]
     group = params.get("group") if params.get("group") in GROUPS else "station"
-    qs = ServiceRequest.objects.visible_to(user).filter(
-        created_at__date__gte=start, created_at__date__lte=end
-    )
-    cols = [
-        "id",
-        "created_at",
-        "acknowledged_at",
-        "resolved_at",
-        "kind",
-        "satisfaction",
-        "follow_up_attempts",
-        "reopen_count",
-        "repeat_of_id",
-        "status",
-        "branch__name",
-        "station__name",
-        "owner__full_name",
-        "category__name",
-    ]
-    df = pd.DataFrame.from_records(list(qs.values_list(*cols)), columns=cols)
+    scope = kpi_scope(user)
+    own = _own_unit(scope)
+    kpis = {k.code: k for k in Kpi.objects.filter(code__in=CODES)}
     context = {
         "group": group,
         "groups": [(k, _(k)) for k in GROUPS],
-        "from": start,
-        "to": end,
+        "from": months[0],
+        "to": next_month(months[-1]) - dt.timedelta(days=1),
         "rows": [],
-        "total": len(df),
+        "total": 0,
         "pareto_json": "null",
         "trend_json": "null",
+        "milestone_labels": [MilestoneKind(k).label for k in MilestoneKind.values],
     }
-    if df.empty:
+    if own is None or len(kpis) < len(CODES):
         return context
-    df["month"] = (
-        pd.to_datetime(df["created_at"], utc=True)
-        .dt.tz_convert(timezone.get_current_timezone_name())
-        .dt.strftime("%Y-%m")
-    )
-    df["ack_min"] = (
-        pd.to_datetime(df["acknowledged_at"], utc=True) - pd.to_datetime(df["created_at"], utc=True)
-    ).dt.total_seconds() / 60
-    df["resolve_h"] = (
-        pd.to_datetime(df["resolved_at"], utc=True) - pd.to_datetime(df["created_at"], utc=True)
-    ).dt.total_seconds() / 3600
-    df["done"] = df["resolved_at"].notna()
-    df["followed"] = df["done"] & (df["satisfaction"].notna() | (df["follow_up_attempts"] > 0))
-    df["reopened"] = df["reopen_count"] > 0
-    df["complaint"] = df["kind"] == Kind.COMPLAINT
-    df["repeat"] = df["complaint"] & df["repeat_of_id"].notna()
-
-    ms = pd.DataFrame.from_records(
-        list(
-            RequestMilestone.objects.filter(request__in=qs.values("pk"))
-            .exclude(state="pending", breached=False)
-            .values_list("request_id", "milestone", "breached")
-        ),
-        columns=["id", "milestone", "breached"],
-    )
-    key = GROUPS[group][0]
-    df["key"] = df[key].fillna("—")
-    ms = ms.merge(df[["id", "key", "month"]], on="id", how="inner")
-
+    qs = KpiValue.objects.filter(kpi__in=kpis.values(), period__in=months)
+    level = GROUPS[group]
+    if level is not None:
+        names = dict(unit_choices(scope, level))
+        keyed = qs.filter(level=level, part="", unit_id__in=list(names)).values(
+            "kpi__code", key=_f("unit_id")
+        )
+    else:
+        names = None
+        keyed = qs.filter(level=own[0], unit_id=own[1])
+        if group == "month":
+            keyed = keyed.filter(part="").values("kpi__code", key=_f("period"))
+        else:
+            keyed = (
+                keyed.filter(kpi__code="complaints_per_100")
+                .exclude(part="")
+                .values("kpi__code", key=_f("part"))
+            )
+    sums = {}
+    for r in keyed.annotate(n=Sum("numerator"), d=Sum("denominator")).order_by():
+        sums.setdefault(r["key"], {})[r["kpi__code"]] = (r["n"], r["d"])
+    if group == "category":
+        labels = dict(Category.objects.values_list("code", "name"))
+        names = {code: labels.get(code, code) for code in sums}
+    elif group == "month":
+        names = {m: m.strftime("%Y-%m") for m in sums}
     rows = []
-    for name, g in df.groupby("key", sort=True):
-        done = g["done"].sum()
-        m = ms[ms["key"] == name]
-        on_time = {}
-        for kind in MilestoneKind.values:
-            mk = m[m["milestone"] == kind]
-            on_time[kind] = None if mk.empty else round(100 * (1 - mk["breached"].mean()), 1)
-        complaints = g["complaint"].sum()
-        rows.append(
-            {
-                "name": name,
-                "n": len(g),
-                "ack_min": _r(g["ack_min"].median()),
-                "on_time": [on_time[k] for k in MilestoneKind.values],
-                "resolve_h": _r(g["resolve_h"].mean()),
-                "follow_rate": _pct(g["followed"].sum(), done),
-                "satisfaction": _r(g["satisfaction"].mean(), 2),
-                "reopen_rate": _pct(g["reopened"].sum(), done),
-                "repeat_rate": _pct(g["repeat"].sum(), complaints),
-            }
-        )
-    context["rows"] = rows
-    context["milestone_labels"] = [MilestoneKind(k).label for k in MilestoneKind.values]
+    for key in sorted(sums, key=lambda k: str(names.get(k, k))):
+        got = sums[key]
 
-    complaints = df[df["complaint"]]
-    if not complaints.empty:
-        counts = complaints["category__name"].value_counts()
-        cum = (counts.cumsum() / counts.sum() * 100).round(1)
-        context["pareto_json"] = json.dumps(
-            {
-                "labels": list(counts.index),
-                "values": [int(v) for v in counts],
-                "cumulative": [float(v) for v in cum],
-            },
-            ensure_ascii=False,
+        def v(code, digits=1, got=got):
+            n, d = got.get(code, (0, 0))
+            return round(n / d * kpis[code].scale, digits) if d else None
+
+        requests = (
+            got.get("complaint_share", (0, 0))[1] if group != "category" else got["complaints_per_100"][0]
         )
-    trend = df.groupby("month").agg(n=("id", "size"), complaints=("complaint", "sum"))
-    m_month = ms.groupby("month")["breached"].mean()
-    context["trend_json"] = json.dumps(
-        {
-            "labels": list(trend.index),
-            "requests": [int(v) for v in trend["n"]],
-            "complaints": [int(v) for v in trend["complaints"]],
-            "on_time": [
-                None if pd.isna(m_month.get(k)) else round(100 * (1 - float(m_month.get(k))), 1)
-                for k in trend.index
-            ],
-        }
-    )
+        rows.append({
+            "name": names.get(key, str(key)), "n": int(requests or 0), "ack_min": v("ack_minutes"),
+            "on_time": [v(c) for c in MILESTONE_CODES], "resolve_h": v("resolve_hours"),
+            "follow_rate": v("follow_up_rate"), "satisfaction": v("followup_satisfaction"),
+            "reopen_rate": v("reopen_rate"), "repeat_rate": v("repeat_complaint_rate"),
+        })  # fmt: skip
+    context["rows"] = rows
+    context["total"] = sum(r["n"] for r in rows)
+    context["pareto_json"] = _pareto(qs.filter(level=own[0], unit_id=own[1]))
+    context["trend_json"] = _trend(qs.filter(level=own[0], unit_id=own[1], part=""), months)
     return context
 
 
-def _r(value, digits=1):
-    return None if value is None or pd.isna(value) else round(float(value), digits)
+def _f(name):
+    from django.db.models import F
+
+    return F(name)
 
 
-def _pct(part, whole):
-    return None if not whole else round(100 * float(part) / float(whole), 1)
+def _own_unit(scope):
+    """The widest unit the user's scope covers: the city, else their branch or station; an account manager
+    or market manager the first account manager they may see."""
+    for level in (Level.CITY, Level.BRANCH, Level.STATION, Level.MANAGER, Level.ROUTE):
+        if level in scope.units:
+            ids = scope.units[level]
+            if ids is None:
+                return (level, 0) if level == Level.CITY else None
+            if ids:
+                return level, sorted(ids)[0]
+    return None
+
+
+def _pareto(qs):
+    rows = (
+        qs.filter(kpi__code="complaints_per_100").exclude(part="").values("part")
+        .annotate(n=Sum("numerator")).order_by("-n")
+    )  # fmt: skip
+    counts = [(r["part"], int(r["n"])) for r in rows if r["n"]]
+    if not counts:
+        return "null"
+    labels = dict(Category.objects.values_list("code", "name"))
+    total = sum(n for _c, n in counts)
+    cum, acc = [], 0
+    for _c, n in counts:
+        acc += n
+        cum.append(round(100 * acc / total, 1))
+    return json.dumps(
+        {
+            "labels": [labels.get(c, c) for c, _n in counts],
+            "values": [n for _c, n in counts],
+            "cumulative": cum,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _trend(qs, months):
+    rows = qs.filter(kpi__code__in=["complaint_share", "on_time_resolve"]).values_list(
+        "kpi__code", "period", "numerator", "denominator"
+    )
+    by = {(code, period): (n, d) for code, period, n, d in rows}
+    if not by:
+        return "null"
+    return json.dumps({
+        "labels": [m.strftime("%Y-%m") for m in months],
+        "requests": [int(by.get(("complaint_share", m), (0, 0))[1]) for m in months],
+        "complaints": [int(by.get(("complaint_share", m), (0, 0))[0]) for m in months],
+        "on_time": [round(100 * by[("on_time_resolve", m)][0] / by[("on_time_resolve", m)][1], 1)
+                    if by.get(("on_time_resolve", m), (0, 0))[1] else None for m in months],
+    })  # fmt: skip

@@ -95,7 +95,19 @@ def build(world):
     fx.run = _run(world, now)
     fx.product = fx.run.products.order_by("pk").first() if fx.run else None
     _trade(fx, now)
+    _scorecards(fx, now)
     return fx
+
+
+def _scorecards(fx, now):
+    """The account manager's scorecard (in scope) and the outsider's (out of scope)."""
+    from serviceloop.evaluation.models import Scorecard
+
+    month = timezone.localdate(now).replace(day=1)
+    fx.card_in = Scorecard.objects.create(subject="manager", unit_id=fx.world.account_manager.pk, period_kind="month",
+                                          period=month, score=80, computed_at=now)  # fmt: skip
+    fx.card_out = Scorecard.objects.create(subject="manager", unit_id=fx.world.outsider.pk, period_kind="month",
+                                           period=month, score=70, computed_at=now)  # fmt: skip
 
 
 def _trade(fx, now):
@@ -220,6 +232,12 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "org:setup": "/org/setup/",
         "org:staff-import": "/org/staff/import/",
         "trade:overview": "/trade/",
+        "kpis:dashboard": "/kpis/",
+        "kpis:compare": "/kpis/k/visit_compliance/",
+        "kpis:targets": "/kpis/targets/",
+        "kpis:target-edit": "/kpis/targets/damage_rate/",
+        "evaluation:scorecards": "/evaluation/scorecards/",
+        "evaluation:weights": "/evaluation/weights/",
         "trade:import": "/trade/import/",
         "trade:orders": "/trade/orders/",
         "trade:products": "/trade/products/",
@@ -318,6 +336,14 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
             f"/api/v1/trade/orders/{fx.order_out.pk}/",
         ),
         "trade-batch-detail": (f"/api/v1/trade/batches/{fx.trade_batch.pk}/", None),
+        "kpis:drill": (
+            f"/kpis/k/visit_compliance/route/{w.route_a1_1.pk}/2026-11/",
+            f"/kpis/k/visit_compliance/route/{w.route_b1_1.pk}/2026-11/",
+        ),
+        "evaluation:scorecard": (
+            f"/evaluation/scorecards/{fx.card_in.pk}/",
+            f"/evaluation/scorecards/{fx.card_out.pk}/",
+        ),
     }
     steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hand-back", "hold", "merge",
              "note", "reopen", "report", "resolve", "resume", "start"]  # fmt: skip

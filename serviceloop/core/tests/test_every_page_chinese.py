@@ -27,7 +27,7 @@ VARIANTS = [
     "/servicedesk/kpis/?group=month", "/servicedesk/kpis/?group=category", "/servicedesk/ledger/?state=overdue",
     "/servicedesk/holidays/?year=2027",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
-    "/visits/key-lists/?list=care", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
+    "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
 ]  # fmt: skip
 
 
@@ -102,10 +102,32 @@ def small_world(world):
     )
     import_check = start_work(check_customer_file, user=world.city_admin, title="检查", name="sample-check.csv",
                               filename="客户.csv", user_id=world.city_admin.pk)  # fmt: skip
+    from serviceloop.evaluation.models import Scorecard
+    from serviceloop.evaluation.services import job_scorecards
     from serviceloop.integrations.tests.samples import integration_samples
+    from serviceloop.kpis.compute import job_kpis
 
+    job_kpis(now)
+    job_scorecards(now)
+    card = Scorecard.objects.get(
+        subject="manager", unit_id=am.pk, period_kind="month", period=timezone.localdate(now).replace(day=1)
+    )
+    month = timezone.localdate(now).strftime("%Y-%m")
     return {
         **integration_samples(world, now),
+        "kpis:compare": [{"code": "visit_compliance"}, {"code": "complaints_per_100"}],
+        "kpis:target-edit": {"code": "e_settlement_success"},
+        "kpis:drill": [
+            {"code": code, "level": "route", "unit_id": shop.route_id, "period": month}
+            for code in (
+                "follow_up_rate",
+                "visit_compliance",
+                "tag_remove_days",
+                "survey_coverage",
+                "online_share",
+            )
+        ],
+        "evaluation:scorecard": {"pk": card.pk},
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
         "customers:import-result": {"pk": import_check.pk},
