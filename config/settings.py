@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "serviceloop.portal",
     "serviceloop.growth",
     "serviceloop.trade",
+    "serviceloop.supervision",
 ]
 
 MIDDLEWARE = [

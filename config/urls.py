@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("serviceloop.portal.urls")),
     path("allocation/", include("serviceloop.growth.urls")),
     path("trade/", include("serviceloop.trade.urls")),
+    path("supervision/", include("serviceloop.supervision.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

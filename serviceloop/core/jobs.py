@@ -161,3 +161,13 @@ def run_forever(*, tick: float = 30.0, clock=None) -> None:  # pragma: no cover 
     while True:
         run_due_jobs(clock())
         time.sleep(tick)
+
+
+def supervision_daily(now: datetime) -> str:
+    """Supervision: overdue rectifications and risks, the scheduled inspection draws, the risk rules."""
+    from serviceloop.supervision.rules import job_supervision
+
+    return job_supervision(now)
+
+
+JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), lease=timedelta(minutes=30))]
