@@ -302,11 +302,9 @@ def risk_raise(*, data: dict, actor, now, cause: str = RiskCause.MANUAL, cause_k
     if actor is not None:
         if level not in levels_for(actor):
             raise PermissionDenied
-        if level != RiskLevel.CITY and not in_unit(
-            actor, branch_id=branch.pk, station_id=station.pk if station else None
-        ):
-            if not (actor.role == Role.STATION_HEAD and station and station.pk == actor.station_id):
-                raise ValidationError(_("You can raise risks of your own unit only."))
+        station_id = station.pk if station else None
+        if level != RiskLevel.CITY and not in_unit(actor, branch_id=branch.pk, station_id=station_id):
+            raise ValidationError(_("You can raise risks of your own unit only."))
     if cause_key:
         live = Risk.objects.filter(cause_key=cause_key).exclude(status=RiskStatus.CLOSED).first()
         if live is not None:
