@@ -11,6 +11,7 @@ from serviceloop.growth.selectors import may_see_runs
 from serviceloop.org.scope import can_manage_org
 from serviceloop.portal.roles import may_print_routes
 from serviceloop.servicedesk.nav import desk_menu
+from serviceloop.supervision.nav import supervision_menu
 from serviceloop.surveys.nav import survey_menu
 from serviceloop.visits.nav import loop_menu
 
@@ -38,6 +39,7 @@ def menu_for(user) -> list[dict]:
         (_("Service requests"), "headset", desk_menu(user)),
         (_("Tags and visits"), "tags", loop_menu(user)),
         (_("Surveys"), "clipboard-data", survey_menu(user)),
+        (_("Supervision"), "shield-check", supervision_menu(user)),
         (_("Administration"), "gear", admin),
     ]
     menu = []
