@@ -60,7 +60,9 @@ def plan_q(user) -> Q:
 def rectification_q(user) -> Q:
     if not _active(user):
         return NOTHING
-    return unit_q(user, branch="station__branch", station="station") | Q(owner=user)
+    unit = unit_q(user, branch="station__branch", station="station")
+    # An empty Q is "everything", but OR-ing it keeps only the other side: return it as it is.
+    return unit if not unit else unit | Q(owner=user)
 
 
 def risk_q(user) -> Q:

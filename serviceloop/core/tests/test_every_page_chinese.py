@@ -27,6 +27,7 @@ VARIANTS = [
     "/servicedesk/kpis/?group=month", "/servicedesk/kpis/?group=category", "/servicedesk/ledger/?state=overdue",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
+    "/supervision/work/?done=1", "/supervision/risks/?status=live",
 ]  # fmt: skip
 
 
@@ -91,7 +92,9 @@ def small_world(world):
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
     failed = Work.objects.create(title="导入客户", func_path="serviceloop.core.background.export_sheets",
                                  created_by=world.city_admin, created_at=now, status="failed", message="文件有误")  # fmt: skip
+    sup = _supervision_samples(world, now, visit, planned)
     return {
+        **sup,
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
@@ -142,6 +145,33 @@ def small_world(world):
         "trade:run": {"pk": grade_run.pk},
         "trade:run-decide": {"pk": grade_run.pk, "decision": "discard"},
         "trade:shop-panel": {"customer_pk": shop.pk},
+    }
+
+
+def _supervision_samples(world, now, visit, planned):
+    """A plan with one inspected item (a problem, its rectification) and one to inspect, and a risk worked on."""
+    from serviceloop.supervision.models import InspectionItem
+    from serviceloop.supervision.services import plan_create, record_create, risk_raise, risk_transition
+
+    month = timezone.localdate(now).replace(day=1)
+    plan = plan_create(data={"name": "走访抽查", "kind": "scheduled", "sources": ["visits", "requests"],
+                             "per_station": 2, "branch": None, "first_month": month}, actor=world.supervisor,
+                       now=now)  # fmt: skip
+    items = [InspectionItem.objects.create(plan=plan, month=month, station=world.station_a1, source=source,
+                                           object_id=v.pk, customer=v.customer, person=world.account_manager,
+                                           summary="走访记录", drawn_at=now)
+             for source, v in (("visits", visit), ("requests", planned))]  # fmt: skip
+    record = record_create(item=items[0], data={"method": "phone", "finding": "problem", "severity": "major",
+                                                "notes": "未见照片", "deadline": timezone.localdate(now)},
+                           actor=world.inspector, now=now, photo=picture())  # fmt: skip
+    risk = risk_raise(data={"level": "station", "station": world.station_a1, "title": "断货投诉集中",
+                            "owner": world.station_head, "measures": "每周盘点"}, actor=world.supervisor, now=now)  # fmt: skip
+    risk_transition(risk=risk, action="submit", actor=world.station_head, now=now, note="已落实")
+    return {
+        "supervision:plan": {"pk": plan.pk},
+        "supervision:item": [{"pk": items[0].pk}, {"pk": items[1].pk}],
+        "supervision:rectification": {"pk": record.rectification.pk},
+        "supervision:risk": {"pk": risk.pk},
     }
 
 

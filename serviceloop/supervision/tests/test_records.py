@@ -40,6 +40,10 @@ def test_a_problem_opens_a_rectification_that_goes_open_rectified_sent_back_rect
     record = record_create(item=item, data=PROBLEM, actor=world.inspector, now=NOW)
     rect = record.rectification
     assert rect.owner == world.account_manager and rect.status == "open" and rect.station == world.station_a1
+    for who in ("city_admin", "supervisor", "inspector", "branch_manager", "station_head", "account_manager"):
+        assert Rectification.objects.visible_to(getattr(world, who)).count() == 1, who
+    for who in ("outsider", "market_manager", "agent"):
+        assert not Rectification.objects.visible_to(getattr(world, who)).exists(), who
     with pytest.raises(PermissionDenied):  # the inspector does not rectify; the owner does not verify
         rectification_transition(rect=rect, action="rectify", actor=world.inspector, now=NOW, note="x")
     rectification_transition(
