@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "serviceloop.integrations",
     "serviceloop.kpis",
     "serviceloop.evaluation",
+    "serviceloop.supervision",
 ]
 
 MIDDLEWARE = [

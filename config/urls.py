@@ -46,6 +46,7 @@ urlpatterns = [
     path("integrations/", include("serviceloop.integrations.urls")),
     path("kpis/", include("serviceloop.kpis.urls")),
     path("evaluation/", include("serviceloop.evaluation.urls")),
+    path("supervision/", include("serviceloop.supervision.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

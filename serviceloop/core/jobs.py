@@ -208,3 +208,13 @@ JOBS += [
     Job("kpi_values", kpi_values, every=timedelta(days=1), lease=timedelta(hours=1)),
     Job("scorecards_monthly", scorecards_monthly, every=timedelta(days=1), lease=timedelta(hours=1)),
 ]
+
+
+def supervision_daily(now: datetime) -> str:
+    """Supervision: overdue rectifications and risks, the scheduled inspection draws, the risk rules."""
+    from serviceloop.supervision.rules import job_supervision
+
+    return job_supervision(now)
+
+
+JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), lease=timedelta(minutes=30))]

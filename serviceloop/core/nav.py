@@ -12,6 +12,7 @@ from serviceloop.kpis.nav import kpi_menu
 from serviceloop.org.scope import can_manage_org
 from serviceloop.portal.roles import may_print_routes
 from serviceloop.servicedesk.nav import desk_menu
+from serviceloop.supervision.nav import supervision_menu
 from serviceloop.surveys.nav import survey_menu
 from serviceloop.visits.nav import loop_menu
 
@@ -45,6 +46,7 @@ def menu_for(user) -> list[dict]:
         (_("Tags and visits"), "tags", loop_menu(user)),
         (_("Surveys"), "clipboard-data", survey_menu(user)),
         (_("KPIs and evaluation"), "graph-up", kpi_menu(user)),
+        (_("Supervision"), "shield-check", supervision_menu(user)),
         (_("Administration"), "gear", admin),
     ]
     menu = []

@@ -96,6 +96,7 @@ def build(world):
     fx.product = fx.run.products.order_by("pk").first() if fx.run else None
     _trade(fx, now)
     _scorecards(fx, now)
+    _supervision(fx, now)
     return fx
 
 
@@ -108,6 +109,34 @@ def _scorecards(fx, now):
                                           period=month, score=80, computed_at=now)  # fmt: skip
     fx.card_out = Scorecard.objects.create(subject="manager", unit_id=fx.world.outsider.pk, period_kind="month",
                                            period=month, score=70, computed_at=now)  # fmt: skip
+
+
+def _supervision(fx, now):
+    """A plan, a drawn item, a problem finding with its rectification and a risk, in branch A and in branch B."""
+    from serviceloop.supervision.models import InspectionItem
+    from serviceloop.supervision.services import plan_create, record_create, risk_raise
+
+    w = fx.world
+    month = timezone.localdate(now).replace(day=1)
+    deadline = timezone.localdate(now) + dt.timedelta(days=7)
+    for side, branch, station, visit, person, head in (
+        ("in", w.branch_a, w.station_a1, fx.visit_in, w.account_manager, w.station_head),
+        ("out", w.branch_b, w.station_b1, fx.visit_out, w.outsider, None),
+    ):
+        plan = plan_create(data={"name": f"矩阵抽查{side}", "kind": "random", "sources": ["visits"], "per_station": 1,
+                                 "branch": branch, "first_month": month}, actor=w.supervisor, now=now)  # fmt: skip
+        item = InspectionItem.objects.create(plan=plan, month=month, station=station, source="visits",
+                                             object_id=visit.pk, customer=visit.customer, person=person,
+                                             summary="矩阵", drawn_at=now)  # fmt: skip
+        record = record_create(item=item, data={"method": "phone", "finding": "problem", "severity": "minor",
+                                                "deadline": deadline}, actor=w.supervisor, now=now)  # fmt: skip
+        risk = risk_raise(data={"level": "station", "station": station, "title": f"矩阵风险{side}", "owner": head},
+                          actor=w.supervisor, now=now)  # fmt: skip
+        setattr(fx, f"plan_{side}", plan)
+        setattr(fx, f"item_{side}", item)
+        setattr(fx, f"record_{side}", record)
+        setattr(fx, f"rect_{side}", record.rectification)
+        setattr(fx, f"risk_{side}", risk)
 
 
 def _trade(fx, now):
@@ -253,6 +282,12 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "trade-deliveries-bulk": "/api/v1/trade/deliveries/bulk/",
         "trade-settlements-bulk": "/api/v1/trade/settlements/bulk/",
         "trade-products-bulk": "/api/v1/trade/products/bulk/",
+        "supervision:plans": "/supervision/plans/",
+        "supervision:plan-create": "/supervision/plans/new/",
+        "supervision:work": "/supervision/work/",
+        "supervision:rectifications": "/supervision/rectifications/",
+        "supervision:risks": "/supervision/risks/",
+        "supervision:risk-create": "/supervision/risks/new/",
     }
     two = {
         "customer-detail": (f"/api/v1/customers/{fx.shop_in.pk}/", f"/api/v1/customers/{fx.shop_out.pk}/"),
@@ -344,6 +379,17 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
             f"/evaluation/scorecards/{fx.card_in.pk}/",
             f"/evaluation/scorecards/{fx.card_out.pk}/",
         ),
+        "supervision:plan": (f"/supervision/plans/{fx.plan_in.pk}/", f"/supervision/plans/{fx.plan_out.pk}/"),
+        "supervision:item": (f"/supervision/items/{fx.item_in.pk}/", f"/supervision/items/{fx.item_out.pk}/"),
+        "supervision:record-photo": (
+            f"/supervision/records/{fx.record_in.pk}/photo/",
+            f"/supervision/records/{fx.record_out.pk}/photo/",
+        ),
+        "supervision:rectification": (
+            f"/supervision/rectifications/{fx.rect_in.pk}/",
+            f"/supervision/rectifications/{fx.rect_out.pk}/",
+        ),
+        "supervision:risk": (f"/supervision/risks/{fx.risk_in.pk}/", f"/supervision/risks/{fx.risk_out.pk}/"),
     }
     steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hand-back", "hold", "merge",
              "note", "reopen", "report", "resolve", "resume", "start"]  # fmt: skip

@@ -28,6 +28,7 @@ VARIANTS = [
     "/servicedesk/holidays/?year=2027",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
+    "/supervision/work/?done=1", "/supervision/risks/?status=live",
 ]  # fmt: skip
 
 
@@ -113,7 +114,9 @@ def small_world(world):
         subject="manager", unit_id=am.pk, period_kind="month", period=timezone.localdate(now).replace(day=1)
     )
     month = timezone.localdate(now).strftime("%Y-%m")
+    sup = _supervision_samples(world, now, visit, planned)
     return {
+        **sup,
         **integration_samples(world, now),
         "kpis:compare": [{"code": "visit_compliance"}, {"code": "complaints_per_100"}],
         "kpis:target-edit": {"code": "e_settlement_success"},
@@ -182,6 +185,33 @@ def small_world(world):
         "trade:shop-panel": {"customer_pk": shop.pk},
         "trade:alias-add": {"what": "column"},
         "trade:alias-delete": {"what": "column", "pk": 1},
+    }
+
+
+def _supervision_samples(world, now, visit, planned):
+    """A plan with one inspected item (a problem, its rectification) and one to inspect, and a risk worked on."""
+    from serviceloop.supervision.models import InspectionItem
+    from serviceloop.supervision.services import plan_create, record_create, risk_raise, risk_transition
+
+    month = timezone.localdate(now).replace(day=1)
+    plan = plan_create(data={"name": "走访抽查", "kind": "scheduled", "sources": ["visits", "requests"],
+                             "per_station": 2, "branch": None, "first_month": month}, actor=world.supervisor,
+                       now=now)  # fmt: skip
+    items = [InspectionItem.objects.create(plan=plan, month=month, station=world.station_a1, source=source,
+                                           object_id=v.pk, customer=v.customer, person=world.account_manager,
+                                           summary="走访记录", drawn_at=now)
+             for source, v in (("visits", visit), ("requests", planned))]  # fmt: skip
+    record = record_create(item=items[0], data={"method": "phone", "finding": "problem", "severity": "major",
+                                                "notes": "未见照片", "deadline": timezone.localdate(now)},
+                           actor=world.inspector, now=now, photo=picture())  # fmt: skip
+    risk = risk_raise(data={"level": "station", "station": world.station_a1, "title": "断货投诉集中",
+                            "owner": world.station_head, "measures": "每周盘点"}, actor=world.supervisor, now=now)  # fmt: skip
+    risk_transition(risk=risk, action="submit", actor=world.station_head, now=now, note="已落实")
+    return {
+        "supervision:plan": {"pk": plan.pk},
+        "supervision:item": [{"pk": items[0].pk}, {"pk": items[1].pk}],
+        "supervision:rectification": {"pk": record.rectification.pk},
+        "supervision:risk": {"pk": risk.pk},
     }
 
 
