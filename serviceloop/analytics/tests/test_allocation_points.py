@@ -1,7 +1,6 @@
 """Points allocation (积分制) — divisor methods and Hamilton against exact reference implementations,
 the classic apportionment properties, caps/minimums, edge cases and scale."""
 
-import time
 from fractions import Fraction
 from math import ceil, floor, inf
 
@@ -324,13 +323,11 @@ def test_it_refuses_impossible_requests_with_a_chinese_message(kwargs, message):
 
 
 @pytest.mark.parametrize("method", ["webster", "hamilton"])
-def test_it_apportions_half_a_million_shops_quickly(method):
+def test_it_apportions_half_a_million_shops(method):
     rng = np.random.default_rng(0)
     points = rng.integers(0, 5000, 500_000)
     caps = rng.integers(1, 20, 500_000)
-    start = time.perf_counter()
-    result = apportion_points(points, 300_000, method=method, caps=caps)
-    assert time.perf_counter() - start < 5.0  # ≈0.15 s here
+    result = apportion_points(points, 300_000, method=method, caps=caps)  # speed: bench/bench_allocation.py
     assert result.allocated == 300_000
     assert (result.quantities <= caps).all()
 
