@@ -33,9 +33,10 @@ from django.db.models import ProtectedError, RestrictedError
 from serviceloop.core.audit import audit_record, trail_purge
 from serviceloop.customers.models import ChangeSource, Customer, CustomerChange
 from serviceloop.customers.services import customer_changes, place_on_route, tracked_values
-from serviceloop.org.models import Branch, Company, Role, Route, Station, User
+from serviceloop.org.models import Branch, Company, Department, Role, Route, Station, User
 
 COMPANY_NAME = "十堰市烟草公司"
+DEPARTMENTS = [("logistics", "物流中心"), ("finance", "财务"), ("marketing", "营销中心")]
 COMPANY_CODE = "11420301"
 DEMO_PASSWORD = "demo12345"
 DEFAULT_CUSTOMERS = 3000
@@ -63,6 +64,7 @@ ROLE_ZH = {
     Role.AGENT: "客服人员",
     Role.SUPERVISOR: "督察考评",
     Role.INSPECTOR: "市场管理员",
+    Role.DEPARTMENT_STAFF: "部门人员",
 }
 
 COUNT_LABELS = {
@@ -71,6 +73,7 @@ COUNT_LABELS = {
     "stations": "市场部（服务站）",
     "routes": "线路",
     "users": "员工账号",
+    "departments": "部门",
     "customers": "零售客户",
     "customer_changes": "客户变更记录",
     "orders": "订单",
@@ -426,6 +429,7 @@ def build_staff(city: DemoCity) -> None:
     prefixes = {
         Role.CITY_ADMIN: "ca", Role.BRANCH_MANAGER: "bm", Role.STATION_HEAD: "sh", Role.MARKET_MANAGER: "mm",
         Role.ACCOUNT_MANAGER: "am", Role.AGENT: "ag", Role.SUPERVISOR: "sv", Role.INSPECTOR: "ins",
+        Role.DEPARTMENT_STAFF: "dp",
     }  # fmt: skip
     users: list[User] = []
 
@@ -436,7 +440,7 @@ def build_staff(city: DemoCity) -> None:
                 used_names.add(name)
                 return name
 
-    def add(role, *, branch=None, station=None, login=None) -> User:
+    def add(role, *, branch=None, station=None, login=None, department=None) -> User:
         if login is None:
             serial[role] = serial.get(role, 0) + 1
             username = f"{prefixes[role]}{serial[role]:03d}"
@@ -451,6 +455,7 @@ def build_staff(city: DemoCity) -> None:
             company=city.company,
             branch=branch or (station.branch if station else None),
             station=station,
+            department=department,
             date_joined=city.now,
         )
         users.append(user)
@@ -495,6 +500,11 @@ def build_staff(city: DemoCity) -> None:
             branch_ams, quota(rng, dict.fromkeys(range(n_mm), 1), len(branch_ams), shuffle=False), strict=True
         ):
             city.market_manager_of[am.username] = mms[mm_index]
+    # Departments outside the route chain that settle delivery, payment and product matters (一站式办理).
+    for code, name in DEPARTMENTS:
+        department = Department.objects.create(company=city.company, name=name, code=code)
+        add(Role.DEPARTMENT_STAFF, department=department)
+        add(Role.DEPARTMENT_STAFF, department=department)
     taken = sorted(
         User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True)
     )
@@ -806,6 +816,7 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
         stations=len(city.stations),
         routes=len(city.routes),
         users=len(city.users),
+        departments=len(DEPARTMENTS),
         customers=len(city.customers),
     )
     counts = {key: city.counts[key] for key in COUNT_LABELS}
@@ -842,6 +853,7 @@ def demo_reset() -> dict[str, int]:
         ("customers", Customer.objects.filter(branch__company=company)),
         ("routes", Route.objects.filter(station__branch__company=company)),
         ("users", User.objects.filter(company=company)),
+        ("departments", Department.objects.filter(company=company)),
         ("stations", Station.objects.filter(branch__company=company)),
         ("branches", Branch.objects.filter(company=company)),
         ("companies", Company.objects.filter(pk=company.pk)),

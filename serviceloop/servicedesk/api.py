@@ -226,7 +226,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if name not in allowed_actions(request.user, sr):
             raise PermissionDenied(_("This step is not open to you for this request now."))
         if name == "dispatch":
-            form = DispatchForm(request.data, candidates=selectors.owner_candidates(request=sr))
+            form = DispatchForm(
+                request.data,
+                candidates=selectors.owner_candidates(request=sr),
+                departments=selectors.dispatch_departments(request=sr),
+            )
         else:
             form = ACTION_FORMS[name](request.data, request.FILES)
         if not form.is_valid():

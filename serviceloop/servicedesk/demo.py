@@ -119,6 +119,12 @@ def build_servicedesk_demo(city) -> dict[str, int]:
         list(staff.filter(role=Role.INSPECTOR).order_by("username").values_list("id", flat=True)) or agents
     )
     heads = dict(staff.filter(role=Role.STATION_HEAD).values_list("station_id", "id"))
+    # Settlement matters go to the finance department (one-stop handling), when the city has one.
+    finance = list(
+        staff.filter(role=Role.DEPARTMENT_STAFF, department__code="finance")
+        .order_by("username")
+        .values_list("id", "department_id")
+    )
 
     total = int(len(shops) * REQUESTS_PER_SHOP_YEAR)
     start = today - dt.timedelta(days=365)
@@ -179,7 +185,10 @@ def build_servicedesk_demo(city) -> dict[str, int]:
             if (cats[code].field_matter and am_id)
             else (rng.choice(inspectors) if kind == "report" else rng.choice(agents))
         )
-        life.append(_life(rng, sr, now, owner, supervisors, again))
+        department = None
+        if code == "settlement" and kind != "report" and finance:
+            owner, department = finance[len(requests) % len(finance)]
+        life.append(_life(rng, sr, now, owner, supervisors, again, department))
     for sr, steps in zip(requests, life, strict=True):
         for name, value in steps[-1]["fields"].items():
             setattr(sr, name, value)
@@ -274,7 +283,7 @@ def build_servicedesk_demo(city) -> dict[str, int]:
     return counts
 
 
-def _life(rng, sr, now, owner, supervisors, again) -> list[dict]:
+def _life(rng, sr, now, owner, supervisors, again, department=None) -> list[dict]:
     """What happened to the request up to ``now``: a list of steps, each with its events and field values."""
     t = sr.created_at
     age = now - t
@@ -336,7 +345,10 @@ def _life(rng, sr, now, owner, supervisors, again) -> list[dict]:
         return steps
     hours = 72 if sr.complexity == "complex" else 24
     fields.update(
-        owner_id=owner, owner_due_at=sr.created_at + dt.timedelta(hours=hours), dispatched_at=dispatch_at
+        owner_id=owner,
+        owner_due_at=sr.created_at + dt.timedelta(hours=hours),
+        dispatched_at=dispatch_at,
+        department_id=department,
     )
     step(
         Status.DISPATCHED,

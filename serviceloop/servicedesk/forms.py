@@ -76,7 +76,7 @@ class PlanForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    owner = forms.TypedChoiceField(label=_("owner"), coerce=int)
+    owner = forms.ChoiceField(label=_("owner"))
     due_at = forms.DateTimeField(
         label=_("owner deadline"),
         required=False,
@@ -85,15 +85,27 @@ class DispatchForm(forms.Form):
     )
     note = forms.CharField(label=_("reason for reassigning"), max_length=200, required=False)
 
-    def __init__(self, *args, candidates=(), **kwargs):
+    def __init__(self, *args, candidates=(), departments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.candidates = {u.pk: u for u in candidates}
+        self.candidates = {str(u.pk): u for u in candidates}
+        # A department as a whole (一站式): its member with the fewest open requests takes it.
+        self.departments = {f"d{d.pk}": d for d in departments}
         self.fields["owner"].choices = [
-            (u.pk, f"{u} · {u.department if u.department_id else u.get_role_display()}") for u in candidates
-        ]
+            (str(u.pk), f"{u} · {u.department if u.department_id else u.get_role_display()}")
+            for u in candidates
+        ] + [(key, _("%(name)s (department: whoever has least open work)") % {"name": d}) for key, d in
+             self.departments.items()]  # fmt: skip
 
     def clean_owner(self):
-        return self.candidates[self.cleaned_data["owner"]]
+        value = self.cleaned_data["owner"]
+        if value in self.departments:
+            from .selectors import department_member
+
+            member = department_member(department=self.departments[value])
+            if member is None:
+                raise forms.ValidationError(_("This department has nobody to take the request."))
+            return member
+        return self.candidates[value]
 
 
 class ReportForm(forms.Form):

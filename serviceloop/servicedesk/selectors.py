@@ -265,3 +265,29 @@ def task_sections(*, user, now) -> dict:
             .order_by("resolved_at", "id")
         )
     return sections
+
+
+def dispatch_departments(*, request: ServiceRequest):
+    """Departments a request may be dispatched to as a whole (not tip-offs), with someone to take it."""
+    from serviceloop.org.models import Department
+
+    if request.kind == Kind.REPORT:
+        return []
+    return list(
+        Department.objects.filter(staff__is_active=True, staff__role=Role.DEPARTMENT_STAFF)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def department_member(*, department) -> User | None:
+    """The department's active member with the fewest open requests (ties: given work longest ago)."""
+    return (
+        User.objects.filter(department=department, role=Role.DEPARTMENT_STAFF, is_active=True)
+        .annotate(
+            load=Count("owned_requests", filter=Q(owned_requests__status__in=OPEN)),
+            last_given=Max("owned_requests__dispatched_at"),
+        )
+        .order_by("load", F("last_given").asc(nulls_first=True), "id")
+        .first()
+    )

@@ -149,7 +149,11 @@ def _detail_context(request, sr, forms=None):
     for action in actions:
         if action not in forms:
             if action == "dispatch":
-                forms[action] = DispatchForm(candidates=selectors.owner_candidates(request=sr), prefix=action)
+                forms[action] = DispatchForm(
+                    candidates=selectors.owner_candidates(request=sr),
+                    departments=selectors.dispatch_departments(request=sr),
+                    prefix=action,
+                )
             else:
                 forms[action] = ACTION_FORMS[action](prefix=action)
     milestones = list(sr.milestones.order_by("round", "due_at"))
@@ -193,7 +197,12 @@ def act(request, pk, action):
     if action not in allowed_actions(request.user, sr):
         raise PermissionDenied
     if action == "dispatch":
-        form = DispatchForm(request.POST, candidates=selectors.owner_candidates(request=sr), prefix=action)
+        form = DispatchForm(
+            request.POST,
+            candidates=selectors.owner_candidates(request=sr),
+            departments=selectors.dispatch_departments(request=sr),
+            prefix=action,
+        )
     else:
         form = ACTION_FORMS[action](request.POST, request.FILES, prefix=action)
     if form.is_valid():

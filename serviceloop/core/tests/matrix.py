@@ -23,6 +23,7 @@ ACTORS = [
     "supervisor",
     "inspector",
     "outsider",
+    "department_staff",
 ]
 
 

@@ -108,3 +108,22 @@ def test_a_department_cannot_own_a_tipoff(world, file_request, logistics):
     _dept, staff = logistics
     sr = file_request(kind="report", category="other", actor=world.inspector)
     assert not s.may_own(staff, sr)
+
+
+def test_a_request_is_dispatched_to_a_department_as_a_whole(world, app, file_request, logistics):
+    dept, busy = logistics
+    idle = make_user(
+        "wuliu2", Role.DEPARTMENT_STAFF, company=world.company, department=dept, full_name="物流小张"
+    )
+    first = file_request(category="delivery", at=timezone.now() - timedelta(minutes=5))
+    s.servicerequest_acknowledge(request=first, actor=world.agent, now=timezone.now())
+    s.servicerequest_dispatch(request=first, owner=busy, actor=world.agent, now=timezone.now())
+    sr = file_request(category="delivery", at=timezone.now() - timedelta(minutes=3), text="少送了")
+    s.servicerequest_acknowledge(request=sr, actor=world.agent, now=timezone.now())
+    form = app.get(reverse("servicedesk:detail", args=[sr.pk]), user=world.agent).forms["act-dispatch"]
+    labels = {value: label for value, _sel, label in form["dispatch-owner"].options}
+    assert "整个部门" in labels[f"d{dept.pk}"]
+    form["dispatch-owner"] = f"d{dept.pk}"
+    form.submit().follow()
+    sr.refresh_from_db()
+    assert sr.owner == idle and sr.department == dept  # the member with less open work
