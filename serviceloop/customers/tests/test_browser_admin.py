@@ -2,7 +2,6 @@
 background with its progress page), export the customer list (wait for the work, download the file), and run a
 scarce-product allocation — asserting what the user sees at each step."""
 
-import io
 
 import pytest
 from openpyxl import load_workbook
@@ -74,7 +73,7 @@ def test_the_city_admin_imports_exports_and_allocates(page, live_server, seeded,
     assert f"{N_ROWS + 8}" in wait_for_work(page)
     with page.expect_download() as download:
         page.click('[data-testid="work-download"]')
-    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    sheet = load_workbook(download.value.path(), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "许可证号" and len(rows) == 1 + N_ROWS + 8
 
