@@ -2,7 +2,6 @@
 background with its progress page), export the customer list (wait for the work, download the file), and run a
 scarce-product allocation — asserting what the user sees at each step."""
 
-
 import pytest
 from openpyxl import load_workbook
 
