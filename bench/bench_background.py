@@ -64,13 +64,22 @@ def main() -> None:
     admin = User.objects.create(username="bench", role=Role.CITY_ADMIN, company=company)
     shutil.copy(REAL_FILE, pending_dir() / "real.xlsx")
     rows = []
+
+    def show(
+        name, seconds, n, message
+    ):  # printed as each piece finishes (the PDF can take minutes under load)
+        if not rows:
+            print(f"{'work':55} {'seconds':>8} {'rows/s':>8}  result", flush=True)
+        rows.append(name)
+        print(f"{name:55} {seconds:8.1f} {n / seconds:8.0f}  {message}", flush=True)
+
     work, check = run(check_customer_file, admin, name="real.xlsx", filename=REAL_FILE.name, user_id=admin.pk)
-    rows.append(("check 15,020 rows (dry run)", check, 15020, work.message.splitlines()[0]))
+    show("check 15,020 rows (dry run)", check, 15020, work.message.splitlines()[0])
     work, imported = run(
         import_customer_file, admin, name="real.xlsx", filename=REAL_FILE.name, user_id=admin.pk,
         keep_constant=[], check_id=work.pk,
     )  # fmt: skip
-    rows.append(("import 15,020 rows", imported, 15020, work.message))
+    show("import 15,020 rows", imported, 15020, work.message)
 
     # 18,000 shops for the export: the real ones and copies under new licence numbers.
     extra = []
@@ -87,17 +96,14 @@ def main() -> None:
     _now, export_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     size = (MEDIA / work.file).stat().st_size
-    rows.append(("export 18,000 shops to xlsx", exported, EXPORT_ROWS, work.message))
+    show("export 18,000 shops to xlsx", exported, EXPORT_ROWS, work.message)
+    print(f"export: file {size / 1e6:.1f} MB, peak Python allocation {export_peak / 1e6:.1f} MB", flush=True)
 
     route = max(Route.objects.all(), key=lambda r: r.customers.count())
+    print(f"load average {os.getloadavg()[0]:.2f} before the PDF", flush=True)
     n_cards = route.customers.exclude(status="closed").count()
     work, printed = run(print_route_cards, admin, route_id=route.pk, user_id=admin.pk, per_page=4)
-    rows.append((f"service cards of the largest route ({n_cards} shops)", printed, n_cards, work.message))
-
-    print(f"{'work':55} {'seconds':>8} {'rows/s':>8}  result")
-    for name, seconds, n, message in rows:
-        print(f"{name:55} {seconds:8.1f} {n / seconds:8.0f}  {message}")
-    print(f"export: file {size / 1e6:.1f} MB, peak Python allocation {export_peak / 1e6:.1f} MB")
+    show(f"service cards of the largest route ({n_cards} shops)", printed, n_cards, work.message)
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared: wall-clock figures stretch under load)")
 
