@@ -182,6 +182,28 @@ class ShopAllocation(models.Model):
             text += f"；隔周访销客户本周为订货周，上浮 100%，共 {self.quantity} 条"
         return text
 
+    @property
+    def why_for_shop(self) -> str:
+        """The same, as the shop owner reads it on the QR page: what decided their quantity, in plain words —
+        no method names (韦伯斯特法…) and no grade range of the whole run."""
+        product = self.product
+        if self.points is not None:
+            t = product.table
+            text = (
+                f"按积分分配：您本期积分 {self.points} 分（全市 {t.get('shops')} 户共 {t.get('points_total')} 分），"
+                f"积分越高分得越多，您分得 {self.quantity} 条"
+            )
+            if t.get("cap") is not None and self.quantity == t["cap"]:
+                text += "，已是每户最多能分的数量"
+            return text + "。"
+        per = self.quantity // max(self.weight, 1)
+        text = f"按档位分配：您是 D{self.grade} 档，本周同档客户每户 {per} 条"
+        if self.region:
+            text = f"{self.region}客户" + text
+        if self.weight == 2:
+            text += f"；您隔周订货，本周是您的订货周，按两周的量给您，共 {self.quantity} 条"
+        return text + "。"
+
 
 class PointsScheme(models.Model):
     """The points formula (积分制): points = round(volume_weight × Σ cartons × price-class weight)."""

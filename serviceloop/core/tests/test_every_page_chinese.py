@@ -134,6 +134,7 @@ def small_world(world):
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
         "customers:import-result": {"pk": import_check.pk},
+        "customers:import-confirm": {"pk": import_check.pk},
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
         "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},

@@ -171,7 +171,28 @@ def test_it_shows_the_allocation_on_the_public_shop_page(world, login, run, clie
     value = shoptoken_ensure(customer=shop, actor=None, now=run.created_at).value
     client.logout()
     page = client.get(f"/s/{value}/").content.decode()
-    assert 'data-testid="allocation-dispute"' in page and "D10 档每户 2 条" in page
+    assert 'data-testid="allocation-dispute"' in page
+    # Plain words for the owner: what decided the quantity, no method names (issue 9).
+    assert "按档位分配：您是 D10 档，本周同档客户每户 2 条。" in page
+    for jargon in ("韦伯斯特", "圣拉古", "商四舍五入", "档位 D"):
+        assert jargon not in page
+
+
+def test_the_public_panel_explains_a_points_allocation_without_jargon(world):
+    from serviceloop.growth.models import AllocationRun, ProductAllocation, ShopAllocation
+
+    shop = world.shops["张湾1号线"][0]
+    run = AllocationRun(kind="points")
+    product = ProductAllocation(
+        run=run,
+        method="韦伯斯特法（圣拉古法，商四舍五入）",
+        table={"shops": 300, "points_total": 9000, "cap": 5},
+    )
+    row = ShopAllocation(run=run, product=product, customer=shop, quantity=5, points=120)
+    assert "韦伯斯特" in row.why  # staff keep the method's name
+    assert row.why_for_shop == (
+        "按积分分配：您本期积分 120 分（全市 300 户共 9000 分），积分越高分得越多，您分得 5 条，已是每户最多能分的数量。"
+    )
 
 
 def test_it_saves_the_points_scheme_and_computes_points_from_sales(world, login):

@@ -54,3 +54,26 @@ def test_it_tells_the_owner_what_is_missing_without_losing_the_text(browser, liv
     assert "请先点选上面的一个大按钮" in page.locator('[data-testid="category-error"]').inner_text()
     assert page.locator("textarea[name=text]").input_value() == "送货员态度不好"
     context.close()
+
+
+def test_an_owner_who_lost_the_link_scans_the_card_again_and_finds_the_request(browser, live_server, link):
+    """A request taken by phone; the owner scans the card later and taps through to its progress (issue 9)."""
+    from django.utils import timezone
+
+    from serviceloop.org.models import User
+    from serviceloop.servicedesk.services import servicerequest_file
+
+    sr, _created = servicerequest_file(
+        customer=link.customer, channel="phone", kind="complaint", category="delivery",
+        text="电话反映：烟送少了", actor=User.objects.get(username="agent"), now=timezone.now(),
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{link.value}/")
+    listed = page.locator('[data-testid="open-request"]')
+    assert listed.count() == 1 and sr.reference in listed.inner_text()
+    assert "烟送少了" not in page.locator("main, body").first.inner_text()  # no request text on the card page
+    listed.tap()
+    page.wait_for_url(f"{live_server.url}/t/**")
+    assert page.locator('[data-testid="reference"]').inner_text() == sr.reference
+    context.close()
