@@ -26,7 +26,10 @@ FIELD_ERRORS = {
     "words as on the pages); `non_field_errors` for what concerns the whole body (a rule of the service).",
     "properties": {"non_field_errors": {"type": "array", "items": {"type": "string"}}},
     "additionalProperties": True,
-    "example": {"reason": ["这个字段是必填项。"], "non_field_errors": ["这家客户已经贴有标签“不会网上订货”。"]},
+    "example": {
+        "reason": ["这个字段是必填项。"],
+        "non_field_errors": ["这家客户已经贴有标签“不会网上订货”。"],
+    },
 }
 
 

@@ -31,7 +31,11 @@ def menu_for(user) -> list[dict]:
             {"label": _("Organisation"), "url": reverse("org:branches"), "icon": "diagram-3"},
             {"label": _("Staff"), "url": reverse("org:staff"), "icon": "people"},
             {"label": _("Audit trail"), "url": reverse("audit"), "icon": "journal-text"},
-            {"label": _("Event subscriptions"), "url": reverse("integrations:subscriptions"), "icon": "broadcast"},
+            {
+                "label": _("Event subscriptions"),
+                "url": reverse("integrations:subscriptions"),
+                "icon": "broadcast",
+            },
         ]
     groups = [
         (_("Home"), "house", [{"label": _("Home"), "url": reverse("home"), "icon": "house"}]),
