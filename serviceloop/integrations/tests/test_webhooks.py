@@ -180,3 +180,35 @@ def test_the_city_admin_manages_subscriptions_on_the_page_and_reads_the_log(worl
     assert app.get("/integrations/deliveries/", user=world.city_admin).status_code == 200
     app.get("/integrations/subscriptions/", user=world.station_head, status=403)
     app.get("/integrations/deliveries/", user=world.account_manager, status=403)
+
+
+def test_the_verification_snippet_of_docs_api_md_accepts_a_real_delivery(world):
+    """The Python snippet integrators copy from docs/api.md, run against what a receiver really got."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    scope: dict = {}
+    exec(snippet, scope)  # noqa: S102 - our own documentation
+    now = timezone.now()
+    with Receiver([200]) as receiver:
+        subscribe(world, receiver.url)
+        attach(world, now)
+        deliver_due(now)
+    headers, body = receiver.got[0]
+    assert scope["verify"](SECRET, headers, body)
+    assert not scope["verify"]("wrong", headers, body)
+
+
+def test_finished_events_are_purged_after_the_keeping_period(world):
+    from serviceloop.integrations.events import KEEP_DAYS, purge_old_events
+
+    now = timezone.now()
+    with Receiver([200]) as receiver:
+        subscribe(world, receiver.url)
+        attach(world, now)
+        deliver_due(now)
+    assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS - 1)) == 0
+    assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS + 1)) > 0
+    assert not OutboxEvent.objects.exists() and not DeliveryAttempt.objects.exists()
