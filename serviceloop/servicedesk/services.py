@@ -267,6 +267,9 @@ def servicerequest_file(
     )
     sla.milestones_start(request=request, now=now)
     _shop_message(request, Status.NEW, now)
+    request_event(
+        request, "filed", now=now
+    )  # outbound event (issue 15), before a repeat complaint's escalation
     if kind == Kind.COMPLAINT and customer is not None:
         since = now - timedelta(days=conf("REPEAT_DAYS"))
         earlier = (
@@ -287,7 +290,6 @@ def servicerequest_file(
                 recipients=recipients_for(request, level=1),
                 note=_("Repeat complaint: same shop and category as %(ref)s.") % {"ref": earlier.reference},
             )
-    request_event(request, "filed", now=now)  # outbound event (issue 15), in this transaction
     return request, True
 
 

@@ -164,6 +164,16 @@ def test_service_request_events(world):
                                 actor=world.agent, now=now)  # fmt: skip
     event = OutboxEvent.objects.get(kind="request.filed")
     assert event.payload["reference"] == sr.reference and "callback_phone" not in event.payload
+    from serviceloop.servicedesk.services import servicerequest_acknowledge, servicerequest_dispatch
+
+    servicerequest_acknowledge(request=sr, actor=world.agent, now=now)
+    servicerequest_dispatch(request=sr, owner=world.account_manager, actor=world.agent, now=now)
+    # The same complaint again: filed, then escalated as a repeat complaint — in that order.
+    servicerequest_file(customer=world.shops["张湾1号线"][0], channel="phone", kind="complaint",
+                        category=sr.category, text="又晚了", actor=world.agent, now=now)  # fmt: skip
+    kinds = list(OutboxEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["request.filed", "request.dispatched", "request.filed", "request.escalated"]
+    assert OutboxEvent.objects.get(kind="request.dispatched").payload["owner"] == world.account_manager.pk
 
 
 def test_the_city_admin_manages_subscriptions_on_the_page_and_reads_the_log(world, app):
