@@ -139,9 +139,22 @@ def deliver_due(now, *, limit: int = BATCH) -> dict:
     return counts
 
 
+KEEP_DAYS = 90
+
+
+def purge_old_events(now) -> int:
+    """Events whose every delivery is finished (delivered or given up) are kept KEEP_DAYS, then removed with their
+    delivery log: the outbox is a queue, not an archive (the audit trail and the domain event rows are that)."""
+    cutoff = now - dt.timedelta(days=KEEP_DAYS)
+    old = OutboxEvent.objects.filter(at__lt=cutoff).exclude(deliveries__status=DeliveryStatus.PENDING)
+    deleted, _ = OutboxEvent.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:5000])).delete()
+    return deleted
+
+
 def job_deliver_events(now) -> str:
     c = deliver_due(now)
-    return f"delivered {c['delivered']}, to retry {c['retry']}, gave up {c['failed']}"
+    purged = purge_old_events(now)
+    return f"delivered {c['delivered']}, to retry {c['retry']}, gave up {c['failed']}, purged {purged}"
 
 
 # --- the events services report (one call each; payloads carry ids and codes, never phone numbers) ----------

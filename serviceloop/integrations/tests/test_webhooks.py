@@ -164,6 +164,16 @@ def test_service_request_events(world):
                                 actor=world.agent, now=now)  # fmt: skip
     event = OutboxEvent.objects.get(kind="request.filed")
     assert event.payload["reference"] == sr.reference and "callback_phone" not in event.payload
+    from serviceloop.servicedesk.services import servicerequest_acknowledge, servicerequest_dispatch
+
+    servicerequest_acknowledge(request=sr, actor=world.agent, now=now)
+    servicerequest_dispatch(request=sr, owner=world.account_manager, actor=world.agent, now=now)
+    # The same complaint again: filed, then escalated as a repeat complaint — in that order.
+    servicerequest_file(customer=world.shops["张湾1号线"][0], channel="phone", kind="complaint",
+                        category=sr.category, text="又晚了", actor=world.agent, now=now)  # fmt: skip
+    kinds = list(OutboxEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["request.filed", "request.dispatched", "request.filed", "request.escalated"]
+    assert OutboxEvent.objects.get(kind="request.dispatched").payload["owner"] == world.account_manager.pk
 
 
 def test_the_city_admin_manages_subscriptions_on_the_page_and_reads_the_log(world, app):
@@ -180,3 +190,35 @@ def test_the_city_admin_manages_subscriptions_on_the_page_and_reads_the_log(worl
     assert app.get("/integrations/deliveries/", user=world.city_admin).status_code == 200
     app.get("/integrations/subscriptions/", user=world.station_head, status=403)
     app.get("/integrations/deliveries/", user=world.account_manager, status=403)
+
+
+def test_the_verification_snippet_of_docs_api_md_accepts_a_real_delivery(world):
+    """The Python snippet integrators copy from docs/api.md, run against what a receiver really got."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    scope: dict = {}
+    exec(snippet, scope)  # noqa: S102 - our own documentation
+    now = timezone.now()
+    with Receiver([200]) as receiver:
+        subscribe(world, receiver.url)
+        attach(world, now)
+        deliver_due(now)
+    headers, body = receiver.got[0]
+    assert scope["verify"](SECRET, headers, body)
+    assert not scope["verify"]("wrong", headers, body)
+
+
+def test_finished_events_are_purged_after_the_keeping_period(world):
+    from serviceloop.integrations.events import KEEP_DAYS, purge_old_events
+
+    now = timezone.now()
+    with Receiver([200]) as receiver:
+        subscribe(world, receiver.url)
+        attach(world, now)
+        deliver_due(now)
+    assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS - 1)) == 0
+    assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS + 1)) > 0
+    assert not OutboxEvent.objects.exists() and not DeliveryAttempt.objects.exists()
