@@ -124,6 +124,11 @@ def may_adjust(user, card: Scorecard) -> bool:
 def scorecard_adjust(*, card: Scorecard, points: Decimal, reason: str, actor, now) -> ScorecardAdjustment:
     if not may_adjust(actor, card):
         raise PermissionDenied
+    same = card.adjustments.filter(
+        points=points, reason=reason, by=actor, at__gte=now - dt.timedelta(minutes=1)
+    ).first()
+    if same is not None:
+        return same  # a double submission
     row = ScorecardAdjustment.objects.create(scorecard=card, points=points, reason=reason, by=actor, at=now)
     audit_record(actor=actor, action="evaluation.adjust", obj=card, now=now,
                  summary=f"{points:+} {reason}"[:300], data={"points": str(points), "reason": reason})  # fmt: skip

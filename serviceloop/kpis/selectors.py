@@ -257,10 +257,13 @@ def dashboard(*, level: str, unit_id: int, period: Period, trend_len: int = 12) 
     qs = KpiValue.objects.filter(level=level, unit_id=unit_id, part="", period__in=months)
     for kpi_id, month, n, d in qs.values_list("kpi_id", "period", "numerator", "denominator"):
         monthly[kpi_id][month] = (n, d)
+    by_kpi = defaultdict(dict)
+    for (k, u), pair in all_units.items():
+        by_kpi[k][u] = pair
     rows = []
     for kpi in kpis:
         target = targets.get((kpi.pk, level))
-        per_unit = {u: _value(p, kpi.scale) for (k, u), p in all_units.items() if k == kpi.pk}
+        per_unit = {u: _value(p, kpi.scale) for u, p in by_kpi[kpi.pk].items()}
         value = per_unit.get(unit_id)
         pair = all_units.get((kpi.pk, unit_id))
         trend = []

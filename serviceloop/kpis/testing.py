@@ -24,11 +24,21 @@ def _at(month: dt.date, rng: random.Random, *, days=None) -> dt.datetime:
     return dt.datetime(month.year, month.month, day, rng.randint(8, 17), rng.randint(0, 59), tzinfo=tz)
 
 
-def generate_month(*, month: dt.date, shops: list, seed: int = 1, per_shop: float = 1.0) -> dict:
-    """Raw events of ``month`` for ``shops`` (Customer rows with route, station, branch loaded)."""
+def generate_month(
+    *,
+    month: dt.date,
+    shops: list,
+    seed: int = 1,
+    per_shop: float = 1.0,
+    requests_per_shop: float | None = None,
+) -> dict:
+    """Raw events of ``month`` for ``shops`` (Customer rows with route, station, branch loaded).
+    ``requests_per_shop`` (default 2 × per_shop) sets the request volume apart: a real city files about
+    one request per ten shops a month, far fewer than the visits and orders."""
     rng = random.Random(seed)
     counts = {}
-    counts["requests"] = _requests(month, shops, rng, per_shop)
+    rate = 2 * per_shop if requests_per_shop is None else requests_per_shop
+    counts["requests"] = _requests(month, shops, rng, rate / 2)
     counts["visits"] = _visits(month, shops, rng, per_shop)
     counts["tags"] = _tags(month, shops, rng, per_shop)
     counts["survey"] = _survey(month, shops, rng)
@@ -123,14 +133,22 @@ def _visits(month, shops, rng, per_shop):
 def _tags(month, shops, rng, per_shop):
     from serviceloop.tags.models import CustomerTag, ProblemTag
 
-    tags = list(ProblemTag.objects.filter(active=True).values_list("pk", flat=True)[:4])
+    tags = list(ProblemTag.objects.filter(active=True).values_list("pk", flat=True)[:8])
     if not tags:
         return 0
+    # one live tag of a kind per shop (the database says so): skip pairs still open from earlier months
+    live = set(
+        CustomerTag.objects.filter(status__in=["attached", "removed", "sent_back"]).values_list(
+            "customer_id", "tag_id"
+        )
+    )
     rows = []
     for shop in shops:
         if rng.random() > min(1.0, 0.5 * per_shop):
             continue
         tag = tags[rng.randrange(len(tags))]
+        if (shop.pk, tag) in live:
+            continue
         attached = _at(month, rng, days=10)
         step = rng.choice(["attached", "removed", "verified", "verified"])
         removed = (
@@ -143,6 +161,8 @@ def _tags(month, shops, rng, per_shop):
             if step == "verified"
             else None
         )
+        if step != "verified":
+            live.add((shop.pk, tag))
         rows.append(CustomerTag(
             customer=shop, tag_id=tag, status=step, source="visit", reason="生成的标签", attached_at=attached,
             due_at=attached + dt.timedelta(days=14), removed_at=removed, verified_at=verified,

@@ -171,3 +171,31 @@ def test_the_job_computes_month_and_quarter(world):
     job_scorecards(timezone.make_aware(dt.datetime(2026, 11, 3, 3)))
     kinds = set(Scorecard.objects.values_list("period_kind", "period"))
     assert ("month", dt.date(2026, 11, 1)) in kinds and ("quarter", dt.date(2026, 10, 1)) in kinds
+
+
+def test_a_double_submission_adjusts_once(cards, login):
+    card = card_of(cards, cards.account_manager)
+    client = login(cards.station_head)
+    for _ in range(2):
+        client.post(reverse("evaluation:scorecard", args=[card.pk]), {"points": "1", "reason": "表扬信"})
+    assert card.adjustments.count() == 1
+
+
+def test_scorecard_list_queries_are_flat(cards, login, django_assert_max_num_queries):
+    from serviceloop.core.testing import make_user
+    from serviceloop.org.models import Role
+
+    client = login(cards.city_admin)
+    with django_assert_max_num_queries(15):
+        client.get(reverse("evaluation:scorecards"), {"period": "2026-10"})
+    for i in range(20):
+        make_user(
+            f"am{i}",
+            Role.ACCOUNT_MANAGER,
+            company=cards.company,
+            branch=cards.branch_a,
+            station=cards.station_a1,
+        )
+    scorecards_compute(subject="manager", period=Period("month", MONTH), now=timezone.now())
+    with django_assert_max_num_queries(15):
+        client.get(reverse("evaluation:scorecards"), {"period": "2026-10"})

@@ -232,3 +232,12 @@ def test_the_command_back_fills_months(world):
     from serviceloop.kpis.models import KpiRun
 
     assert KpiRun.objects.get().months == ["2026-09-01", "2026-10-01"]
+
+
+def test_a_double_submission_sets_the_target_once(world, login):
+    client = login(world.city_admin)
+    data = {"level": "route", "target": "97", "warning": "94", "reason": "同一次调整"}
+    url = reverse("kpis:target-edit", args=["e_settlement_success"])
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert KpiTarget.objects.filter(reason="同一次调整").count() == 1
