@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "serviceloop.growth",
     "serviceloop.trade",
     "serviceloop.supervision",
+    "serviceloop.reviews",
 ]
 
 MIDDLEWARE = [

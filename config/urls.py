@@ -44,6 +44,7 @@ urlpatterns = [
     path("allocation/", include("serviceloop.growth.urls")),
     path("trade/", include("serviceloop.trade.urls")),
     path("supervision/", include("serviceloop.supervision.urls")),
+    path("reviews/", include("serviceloop.reviews.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"
