@@ -83,6 +83,9 @@ class RoundEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.round_id} {self.to_status}"
+
 
 class Reviewee(models.Model):
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="reviewees")

@@ -9,7 +9,7 @@ from django.http import Http404
 from serviceloop.surveys.models import Answer, AnswerStatus
 from serviceloop.surveys.services import questionnaire_items
 
-from .models import CRITERIA, Rater, Relation, ReviewRound, Reviewee, RoundStatus
+from .models import CRITERIA, Rater, Relation, Reviewee, ReviewRound, RoundStatus
 
 
 @dataclass

@@ -16,8 +16,8 @@ from .models import (
     ROUND_TRANSITIONS,
     Rater,
     Relation,
-    ReviewRound,
     Reviewee,
+    ReviewRound,
     RoundEvent,
     RoundStatus,
 )
