@@ -267,6 +267,11 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "supervision:risk-create": ("L 403 200 200 200 403 403 403 200 200 403", None),
     "supervision:risks": ("L 200 200 200 200 200 200 200 200 200 200", None),
     "supervision:work": ("L 403 403 403 403 403 403 403 200 200 403", None),
+    "reviews:mine": ("L 200 200 200 200 200 200 200 200 200 200", None),
+    "reviews:rate": ("L 404 404 404 200 404 404 404 404 404 404", None),
+    "reviews:rate-list": ("L 200 200 200 200 200 200 200 200 200 200", None),
+    "reviews:round": ("L 403 200 403 403 403 403 403 200 403 403", None),
+    "reviews:rounds": ("L 403 200 403 403 403 403 403 200 403 403", None),
 }
 
 
