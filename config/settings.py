@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "serviceloop.kpis",
     "serviceloop.evaluation",
     "serviceloop.supervision",
+    "serviceloop.reviews",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,7 @@ urlpatterns = [
     path("kpis/", include("serviceloop.kpis.urls")),
     path("evaluation/", include("serviceloop.evaluation.urls")),
     path("supervision/", include("serviceloop.supervision.urls")),
+    path("reviews/", include("serviceloop.reviews.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -23,4 +23,9 @@ def supervision_menu(user) -> list[dict]:
         items.append(
             {"label": _("Risk register"), "url": reverse("supervision:risks"), "icon": "exclamation-diamond"}
         )
+    from serviceloop.reviews.services import may_manage_rounds
+
+    if may_manage_rounds(user):
+        items.append({"label": _("360-degree reviews"), "url": reverse("reviews:rounds"), "icon": "people"})
+    items.append({"label": _("Ratings to give"), "url": reverse("reviews:rate-list"), "icon": "star-half"})
     return items

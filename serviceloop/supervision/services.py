@@ -145,11 +145,19 @@ def may_inspect(user, item: InspectionItem) -> bool:
     return assignee is None or assignee == user.pk or user.is_superuser
 
 
+def default_station_head(item: InspectionItem) -> User | None:
+    return (
+        User.objects.filter(role=Role.STATION_HEAD, station_id=item.station_id, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def default_owner(item: InspectionItem) -> User | None:
     """The person inspected when they still work, else the station head."""
     if item.person_id and item.person.is_active:
         return item.person
-    return User.objects.filter(role=Role.STATION_HEAD, station_id=item.station_id, is_active=True).first()
+    return default_station_head(item)
 
 
 @transaction.atomic
@@ -185,6 +193,14 @@ def record_create(*, item: InspectionItem, data: dict, actor, now, photo=None) -
                                             task=task[:1000], deadline=deadline, created_at=now, updated_at=now)  # fmt: skip
         RectificationEvent.objects.create(rectification=rect, action=RectAction.CREATE, to_status=RectStatus.OPEN,
                                           actor=actor, at=now, note=task[:1000])  # fmt: skip
+        if severity == Severity.SERIOUS:  # a serious finding also goes on the station's risk register
+            risk_raise(
+                data={"level": RiskLevel.STATION, "station": item.station, "owner": default_station_head(item),
+                      "title": _("Serious inspection finding: %(item)s") % {"item": str(item)},
+                      "description": record.notes, "deadline": deadline},
+                actor=None, now=now, cause=RiskCause.INSPECTION, cause_key=f"inspection:record:{record.pk}",
+                period=item.month, person=item.person,
+            )  # fmt: skip
     audit_record(actor=actor, action="supervision.record_create", obj=record, summary=str(item), now=now,
                  data={"finding": finding, "severity": severity})  # fmt: skip
     return record

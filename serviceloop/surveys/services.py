@@ -302,12 +302,15 @@ def sample_plan(wave: Wave) -> dict:
 
 
 @transaction.atomic
-def wave_draw_targets(*, wave: Wave, actor, now) -> int:
+def wave_draw_targets(*, wave: Wave, actor, now, customer_ids=None) -> int:
     """(Re)draws the wave's shops while it is a draft: all active shops, or a stratified random sample
-    reproducible from the stored seed. The drawn shops are stored as WaveTarget rows."""
+    reproducible from the stored seed. The drawn shops are stored as WaveTarget rows. ``customer_ids`` narrows
+    the population to those shops (a 360° review asks one account manager's shops)."""
     if wave.status != WaveStatus.DRAFT:
         raise ValidationError(_("Shops can be drawn only while the wave is a draft."))
     frame = population_frame(wave.company)
+    if customer_ids is not None:
+        frame = frame[frame["id"].isin(list(customer_ids))]
     if frame.empty:
         raise ValidationError(_("The company has no active shops to survey."))
     if wave.target_mode == TargetMode.SAMPLE:

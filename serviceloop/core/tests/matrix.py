@@ -98,6 +98,7 @@ def build(world):
     _trade(fx, now)
     _scorecards(fx, now)
     _supervision(fx, now)
+    _reviews(fx, now)
     return fx
 
 
@@ -110,6 +111,18 @@ def _scorecards(fx, now):
                                           period=month, score=80, computed_at=now)  # fmt: skip
     fx.card_out = Scorecard.objects.create(subject="manager", unit_id=fx.world.outsider.pk, period_kind="month",
                                            period=month, score=70, computed_at=now)  # fmt: skip
+
+
+def _reviews(fx, now):
+    """A 360° round reviewing the account manager; the station head is one of the raters."""
+    from serviceloop.reviews.services import reviewee_add, round_create
+
+    w = fx.world
+    fx.review_round = round_create(data={"name": "矩阵360", "period_start": dt.date(2026, 12, 1),
+                                         "period_end": dt.date(2026, 12, 20), "min_raters": 2,
+                                         "questionnaire": fx.questionnaire}, actor=w.city_admin, now=now)  # fmt: skip
+    reviewee = reviewee_add(rnd=fx.review_round, manager=w.account_manager, actor=w.city_admin, now=now)
+    fx.rater = reviewee.raters.get(user=w.station_head)
 
 
 def _supervision(fx, now):
@@ -289,6 +302,9 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "supervision:rectifications": "/supervision/rectifications/",
         "supervision:risks": "/supervision/risks/",
         "supervision:risk-create": "/supervision/risks/new/",
+        "reviews:rounds": "/reviews/",
+        "reviews:rate-list": "/reviews/rate/",
+        "reviews:mine": "/reviews/mine/",
     }
     two = {
         "customer-detail": (f"/api/v1/customers/{fx.shop_in.pk}/", f"/api/v1/customers/{fx.shop_out.pk}/"),
@@ -391,6 +407,8 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
             f"/supervision/rectifications/{fx.rect_out.pk}/",
         ),
         "supervision:risk": (f"/supervision/risks/{fx.risk_in.pk}/", f"/supervision/risks/{fx.risk_out.pk}/"),
+        "reviews:round": (f"/reviews/{fx.review_round.pk}/", None),
+        "reviews:rate": (f"/reviews/rate/{fx.rater.pk}/", None),
     }
     steps = ["acknowledge", "answer", "cancel", "close", "dispatch", "follow-up", "hand-back", "hold", "merge",
              "note", "reopen", "report", "resolve", "resume", "start"]  # fmt: skip

@@ -208,7 +208,22 @@ def _supervision_samples(world, now, visit, planned):
     risk = risk_raise(data={"level": "station", "station": world.station_a1, "title": "断货投诉集中",
                             "owner": world.station_head, "measures": "每周盘点"}, actor=world.supervisor, now=now)  # fmt: skip
     risk_transition(risk=risk, action="submit", actor=world.station_head, now=now, note="已落实")
+    from serviceloop.reviews.models import Rater
+    from serviceloop.reviews.services import rating_submit, reviewee_add, round_create, round_transition
+    from serviceloop.surveys.models import Questionnaire
+
+    rnd = round_create(data={"name": "四季度360", "period_start": month, "period_end": month + dt.timedelta(days=20),
+                             "min_raters": 2, "questionnaire": Questionnaire.objects.order_by("pk").first()},
+                       actor=world.city_admin, now=now)  # fmt: skip
+    reviewee = reviewee_add(rnd=rnd, manager=world.account_manager, actor=world.city_admin, now=now)
+    round_transition(rnd=rnd, actor=world.city_admin, now=now)
+    scores = {"attitude": 4, "skill": 4, "responsibility": 5, "teamwork": 3}
+    for rater in Rater.objects.filter(reviewee=reviewee):
+        rating_submit(rater=rater, scores=scores, actor=rater.user, now=now)
+    rater = Rater.objects.filter(reviewee=reviewee).first()
     return {
+        "reviews:round": {"pk": rnd.pk},
+        "reviews:rate": {"pk": rater.pk},
         "supervision:plan": {"pk": plan.pk},
         "supervision:item": [{"pk": items[0].pk}, {"pk": items[1].pk}],
         "supervision:rectification": {"pk": record.rectification.pk},

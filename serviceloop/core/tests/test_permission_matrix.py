@@ -286,6 +286,11 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "trade:alias-delete": ("L 405 405 405 405 405 405 405 405 405 405 ?", None),
     "trade:aliases": ("L 403 200 403 403 403 403 403 403 403 403 ?", None),
     "trade:settings": ("L 403 200 403 403 403 403 403 403 403 403 ?", None),
+    "reviews:mine": ("L 200 200 200 200 200 200 200 200 200 200 ?", None),
+    "reviews:rate": ("L 404 404 404 200 404 404 404 404 404 404 ?", None),
+    "reviews:rate-list": ("L 200 200 200 200 200 200 200 200 200 200 ?", None),
+    "reviews:round": ("L 403 200 403 403 403 403 403 200 403 403 ?", None),
+    "reviews:rounds": ("L 403 200 403 403 403 403 403 200 403 403 ?", None),
 }
 
 from .matrix_api import API_EXPECTED  # noqa: E402 - issue 15's API routes, kept in their own module

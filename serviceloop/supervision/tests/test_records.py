@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from serviceloop.core.models import AuditEvent
-from serviceloop.supervision.models import InspectionItem, Rectification, RectificationEvent
+from serviceloop.supervision.models import InspectionItem, Rectification, RectificationEvent, Risk
 from serviceloop.supervision.selectors import finding_counts
 from serviceloop.supervision.services import (
     job_mark_overdue,
@@ -106,6 +106,13 @@ def test_findings_are_counted_per_person_station_and_month_by_severity(world):
     record_create(item=a, data=PROBLEM, actor=world.inspector, now=NOW)
     record_create(item=b, data={**PROBLEM, "severity": "serious"}, actor=world.inspector, now=NOW)
     record_create(item=c, data={"method": "site", "finding": "ok"}, actor=world.inspector, now=NOW)
+    serious = Risk.objects.get()  # the serious finding went on the station's register
+    assert (serious.cause, serious.station, serious.owner, serious.person) == (
+        "inspection",
+        world.station_a1,
+        world.station_head,
+        world.account_manager,
+    )
     rows = finding_counts(first_month=MONTH, last_month=MONTH)
     assert rows == [{"person_id": world.account_manager.pk, "station_id": world.station_a1.pk, "month": MONTH,
                      "inspected": 3, "ok": 1, "problems": 2, "minor": 0, "major": 1, "serious": 1}]  # fmt: skip
