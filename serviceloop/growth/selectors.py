@@ -1,7 +1,7 @@
 """Reads of the growth app, scoped. Runs and per-product tables are city-wide figures any staff member with a
 role may see; per-shop quantities follow the shops' data scope (an account manager sees their routes' shops)."""
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404
 
 from serviceloop.org.scope import scope_q
@@ -67,7 +67,16 @@ def shop_allocation_for(customer, *, run=None) -> dict:
 
     Not scoped by user: callers are the shop's own pages (customer detail, already scoped; the public
     QR page, by its token)."""
-    runs = [run] if run is not None else [r for r in (latest_run("sheet"), latest_run("points")) if r]
+    if run is not None:
+        runs = [run]
+    else:  # the latest run of each kind in one query (the public QR page counts its queries)
+
+        def latest(kind):
+            runs = AllocationRun.objects.filter(status="done", kind=kind)
+            return Subquery(runs.order_by("-created_at", "-id").values("pk")[:1])
+
+        found = AllocationRun.objects.defer("sheet").filter(Q(pk=latest("sheet")) | Q(pk=latest("points")))
+        runs = sorted(found, key=lambda r: r.kind != "sheet")
     items = list(
         ShopAllocation.objects.filter(customer=customer, run__in=runs)
         .select_related("product", "run")

@@ -87,6 +87,18 @@ def portal_request_file(
     return request, trackingtoken_ensure(service_request=request, now=now), created
 
 
+def trackingtokens_ensure(*, service_requests, now) -> list[tuple[ServiceRequest, ShopToken]]:
+    """Each request with its live tracking link: the existing links in one query, the missing ones made."""
+    requests = list(service_requests)
+    live = {
+        t.service_request_id: t
+        for t in ShopToken.objects.filter(
+            service_request__in=[r.pk for r in requests], revoked_at__isnull=True
+        )
+    }
+    return [(r, live.get(r.pk) or trackingtoken_ensure(service_request=r, now=now)) for r in requests]
+
+
 @transaction.atomic
 def trackingtoken_ensure(*, service_request: ServiceRequest, now) -> ShopToken:
     """The request's live tracking link (``/t/<token>/``), created once. Other apps may call it to put

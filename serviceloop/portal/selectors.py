@@ -24,7 +24,10 @@ def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
         return None
     return (
         ShopToken.objects.select_related(
-            "customer__route__station__branch__company", "service_request__category"
+            "customer__route__station__branch__company",
+            "customer__route__account_manager",
+            "customer__route__market_manager",
+            "service_request__category",
         )
         .filter(value=value, purpose=purpose, revoked_at__isnull=True)
         .first()
@@ -97,23 +100,21 @@ def contacts_for_routes(routes) -> dict[int, list[Contact]]:
       station's branch (branch-level inspectors form the county squads); the longest-serving (lowest id)
       when there are several — there is no squad-leader flag in the staff records;
     - market manager and account manager: those named on the route.
-    Three queries whatever the number of routes.
+    One query whatever the number of routes (the routes come with their station, branch and managers).
     """
     routes = list(routes)
     station_ids = {r.station_id for r in routes}
     branch_ids = {r.station.branch_id for r in routes}
     heads, station_inspectors, branch_inspectors = {}, {}, {}
-    for user in User.objects.filter(
-        is_active=True, role=Role.STATION_HEAD, station_id__in=station_ids
-    ).order_by("id"):
-        heads.setdefault(user.station_id, user)
-    inspectors = (
-        User.objects.filter(is_active=True, role=Role.INSPECTOR)
-        .filter(Q(station_id__in=station_ids) | Q(station__isnull=True, branch_id__in=branch_ids))
-        .order_by("id")
+    people = User.objects.filter(is_active=True).filter(
+        Q(role=Role.STATION_HEAD, station_id__in=station_ids)
+        | Q(role=Role.INSPECTOR, station_id__in=station_ids)
+        | Q(role=Role.INSPECTOR, station__isnull=True, branch_id__in=branch_ids)
     )
-    for user in inspectors:
-        if user.station_id:
+    for user in people.order_by("id"):
+        if user.role == Role.STATION_HEAD:
+            heads.setdefault(user.station_id, user)
+        elif user.station_id:
             station_inspectors.setdefault(user.station_id, user)
         else:
             branch_inspectors.setdefault(user.branch_id, user)
@@ -134,10 +135,8 @@ def contacts_for_routes(routes) -> dict[int, list[Contact]]:
 
 
 def contacts_for_customer(customer: Customer) -> list[Contact]:
-    route = Route.objects.select_related("station__branch", "account_manager", "market_manager").get(
-        pk=customer.route_id
-    )
-    return contacts_for_routes([route])[route.pk]
+    """The contacts of the shop's route (loaded with the shop by ``shoptoken_resolve``: one query for the people)."""
+    return contacts_for_routes([customer.route])[customer.route_id]
 
 
 CARD_RELATED = ("route__station__branch__company", "route__account_manager", "route__market_manager")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serviceloop.servicedesk.selectors import servicerequest_public_result, servicerequest_public_timeline
 
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
-from .intake import RateLimited, client_address, portal_request_file, trackingtoken_ensure
+from .intake import RateLimited, client_address, portal_request_file, trackingtokens_ensure
 from .models import ShopToken, TokenPurpose
 from .selectors import contacts_for_customer, shop_open_requests, shoptoken_resolve
 
@@ -79,10 +79,9 @@ def shop_page(request, token):
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
-    now = timezone.now()
-    open_requests = [
-        (sr, trackingtoken_ensure(service_request=sr, now=now)) for sr in shop_open_requests(link.customer)
-    ]
+    open_requests = trackingtokens_ensure(
+        service_requests=shop_open_requests(link.customer), now=timezone.now()
+    )
     context = {
         "link": link,
         "customer": link.customer,
