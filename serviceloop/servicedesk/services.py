@@ -282,7 +282,9 @@ def servicerequest_file(
     )
     sla.milestones_start(request=request, now=now)
     _shop_message(request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now))
-    request_event(request, "filed", now=now)  # outbound event (issue 15), before a repeat complaint's escalation
+    request_event(
+        request, "filed", now=now
+    )  # outbound event (issue 15), before a repeat complaint's escalation
     if kind == Kind.COMPLAINT and customer is not None:
         since = now - timedelta(days=conf("REPEAT_DAYS"))
         earlier = (

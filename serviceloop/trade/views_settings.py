@@ -16,8 +16,6 @@ from serviceloop.core.xlsx import workbook_response
 
 from . import services
 from .forms import ColumnAliasForm, DerivationSettingsForm, ValueAliasForm
-from .importing.columns import LABELS
-from .importing.values import BUILTIN_VALUES, VALUE_LABELS, shown_name
 from .models import BatchKind, ColumnAlias, DerivationSettings, ValueAlias
 from .views import _require_importer
 
@@ -36,6 +34,8 @@ def _alias_lists(params):
 
 
 def _value_meaning(row) -> str:
+    from .importing.values import BUILTIN_VALUES, shown_name
+
     names = BUILTIN_VALUES.get(row.field, {}).get(row.code)
     return shown_name(names) if names else row.code
 
@@ -48,6 +48,10 @@ def _show_errors(request, error: ValidationError) -> None:
 @login_required
 @require_GET
 def aliases(request):
+    # The import's tables are loaded on use (the importing package brings openpyxl; start-up stays lean).
+    from .importing.columns import LABELS
+    from .importing.values import VALUE_LABELS
+
     _require_importer(request.user)
     columns, values = _alias_lists(request.GET)
     if request.GET.get("export") == "xlsx":

@@ -3,8 +3,6 @@
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 
-from openpyxl.utils import get_column_letter
-
 
 @dataclass(frozen=True)
 class RowError:
@@ -18,6 +16,8 @@ class RowError:
 
     @property
     def column_letter(self) -> str:
+        from openpyxl.utils import get_column_letter
+
         return get_column_letter(self.column_index) if self.column_index else ""
 
     @property
