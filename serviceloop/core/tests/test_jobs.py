@@ -16,7 +16,9 @@ def test_it_runs_each_due_job_once_for_a_given_now():
     first = run_due_jobs(now)
     assert set(first) == {job.name for job in JOBS}
     assert run_due_jobs(now) == {}  # idempotent: nothing is due again at the same moment
-    assert set(run_due_jobs(now + timedelta(hours=7))) == {j.name for j in JOBS if j.every <= timedelta(hours=7)}
+    assert set(run_due_jobs(now + timedelta(hours=7))) == {
+        j.name for j in JOBS if j.every <= timedelta(hours=7)
+    }
 
 
 def test_it_never_lets_two_runners_hold_one_job():
