@@ -38,7 +38,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
         "L 403 200 200 200 403 200 403 403 403 404 403",
         "L 403 200 404 404 403 404 403 403 403 200 403",
     ),
-    "customers:export": ("L R R R R R R R R R R", None),  # to the export's work page
+    "customers:export": ("L R R R R R R R R R R R", None),  # to the export's work page
     "customers:import": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
     "customers:import-confirm": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "customers:list": ("L 200 200 200 200 200 200 200 200 200 200 200", None),

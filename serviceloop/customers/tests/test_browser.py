@@ -1,6 +1,7 @@
 """Real browser: log in, search a shop, open it — in Debian's Chromium driven by Playwright."""
 
 import pytest
+from playwright.sync_api import expect
 
 # serialized_rollback: data migrations (code aliases, categories…) survive, and the flush after each test does
 # not re-create content types that the next serialized test restores.
@@ -32,7 +33,8 @@ def test_it_logs_in_searches_a_shop_and_opens_it(page, live_server, seeded):
     page.goto(f"{live_server.url}/customers/")
     page.fill('[data-testid="customer-search"]', "老街口")
     # The table refreshes itself as the user types (HTMX), no button needed.
-    page.wait_for_function("document.querySelectorAll('[data-testid=customer-table] tbody tr').length === 1")
+    # (a locator assertion, not wait_for_function: the page's CSP forbids evaluating script strings)
+    expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(1)
     page.click("text=老街口便利店")
     page.wait_for_url(f"{live_server.url}/customers/{seeded.target.pk}/")
     assert page.locator('[data-testid="customer-name"]').inner_text() == "老街口便利店"
