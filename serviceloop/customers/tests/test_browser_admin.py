@@ -72,7 +72,9 @@ def test_the_city_admin_imports_exports_and_allocates(page, live_server, seeded,
     assert f"{N_ROWS + 8}" in wait_for_work(page)
     with page.expect_download() as download:
         page.click('[data-testid="work-download"]')
-    sheet = load_workbook(download.value.path(), read_only=True).active
+    saved = tmp_path / "export.xlsx"  # openpyxl reads paths ending in .xlsx only; the download has no name
+    download.value.save_as(saved)
+    sheet = load_workbook(saved, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "许可证号" and len(rows) == 1 + N_ROWS + 8
 
@@ -82,6 +84,9 @@ def test_the_city_admin_imports_exports_and_allocates(page, live_server, seeded,
     page.goto(f"{live_server.url}/allocation/")
     page.set_input_files("#sheet-upload input[type=file]", str(sheet_path))
     page.click("#sheet-upload button[type=submit]")
+    page.wait_for_url("**/work/*/")  # the allocation runs in the background; its work page links to the run
+    assert "共分配 16 条" in wait_for_work(page)
+    page.click('[data-testid="work-result"]')
     page.wait_for_url("**/allocation/*/")
     body = page.locator("main").inner_text()
     assert "测试烟1" in body and "分配量 16" in body and "总误差 0" in body
