@@ -1,0 +1,215 @@
+"""Restock and ordering advice (R28): a forecast per shop × product and a suggested order for the next order day.
+
+The job reads order lines in chunks of shops (bounded memory: one chunk's weekly series at a time, never the
+city's), groups each chunk's shops by order cycle and next order week so that their series line up, and
+forecasts all of a group's shop × product series at once with ``serviceloop.analytics.forecast`` (method
+chosen per series by a rolling-origin backtest). Shops ordering on odd or even weeks are forecast on
+two-week periods (one order each), weekly shops on weeks. Festival weeks (春节, 中秋/国庆) get multipliers
+measured on the city's weekly totals, so a forecast for the weeks before 春节 rises even though 春节 falls on a
+different Gregorian week than last year.
+
+The suggestion is the cycle's forecast rounded to whole cartons; for a scarce product it is capped by the
+shop's quantity in the latest allocation run that lists the product (a shop the run gave nothing gets 0).
+A line is "likely to run short" when the forecast exceeds that cap, or rises by half over the shop's recent
+orders (a festival coming).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+
+import numpy as np
+from django.db import connection, transaction
+
+from serviceloop.analytics import forecast as fc
+
+HISTORY_WEEKS = 104
+CHUNK_SHOPS = 250
+RISE = 1.5  # forecast ≥ 1.5 × the recent average per cycle: flagged
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def next_order_day(today: dt.date, cycle: str, weekday: int | None) -> dt.date | None:
+    """The shop's first order day after today: its weekday (1 = Monday), every week or on odd/even ISO
+    weeks. None for shops without ordering visits."""
+    if cycle not in ("weekly", "odd", "even"):
+        return None
+    weekday = weekday or 1
+    day = today + dt.timedelta(days=1)
+    for _ in range(21):
+        if day.isoweekday() == weekday:
+            parity = day.isocalendar()[1] % 2
+            if cycle == "weekly" or (cycle == "odd" and parity == 1) or (cycle == "even" and parity == 0):
+                return day
+        day += dt.timedelta(days=1)
+    return None  # pragma: no cover - a 21-day window always holds one
+
+
+def city_multipliers(*, end: dt.date, weeks: int = HISTORY_WEEKS) -> np.ndarray:
+    """Festival multipliers measured on the city's weekly totals (ShopWeek), up to the week of ``end``."""
+    from serviceloop.trade.models import ShopWeek
+    from django.db.models import Sum
+
+    start = monday(end) - dt.timedelta(weeks=weeks - 1)
+    rows = (
+        ShopWeek.objects.filter(week__gte=start, week__lte=end)
+        .values("week")
+        .annotate(q=Sum("qty_asked"))
+        .order_by("week")
+    )
+    totals = {r["week"]: float(r["q"] or 0) for r in rows}
+    if not totals:
+        return np.ones(fc.N_CLASSES)
+    first = min(totals)
+    mondays = [first + dt.timedelta(weeks=k) for k in range((monday(end) - first).days // 7 + 1)]
+    series = np.array([totals.get(m, 0.0) for m in mondays])
+    return fc.estimate_multipliers(series, fc.festival_classes(mondays))
+
+
+def _weekly_lines(shop_ids, start: dt.date, end: dt.date):
+    """(customer, product, week, cartons asked) for the shops' live lines in [start, end]."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id, product_id, week, SUM(qty_asked) FROM trade_orderline "
+            f"WHERE customer_id IN ({', '.join(['%s'] * len(shop_ids))}) AND week >= %s AND week <= %s AND live "
+            "GROUP BY customer_id, product_id, week",
+            [*shop_ids, start, end],
+        )
+        while batch := cursor.fetchmany(5000):
+            yield from batch
+
+
+def _caps(shop_ids, products) -> dict[tuple[int, int], int]:
+    """(shop, product) → the shop's quantity in the latest allocation run listing the product; scarce
+    products of a run that gave the shop nothing → 0."""
+    from .models import ProductAllocation, RunStatus, ShopAllocation
+
+    scarce = {p.code: p.pk for p in products.values() if p.is_scarce}
+    if not scarce:
+        return {}
+    latest: dict[str, int] = {}
+    for code, pa in (
+        ProductAllocation.objects.filter(code__in=scarce, run__status=RunStatus.DONE)
+        .order_by("run__created_at", "run_id")
+        .values_list("code", "pk")
+    ):
+        latest[code] = pa  # the last one wins
+    caps = {(shop, scarce[code]): 0 for code in latest for shop in shop_ids}
+    by_pa = {pa: scarce[code] for code, pa in latest.items()}
+    for customer_id, pa, quantity in ShopAllocation.objects.filter(
+        product_id__in=list(by_pa), customer_id__in=shop_ids
+    ).values_list("customer_id", "product_id", "quantity"):
+        caps[(customer_id, by_pa[pa])] = caps.get((customer_id, by_pa[pa]), 0) + quantity
+    return caps
+
+
+def _forecast_group(lines, pairs, *, period: int, target: dt.date, multipliers, weeks: int):
+    """Forecast (per cycle) and method for each (shop, product) pair of one group.
+
+    ``target`` is the Monday of the group's next order week; the history ends the week before it and is
+    folded into ``period``-week buckets ending there (odd/even shops: each bucket holds one order week).
+    """
+    n_periods = weeks // period
+    first = target - dt.timedelta(weeks=n_periods * period)
+    index = {pair: i for i, pair in enumerate(pairs)}
+    y = np.zeros((len(pairs), n_periods))
+    for customer_id, product_id, week, qty in lines:
+        k = (week - first).days // 7
+        if 0 <= k < n_periods * period:
+            y[index[(customer_id, product_id)], k // period] += float(qty)
+    # the bucket's festival class: its first week (for odd/even shops, the order week)
+    mondays = [first + dt.timedelta(weeks=k * period) for k in range(n_periods + 1)]
+    classes = fc.festival_classes(mondays)
+    # drop leading weeks before the series' first order? No: zeros before a shop's first order are real
+    # history only once it has ordered; trimming per series would break vectorisation, and the methods
+    # start at the first demand anyway (Croston, TSB's probability decays; SES weighs recent weeks).
+    f, choice = fc.forecast(y, h=1, classes=classes, multipliers=multipliers, season=fc.SEASON // period)
+    recent_n = max(1, 8 // period)
+    recent = y[:, -recent_n:].mean(axis=1)
+    return f[:, 0], choice, recent, int(classes[-1])
+
+
+def restock_run(*, now, shop_ids=None, chunk: int = CHUNK_SHOPS, weeks: int = HISTORY_WEEKS) -> dict[str, int]:
+    """Forecasts and stores the advice of every ordering shop (or of ``shop_ids``). Idempotent: each chunk's
+    rows are replaced in one transaction."""
+    from serviceloop.customers.models import Customer
+    from serviceloop.trade.models import Product
+
+    from .models import RestockAdvice
+
+    today = now.date() if hasattr(now, "date") else now
+    products = {p.pk: p for p in Product.objects.all()}
+    multipliers = city_multipliers(end=today, weeks=weeks)
+    shops = Customer.objects.exclude(status="closed").exclude(order_cycle="none")
+    if shop_ids is not None:
+        shops = shops.filter(pk__in=list(shop_ids))
+    ids = list(shops.order_by("pk").values_list("pk", flat=True))
+    counts = {"shops": 0, "series": 0, "short": 0}
+    for offset in range(0, len(ids), chunk):
+        chunk_ids = ids[offset : offset + chunk]
+        info = {
+            pk: (cycle, weekday)
+            for pk, cycle, weekday in Customer.objects.filter(pk__in=chunk_ids).values_list(
+                "pk", "order_cycle", "order_weekday"
+            )
+        }
+        groups: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
+        order_days = {}
+        for pk, (cycle, weekday) in info.items():
+            day = next_order_day(today, cycle, weekday)
+            if day is None:
+                continue
+            order_days[pk] = day
+            groups[(1 if cycle == "weekly" else 2, monday(day))].append(pk)
+        start = monday(today) - dt.timedelta(weeks=weeks + 2)
+        by_shop: dict[int, list] = defaultdict(list)
+        for row in _weekly_lines(chunk_ids, start, today):
+            by_shop[row[0]].append(row)
+        caps = _caps(chunk_ids, products)
+        rows = []
+        for (period, target), members in groups.items():
+            lines = [row for pk in members for row in by_shop.get(pk, ())]
+            pairs = sorted({(r[0], r[1]) for r in lines})
+            if not pairs:
+                continue
+            f, choice, recent, festival = _forecast_group(
+                lines, pairs, period=period, target=target, multipliers=multipliers, weeks=weeks
+            )
+            for i, (customer_id, product_id) in enumerate(pairs):
+                product = products.get(product_id)
+                if product is None or not product.active:
+                    continue
+                want = float(f[i])
+                suggested = math.floor(want + 0.5)
+                cap = caps.get((customer_id, product_id))
+                if cap is not None:
+                    suggested = min(suggested, cap)
+                short = (cap is not None and want > cap + 0.5) or (recent[i] > 0 and want >= RISE * recent[i])
+                if suggested == 0 and not short:
+                    continue
+                rows.append(
+                    RestockAdvice(
+                        customer_id=customer_id, product_id=product_id, order_day=order_days[customer_id],
+                        forecast=round(want, 2), recent=round(float(recent[i]), 2), suggested=suggested, cap=cap,
+                        method=fc.METHODS[int(choice[i])], festival="" if festival == fc.NORMAL else
+                        fc.CLASS_NAMES[festival], short=short, computed_at=now,
+                    )  # fmt: skip
+                )
+        with transaction.atomic():
+            RestockAdvice.objects.filter(customer_id__in=chunk_ids).delete()
+            RestockAdvice.objects.bulk_create(rows, batch_size=2000)
+        counts["shops"] += len(order_days)
+        counts["series"] += len(rows)
+        counts["short"] += sum(r.short for r in rows)
+        del by_shop, rows
+    return counts
+
+
+def job_restock_advice(now) -> str:
+    counts = restock_run(now=now)
+    return f"advice for {counts['shops']} shop(s), {counts['series']} line(s), {counts['short']} likely short"
