@@ -243,7 +243,10 @@ class RestockAdvice(models.Model):
     """
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="restock_advice", verbose_name=_("customer")
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="restock_advice",
+        verbose_name=_("customer"),
     )
     product = models.ForeignKey(
         "trade.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")

@@ -52,8 +52,9 @@ def next_order_day(today: dt.date, cycle: str, weekday: int | None) -> dt.date |
 
 def city_multipliers(*, end: dt.date, weeks: int = HISTORY_WEEKS) -> np.ndarray:
     """Festival multipliers measured on the city's weekly totals (ShopWeek), up to the week of ``end``."""
-    from serviceloop.trade.models import ShopWeek
     from django.db.models import Sum
+
+    from serviceloop.trade.models import ShopWeek
 
     start = monday(end) - dt.timedelta(weeks=weeks - 1)
     rows = (
@@ -134,7 +135,9 @@ def _forecast_group(lines, pairs, *, period: int, target: dt.date, multipliers, 
     return f[:, 0], choice, recent, int(classes[-1])
 
 
-def restock_run(*, now, shop_ids=None, chunk: int = CHUNK_SHOPS, weeks: int = HISTORY_WEEKS) -> dict[str, int]:
+def restock_run(
+    *, now, shop_ids=None, chunk: int = CHUNK_SHOPS, weeks: int = HISTORY_WEEKS
+) -> dict[str, int]:
     """Forecasts and stores the advice of every ordering shop (or of ``shop_ids``). Idempotent: each chunk's
     rows are replaced in one transaction."""
     from serviceloop.customers.models import Customer
@@ -194,10 +197,17 @@ def restock_run(*, now, shop_ids=None, chunk: int = CHUNK_SHOPS, weeks: int = HI
                     continue
                 rows.append(
                     RestockAdvice(
-                        customer_id=customer_id, product_id=product_id, order_day=order_days[customer_id],
-                        forecast=round(want, 2), recent=round(float(recent[i]), 2), suggested=suggested, cap=cap,
-                        method=fc.METHODS[int(choice[i])], festival="" if festival == fc.NORMAL else
-                        fc.CLASS_NAMES[festival], short=short, computed_at=now,
+                        customer_id=customer_id,
+                        product_id=product_id,
+                        order_day=order_days[customer_id],
+                        forecast=round(want, 2),
+                        recent=round(float(recent[i]), 2),
+                        suggested=suggested,
+                        cap=cap,
+                        method=fc.METHODS[int(choice[i])],
+                        festival="" if festival == fc.NORMAL else fc.CLASS_NAMES[festival],
+                        short=short,
+                        computed_at=now,
                     )  # fmt: skip
                 )
         with transaction.atomic():

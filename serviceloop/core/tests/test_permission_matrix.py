@@ -47,6 +47,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "growth:export": ("L 404 200 200 200 200 200 200 200 200 200", None),
     "growth:points": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "growth:product": ("L 404 200 200 200 200 200 200 200 200 200", None),
+    "growth:restock": ("L 403 200 200 200 200 200 200 200 200 200", None),
+    "growth:restock-export": ("L 403 200 200 200 200 200 200 200 200 200", None),
     "growth:rerun": ("L 405 405 405 405 405 405 405 405 405 405", None),
     "growth:run": ("L 404 200 200 200 200 200 200 200 200 200", None),
     "growth:runs": ("L 403 200 200 200 200 200 200 200 200 200", None),

@@ -5,36 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_validate_phones_and_coordinates'),
-        ('growth', '0003_run_company'),
-        ('trade', '0003_derived'),
+        ("customers", "0005_validate_phones_and_coordinates"),
+        ("growth", "0003_run_company"),
+        ("trade", "0003_derived"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RestockAdvice',
+            name="RestockAdvice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_day', models.DateField(verbose_name='next order day')),
-                ('forecast', models.FloatField(verbose_name='forecast demand (cartons)')),
-                ('recent', models.FloatField(default=0, verbose_name='recent average (cartons)')),
-                ('suggested', models.PositiveIntegerField(verbose_name='suggested quantity (cartons)')),
-                ('cap', models.PositiveIntegerField(blank=True, null=True, verbose_name='allocation cap')),
-                ('method', models.CharField(max_length=20, verbose_name='method')),
-                ('festival', models.CharField(blank=True, max_length=20, verbose_name='festival week')),
-                ('short', models.BooleanField(default=False, verbose_name='likely to run short')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='restock_advice', to='customers.customer', verbose_name='customer')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='trade.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_day", models.DateField(verbose_name="next order day")),
+                ("forecast", models.FloatField(verbose_name="forecast demand (cartons)")),
+                ("recent", models.FloatField(default=0, verbose_name="recent average (cartons)")),
+                ("suggested", models.PositiveIntegerField(verbose_name="suggested quantity (cartons)")),
+                ("cap", models.PositiveIntegerField(blank=True, null=True, verbose_name="allocation cap")),
+                ("method", models.CharField(max_length=20, verbose_name="method")),
+                ("festival", models.CharField(blank=True, max_length=20, verbose_name="festival week")),
+                ("short", models.BooleanField(default=False, verbose_name="likely to run short")),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="restock_advice",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="trade.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'restock advice',
-                'verbose_name_plural': 'restock advice',
-                'ordering': ['customer', 'product__price_class', 'product__code'],
-                'indexes': [models.Index(fields=['short', 'customer'], name='restockadvice_short')],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'product'), name='restockadvice_unique')],
+                "verbose_name": "restock advice",
+                "verbose_name_plural": "restock advice",
+                "ordering": ["customer", "product__price_class", "product__code"],
+                "indexes": [models.Index(fields=["short", "customer"], name="restockadvice_short")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "product"), name="restockadvice_unique")
+                ],
             },
         ),
     ]

@@ -46,10 +46,15 @@ def year(world):
     routes = [world.route_a1_1, world.route_a1_2, world.route_a2_1, world.route_b1_1]
     for i in range(24):
         make_customer(
-            routes[i % 4], grade=rng.randint(5, 30), order_cycle=("weekly", "odd", "even")[i % 3], order_weekday=1 + i % 5
+            routes[i % 4],
+            grade=rng.randint(5, 30),
+            order_cycle=("weekly", "odd", "even")[i % 3],
+            order_weekday=1 + i % 5,
         )
     shops = list(Customer.objects.exclude(order_cycle="none").order_by("pk"))
-    generate_trade(shops=shops, weeks=60, end=NOW.date() - dt.timedelta(days=1), seed=4, now=NOW, lines_scale=0.5)
+    generate_trade(
+        shops=shops, weeks=60, end=NOW.date() - dt.timedelta(days=1), seed=4, now=NOW, lines_scale=0.5
+    )
     return world, shops
 
 
@@ -72,10 +77,14 @@ def test_run_stores_advice_for_the_next_order_day_capped_by_the_latest_allocatio
     advice = list(RestockAdvice.objects.select_related("customer", "product"))
     assert {a.customer_id for a in advice} <= {s.pk for s in shops}
     for a in advice:
-        assert a.order_day == restock.next_order_day(NOW.date(), a.customer.order_cycle, a.customer.order_weekday)
+        assert a.order_day == restock.next_order_day(
+            NOW.date(), a.customer.order_cycle, a.customer.order_weekday
+        )
         assert a.method in fc.METHODS
         if a.cap is None:
-            assert abs(a.suggested - a.forecast) <= 0.51  # whole cartons, rounded (forecast is stored rounded)
+            assert (
+                abs(a.suggested - a.forecast) <= 0.51
+            )  # whole cartons, rounded (forecast is stored rounded)
         else:
             assert a.suggested <= a.cap
     # a shop's scarce product: the latest run caps it, an older one does not count
