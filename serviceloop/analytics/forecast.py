@@ -151,26 +151,24 @@ def seasonal_naive(y, h: int = 1, *, season: int = SEASON) -> np.ndarray:
     return y[:, idx]
 
 
-def ses(y, h: int = 1, *, alpha: float = 0.2) -> np.ndarray:
-    """Simple exponential smoothing, level started at the first value."""
-    y = _as2d(y)
+def _ses_path(y, alpha: float = 0.2) -> np.ndarray:
+    """One-step forecasts at every origin: column o is the forecast for week o made from weeks < o (column 0
+    has no history: 0). Level started at the first value."""
     n, t = y.shape
+    out = np.zeros((n, t + 1))
     if t == 0:
-        return np.zeros((n, h))
+        return out
     level = y[:, 0].copy()
+    out[:, 1] = level
     for k in range(1, t):
         level += alpha * (y[:, k] - level)
-    return np.repeat(level[:, None], h, axis=1)
+        out[:, k + 1] = level
+    return out
 
 
-def croston(y, h: int = 1, *, alpha: float = 0.1, sba: bool = False) -> np.ndarray:
-    """Croston's method: demand size ``z`` and interval ``p`` smoothed at demand weeks only; forecast z/p.
-
-    Started at the first demand (z = its size, p = weeks up to and including it). A series with no demand
-    forecasts 0. ``sba`` applies the Syntetos–Boylan approximation's factor (1 − α/2).
-    """
-    y = _as2d(y)
+def _croston_path(y, alpha: float = 0.1) -> np.ndarray:
     n, t = y.shape
+    out = np.zeros((n, t + 1))
     z = np.full(n, np.nan)
     p = np.full(n, np.nan)
     q = np.ones(n)  # weeks since the last demand (counting this one)
@@ -184,10 +182,57 @@ def croston(y, h: int = 1, *, alpha: float = 0.1, sba: bool = False) -> np.ndarr
         z[upd] += alpha * (d[upd] - z[upd])
         p[upd] += alpha * (q[upd] - p[upd])
         q = np.where(nz, 1.0, q + 1.0)
-    f = np.where(np.isnan(z), 0.0, z / np.where(np.isnan(p), 1.0, p))
-    if sba:
-        f = f * (1 - alpha / 2)
-    return np.repeat(f[:, None], h, axis=1)
+        out[:, k + 1] = np.where(np.isnan(z), 0.0, z / np.where(np.isnan(p), 1.0, p))
+    return out
+
+
+TSB_INIT_WEEKS = 13  # TSB's starting probability and size: the first quarter of the history
+
+
+def _tsb_path(y, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
+    n, t = y.shape
+    out = np.zeros((n, t + 1))
+    if t == 0:
+        return out
+    start = y[:, :TSB_INIT_WEEKS]
+    nz_start = start > 0
+    count = nz_start.sum(axis=1)
+    p = count / start.shape[1]
+    z = np.where(count > 0, np.where(nz_start, start, 0).sum(axis=1) / np.maximum(count, 1), 0.0)
+    for k in range(t):
+        d = y[:, k]
+        nz = d > 0
+        p += beta * (nz - p)
+        z = np.where(nz, z + alpha * (d - z), z)
+        out[:, k + 1] = p * z
+    return out
+
+
+def _snaive_path(y, season: int = SEASON) -> np.ndarray:
+    """Column o: the value of week o − season when o ≥ season, else of week o − 1 (naive)."""
+    n, t = y.shape
+    out = np.zeros((n, t + 1))
+    if t == 0:
+        return out
+    out[:, 1 : min(season, t + 1)] = y[:, : min(season, t + 1) - 1]
+    if t >= season:
+        out[:, season:] = y[:, : t + 1 - season]
+    return out
+
+
+def ses(y, h: int = 1, *, alpha: float = 0.2) -> np.ndarray:
+    """Simple exponential smoothing, level started at the first value."""
+    return np.repeat(_ses_path(_as2d(y), alpha)[:, -1:], h, axis=1)
+
+
+def croston(y, h: int = 1, *, alpha: float = 0.1, sba: bool = False) -> np.ndarray:
+    """Croston's method: demand size ``z`` and interval ``p`` smoothed at demand weeks only; forecast z/p.
+
+    Started at the first demand (z = its size, p = weeks up to and including it). A series with no demand
+    forecasts 0. ``sba`` applies the Syntetos–Boylan approximation's factor (1 − α/2).
+    """
+    f = _croston_path(_as2d(y), alpha)[:, -1:]
+    return np.repeat(f * (1 - alpha / 2) if sba else f, h, axis=1)
 
 
 def sba(y, h: int = 1, *, alpha: float = 0.1) -> np.ndarray:
@@ -196,24 +241,9 @@ def sba(y, h: int = 1, *, alpha: float = 0.1) -> np.ndarray:
 
 def tsb(y, h: int = 1, *, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
     """Teunter–Syntetos–Babai: demand probability ``p`` smoothed every week (β), size ``z`` at demand weeks
-    (α); forecast p·z. Started at the history's share of demand weeks and its mean non-zero demand."""
-    y = _as2d(y)
-    n, t = y.shape
-    if t == 0:
-        return np.zeros((n, h))
-    nz_all = y > 0
-    count = nz_all.sum(axis=1)
-    p = count / t
-    z = np.where(count > 0, np.where(nz_all, y, 0).sum(axis=1) / np.maximum(count, 1), 0.0)
-    for k in range(t):
-        d = y[:, k]
-        nz = d > 0
-        p += beta * (nz - p)
-        z = np.where(nz, z + alpha * (d - z), z)
-    return np.repeat((p * z)[:, None], h, axis=1)
-
-
-_FUNCS = {SNAIVE: seasonal_naive, SES: ses, CROSTON: croston, SBA: sba, TSB: tsb}
+    (α); forecast p·z. Started at the share of demand weeks and the mean non-zero demand of the first
+    quarter (13 weeks) of the history."""
+    return np.repeat(_tsb_path(_as2d(y), alpha, beta)[:, -1:], h, axis=1)
 
 
 def intermittent(y) -> np.ndarray:
@@ -223,32 +253,70 @@ def intermittent(y) -> np.ndarray:
     return np.where(count > 0, y.shape[1] / np.maximum(count, 1), np.inf) >= ADI_INTERMITTENT
 
 
+def _factors(t: int, classes, multipliers) -> np.ndarray | None:
+    """Multiplier of every week 0..t (the history and the next one); the last class repeats if short."""
+    if classes is None or multipliers is None:
+        return None
+    classes = np.asarray(classes)
+    if len(classes) < t + 1:
+        classes = np.concatenate([classes, np.repeat(classes[-1:], t + 1 - len(classes))])
+    return np.asarray(multipliers, dtype=float)[classes[: t + 1]]
+
+
+def method_paths(y, *, classes=None, multipliers=None, season: int = SEASON) -> np.ndarray:
+    """One-step forecasts of every method at every origin, one pass over the weeks per method:
+    shape (methods, series, T + 1); [m, :, o] is method m's forecast for week o from weeks < o, and
+    [m, :, T] the forecast for the next week. With ``classes`` (the weeks' festival classes, T + 1 long) and
+    ``multipliers``, the smoothing methods run on the deseasonalised history and are multiplied back by the
+    target week's factor; the seasonal naive baseline stays raw."""
+    y = _as2d(y)
+    n, t = y.shape
+    m = _factors(t, classes, multipliers)
+    x = y if m is None else y / m[:t]
+    out = np.empty((len(METHODS), n, t + 1))
+    out[SNAIVE] = _snaive_path(y, season)
+    out[SES] = _ses_path(x)
+    out[CROSTON] = _croston_path(x)
+    out[SBA] = out[CROSTON] * (1 - 0.1 / 2)
+    out[TSB] = _tsb_path(x)
+    if m is not None:
+        out[1:] *= m
+    return out
+
+
 def method_forecast(
     method: int, y, h: int = 1, *, classes=None, multipliers=None, season: int = SEASON
 ) -> np.ndarray:
-    """One method for every series. With ``classes`` (length T + h) and ``multipliers``, the smoothing
-    methods run on the deseasonalised history and their forecast is multiplied by the target weeks' factor;
-    the seasonal naive baseline always stays raw."""
+    """One method for every series, ``h`` weeks ahead (the smoothing methods are flat; each target week gets
+    its festival factor when ``classes`` covers T + h weeks)."""
     y = _as2d(y)
     t = y.shape[1]
     if method == SNAIVE:
         return seasonal_naive(y, h, season=season)
+    funcs = {SES: ses, CROSTON: croston, SBA: sba, TSB: tsb}
     if classes is None or multipliers is None:
-        return _FUNCS[method](y, h)
+        return funcs[method](y, h)
     m = np.asarray(multipliers, dtype=float)[np.asarray(classes)]
-    return _FUNCS[method](y / m[:t], h) * m[t : t + h]
+    return funcs[method](y / m[:t], h) * m[t : t + h]
 
 
 def backtest_errors(
-    y, *, h: int = 1, origins: int = 6, classes=None, multipliers=None, season: int = SEASON
+    y, *, h: int = 1, origins: int = 6, classes=None, multipliers=None, season: int = SEASON, paths=None
 ) -> np.ndarray:
-    """Mean absolute error of every method on a rolling origin: forecasts made at weeks T−origins·…, each
-    ``h`` weeks ahead from that origin, over the last ``origins`` origins. Shape (series, methods)."""
+    """Mean absolute error of every method on a rolling origin: forecasts made at each of the last
+    ``origins`` origins, ``h`` weeks ahead. Shape (series, methods). For h = 1 the one-pass paths are used."""
     y = _as2d(y)
     n, t = y.shape
+    lo = max(1, t - origins - h + 1)
+    if h == 1:
+        if paths is None:
+            paths = method_paths(y, classes=classes, multipliers=multipliers, season=season)
+        if lo >= t:
+            return np.zeros((n, len(METHODS)))
+        return np.abs(y[None, :, lo:t] - paths[:, :, lo:t]).mean(axis=2).T
     errors = np.zeros((n, len(METHODS)))
     used = 0
-    for o in range(max(1, t - origins - h + 1), t - h + 1):
+    for o in range(lo, t - h + 1):
         actual = y[:, o : o + h]
         cls = None if classes is None else np.asarray(classes)[: o + h]
         for method in range(len(METHODS)):
@@ -258,13 +326,7 @@ def backtest_errors(
     return errors / max(used, 1)
 
 
-def backtest_select(
-    y, *, h: int = 1, origins: int = 6, classes=None, multipliers=None, season: int = SEASON
-) -> np.ndarray:
-    """The chosen method per series: the smallest backtest error among the candidates its kind allows
-    (ties go to the simpler one, in METHODS order). Series with too little history keep the baseline."""
-    y = _as2d(y)
-    errors = backtest_errors(y, h=h, origins=origins, classes=classes, multipliers=multipliers, season=season)
+def _choose(y, errors, h) -> np.ndarray:
     allowed = np.zeros_like(errors, dtype=bool)
     inter = intermittent(y)
     allowed[np.ix_(inter, list(INTERMITTENT_CANDIDATES))] = True
@@ -275,14 +337,30 @@ def backtest_select(
     return choice
 
 
+def backtest_select(
+    y, *, h: int = 1, origins: int = 6, classes=None, multipliers=None, season: int = SEASON
+) -> np.ndarray:
+    """The chosen method per series: the smallest backtest error among the candidates its kind allows
+    (ties go to the simpler one, in METHODS order). Series with too little history keep the baseline."""
+    y = _as2d(y)
+    errors = backtest_errors(y, h=h, origins=origins, classes=classes, multipliers=multipliers, season=season)
+    return _choose(y, errors, h)
+
+
 def forecast(
     y, *, h: int = 1, origins: int = 6, classes=None, multipliers=None, season: int = SEASON
 ) -> tuple[np.ndarray, np.ndarray]:
     """Forecasts (series, h) by the method each series' backtest chose, and the choice per series.
     ``classes`` covers the history and the ``h`` target weeks. Never negative."""
     y = _as2d(y)
+    n = y.shape[0]
+    if h == 1:
+        paths = method_paths(y, classes=classes, multipliers=multipliers, season=season)
+        errors = backtest_errors(y, origins=origins, paths=paths)
+        choice = _choose(y, errors, h)
+        return np.maximum(paths[choice, np.arange(n), -1][:, None], 0.0), choice
     choice = backtest_select(y, h=h, origins=origins, classes=classes, multipliers=multipliers, season=season)
-    out = np.zeros((y.shape[0], h))
+    out = np.zeros((n, h))
     for method in np.unique(choice):
         rows = choice == method
         out[rows] = method_forecast(

@@ -153,3 +153,25 @@ def test_festival_classes_move_with_the_lunar_date():
     assert fc.festival_class(dt.date(2026, 8, 31)) == fc.NORMAL
     assert fc.festival_class(dt.date(2026, 10, 5)) == fc.NORMAL
     assert fc.festival_classes([dt.date(2026, 7, 6), dt.date(2026, 2, 9)]).tolist() == [0, fc.BEFORE_SPRING]
+
+
+def test_one_pass_paths_equal_forecasts_from_each_truncated_history():
+    rng = np.random.default_rng(3)
+    y = rng.poisson(0.8, size=(5, 30)).astype(float)
+    classes = rng.integers(0, fc.N_CLASSES, 31)
+    m = np.array([1.0, 1.4, 1.2, 0.7, 1.1])
+    paths = fc.method_paths(y, classes=classes, multipliers=m, season=12)
+    for o in (14, 20, 29, 30):  # TSB starts from the first 13 weeks: origins after them agree exactly
+        for method in range(len(fc.METHODS)):
+            direct = fc.method_forecast(
+                method, y[:, :o], 1, classes=classes[: o + 1], multipliers=m, season=12
+            )
+            assert paths[method, :, o] == pytest.approx(direct[:, 0]), (fc.METHODS[method], o)
+    # the h=1 backtest through paths equals the origin-by-origin loop (h=2 path kept for comparison)
+    loop = np.zeros((5, len(fc.METHODS)))
+    for o in range(24, 30):
+        for method in range(len(fc.METHODS)):
+            f = fc.method_forecast(method, y[:, :o], 1, classes=classes[: o + 1], multipliers=m, season=12)
+            loop[:, method] += np.abs(y[:, o] - f[:, 0]) / 6
+    fast = fc.backtest_errors(y, origins=6, classes=classes, multipliers=m, season=12)
+    assert fast == pytest.approx(loop)
