@@ -87,6 +87,9 @@ def small_world(world):
     lines = order_rows(shop, "P1", timezone.localdate(now), [("31020002", 2, 1), ("42020005", 3, 3)])
     trade_batch = import_trade_file(file=csv_bytes(ORDER_HEADER, lines), kind="orders", now=now)
     grade_run = grades_compute(actor=None, now=now)
+    from serviceloop.growth.restock import restock_run
+
+    restock_run(now=now + dt.timedelta(days=7))  # restock advice on the list and the customer page
 
     running = Work.objects.create(title="导出客户档案", func_path="serviceloop.core.background.export_sheets",
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip
@@ -106,6 +109,7 @@ def small_world(world):
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
         "customers:import-result": {"pk": import_check.pk},
+        "customers:import-confirm": {"pk": import_check.pk},
         "org:staff-edit": {"pk": am.pk},
         "org:unit-create": {"kind": "route"},
         "org:unit-edit": {"kind": "station", "pk": world.station_a1.pk},
