@@ -76,17 +76,23 @@ def city_multipliers(*, end: dt.date, weeks: int = HISTORY_WEEKS) -> np.ndarray:
     return fc.estimate_multipliers(series, fc.festival_classes(mondays))
 
 
-def _weekly_lines(shop_ids, start: dt.date, end: dt.date):
-    """(customer, product, week, cartons asked) for the shops' live lines in [start, end]."""
+def _weekly_lines(shop_ids, start: dt.date, end: dt.date) -> np.ndarray:
+    """Rows (customer, product, weeks since ``start``, cartons asked) of the shops' live lines in [start, end],
+    as one integer array: the database does the date arithmetic, no row becomes a Python object."""
+    if connection.vendor == "postgresql":
+        week = "(week - %s::date) / 7"
+    else:
+        week = "CAST((julianday(week) - julianday(%s)) / 7 AS INTEGER)"
+    marks = ", ".join(["%s"] * len(shop_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT customer_id, product_id, week, SUM(qty_asked) FROM trade_orderline "
-            f"WHERE customer_id IN ({', '.join(['%s'] * len(shop_ids))}) AND week >= %s AND week <= %s AND live "
+            f"SELECT customer_id, product_id, {week}, SUM(qty_asked) FROM trade_orderline "
+            f"WHERE customer_id IN ({marks}) AND week >= %s AND week <= %s AND live "
             "GROUP BY customer_id, product_id, week",
-            [*shop_ids, start, end],
+            [start, *shop_ids, start, end],
         )
-        while batch := cursor.fetchmany(5000):
-            yield from batch
+        rows = cursor.fetchall()
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
 def _caps(shop_ids, products) -> dict[tuple[int, int], int]:
@@ -113,30 +119,31 @@ def _caps(shop_ids, products) -> dict[tuple[int, int], int]:
     return caps
 
 
-def _forecast_group(lines, pairs, *, period: int, target: dt.date, multipliers, weeks: int):
-    """Forecast (per cycle) and method for each (shop, product) pair of one group.
+def _forecast_group(
+    lines: np.ndarray, start: dt.date, *, period: int, target: dt.date, multipliers, weeks: int
+):
+    """Forecast (per cycle), method and recent average for each (shop, product) pair of one group, and the
+    pairs (an (n, 2) array) and the target's festival class.
 
-    ``target`` is the Monday of the group's next order week; the history ends the week before it and is
-    folded into ``period``-week buckets ending there (odd/even shops: each bucket holds one order week).
+    ``lines`` are rows (customer, product, weeks since ``start``, cartons). ``target`` is the Monday of the
+    group's next order week; the history ends the week before it and is folded into ``period``-week buckets
+    ending there (odd/even shops: each bucket holds one order week).
     """
     n_periods = weeks // period
     first = target - dt.timedelta(weeks=n_periods * period)
-    index = {pair: i for i, pair in enumerate(pairs)}
+    k = lines[:, 2] - (first - start).days // 7
+    keep = (k >= 0) & (k < n_periods * period)
+    lines, k = lines[keep], k[keep]
+    pairs, inverse = np.unique(lines[:, :2], axis=0, return_inverse=True)
     y = np.zeros((len(pairs), n_periods))
-    for customer_id, product_id, week, qty in lines:
-        k = (week - first).days // 7
-        if 0 <= k < n_periods * period:
-            y[index[(customer_id, product_id)], k // period] += float(qty)
-    # the bucket's festival class: its first week (for odd/even shops, the order week)
-    mondays = [first + dt.timedelta(weeks=k * period) for k in range(n_periods + 1)]
+    np.add.at(y, (inverse.ravel(), k // period), lines[:, 3].astype(float))
+    # the bucket's festival class: its first week (for odd/even shops, the order week). Zeros before a
+    # shop's first order stay: the methods start at the first demand (Croston), or weigh recent weeks.
+    mondays = [first + dt.timedelta(weeks=j * period) for j in range(n_periods + 1)]
     classes = fc.festival_classes(mondays)
-    # drop leading weeks before the series' first order? No: zeros before a shop's first order are real
-    # history only once it has ordered; trimming per series would break vectorisation, and the methods
-    # start at the first demand anyway (Croston, TSB's probability decays; SES weighs recent weeks).
     f, choice = fc.forecast(y, h=1, classes=classes, multipliers=multipliers, season=fc.SEASON // period)
-    recent_n = max(1, 8 // period)
-    recent = y[:, -recent_n:].mean(axis=1)
-    return f[:, 0], choice, recent, int(classes[-1])
+    recent = y[:, -max(1, 8 // period) :].mean(axis=1)
+    return pairs, f[:, 0], choice, recent, int(classes[-1])
 
 
 def restock_run(
@@ -177,20 +184,17 @@ def restock_run(
             order_days[pk] = day
             groups[(1 if cycle == "weekly" else 2, monday(day))].append(pk)
         start = monday(today) - dt.timedelta(weeks=weeks + 2)
-        by_shop: dict[int, list] = defaultdict(list)
-        for row in _weekly_lines(chunk_ids, start, today):
-            by_shop[row[0]].append(row)
+        chunk_lines = _weekly_lines(chunk_ids, start, today)
         caps = _caps(chunk_ids, products)
         rows = []
         for (period, target), members in groups.items():
-            lines = [row for pk in members for row in by_shop.get(pk, ())]
-            pairs = sorted({(r[0], r[1]) for r in lines})
-            if not pairs:
+            lines = chunk_lines[np.isin(chunk_lines[:, 0], members)]
+            if not len(lines):
                 continue
-            f, choice, recent, festival = _forecast_group(
-                lines, pairs, period=period, target=target, multipliers=multipliers, weeks=weeks
+            pairs, f, choice, recent, festival = _forecast_group(
+                lines, start, period=period, target=target, multipliers=multipliers, weeks=weeks
             )
-            for i, (customer_id, product_id) in enumerate(pairs):
+            for i, (customer_id, product_id) in enumerate(pairs.tolist()):
                 product = products.get(product_id)
                 if product is None or not product.active:
                     continue
@@ -214,7 +218,7 @@ def restock_run(
         counts["shops"] += len(order_days)
         counts["series"] += len(rows)
         counts["short"] += sum(r[9] for r in rows)
-        del by_shop, rows
+        del chunk_lines, rows
     return counts
 
 

@@ -31,11 +31,13 @@ def test_next_order_day_follows_the_cycle():
 
 def test_forecast_group_folds_two_week_cycles_into_one_order_each():
     target = dt.date(2026, 11, 30)
-    # a shop ordering 6 cartons every other week (weeks 2, 4, 6 … before the target)
-    lines = [(1, 9, target - dt.timedelta(weeks=2 * k), 6) for k in range(1, 30)]
-    f, choice, recent, _ = restock._forecast_group(
-        lines, [(1, 9)], period=2, target=target, multipliers=np.ones(fc.N_CLASSES), weeks=60
+    start = target - dt.timedelta(weeks=70)
+    # a shop ordering 6 cartons every other week (weeks 2, 4, 6 … before the target); rows count weeks from start
+    lines = np.array([(1, 9, 70 - 2 * k, 6) for k in range(1, 30)] + [(2, 9, 70, 5)], dtype=np.int64)
+    pairs, f, choice, recent, _ = restock._forecast_group(
+        lines, start, period=2, target=target, multipliers=np.ones(fc.N_CLASSES), weeks=60
     )
+    assert pairs.tolist() == [[1, 9]]  # shop 2's line is in the target week itself: not history
     assert f[0] == pytest.approx(6.0, abs=0.05)  # one order per period, no zero weeks in between
     assert recent[0] == pytest.approx(6.0)
 
