@@ -134,7 +134,12 @@ def _forecast_group(
     k = lines[:, 2] - (first - start).days // 7
     keep = (k >= 0) & (k < n_periods * period)
     lines, k = lines[keep], k[keep]
-    pairs, inverse = np.unique(lines[:, :2], axis=0, return_inverse=True)
+    # one int64 key per (shop, product): a 1-D unique is ~10× faster than np.unique(axis=0)
+    if len(lines) and lines[:, 1].max() >= 2**24:  # pragma: no cover - product ids beyond 16 million
+        pairs, inverse = np.unique(lines[:, :2], axis=0, return_inverse=True)
+    else:
+        keys, inverse = np.unique((lines[:, 0] << 24) | lines[:, 1], return_inverse=True)
+        pairs = np.column_stack([keys >> 24, keys & (2**24 - 1)])
     y = np.zeros((len(pairs), n_periods))
     np.add.at(y, (inverse.ravel(), k // period), lines[:, 3].astype(float))
     # the bucket's festival class: its first week (for odd/even shops, the order week). Zeros before a
