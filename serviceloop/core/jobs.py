@@ -143,7 +143,7 @@ def restock_advice(now: datetime) -> str:
     return job_restock_advice(now)
 
 
-JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=12), lease=timedelta(hours=1))]
+JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=6), lease=timedelta(hours=1))]
 
 
 
