@@ -146,6 +146,16 @@ def deliver_events(now: datetime) -> str:
 JOBS += [Job("deliver_events", deliver_events, every=timedelta(minutes=1), lease=timedelta(minutes=10))]
 
 
+def restock_advice(now: datetime) -> str:
+    """Restock advice (R28): a forecast per shop × product and a suggested order for each shop's next order day."""
+    from serviceloop.growth.restock import job_restock_advice
+
+    return job_restock_advice(now)
+
+
+JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=6), lease=timedelta(hours=1))]
+
+
 def claim(job: Job, now: datetime) -> str | None:
     """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
     runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,

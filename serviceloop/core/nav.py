@@ -23,6 +23,9 @@ def menu_for(user) -> list[dict]:
         customers.append({"label": _("Service cards"), "url": reverse("portal:routes"), "icon": "qr-code"})
     if may_see_runs(user):
         customers.append({"label": _("Allocation"), "url": reverse("growth:runs"), "icon": "boxes"})
+        customers.append(
+            {"label": _("Restock advice"), "url": reverse("growth:restock"), "icon": "cart-check"}
+        )
     customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
     admin = []
     if can_manage_org(user):

@@ -254,3 +254,41 @@ class PointsEntry(models.Model):
 
     def __str__(self):
         return f"{self.cycle} {self.customer_id}: {self.points}"
+
+
+class RestockAdvice(models.Model):
+    """The suggested order of one product for a shop's next order day (R28), replaced by each forecast run.
+
+    ``forecast`` is the expected demand (cartons) for the shop's order cycle (one week, or two for odd/even
+    week shops); ``suggested`` is it rounded to whole cartons and capped by ``cap`` — the shop's quantity in
+    the latest allocation run that lists the product, for scarce products (None: not capped).
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="restock_advice",
+        verbose_name=_("customer"),
+    )
+    product = models.ForeignKey(
+        "trade.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    order_day = models.DateField(_("next order day"))
+    forecast = models.FloatField(_("forecast demand (cartons)"))
+    recent = models.FloatField(_("recent average (cartons)"), default=0)
+    suggested = models.PositiveIntegerField(_("suggested quantity (cartons)"))
+    cap = models.PositiveIntegerField(_("allocation cap"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=20)
+    festival = models.CharField(_("festival week"), max_length=20, blank=True)
+    short = models.BooleanField(_("likely to run short"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("restock advice")
+        verbose_name_plural = _("restock advice")
+        ordering = ["customer", "product__price_class", "product__code"]
+        constraints = [models.UniqueConstraint(fields=["customer", "product"], name="restockadvice_unique")]
+        indexes = [models.Index(fields=["short", "customer"], name="restockadvice_short")]
+
+    def __str__(self):
+        return f"{self.customer_id} × {self.product_id}: {self.suggested}"

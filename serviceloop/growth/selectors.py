@@ -99,3 +99,53 @@ def shop_allocation_for(customer, *, run=None) -> dict:
         "total": sum(i.quantity for i in items),
         "reason": reason,
     }
+
+
+def restock_shops_visible_to(user, *, q: str = "", short_only: bool = False):
+    """Shops with restock advice that the user may see (an account manager: their routes' shops), the ones
+    likely to run short first, with their line count, total suggestion and next order day."""
+    from django.db.models import Count, Min, Sum
+
+    from serviceloop.customers.models import Customer
+
+    if not may_see_runs(user):
+        return Customer.objects.none()
+    qs = (
+        Customer.objects.visible_to(user)
+        .filter(restock_advice__isnull=False)
+        .annotate(
+            advice_lines=Count("restock_advice"),
+            advice_total=Sum("restock_advice__suggested"),
+            advice_short=Count("restock_advice", filter=Q(restock_advice__short=True)),
+            advice_day=Min("restock_advice__order_day"),
+        )
+        .select_related("route")
+        .only("pk", "licence_no", "name", "owner_name", "order_cycle", "route__name")
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(licence_no__icontains=q) | Q(owner_name__icontains=q))
+    if short_only:
+        qs = qs.filter(advice_short__gt=0)
+    return qs.order_by("-advice_short", "advice_day", "licence_no")
+
+
+def restock_lines_visible_to(user, *, q: str = "", short_only: bool = False):
+    """Every advice line of the shops above (the Excel export)."""
+    from .models import RestockAdvice
+
+    shops = restock_shops_visible_to(user, q=q, short_only=short_only).values("pk")
+    qs = RestockAdvice.objects.filter(customer__in=shops).select_related("customer", "product")
+    if short_only:
+        qs = qs.filter(short=True)
+    return qs.order_by("customer__licence_no", "product__price_class", "product__code")
+
+
+def restock_for(customer) -> list:
+    """A shop's advice lines (not scoped by user: callers are the shop's own, already scoped, pages)."""
+    from .models import RestockAdvice
+
+    return list(
+        RestockAdvice.objects.filter(customer=customer)
+        .select_related("product")
+        .order_by("-short", "product__price_class", "product__code")
+    )

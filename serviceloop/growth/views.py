@@ -326,3 +326,62 @@ def aliases(request):
         {"form": form, "page": page, "query": _query(request, "q"), "target": "body"},
         status=status,
     )
+
+
+def _restock_filters(request):
+    return request.GET.get("q", "").strip()[:100], request.GET.get("short") == "1"
+
+
+@login_required
+def restock(request):
+    """Restock advice (R28): the user's shops with a suggested order for their next order day, the ones
+    likely to run short first."""
+    from serviceloop.core.paging import paginate
+
+    _need_role(request.user)
+    q, short_only = _restock_filters(request)
+    page, query = paginate(
+        request, selectors.restock_shops_visible_to(request.user, q=q, short_only=short_only)
+    )
+    context = {"page": page, "query": query, "target": "#restock-table", "short_only": short_only}
+    return render_page(request, "growth/restock.html", context, partial="growth/_restock_table.html")
+
+
+@login_required
+def restock_export(request):
+    _need_role(request.user)
+    q, short_only = _restock_filters(request)
+    rows = (
+        [
+            a.customer.licence_no,
+            a.customer.name,
+            a.order_day,
+            a.product.code,
+            a.product.name,
+            a.product.price_class,
+            a.forecast,
+            a.suggested,
+            a.cap,
+            _("yes") if a.short else "",
+            a.method,
+        ]  # fmt: skip
+        for a in selectors.restock_lines_visible_to(request.user, q=q, short_only=short_only).iterator()
+    )
+    return xlsx_response(
+        filename="订货建议.xlsx",
+        sheet_title=_("Restock advice"),
+        headers=[
+            _("licence number"),
+            _("shop name"),
+            _("next order day"),
+            _("product code"),
+            _("product name"),
+            _("price class"),
+            _("forecast demand (cartons)"),
+            _("suggested quantity (cartons)"),
+            _("allocation cap"),
+            _("likely to run short"),
+            _("method"),
+        ],  # fmt: skip
+        rows=rows,
+    )

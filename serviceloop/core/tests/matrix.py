@@ -271,6 +271,8 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "growth:runs-export": "/allocation/export/",
         "growth:points": "/allocation/points/",
         "growth:aliases": "/allocation/aliases/",
+        "growth:restock": "/allocation/restock/",
+        "growth:restock-export": "/allocation/restock/export/",
         "favicon": "/favicon.ico",
         "org:setup": "/org/setup/",
         "org:staff-import": "/org/staff/import/",

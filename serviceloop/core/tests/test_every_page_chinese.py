@@ -88,6 +88,9 @@ def small_world(world):
     lines = order_rows(shop, "P1", timezone.localdate(now), [("31020002", 2, 1), ("42020005", 3, 3)])
     trade_batch = import_trade_file(file=csv_bytes(ORDER_HEADER, lines), kind="orders", now=now)
     grade_run = grades_compute(actor=None, now=now)
+    from serviceloop.growth.restock import restock_run
+
+    restock_run(now=now + dt.timedelta(days=7))  # restock advice on the list and the customer page
 
     running = Work.objects.create(title="导出客户档案", func_path="serviceloop.core.background.export_sheets",
                                   created_by=world.city_admin, created_at=now, status="running", done=3, total=8)  # fmt: skip

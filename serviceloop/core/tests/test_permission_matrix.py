@@ -312,6 +312,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "reviews:rate-list": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
     "reviews:round": ("L 403 200 403 403 403 403 403 200 403 403 403", None),
     "reviews:rounds": ("L 403 200 403 403 403 403 403 200 403 403 403", None),
+    "growth:restock": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:restock-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
 }
 
 from .matrix_api import API_EXPECTED  # noqa: E402 - issue 15's API routes, kept in their own module
