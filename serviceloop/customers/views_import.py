@@ -21,7 +21,6 @@ from serviceloop.core.models import Work, WorkStatus
 from serviceloop.org.scope import can_manage_org
 
 from .forms import ImportConfirmForm, ImportForm
-from .importing.report import ImportReport
 from .tasks import check_customer_file, import_customer_file, pending_dir, report_path
 
 
@@ -63,7 +62,9 @@ def import_upload(request):
     return render(request, "customers/import.html", {"form": form, "report": None})
 
 
-def _report(work: Work) -> ImportReport | None:
+def _report(work: Work):
+    from .importing.report import ImportReport  # openpyxl (and numpy): not at start-up
+
     path = report_path(work)
     if not path.is_file():
         return None
@@ -98,7 +99,7 @@ def import_result(request, pk):
     )
 
 
-def _constant(report: ImportReport) -> list[dict]:
+def _constant(report) -> list[dict]:
     return [{"field": c.field, "header": c.header, "value": c.value} for c in report.constant_columns]
 
 
