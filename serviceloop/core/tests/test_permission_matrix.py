@@ -38,7 +38,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
         "L 403 200 200 200 403 200 403 403 403 404",
         "L 403 200 404 404 403 404 403 403 403 200",
     ),
-    "customers:export": ("L 302 302 302 302 302 302 302 302 302 302", None),  # to the export's work page
+    "customers:export": ("L R R R R R R R R R R", None),  # to the export's work page
     "customers:import": ("L 403 200 403 403 403 403 403 403 403 403", None),
     "customers:import-confirm": ("L 405 405 405 405 405 405 405 405 405 405", None),
     "customers:import-result": ("L 403 404 403 403 403 403 403 403 403 403", None),
@@ -91,8 +91,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
         "L 404 200 404 404 404 404 200 200 404 200",
     ),
     "portal:route-cards": (  # 302: to the work page where the PDF is drawn
-        "L 403 302 302 302 302 302 403 403 403 404",
-        "L 403 302 404 404 404 404 403 403 403 302",
+        "L 403 R R R R R 403 403 403 404",
+        "L 403 R 404 404 404 404 403 403 403 R",
     ),
     "portal:routes": ("L 403 200 200 200 200 200 403 403 403 200", None),
     "portal:routes-export": ("L 403 200 200 200 200 200 403 403 403 200", None),
