@@ -52,8 +52,9 @@ def scorecards(request):
         data = [[r["rank"], r["name"], r["card"].score, r["card"].adjusted, r["final"]] for r in rows]
         return xlsx_response(filename=f"{_('Scorecards')}-{period.key}.xlsx", sheet_title=_("Scorecards"),
                              headers=headers, rows=data)  # fmt: skip
+    page, page_query = paginate(request, rows, size=50)
     context = {
-        "rows": rows, "subject": subject, "subjects": [(v, Subject(v).label) for v in subjects], "period": period,
+        "rows": page.object_list, "page": page, "page_query": page_query, "subject": subject, "subjects": [(v, Subject(v).label) for v in subjects], "period": period,
         "kind_label": PeriodKind(kind).label, "query": query_without(request, "export"),
         "may_set_weights": can_manage_org(request.user),
     }  # fmt: skip

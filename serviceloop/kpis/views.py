@@ -109,6 +109,9 @@ def compare(request, code):
                  r["denominator"]] for r in rows]  # fmt: skip
         return xlsx_response(filename=f"{kpi.name}-{period.key}.xlsx", sheet_title=kpi.name, headers=headers,
                              rows=data)  # fmt: skip
+    # a page of units (a city has ~800 routes and managers): ranks are over all of them, the chart shows the page
+    page, query = paginate(request, rows, size=50)
+    rows = page.object_list
     chart = {
         "labels": [r["name"] for r in rows], "values": [r["value"] for r in rows],
         "target": float(rows[0]["target"].target) if rows and rows[0]["target"] else None,
@@ -118,6 +121,7 @@ def compare(request, code):
         "kpi": kpi, "rows": rows, "level": level, "period": period, "parts": parts, "part": part,
         "levels": [(lv, Level(lv).label) for lv in scope.levels()], "chart": chart,
         "query": query_without(request, "export"), "drill_period": period.months[-1].strftime("%Y-%m"),
+        "page": page, "page_query": query,
     }  # fmt: skip
     return render(request, "kpis/compare.html", context)
 
