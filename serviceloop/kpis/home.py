@@ -2,9 +2,8 @@
 needs its attention today. Counts only, each a few indexed queries, so the home page stays fast.
 
 ``ATTENTION_SOURCES`` is the hook for other apps: a function ``(user, now) -> list[dict]`` returning items
-``{"label", "count", "url", "level"}`` (level "danger"/"warning"/"info"). The supervision app (issue 11,
-risk register) appends its own — open risks owned by the user, rectifications due — with
-``ATTENTION_SOURCES.append(...)`` in its ``AppConfig.ready``."""
+``{"label", "count", "url", "level"}`` (level "danger"/"warning"/"info"); ``_supervision`` brings the
+supervision app's inspections, rectifications and risks."""
 
 import datetime as dt
 
@@ -109,7 +108,26 @@ def _visits_due(user, now):
     ]  # fmt: skip
 
 
-ATTENTION_SOURCES = [_overdue_requests, _mine, _tags_to_verify, _overdue_tags, _visits_due]
+def _supervision(user, now):
+    """Inspections, rectifications and risks waiting for this user (shown only when there are some)."""
+    from serviceloop.supervision.selectors import open_work_counts
+
+    counts = open_work_counts(user=user)
+    items = [
+        (_("Records to inspect"), counts["to_inspect"], "supervision:work", "info"),
+        (_("Rectifications to do"), counts["to_rectify"], "supervision:rectifications", "warning"),
+        (_("Rectifications to verify"), counts["to_verify"], "supervision:rectifications", "info"),
+        (_("Overdue rectifications"), counts["overdue"], "supervision:rectifications", "danger"),
+        (_("Open risks I own"), counts["risks"], "supervision:risks", "danger"),
+    ]
+    return [
+        {"label": label, "count": n, "url": reverse(name), "level": level}
+        for label, n, name, level in items
+        if n
+    ]
+
+
+ATTENTION_SOURCES = [_overdue_requests, _mine, _tags_to_verify, _overdue_tags, _visits_due, _supervision]
 
 
 def attention(user, now) -> list[dict]:

@@ -58,3 +58,32 @@ def test_overdue_requests_are_counted_in_scope(world, app):
 
     assert overdue(world.city_admin) == 1
     assert overdue(world.station_head) == 0
+
+
+def test_a_finding_puts_the_rectification_on_its_owners_home_page(world, app):
+    """The supervision app's work reaches the home page: the inspected account manager sees the rectification to
+    do, the supervisor who found it sees nothing to verify yet, and an outsider sees neither."""
+    from serviceloop.supervision.models import InspectionItem
+    from serviceloop.supervision.services import plan_create, record_create
+    from serviceloop.visits.models import Visit, VisitPolicy
+
+    now = timezone.now()
+    shop = world.shops["张湾1号线"][0]
+    visit = Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, source="manual",
+                                 planned_on=timezone.localdate(now), policy=VisitPolicy.objects.first())  # fmt: skip
+    month = timezone.localdate(now).replace(day=1)
+    plan = plan_create(data={"name": "首页抽查", "kind": "random", "sources": ["visits"], "per_station": 1,
+                             "branch": world.branch_a, "first_month": month}, actor=world.supervisor, now=now)  # fmt: skip
+    item = InspectionItem.objects.create(plan=plan, month=month, station=world.station_a1, source="visits",
+                                         object_id=visit.pk, customer=shop, person=world.account_manager,
+                                         summary="首页", drawn_at=now)  # fmt: skip
+    record_create(item=item, data={"method": "phone", "finding": "problem", "severity": "minor",
+                                   "deadline": timezone.localdate(now) + dt.timedelta(days=7)},
+                  actor=world.supervisor, now=now)  # fmt: skip
+
+    mine = (
+        app.get(reverse("home"), user=world.account_manager).html.select_one('[data-testid="attention"]').text
+    )
+    assert "待我整改" in mine
+    other = app.get(reverse("home"), user=world.outsider).html.select_one('[data-testid="attention"]').text
+    assert "待我整改" not in other
