@@ -58,7 +58,9 @@ def test_an_expired_counter_counts_as_missing():
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="threads share an in-memory SQLite test database"
 )
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test must not re-create content types under new ids (the next
+# serialized-rollback test reloads them and would hit their unique constraint).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_increments_are_not_lost_on_postgresql():
     cache.clear()
     cache.add("race", 0, timeout=600)
