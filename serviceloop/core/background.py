@@ -29,6 +29,7 @@ from .models import Work, WorkStatus
 log = logging.getLogger(__name__)
 
 _REGISTERED: set[str] = set()
+PENDING_FOLDER = "imports"  # under MEDIA_ROOT: uploads waiting for their background work (purged after a day)
 WORK_FOLDER = "work"  # under MEDIA_ROOT; files are served only to their owner (core.views.work_download)
 
 
@@ -38,6 +39,13 @@ class WorkFailed(Exception):
 
 def _path(func) -> str:
     return f"{func.__module__}.{func.__qualname__}"
+
+
+def pending_dir() -> Path:
+    """Where a view keeps an upload until its background work has read it (core.jobs.purge_stale_uploads)."""
+    path = Path(settings.MEDIA_ROOT) / PENDING_FOLDER
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def background(func):

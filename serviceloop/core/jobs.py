@@ -32,7 +32,9 @@ class Job:
 
 def purge_stale_uploads(now: datetime) -> str:
     """Removes import files that were checked but never confirmed (kept at most a day)."""
-    folder = Path(settings.MEDIA_ROOT) / "imports"
+    from .background import PENDING_FOLDER
+
+    folder = Path(settings.MEDIA_ROOT) / PENDING_FOLDER
     removed = 0
     if folder.is_dir():
         cutoff = (now - timedelta(days=1)).timestamp()

@@ -5,20 +5,11 @@ and shown by the import's result page, which offers "import now" after a clean c
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.background import WorkFailed, background
-
-PENDING_FOLDER = "imports"  # under MEDIA_ROOT; files older than a day are removed by a job
-
-
-def pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / PENDING_FOLDER
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+from serviceloop.core.background import WorkFailed, background, pending_dir
 
 
 def report_path(work) -> Path:

@@ -5,20 +5,13 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.background import WorkFailed, background, start_work
-
-
-def _pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+from serviceloop.core.background import WorkFailed, background, pending_dir, start_work
 
 
 def _actor(user_id):
@@ -69,7 +62,7 @@ def rerun(progress, *, run_id: int, user_id: int) -> None:
 
 
 def start_sheet(request, *, content: bytes, filename: str, week_of: dt.date | None):
-    stored = _pending_dir() / f"allocation-{uuid.uuid4().hex}.xlsx"
+    stored = pending_dir() / f"allocation-{uuid.uuid4().hex}.xlsx"
     stored.write_bytes(content)
     work = start_work(
         run_sheet, user=request.user, title=_("Allocation: %(name)s") % {"name": filename},

@@ -153,8 +153,6 @@ class DerivationSettingsForm(forms.Form):
         return data
 
     def values(self) -> dict:
-        data = self.cleaned_data
-        keep = ("grade_window_weeks", "grade_volume_weight", "grade_shares", "star_window_weeks", "star_weights",
-                "star_cutoffs", "segment_window_weeks", "cluster_count", "irregular_weeks", "failed_settlement_days",
-                "failed_settlement_min")  # fmt: skip
-        return {k: data[k] for k in keep}
+        from .services import SETTINGS_FIELDS  # the fields the service writes: one list for both
+
+        return {k: self.cleaned_data[k] for k in SETTINGS_FIELDS}

@@ -3,7 +3,6 @@
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from serviceloop.core.background import pending_dir
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 
@@ -26,12 +26,6 @@ from .services import batch_rollback, may_import
 def _require_importer(user):
     if not may_import(user):
         raise PermissionDenied
-
-
-def pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @login_required
