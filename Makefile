@@ -73,7 +73,9 @@ test-browser: setup
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -m browser -p no:cacheprovider -o addopts=""
 
 bench: setup
-	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@export BENCH_SUMMARY=$$(mktemp); \
+	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done; \
+	echo "== summary"; $(PY) bench/summary.py "$$BENCH_SUMMARY"; rm -f "$$BENCH_SUMMARY"
 
 lint: .venv/.installed
 	.venv/bin/ruff check .
