@@ -232,3 +232,14 @@ def supervision_daily(now: datetime) -> str:
 
 
 JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), lease=timedelta(minutes=30))]
+
+
+def shop_reminders(now: datetime) -> str:
+    """Reminders before each shop's order day: "该订货了" with its restock advice, and e-settlement care for shops
+    likely to fail their debit (issue 12); once per shop, kind and order day, retried until sent."""
+    from serviceloop.growth.reminders import job_shop_reminders
+
+    return job_shop_reminders(now)
+
+
+JOBS += [Job("shop_reminders", shop_reminders, every=timedelta(hours=1), lease=timedelta(minutes=30))]

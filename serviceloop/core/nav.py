@@ -26,6 +26,9 @@ def menu_for(user) -> list[dict]:
         customers.append(
             {"label": _("Restock advice"), "url": reverse("growth:restock"), "icon": "cart-check"}
         )
+        customers.append(
+            {"label": _("Settlement care"), "url": reverse("growth:settlement-care"), "icon": "credit-card"}
+        )
     customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
     admin = []
     if can_manage_org(user):

@@ -292,3 +292,50 @@ class RestockAdvice(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} × {self.product_id}: {self.suggested}"
+
+
+class ReminderKind(models.TextChoices):
+    RESTOCK = "restock", _("Time to order")
+    SETTLEMENT = "settlement", _("Settlement balance")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("reminder", "Waiting")
+    SENT = "sent", pgettext_lazy("reminder", "Sent")
+    FAILED = "failed", pgettext_lazy("reminder", "Not sent")
+
+
+class ShopReminder(models.Model):
+    """A reminder sent to a shop before one of its order days (R28 "该订货了", R29 settlement care).
+
+    ``cycle`` is the order day the reminder is for: the unique constraint on (shop, kind, cycle) is what makes
+    the reminder jobs idempotent — a second run, or a second runner, finds the row and sends nothing. Delivery
+    is recorded as for service-request messages (state, attempts, last error) and retried by the same job."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("customer")
+    )
+    kind = models.CharField(pgettext_lazy("reminder", "kind"), max_length=10, choices=ReminderKind.choices)
+    cycle = models.DateField(_("order day"))
+    phone = models.CharField(_("phone"), max_length=20)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+    notifier = models.CharField(_("sent by"), max_length=100, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shop reminder")
+        verbose_name_plural = _("shop reminders")
+        ordering = ["-cycle", "customer"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "kind", "cycle"], name="shopreminder_once_per_cycle")
+        ]
+        indexes = [models.Index(fields=["state", "attempts"], name="shopreminder_state")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.kind} {self.cycle}"

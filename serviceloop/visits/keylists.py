@@ -10,7 +10,9 @@ Rules, each evaluated at ``now`` (local date ``today``):
 - complaints and tip-offs: a service request of kind complaint or tip-off filed at or after
   ``now - complaint_days`` (only when the service desk app is installed).
 - capital pressure: a live (attached, removed-awaiting-verification or sent-back) tag of the "capital" category;
-  or (trade data) at least ``failed_settlement_min`` failed debit attempts in the last ``failed_settlement_days``.
+  or (trade data) a shop likely to fail its next e-settlement by the care rule of ``serviceloop.growth.care``
+  (failed debits, their reasons and unpaid settlements in the last ``failed_settlement_days``; at least
+  ``failed_settlement_min`` failed attempts is enough on its own).
 - irregular ordering (trade data): a shop that ordered in at least 4 of the 12 weeks before the last
   ``irregular_weeks`` weeks (twice that for odd/even-week shops) and not since.
 - new shops: joined on or before today and today before the ``new_shop_months`` anniversary of joining.
@@ -143,20 +145,15 @@ def compute_lists(now, customers=None) -> dict[str, dict[int, str]]:
 
 def _trade_lists(out, shops, ids, now, today) -> None:
     """Capital pressure from failed debits and irregular ordering, from the trade aggregates."""
-    from django.db.models import Max, Sum
+    from django.db.models import Max
 
-    from serviceloop.trade.models import DerivationSettings, Settlement, ShopWeek
+    from serviceloop.growth.care import likely_to_fail
+    from serviceloop.trade.models import DerivationSettings, ShopWeek
 
     cfg = DerivationSettings.current()
-    since = now - dt.timedelta(days=cfg.failed_settlement_days)
-    for cid, failed, reason in (
-        Settlement.objects.filter(is_current=True, customer__in=ids, first_attempt_at__gte=since, failed_attempts__gt=0)
-        .values("customer_id").annotate(n=Sum("failed_attempts"), last=Max("last_failure_reason"))
-        .filter(n__gte=cfg.failed_settlement_min).values_list("customer_id", "n", "last")
-    ):  # fmt: skip
-        out[KeyList.CAPITAL_PRESSURE].setdefault(
-            cid, f"近{cfg.failed_settlement_days}天扣款失败{failed}次（{reason}）"
-        )
+    # The e-settlement care rule (growth.care): the same shops the account manager's care list shows.
+    for cid, risk in likely_to_fail(shops, now=now).items():
+        out[KeyList.CAPITAL_PRESSURE].setdefault(cid, f"结算风险{risk.score}分：{risk.explanation}")
     monday = today - dt.timedelta(days=today.weekday())
     for cycle, gap in (
         ("weekly", cfg.irregular_weeks),

@@ -8,6 +8,7 @@
 //   <input type=checkbox data-check-all="CSS selector">   tick / untick every checkbox it names
 //   <span data-export-href="…">                           point #export-link at the filtered export
 //   <script id="trade-data" type="application/json">       draw the shop sales panel's charts (ECharts)
+//   <script id="pareto-chart-data" type="application/json"> draw a Pareto (bars + cumulative %) in [data-pareto-chart]
 (function () {
   function apply(root) {
     var link = document.getElementById("export-link");
@@ -15,6 +16,18 @@
       root.querySelectorAll("[data-export-href]").forEach(function (el) { link.href = el.dataset.exportHref; });
     }
     if (root.querySelectorAll && window.echarts) root.querySelectorAll("script#trade-data").forEach(tradeCharts);
+    if (root.querySelectorAll && window.echarts) root.querySelectorAll("script#pareto-chart-data").forEach(paretoChart);
+  }
+  // A Pareto of counts by reason: {labels, values, cumulative, names: {count, cumulative}}.
+  function paretoChart(script) {
+    var d = JSON.parse(script.textContent), box = document.querySelector("[data-pareto-chart]");
+    if (!box || !d.labels.length) return;
+    window.echarts.init(box).setOption({tooltip: {trigger: "axis"}, legend: {data: [d.names.count, d.names.cumulative]},
+      grid: {left: 40, right: 40, top: 30, bottom: 60},
+      xAxis: {type: "category", data: d.labels, axisLabel: {rotate: 30}},
+      yAxis: [{type: "value"}, {type: "value", max: 100, axisLabel: {formatter: "{value}%"}}],
+      series: [{name: d.names.count, type: "bar", data: d.values},
+               {name: d.names.cumulative, type: "line", yAxisIndex: 1, data: d.cumulative}]});
   }
   // The shop's sales panel (trade/_shop_panel.html): data and labels come as JSON next to the chart boxes.
   function tradeCharts(script) {

@@ -1,0 +1,156 @@
+"""Reminders to shops before their order day (R28 "该订货了", R29 settlement care), sent by the job runner.
+
+Each job is idempotent: a reminder is one ``ShopReminder`` row per (shop, kind, order day), created with
+``ignore_conflicts`` so that a second run — or a second runner on another machine — adds nothing and sends
+nothing twice. Rows are then delivered through the service desk's notifier (``SERVICEDESK["SHOP_NOTIFIER"]``:
+the log, or the SMS gateway), claimed by a conditional update as service-request messages are; a failed send
+stays "not sent" and is tried again by the next run, up to ``SMS_MAX_ATTEMPTS`` times.
+
+Who gets one: active shops with a phone number whose next order day is within ``LEAD_DAYS`` days (tomorrow
+or the day after) — restock: shops with advice for that day; settlement: shops likely to fail their debit
+(``growth.care``). The customer archive has no opt-out flag; shops without a phone are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from .models import ReminderKind, ReminderState, ShopReminder
+from .restock import next_order_day
+
+log = logging.getLogger(__name__)
+
+LEAD_DAYS = 2
+RESTOCK_TEXT = "【订货提醒】{name}：该订货了！下一订货日{day}，建议订购{total}条（{lines}个规格）{short}。扫店内服务牌二维码可看明细。"
+SETTLEMENT_TEXT = "【结算提醒】{name}：下一订货日{day}将电子结算扣款，您近期有扣款失败记录，请提前存足货款、确认银行卡状态正常。"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What the notifier sends. Its ``pk`` is prefixed so that an SMS gateway dropping repeated message ids
+    never confuses a reminder with a service-request message of the same number."""
+
+    pk: str
+    phone: str
+    text: str
+    request_id: None = None
+
+
+def _due_shops(today: dt.date, *, shop_ids=None):
+    """{shop id: (shop, next order day)} of active, ordering shops with a phone, order day within the lead."""
+    from serviceloop.customers.models import Customer
+
+    qs = Customer.objects.filter(status="active").exclude(phone="").exclude(order_cycle="none")
+    if shop_ids is not None:
+        qs = qs.filter(pk__in=shop_ids)
+    out = {}
+    for shop in qs.only("pk", "name", "licence_no", "phone", "order_cycle", "order_weekday").iterator(2000):
+        day = next_order_day(today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday)
+        if day is not None and 0 <= (day - today).days <= LEAD_DAYS:
+            out[shop.pk] = (shop, day)
+    return out
+
+
+def _create(rows: list[ShopReminder]) -> int:
+    before = ShopReminder.objects.count()
+    ShopReminder.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return ShopReminder.objects.count() - before
+
+
+def restock_reminders_create(*, now) -> int:
+    """Rows for shops whose advice is for an order day within the lead; returns how many are new."""
+    from .models import RestockAdvice
+
+    today = timezone.localdate(now)
+    advice = (
+        RestockAdvice.objects.filter(order_day__gte=today, order_day__lte=today + dt.timedelta(days=LEAD_DAYS))
+        .values("customer_id", "order_day")
+        .annotate(total=Sum("suggested"), lines=Count("id"), short=Count("id", filter=Q(short=True)))
+        .order_by()
+    )
+    advice = {(a["customer_id"], a["order_day"]): a for a in advice}
+    if not advice:
+        return 0
+    due = _due_shops(today, shop_ids={cid for cid, _d in advice})
+    rows = []
+    for (cid, day), a in advice.items():
+        if cid not in due or due[cid][1] != day:
+            continue  # the shop's cycle moved since the forecast: the next forecast run catches up
+        shop = due[cid][0]
+        short = "，其中有规格可能断货" if a["short"] else ""
+        text = RESTOCK_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}", total=a["total"],
+                                   lines=a["lines"], short=short)  # fmt: skip
+        rows.append(ShopReminder(customer_id=cid, kind=ReminderKind.RESTOCK, cycle=day, phone=shop.phone,
+                                 text=text[:300], created_at=now))  # fmt: skip
+    return _create(rows)
+
+
+def settlement_reminders_create(*, now) -> int:
+    """Rows for e-settlement shops likely to fail (growth.care) whose order day is within the lead."""
+    from serviceloop.customers.models import Customer
+
+    from .care import likely_to_fail
+
+    today = timezone.localdate(now)
+    risks = likely_to_fail(Customer.objects.filter(status="active", e_settlement=True), now=now)
+    if not risks:
+        return 0
+    due = _due_shops(today, shop_ids=set(risks))
+    rows = [
+        ShopReminder(customer_id=cid, kind=ReminderKind.SETTLEMENT, cycle=day, phone=shop.phone,
+                     text=SETTLEMENT_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}")[:300],
+                     created_at=now)
+        for cid, (shop, day) in due.items()
+    ]  # fmt: skip
+    return _create(rows)
+
+
+def reminder_deliver(*, reminder: ShopReminder, now) -> bool:
+    """Sends one reminder unless another runner got it first; records the outcome on the row."""
+    from serviceloop.servicedesk.notifiers import shop_notifier
+
+    claimed = ShopReminder.objects.filter(
+        pk=reminder.pk, attempts=reminder.attempts, state__in=[ReminderState.PENDING, ReminderState.FAILED]
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notifier = shop_notifier()
+    try:
+        notifier.send(Outgoing(pk=f"R{reminder.pk}", phone=reminder.phone, text=reminder.text))
+    except Exception as exc:  # noqa: BLE001 - any failure stays on the row for the next run
+        error = str(exc) or type(exc).__name__
+        log.warning("reminder %s not sent: %s", reminder.pk, error)
+        ShopReminder.objects.filter(pk=reminder.pk).update(
+            state=ReminderState.FAILED, last_error=error[:300], notifier=type(notifier).__name__
+        )
+        return False
+    ShopReminder.objects.filter(pk=reminder.pk).update(
+        state=ReminderState.SENT, sent_at=now, last_error="", notifier=type(notifier).__name__
+    )
+    return True
+
+
+def reminders_send(*, now, limit: int = 5000) -> tuple[int, int]:
+    due = ShopReminder.objects.filter(
+        state__in=[ReminderState.PENDING, ReminderState.FAILED], attempts__lt=settings.SMS_MAX_ATTEMPTS
+    ).order_by("pk")[:limit]
+    sent = failed = 0
+    for reminder in list(due.only("pk", "phone", "text", "attempts")):
+        if reminder_deliver(reminder=reminder, now=now):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed
+
+
+def job_shop_reminders(now) -> str:
+    restock = restock_reminders_create(now=now)
+    settlement = settlement_reminders_create(now=now)
+    sent, failed = reminders_send(now=now)
+    return f"{restock} restock and {settlement} settlement reminder(s) new; {sent} sent, {failed} not sent"

@@ -1,0 +1,144 @@
+"""E-settlement care pages (R29) and the shop's public restock advice page (R28)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from serviceloop.core.htmx import render_page
+from serviceloop.core.paging import paginate, query_without
+from serviceloop.core.phones import phone_for
+from serviceloop.core.xlsx import xlsx_response
+
+from . import care, selectors
+from .forms_care import CareFilterForm, RatesFilterForm
+
+
+def _need_role(user):
+    if not selectors.may_see_runs(user):
+        raise PermissionDenied
+
+
+def _care_rows(request):
+    form = CareFilterForm(request.GET or None, user=request.user)
+    f = form.values() if request.GET else {"q": "", "route": None, "all": False}
+    shops = care.care_shops_visible_to(request.user, now=timezone.now(), q=f["q"], route=f["route"],
+                                       show_all=bool(f["all"]))  # fmt: skip
+    for shop in shops:
+        shop.shown_phone = phone_for(request.user, shop.phone)
+    return form, shops
+
+
+@login_required
+@require_GET
+def settlement_care(request):
+    """Shops likely to fail their next e-settlement, for their account manager (and the managers above)."""
+    _need_role(request.user)
+    form, shops = _care_rows(request)
+    page, query = paginate(request, shops)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "target": "#care-table",
+        "threshold": care.threshold(),
+        "days": care.window_days(),
+    }
+    return render_page(request, "growth/care.html", context, partial="growth/_care_table.html")
+
+
+@login_required
+@require_GET
+def settlement_care_export(request):
+    _need_role(request.user)
+    _form, shops = _care_rows(request)
+    rows = (
+        [s.licence_no, s.name, s.owner_name, s.shown_phone, s.route.name, str(s.route.account_manager or ""),
+         s.next_order_day, s.risk.score, s.risk.failed, s.risk.unpaid, s.risk.explanation]
+        for s in shops
+    )  # fmt: skip
+    return xlsx_response(
+        filename="结算风险客户.xlsx",
+        sheet_title=_("Settlement care"),
+        headers=[_("licence number"), _("shop name"), _("owner"), _("phone"), _("route"), _("Account manager"),
+                 _("next order day"), _("risk score"), _("failed attempts"), _("unpaid settlements"),
+                 _("why")],  # fmt: skip
+        rows=rows,
+    )
+
+
+def _rates(request):
+    form = RatesFilterForm(request.GET or None, user=request.user)
+    f = form.values(timezone.localdate())
+    settlements = care.e_settlements_visible_to(request.user, start=f["start"], end=f["end"], station=f["station"])
+    return form, f, care.success_rates(settlements, level=f["level"]), care.failure_pareto(settlements)
+
+
+@login_required
+@require_GET
+def settlement_rates(request):
+    """E-settlement success rate against the target by station, route or account manager, and the failure
+    reasons' Pareto."""
+    _need_role(request.user)
+    form, f, rows, pareto = _rates(request)
+    total = sum(r["settlements"] for r in rows)
+    paid = sum(r["paid"] for r in rows)
+    chart = {
+        "labels": [p["reason"] for p in pareto],
+        "values": [p["count"] for p in pareto],
+        "cumulative": [p["cumulative"] for p in pareto],
+        "names": {"count": _("failed attempts"), "cumulative": _("Cumulative %")},
+    }
+    context = {
+        "form": form,
+        "filters": f,
+        "rows": rows,
+        "pareto": pareto,
+        "chart": chart,
+        "total": total,
+        "paid": paid,
+        "rate": round(100 * paid / total, 2) if total else None,
+        "target": care.target_for(f["level"]),
+        "query": query_without(request),
+    }
+    return render(request, "growth/care_rates.html", context)
+
+
+@login_required
+@require_GET
+def settlement_rates_export(request):
+    _need_role(request.user)
+    _form, f, rows, pareto = _rates(request)
+    sheet = [
+        [r["name"], r["settlements"], r["paid"], r["unpaid"], r["attempts"], r["failed_attempts"], r["rate"],
+         r["target"], _("yes") if r["met"] else _("no")]
+        for r in rows
+    ]  # fmt: skip
+    sheet += [[]] + [[_("failure reason"), _("failed attempts"), _("Cumulative %")]]
+    sheet += [[p["reason"], p["count"], p["cumulative"]] for p in pareto]
+    return xlsx_response(
+        filename="电子结算成功率.xlsx",
+        sheet_title=_("E-settlement success"),
+        headers=[dict(care.LEVELS)[f["level"]][2], _("E-settlements"), _("paid"), _("unpaid settlements"),
+                 _("attempts"), _("failed attempts"), _("success rate %"), _("target %"), _("target met")],  # fmt: skip
+        rows=sheet,
+    )
+
+
+@require_GET
+def public_advice(request, token):
+    """``/s/<token>/advice/``: the shop's own restock advice, by its QR link (no login). The same friendly
+    404 page as the QR page for any bad, revoked or foreign link."""
+    from serviceloop.portal.models import TokenPurpose
+    from serviceloop.portal.selectors import shoptoken_resolve
+    from serviceloop.portal.views import _public, invalid_link
+
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
+    if link is None or link.customer_id is None:
+        return invalid_link(request)
+    lines = selectors.restock_for(link.customer)
+    context = {"customer": link.customer, "lines": lines, "token": token}
+    return _public(render(request, "growth/public_advice.html", context))
+
