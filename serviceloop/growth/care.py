@@ -74,16 +74,20 @@ def score(*, reasons: dict[str, int], unpaid: int, days: int) -> tuple[int, list
     return min(MAX_SCORE, sum(p for p, _t in parts)), parts
 
 
-def window_days() -> int:
+def rule() -> tuple[int, int]:
+    """(window in days, threshold in points) from the city's derivation settings, in one query."""
     from serviceloop.trade.models import DerivationSettings
 
-    return DerivationSettings.current().failed_settlement_days
+    cfg = DerivationSettings.current()
+    return cfg.failed_settlement_days, PER_FAILED * cfg.failed_settlement_min
+
+
+def window_days() -> int:
+    return rule()[0]
 
 
 def threshold() -> int:
-    from serviceloop.trade.models import DerivationSettings
-
-    return PER_FAILED * DerivationSettings.current().failed_settlement_min
+    return rule()[1]
 
 
 def settlement_risks(customers, *, now, days: int | None = None) -> dict[int, Risk]:
@@ -117,8 +121,8 @@ def settlement_risks(customers, *, now, days: int | None = None) -> dict[int, Ri
 
 def likely_to_fail(customers, *, now) -> dict[int, Risk]:
     """The shops at or over the threshold (the care list, the settlement reminders, capital pressure)."""
-    line = threshold()
-    return {cid: r for cid, r in settlement_risks(customers, now=now).items() if r.score >= line}
+    days, line = rule()
+    return {cid: r for cid, r in settlement_risks(customers, now=now, days=days).items() if r.score >= line}
 
 
 # ------------------------------------------------------------------------------------------- success rates
@@ -215,7 +219,7 @@ def failure_pareto(settlements) -> list[dict]:
 # ------------------------------------------------------------------------------------------- the care list
 
 
-def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool = False) -> list:
+def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool = False, rule_=None) -> list:
     """The user's shops with settlement failures in the window — only those likely to fail unless
     ``show_all`` — highest score first, each with ``risk`` and ``next_order_day`` set."""
     from django.utils import timezone
@@ -232,9 +236,9 @@ def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool 
         shops = shops.filter(route=route)
     if q:
         shops = shops.filter(Q(name__icontains=q) | Q(licence_no__icontains=q) | Q(owner_name__icontains=q))
-    risks = settlement_risks(shops, now=now)
+    days, line = rule_ or rule()
+    risks = settlement_risks(shops, now=now, days=days)
     if not show_all:
-        line = threshold()
         risks = {cid: r for cid, r in risks.items() if r.score >= line}
     today = timezone.localdate(now)
     out = list(

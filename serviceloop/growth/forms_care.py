@@ -53,7 +53,7 @@ class RatesFilterForm(forms.Form):
     def values(self, today: dt.date) -> dict:
         ok = self.is_valid()
         data = self.cleaned_data if ok else {}
-        start = data.get("start") or today.replace(day=1)
+        start = data.get("start") or today - dt.timedelta(days=30)
         end = data.get("end") or today
         if end < start:
             start, end = end, start

@@ -21,11 +21,11 @@ def _need_role(user):
         raise PermissionDenied
 
 
-def _care_rows(request):
+def _care_rows(request, rule):
     form = CareFilterForm(request.GET or None, user=request.user)
     f = form.values() if request.GET else {"q": "", "route": None, "all": False}
     shops = care.care_shops_visible_to(request.user, now=timezone.now(), q=f["q"], route=f["route"],
-                                       show_all=bool(f["all"]))  # fmt: skip
+                                       show_all=bool(f["all"]), rule_=rule)  # fmt: skip
     for shop in shops:
         shop.shown_phone = phone_for(request.user, shop.phone)
     return form, shops
@@ -36,16 +36,10 @@ def _care_rows(request):
 def settlement_care(request):
     """Shops likely to fail their next e-settlement, for their account manager (and the managers above)."""
     _need_role(request.user)
-    form, shops = _care_rows(request)
+    days, line = rule = care.rule()
+    form, shops = _care_rows(request, rule)
     page, query = paginate(request, shops)
-    context = {
-        "form": form,
-        "page": page,
-        "query": query,
-        "target": "#care-table",
-        "threshold": care.threshold(),
-        "days": care.window_days(),
-    }
+    context = {"form": form, "page": page, "query": query, "target": "#care-table", "threshold": line, "days": days}
     return render_page(request, "growth/care.html", context, partial="growth/_care_table.html")
 
 
@@ -53,7 +47,7 @@ def settlement_care(request):
 @require_GET
 def settlement_care_export(request):
     _need_role(request.user)
-    _form, shops = _care_rows(request)
+    _form, shops = _care_rows(request, care.rule())
     rows = (
         [s.licence_no, s.name, s.owner_name, s.shown_phone, s.route.name, str(s.route.account_manager or ""),
          s.next_order_day, s.risk.score, s.risk.failed, s.risk.unpaid, s.risk.explanation]
