@@ -62,7 +62,9 @@ def score(*, reasons: dict[str, int], unpaid: int, days: int) -> tuple[int, list
     failed = sum(reasons.values())
     parts = []
     if failed:
-        listed = "、".join(f"{r or '未说明'}{n}次" for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0])))
+        listed = "、".join(
+            f"{r or '未说明'}{n}次" for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
+        )
         parts.append((min(FAILED_CAP, PER_FAILED * failed), f"近{days}天扣款失败{failed}次：{listed}"))
     classes = {reason_class(r) for r in reasons}
     if "balance" in classes:
@@ -128,10 +130,11 @@ def likely_to_fail(customers, *, now) -> dict[int, Risk]:
 # ------------------------------------------------------------------------------------------- success rates
 
 LEVELS = {
-    "station": ("station_id", "station__name", _("Station")),
-    "route": ("route_id", "route__name", _("Route")),
-    "manager": ("route__account_manager_id", "route__account_manager__full_name", _("Account manager")),
-}
+    "station": ("station_id", ("station__name",), _("Station")),
+    "route": ("route_id", ("route__name",), _("Route")),
+    "manager": ("route__account_manager_id", ("route__account_manager__full_name",
+                                              "route__account_manager__username"), _("Account manager")),
+}  # fmt: skip
 
 
 def target_for(level: str) -> float:
@@ -144,7 +147,9 @@ def target_for(level: str) -> float:
     from serviceloop.kpis.models import KpiTarget
 
     kpi_level = {"station": "station", "route": "route", "manager": "manager"}.get(level, "city")
-    rows = KpiTarget.objects.filter(kpi__code=KPI_CODE, level__in=[kpi_level, "city"]).order_by("-set_at", "-id")
+    rows = KpiTarget.objects.filter(kpi__code=KPI_CODE, level__in=[kpi_level, "city"]).order_by(
+        "-set_at", "-id"
+    )
     found = {}
     for t_level, value in rows.values_list("level", "target"):
         found.setdefault(t_level, float(value))
@@ -161,7 +166,10 @@ def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     qs = Settlement.objects.visible_to(user).filter(
-        is_current=True, method=SettlementMethod.E_SETTLEMENT, first_attempt_at__gte=lo, first_attempt_at__lt=hi
+        is_current=True,
+        method=SettlementMethod.E_SETTLEMENT,
+        first_attempt_at__gte=lo,
+        first_attempt_at__lt=hi,
     )
     if station is not None:
         qs = qs.filter(station=station)
@@ -175,10 +183,10 @@ def success_rates(settlements, *, level: str) -> list[dict]:
     the KPI's definition) and whether it meets the target; worst first."""
     from django.db.models import Sum
 
-    key, name, _label = LEVELS[level]
+    key, names, _label = LEVELS[level]
     target = target_for(level)
     rows = (
-        settlements.values(key, name)
+        settlements.values(key, *names)
         .annotate(
             n=Count("id"),
             paid=Count("id", filter=Q(state="success")),
@@ -191,7 +199,7 @@ def success_rates(settlements, *, level: str) -> list[dict]:
     for r in rows:
         rate = round(100 * r["paid"] / r["n"], 2) if r["n"] else None
         out.append({
-            "id": r[key], "name": r[name] or "—", "settlements": r["n"], "paid": r["paid"],
+            "id": r[key], "name": next((r[n] for n in names if r[n]), "—"), "settlements": r["n"], "paid": r["paid"],
             "unpaid": r["n"] - r["paid"], "attempts": r["attempts"] or 0, "failed_attempts": r["failed_attempts"] or 0,
             "rate": rate, "target": target, "met": rate is not None and rate >= target,
         })  # fmt: skip
@@ -249,5 +257,7 @@ def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool 
     )  # fmt: skip
     for shop in out:
         shop.risk = risks[shop.pk]
-        shop.next_order_day = next_order_day(today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday)
+        shop.next_order_day = next_order_day(
+            today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday
+        )
     return sorted(out, key=lambda s: (-s.risk.score, s.licence_no))

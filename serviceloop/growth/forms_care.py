@@ -46,9 +46,11 @@ class RatesFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from serviceloop.org.scope import scope_q
 
-        self.fields["station"].queryset = Station.objects.filter(
-            scope_q(user, branch="branch", station="pk", route="routes")
-        ).distinct().order_by("name")
+        self.fields["station"].queryset = (
+            Station.objects.filter(scope_q(user, branch="branch", station="pk", route="routes"))
+            .distinct()
+            .order_by("name")
+        )
 
     def values(self, today: dt.date) -> dict:
         ok = self.is_valid()

@@ -69,7 +69,9 @@ def restock_reminders_create(*, now) -> int:
 
     today = timezone.localdate(now)
     advice = (
-        RestockAdvice.objects.filter(order_day__gte=today, order_day__lte=today + dt.timedelta(days=LEAD_DAYS))
+        RestockAdvice.objects.filter(
+            order_day__gte=today, order_day__lte=today + dt.timedelta(days=LEAD_DAYS)
+        )
         .values("customer_id", "order_day")
         .annotate(total=Sum("suggested"), lines=Count("id"), short=Count("id", filter=Q(short=True)))
         .order_by()

@@ -39,7 +39,14 @@ def settlement_care(request):
     days, line = rule = care.rule()
     form, shops = _care_rows(request, rule)
     page, query = paginate(request, shops)
-    context = {"form": form, "page": page, "query": query, "target": "#care-table", "threshold": line, "days": days}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "target": "#care-table",
+        "threshold": line,
+        "days": days,
+    }
     return render_page(request, "growth/care.html", context, partial="growth/_care_table.html")
 
 
@@ -56,9 +63,19 @@ def settlement_care_export(request):
     return xlsx_response(
         filename="结算风险客户.xlsx",
         sheet_title=_("Settlement care"),
-        headers=[_("licence number"), _("shop name"), _("owner"), _("phone"), _("route"), _("Account manager"),
-                 _("next order day"), _("risk score"), _("failed attempts"), _("unpaid settlements"),
-                 _("why")],  # fmt: skip
+        headers=[
+            _("licence number"),
+            _("shop name"),
+            _("owner"),
+            _("phone"),
+            _("route"),
+            _("Account manager"),
+            _("next order day"),
+            _("risk score"),
+            _("failed attempts"),
+            _("unpaid settlements"),
+            _("why"),
+        ],  # fmt: skip
         rows=rows,
     )
 
@@ -66,7 +83,9 @@ def settlement_care_export(request):
 def _rates(request):
     form = RatesFilterForm(request.GET or None, user=request.user)
     f = form.values(timezone.localdate())
-    settlements = care.e_settlements_visible_to(request.user, start=f["start"], end=f["end"], station=f["station"])
+    settlements = care.e_settlements_visible_to(
+        request.user, start=f["start"], end=f["end"], station=f["station"]
+    )
     return form, f, care.success_rates(settlements, level=f["level"]), care.failure_pareto(settlements)
 
 
@@ -115,8 +134,17 @@ def settlement_rates_export(request):
     return xlsx_response(
         filename="电子结算成功率.xlsx",
         sheet_title=_("E-settlement success"),
-        headers=[dict(care.LEVELS)[f["level"]][2], _("E-settlements"), _("paid"), _("unpaid settlements"),
-                 _("attempts"), _("failed attempts"), _("success rate %"), _("target %"), _("target met")],  # fmt: skip
+        headers=[
+            dict(care.LEVELS)[f["level"]][2],
+            _("E-settlements"),
+            _("paid"),
+            _("unpaid settlements"),
+            _("attempts"),
+            _("failed attempts"),
+            _("success rate %"),
+            _("target %"),
+            _("target met"),
+        ],  # fmt: skip
         rows=sheet,
     )
 
@@ -135,4 +163,3 @@ def public_advice(request, token):
     lines = selectors.restock_for(link.customer)
     context = {"customer": link.customer, "lines": lines, "token": token}
     return _public(render(request, "growth/public_advice.html", context))
-

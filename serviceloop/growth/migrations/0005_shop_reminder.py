@@ -5,35 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_validate_phones_and_coordinates'),
-        ('growth', '0004_restock_advice'),
+        ("customers", "0005_validate_phones_and_coordinates"),
+        ("growth", "0004_restock_advice"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShopReminder',
+            name="ShopReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('restock', 'Time to order'), ('settlement', 'Settlement balance')], max_length=10, verbose_name='kind')),
-                ('cycle', models.DateField(verbose_name='order day')),
-                ('phone', models.CharField(max_length=20, verbose_name='phone')),
-                ('text', models.CharField(max_length=300, verbose_name='text')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('notifier', models.CharField(blank=True, max_length=100, verbose_name='sent by')),
-                ('state', models.CharField(choices=[('pending', 'Waiting'), ('sent', 'Sent'), ('failed', 'Not sent')], default='pending', max_length=8, verbose_name='state')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='last error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='customers.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("restock", "Time to order"), ("settlement", "Settlement balance")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("cycle", models.DateField(verbose_name="order day")),
+                ("phone", models.CharField(max_length=20, verbose_name="phone")),
+                ("text", models.CharField(max_length=300, verbose_name="text")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("notifier", models.CharField(blank=True, max_length=100, verbose_name="sent by")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Waiting"), ("sent", "Sent"), ("failed", "Not sent")],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="last error")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shop reminder',
-                'verbose_name_plural': 'shop reminders',
-                'ordering': ['-cycle', 'customer'],
-                'indexes': [models.Index(fields=['state', 'attempts'], name='shopreminder_state')],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'kind', 'cycle'), name='shopreminder_once_per_cycle')],
+                "verbose_name": "shop reminder",
+                "verbose_name_plural": "shop reminders",
+                "ordering": ["-cycle", "customer"],
+                "indexes": [models.Index(fields=["state", "attempts"], name="shopreminder_state")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("customer", "kind", "cycle"), name="shopreminder_once_per_cycle"
+                    )
+                ],
             },
         ),
     ]

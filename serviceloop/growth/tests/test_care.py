@@ -120,10 +120,15 @@ def test_the_target_comes_from_the_kpi_catalogue(world):
     kpi = Kpi.objects.filter(code="e_settlement_success").first()
     if kpi is None:
         pytest.skip("KPI catalogue not migrated")
-    KpiTarget.objects.create(kpi=kpi, level="station", target=97, warning=93, reason="测试", set_at=timezone.now())
+    KpiTarget.objects.create(
+        kpi=kpi, level="station", target=97, warning=93, reason="测试", set_at=timezone.now()
+    )
     assert care.target_for("station") == 97.0
     assert care.target_for("route") == float(
-        KpiTarget.objects.filter(kpi=kpi, level__in=["route", "city"]).order_by("-set_at", "-id").first().target
+        KpiTarget.objects.filter(kpi=kpi, level__in=["route", "city"])
+        .order_by("-set_at", "-id")
+        .first()
+        .target
     )
 
 
@@ -188,7 +193,9 @@ def test_export_has_the_users_shops_and_masks_phones(app, attempts):
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3 and all("****" in r[3] for r in rows)
     response = app.get(reverse("growth:settlement-care-export"), user=world.account_manager)
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(min_row=2, values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(min_row=2, values_only=True)
+    )
     assert [r[0] for r in rows] == [a.licence_no] and rows[0][7] == 60
 
 
@@ -226,7 +233,10 @@ def test_the_rates_page_through_its_form_with_the_pareto_data(app, attempts):
     form["level"] = "route"
     form["station"] = str(world.station_a1.pk)
     result = form.submit()
-    names = [r.select("td")[0].get_text(strip=True) for r in result.html.select('[data-testid="rates-table"] tbody tr')]
+    names = [
+        r.select("td")[0].get_text(strip=True)
+        for r in result.html.select('[data-testid="rates-table"] tbody tr')
+    ]
     assert set(names) == {"张湾1号线", "张湾2号线"}
     assert "余额不足" in result.html.select_one('[data-testid="pareto-table"]').text
     # the account manager's figures are their routes' only
