@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from serviceloop.customers.api import CustomerViewSet
 from serviceloop.growth import api as growth_api
+from serviceloop.growth import api_care
 from serviceloop.org import api as org_api
 from serviceloop.servicedesk.api import ServiceRequestViewSet
 from serviceloop.surveys import api as surveys_api
@@ -25,6 +26,9 @@ router.register("key-lists", visits_api.KeyListViewSet, basename="key-list")
 router.register("key-list-entries", visits_api.KeyListEntryViewSet, basename="key-list-entry")
 router.register("survey-waves", surveys_api.WaveViewSet, basename="survey-wave")
 router.register("allocation/runs", growth_api.AllocationRunViewSet, basename="allocation-run")
+router.register("growth/restock-shops", api_care.RestockShopViewSet, basename="restock-shop")
+router.register("growth/settlement-risks", api_care.SettlementRiskViewSet, basename="settlement-risk")
+router.register("growth/settlement-rates", api_care.SettlementRateViewSet, basename="settlement-rate")
 router.register("org/branches", org_api.BranchViewSet, basename="org-branch")
 router.register("org/stations", org_api.StationViewSet, basename="org-station")
 router.register("org/routes", org_api.RouteViewSet, basename="org-route")

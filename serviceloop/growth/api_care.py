@@ -1,0 +1,166 @@
+"""REST API of the care lists (issue 12): restock shops, shops likely to fail their e-settlement, and the
+e-settlement success figures — read only, the same selectors, filters and scope as the pages."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from serviceloop.core.api_forms import SEARCH, query
+from serviceloop.core.phones import phone_for
+
+from . import care, selectors
+from .forms_care import CareFilterForm, RatesFilterForm
+
+
+def _need_role(request):
+    if not selectors.may_see_runs(request.user):
+        raise PermissionDenied
+
+
+class RestockShopSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="pk")
+    licence_no = serializers.CharField()
+    shop_name = serializers.CharField(source="name")
+    route_name = serializers.CharField(source="route.name")
+    next_order_day = serializers.DateField(source="advice_day")
+    products = serializers.IntegerField(source="advice_lines")
+    suggested_total = serializers.IntegerField(source="advice_total")
+    likely_short = serializers.IntegerField(source="advice_short")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SEARCH, query("short", "1: only shops likely to run short", str, ["1"])])
+)
+class RestockShopViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's shops with restock advice for their next order day, those likely to run short first."""
+
+    serializer_class = RestockShopSerializer
+
+    def get_queryset(self):
+        from serviceloop.customers.models import Customer
+
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.objects.none()
+        _need_role(self.request)
+        p = self.request.query_params
+        return selectors.restock_shops_visible_to(
+            self.request.user, q=p.get("q", "").strip()[:100], short_only=p.get("short") == "1"
+        )
+
+
+class RiskPartSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class SettlementRiskSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="pk")
+    licence_no = serializers.CharField()
+    shop_name = serializers.CharField(source="name")
+    phone = serializers.CharField(source="shown_phone", help_text="Masked for roles that need not see it")
+    route_name = serializers.CharField(source="route.name")
+    next_order_day = serializers.DateField(allow_null=True)
+    score = serializers.IntegerField(source="risk.score")
+    failed_attempts = serializers.IntegerField(source="risk.failed")
+    unpaid_settlements = serializers.IntegerField(source="risk.unpaid")
+    reasons = serializers.DictField(child=serializers.IntegerField(), source="risk.reasons")
+    parts = serializers.SerializerMethodField()
+
+    @extend_schema_field(RiskPartSerializer(many=True))
+    def get_parts(self, obj):
+        return [{"points": p, "text": t} for p, t in obj.risk.parts]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            SEARCH,
+            query("route", "Only this route (id)", int),
+            query("all", "on: also shops below the risk line", str, ["on"]),
+        ]
+    )
+)
+class SettlementRiskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's shops likely to fail their next e-settlement, highest risk score first, with the parts of
+    the score (the rule is in the page's text and ``serviceloop.growth.care``)."""
+
+    serializer_class = SettlementRiskSerializer
+
+    def get_queryset(self):
+        from serviceloop.customers.models import Customer
+
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.objects.none()
+        _need_role(self.request)
+        f = CareFilterForm(self.request.query_params or None, user=self.request.user)
+        v = f.values() if self.request.query_params else {"q": "", "route": None, "all": False}
+        shops = care.care_shops_visible_to(
+            self.request.user, now=timezone.now(), q=v["q"], route=v["route"], show_all=bool(v["all"])
+        )
+        for shop in shops:
+            shop.shown_phone = phone_for(self.request.user, shop.phone)
+        return shops
+
+
+class RateRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    settlements = serializers.IntegerField()
+    paid = serializers.IntegerField()
+    unpaid = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    failed_attempts = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    target = serializers.FloatField()
+    met = serializers.BooleanField()
+
+
+class ParetoSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+    cumulative = serializers.FloatField()
+
+
+class SettlementRatesSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    target = serializers.FloatField()
+    settlements = serializers.IntegerField()
+    paid = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    rows = RateRowSerializer(many=True)
+    pareto = ParetoSerializer(many=True)
+
+
+class SettlementRateViewSet(viewsets.ViewSet):
+    """E-settlement success rate (paid ÷ e-settlements, the KPI's definition) against the target, per station,
+    route or account manager of the caller's area, and the failed attempts by reason (Pareto)."""
+
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            query("level", "Group by", str, ["station", "route", "manager"]),
+            query("start", "First day (YYYY-MM-DD; default 30 days ago)"),
+            query("end", "Last day (YYYY-MM-DD; default today)"),
+            query("station", "Only this station (id)", int),
+        ],
+        responses={200: SettlementRatesSerializer},
+    )
+    def list(self, request):
+        _need_role(request)
+        f = RatesFilterForm(request.query_params or None, user=request.user).values(timezone.localdate())
+        settlements = care.e_settlements_visible_to(
+            request.user, start=f["start"], end=f["end"], station=f["station"]
+        )
+        rows = care.success_rates(settlements, level=f["level"])
+        total, paid = sum(r["settlements"] for r in rows), sum(r["paid"] for r in rows)
+        data = {
+            "level": f["level"], "start": f["start"], "end": f["end"], "target": care.target_for(f["level"]),
+            "settlements": total, "paid": paid, "rate": round(100 * paid / total, 2) if total else None,
+            "rows": rows, "pareto": care.failure_pareto(settlements),
+        }  # fmt: skip
+        return Response(SettlementRatesSerializer(data).data)
