@@ -314,6 +314,11 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "reviews:rounds": ("L 403 200 403 403 403 403 403 200 403 403 403", None),
     "growth:restock": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:restock-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:settlement-care": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:settlement-care-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:settlement-rates": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:settlement-rates-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "portal:shop-advice": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
 }
 
 from .matrix_api import API_EXPECTED  # noqa: E402 - issue 15's API routes, kept in their own module
