@@ -172,6 +172,7 @@ def small_world(world):
         "surveys:item-create": {"spk": section.pk},
         "surveys:item": {"spk": section.pk, "pk": section.items.first().pk},
         "portal:shop": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
+        "portal:shop-advice": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
         "portal:track": {"token": trackingtoken_ensure(service_request=sr, now=now).value},
         "portal:customer-qr": {"pk": shop.pk},
         "portal:customer-qr-regenerate": {"pk": shop.pk},
