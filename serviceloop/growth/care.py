@@ -255,7 +255,17 @@ def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool 
         .only("pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
               "route__name", "route__account_manager__username", "route__account_manager__full_name")
     )  # fmt: skip
+    from .models import ReminderKind, ShopReminder
+
+    reminded = dict(
+        ShopReminder.objects.filter(
+            customer__in=[s.pk for s in out], kind=ReminderKind.SETTLEMENT, cycle__gte=today
+        )
+        .order_by("cycle")
+        .values_list("customer_id", "state")
+    )
     for shop in out:
+        shop.reminder_state = reminded.get(shop.pk, "")
         shop.risk = risks[shop.pk]
         shop.next_order_day = next_order_day(
             today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday

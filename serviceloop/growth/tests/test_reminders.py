@@ -193,3 +193,23 @@ def test_the_visit_page_shows_the_shops_restock_advice(app, shops):
     page = app.get(reverse("visits:record", args=[visit.pk]), user=world.account_manager)
     card = page.html.select_one('[data-testid="shop-restock"]')
     assert card is not None and products[0].name in card.text and "可能断货" in card.text
+
+
+def test_the_care_list_shows_who_was_reminded(app, recording, shops):
+    import time_machine
+
+    world, s, products = shops
+    from serviceloop.customers.models import Customer
+
+    Customer.objects.filter(pk__in=[s["due"].pk, s["monday"].pk]).update(e_settlement=True)
+    settle(s["due"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, OK])
+    settle(s["monday"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, OK])
+    job_shop_reminders(NOW)
+    with time_machine.travel(NOW, tick=False):
+        page = app.get(reverse("growth:settlement-care"), user=world.account_manager)
+    rows = {
+        r.select("td")[0].get_text(strip=True): r
+        for r in page.html.select('[data-testid="care-shops"] tbody tr')
+    }
+    assert rows[s["due"].licence_no].select_one('[data-testid="reminded"]').get_text(strip=True) == "已提醒"
+    assert rows[s["monday"].licence_no].select_one('[data-testid="reminded"]') is None  # not due yet
