@@ -102,7 +102,7 @@ def settlement_rates(request):
         "labels": [p["reason"] for p in pareto],
         "values": [p["count"] for p in pareto],
         "cumulative": [p["cumulative"] for p in pareto],
-        "names": {"count": _("failed attempts"), "cumulative": _("Cumulative %")},
+        "names": {"count": _("failed attempts"), "cumulative": _("Cumulative share") + " %"},
     }
     context = {
         "form": form,
@@ -129,7 +129,7 @@ def settlement_rates_export(request):
          r["target"], _("yes") if r["met"] else _("no")]
         for r in rows
     ]  # fmt: skip
-    sheet += [[]] + [[_("failure reason"), _("failed attempts"), _("Cumulative %")]]
+    sheet += [[]] + [[_("failure reason"), _("failed attempts"), _("Cumulative share") + " %"]]
     sheet += [[p["reason"], p["count"], p["cumulative"]] for p in pareto]
     return xlsx_response(
         filename="电子结算成功率.xlsx",
@@ -141,8 +141,8 @@ def settlement_rates_export(request):
             _("unpaid settlements"),
             _("attempts"),
             _("failed attempts"),
-            _("success rate %"),
-            _("target %"),
+            _("success rate") + " %",
+            _("Target value") + " %",
             _("target met"),
         ],  # fmt: skip
         rows=sheet,
