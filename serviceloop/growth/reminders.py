@@ -42,13 +42,12 @@ class Outgoing:
     request_id: None = None
 
 
-def _due_shops(today: dt.date, *, shop_ids=None):
-    """{shop id: (shop, next order day)} of active, ordering shops with a phone, order day within the lead."""
+def _due_shops(today: dt.date, *, among):
+    """{shop id: (shop, next order day)} of the active, ordering shops with a phone of ``among`` (a queryset of
+    ids: a subquery, so that a city's shops never become one long IN list) whose order day is within the lead."""
     from serviceloop.customers.models import Customer
 
-    qs = Customer.objects.filter(status="active").exclude(phone="").exclude(order_cycle="none")
-    if shop_ids is not None:
-        qs = qs.filter(pk__in=shop_ids)
+    qs = Customer.objects.filter(status="active", pk__in=among).exclude(phone="").exclude(order_cycle="none")
     out = {}
     for shop in qs.only("pk", "name", "licence_no", "phone", "order_cycle", "order_weekday").iterator(2000):
         day = next_order_day(today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday)
@@ -58,9 +57,20 @@ def _due_shops(today: dt.date, *, shop_ids=None):
 
 
 def _create(rows: list[ShopReminder]) -> int:
-    before = ShopReminder.objects.count()
-    ShopReminder.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return ShopReminder.objects.count() - before
+    """Inserts the rows not there yet (the unique constraint settles a race with another runner); returns how
+    many were new. Looks only at the cycles concerned, never counts the whole (growing) table."""
+    if not rows:
+        return 0
+    kinds = {r.kind for r in rows}
+    cycles = {r.cycle for r in rows}
+    there = set(
+        ShopReminder.objects.filter(
+            kind__in=kinds, cycle__in=cycles, customer_id__in={r.customer_id for r in rows}
+        ).values_list("customer_id", "kind", "cycle")
+    )
+    new = [r for r in rows if (r.customer_id, r.kind, r.cycle) not in there]
+    ShopReminder.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    return len(new)
 
 
 def restock_reminders_create(*, now) -> int:
@@ -68,18 +78,18 @@ def restock_reminders_create(*, now) -> int:
     from .models import RestockAdvice
 
     today = timezone.localdate(now)
+    window = RestockAdvice.objects.filter(
+        order_day__gte=today, order_day__lte=today + dt.timedelta(days=LEAD_DAYS)
+    )
     advice = (
-        RestockAdvice.objects.filter(
-            order_day__gte=today, order_day__lte=today + dt.timedelta(days=LEAD_DAYS)
-        )
-        .values("customer_id", "order_day")
+        window.values("customer_id", "order_day")
         .annotate(total=Sum("suggested"), lines=Count("id"), short=Count("id", filter=Q(short=True)))
         .order_by()
     )
     advice = {(a["customer_id"], a["order_day"]): a for a in advice}
     if not advice:
         return 0
-    due = _due_shops(today, shop_ids={cid for cid, _d in advice})
+    due = _due_shops(today, among=window.values("customer_id"))
     rows = []
     for (cid, day), a in advice.items():
         if cid not in due or due[cid][1] != day:
@@ -100,10 +110,11 @@ def settlement_reminders_create(*, now) -> int:
     from .care import likely_to_fail
 
     today = timezone.localdate(now)
-    risks = likely_to_fail(Customer.objects.filter(status="active", e_settlement=True), now=now)
+    shops = Customer.objects.filter(status="active", e_settlement=True)
+    risks = likely_to_fail(shops, now=now)  # grouped queries over a subquery: no long IN list
     if not risks:
         return 0
-    due = _due_shops(today, shop_ids=set(risks))
+    due = {cid: v for cid, v in _due_shops(today, among=shops.values("pk")).items() if cid in risks}
     rows = [
         ShopReminder(customer_id=cid, kind=ReminderKind.SETTLEMENT, cycle=day, phone=shop.phone,
                      text=SETTLEMENT_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}")[:300],
