@@ -64,9 +64,9 @@ def _create(rows: list[ShopReminder]) -> int:
     kinds = {r.kind for r in rows}
     cycles = {r.cycle for r in rows}
     there = set(
-        ShopReminder.objects.filter(
-            kind__in=kinds, cycle__in=cycles, customer_id__in={r.customer_id for r in rows}
-        ).values_list("customer_id", "kind", "cycle")
+        ShopReminder.objects.filter(kind__in=kinds, cycle__in=cycles).values_list(
+            "customer_id", "kind", "cycle"
+        )
     )
     new = [r for r in rows if (r.customer_id, r.kind, r.cycle) not in there]
     ShopReminder.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)

@@ -1,0 +1,158 @@
+"""E-settlement care and shop reminders (issue 12, R28/R29): what the pages and the reminder job cost.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_care .venv/bin/python bench/bench_care.py
+    BENCH_CARE_SHOPS=20000 …   # the big size (default 2,000); BENCH_REUSE=1 keeps a previous build
+
+THE DATABASE IS FLUSHED (use your own database, never a shared one). The city: BENCH_CARE_SHOPS shops on 40
+routes, 13 weeks of trade (``trade.demo.generate_trade``: e-settlements with a few failed debits), restock
+advice of 3 products per shop for its next order day.
+
+Figures (CPU seconds of this process, ``time.process_time``, median of 3; the database server's own time is not
+in them, so the wall seconds are printed too):
+1. the risk rule over every shop (``care.settlement_risks``) for a tenth of the shops (one branch's routes) and
+   all of them; ratio.
+2. the care list page and the success-rate page for the city administrator (Django test client).
+3. the reminder job: the first run (creates and sends the cycle's reminders through the log notifier) and a
+   second run (nothing new: the idempotent path).
+"""
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+SHOPS = int(os.environ.get("BENCH_CARE_SHOPS", "2000"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+
+NOW = timezone.now().replace(microsecond=0)
+
+
+def cpu(fn, runs=3):
+    cpus, walls, result = [], [], None
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        cpus.append(time.process_time() - c)
+        walls.append(time.perf_counter() - w)
+    return statistics.median(cpus), statistics.median(walls), result
+
+
+def build():
+    from django.core.management import call_command
+
+    from serviceloop.customers.models import Customer
+    from serviceloop.org.models import Branch, Company, Route, Station
+    from serviceloop.trade.demo import generate_trade
+
+    call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_REUSE") and Customer.objects.count() == SHOPS:
+        return
+    call_command("flush", interactive=False, verbosity=0)
+    rng = random.Random(1)
+    company = Company.objects.create(name="基准市烟草公司")
+    routes = []
+    for b in range(2):
+        branch = Branch.objects.create(company=company, name=f"县局{b + 1}")
+        for s in range(2):
+            station = Station.objects.create(branch=branch, name=f"市场部{b + 1}-{s + 1}")
+            routes += [
+                Route.objects.create(station=station, name=f"线路{b + 1}-{s + 1}-{r + 1}") for r in range(10)
+            ]
+    shops = []
+    for i in range(SHOPS):
+        route = routes[i % len(routes)]
+        shops.append(Customer(
+            licence_no=f"4203011{i:05d}", name=f"店{i}", phone=f"139{i:08d}", route=route,
+            station_id=route.station_id, branch_id=route.station.branch_id, grade=rng.randint(1, 30),
+            e_settlement=True, order_cycle=rng.choice(["weekly"] * 8 + ["odd", "even"]),
+            order_weekday=rng.randint(1, 5),
+        ))  # fmt: skip
+    Customer.objects.bulk_create(shops, batch_size=2000)
+    t = time.perf_counter()
+    counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=13, end=timezone.localdate(NOW),
+                            seed=1, now=NOW)  # fmt: skip
+    print(
+        f"built {SHOPS:,} shops, {counts.get('settlements', 0):,} settlements in {time.perf_counter() - t:.0f} s"
+    )
+
+
+def advice():
+    from serviceloop.customers.models import Customer
+    from serviceloop.growth.models import RestockAdvice, ShopReminder
+    from serviceloop.growth.restock import next_order_day
+    from serviceloop.trade.models import Product
+
+    RestockAdvice.objects.all().delete()
+    ShopReminder.objects.all().delete()
+    products = list(Product.objects.order_by("pk")[:3])
+    today = timezone.localdate(NOW)
+    rows = []
+    for shop in Customer.objects.only("pk", "order_cycle", "order_weekday"):
+        day = next_order_day(today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday)
+        rows += [RestockAdvice(customer_id=shop.pk, product=p, order_day=day, forecast=3, recent=2, suggested=3,
+                               method="tsb", computed_at=NOW) for p in products]  # fmt: skip
+    RestockAdvice.objects.bulk_create(rows, batch_size=5000)
+
+
+def main():
+    from django.test import Client
+
+    from serviceloop.core.testing import make_user
+    from serviceloop.customers.models import Customer
+    from serviceloop.growth import care
+    from serviceloop.growth.models import ShopReminder
+    from serviceloop.growth.reminders import job_shop_reminders
+    from serviceloop.org.models import Branch, Company, Role
+
+    build()
+    from django.db import connection
+
+    print(f"database: {connection.vendor}; machine shared with other helpers (loaded)")
+    branch = Branch.objects.order_by("pk").first()
+    part = Customer.objects.filter(route__in=list(branch.stations.first().routes.all())[:4])
+    print("\n1. risk rule (care.settlement_risks)")
+    base = None
+    for label, qs in (("a tenth", part), ("all", Customer.objects.all())):
+        c, w, risks = cpu(lambda qs=qs: care.settlement_risks(qs, now=NOW))
+        base = base or c
+        print(f"   {label:>8}: {qs.count():>6,} shops, {len(risks):>5,} with failures, CPU {c:.3f} s, wall {w:.3f} s, "
+              f"ratio {c / base:.1f}×")  # fmt: skip
+    admin = make_user("bench_admin", Role.CITY_ADMIN, company=Company.objects.first())
+    client = Client()
+    client.force_login(admin)
+    print("\n2. pages (city administrator)")
+    for name, url in (
+        ("care list", "/allocation/settlement/"),
+        ("success rates", "/allocation/settlement/rates/"),
+    ):
+        client.get(url)
+        c, w, response = cpu(lambda url=url: client.get(url))
+        assert response.status_code == 200, response.status_code
+        print(f"   {name:>14}: CPU {c:.3f} s, wall {w:.3f} s")
+    print("\n3. reminder job")
+    advice()
+    w, c = time.perf_counter(), time.process_time()
+    first = job_shop_reminders(NOW)
+    print(
+        f"   first run: CPU {time.process_time() - c:.3f} s, wall {time.perf_counter() - w:.3f} s — {first}"
+    )
+    c2, w2, again = cpu(lambda: job_shop_reminders(NOW))
+    print(
+        f"   again:     CPU {c2:.3f} s, wall {w2:.3f} s — {again}; {ShopReminder.objects.count():,} rows in all"
+    )
+    admin.delete()
+
+
+if __name__ == "__main__":
+    main()
