@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 SHOPS = int(os.environ.get("BENCH_CARE_SHOPS", "2000"))
 
 import django  # noqa: E402
@@ -128,8 +130,11 @@ def main():
         base = base or c
         print(f"   {label:>8}: {qs.count():>6,} shops, {len(risks):>5,} with failures, CPU {c:.3f} s, wall {w:.3f} s, "
               f"ratio {c / base:.1f}×")  # fmt: skip
+    from serviceloop.org.models import User
+
+    User.objects.filter(username="bench_admin").delete()
     admin = make_user("bench_admin", Role.CITY_ADMIN, company=Company.objects.first())
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(admin)
     print("\n2. pages (city administrator)")
     for name, url in (
