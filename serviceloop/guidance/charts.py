@@ -52,7 +52,7 @@ def _png(fig) -> bytes:
 
 def trend_png(weeks: list[str], volume: list[int], *, title: str, unit: str) -> bytes:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 2.4))
+    fig, ax = plt.subplots(figsize=(6.4, 2.0))
     x = range(len(weeks))
     ax.bar(x, volume, color=RED, width=0.7)
     if len(volume) >= 4:  # a four-week moving average shows the trend under weekly ups and downs
@@ -77,7 +77,7 @@ def bars_png(labels: list[str], values: list[float], *, title: str, unit: str, p
     else:
         ax.barh([v + 0.2 for v in y], values, height=0.4, color=RED, label=str(unit[0]))
         ax.barh([v - 0.2 for v in y], peer, height=0.4, color=GREY, label=str(unit[1]))
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     ax.set_yticks(y, labels, fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_title(title, fontsize=10)
