@@ -28,7 +28,9 @@ def menu_for(user) -> list[dict]:
         )
     customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
     if user.is_superuser or getattr(user, "role", ""):
-        customers.append({"label": _("Guidance books"), "url": reverse("guidance:list"), "icon": "journal-text"})
+        customers.append(
+            {"label": _("Guidance books"), "url": reverse("guidance:list"), "icon": "journal-text"}
+        )
     admin = []
     if can_manage_org(user):
         admin = [

@@ -24,10 +24,9 @@ def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
+    from django.conf import settings
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
-
-    from django.conf import settings
 
     for path in (getattr(settings, "GUIDANCE_FONT_FILE", ""), *FONT_FILES):
         try:
@@ -67,7 +66,9 @@ def trend_png(weeks: list[str], volume: list[int], *, title: str, unit: str) -> 
     return _png(fig)
 
 
-def bars_png(labels: list[str], values: list[float], *, title: str, unit: str, peer: list | None = None) -> bytes:
+def bars_png(
+    labels: list[str], values: list[float], *, title: str, unit: str, peer: list | None = None
+) -> bytes:
     """Horizontal bars (brands, price classes); with ``peer``, a second bar per label for comparison."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(3.1, 2.4))
@@ -93,14 +94,22 @@ def book_charts(snapshot: dict) -> dict[str, bytes]:
     if not sales["has_sales"]:
         return {}
     charts = {
-        "trend": trend_png(sales["weeks"], sales["volume"], title=_("Weekly sales (cartons)"), unit=_("cartons")),
+        "trend": trend_png(
+            sales["weeks"], sales["volume"], title=_("Weekly sales (cartons)"), unit=_("cartons")
+        ),
         "classes": bars_png(
-            ["一类", "二类", "三类", "四类", "五类"], sales["classes"], title=_("Price classes"), unit=_("cartons")
+            ["一类", "二类", "三类", "四类", "五类"],
+            sales["classes"],
+            title=_("Price classes"),
+            unit=_("cartons"),
         ),
     }
     if sales["brands"]:
         charts["brands"] = bars_png(
-            [b for b, _q in sales["brands"]], [q for _b, q in sales["brands"]], title=_("Brands"), unit=_("cartons")
+            [b for b, _q in sales["brands"]],
+            [q for _b, q in sales["brands"]],
+            title=_("Brands"),
+            unit=_("cartons"),
         )
     if peer.get("n"):
         charts["peer"] = bars_png(

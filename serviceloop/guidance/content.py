@@ -163,7 +163,9 @@ def _advice(s: dict) -> list[str]:
     sales, peer, shop = s["sales"], s["peer"], s["shop"]
     out = []
     if not sales["has_sales"]:
-        out.append(_("No orders in the last year yet: order regularly each cycle so that the grade can be set."))
+        out.append(
+            _("No orders in the last year yet: order regularly each cycle so that the grade can be set.")
+        )
     ratio = peer.get("ratio")
     if ratio is not None and peer.get("n", 0) > 1:
         if ratio < 80:
@@ -174,7 +176,9 @@ def _advice(s: dict) -> list[str]:
                        % {"r": ratio})  # fmt: skip
     shares = sales["class_shares"]
     if sales["total_volume"] and shares[0] + shares[1] < 10:
-        out.append(_("Few higher-priced cigarettes (price classes 1–2): consider a small, steady range of them."))
+        out.append(
+            _("Few higher-priced cigarettes (price classes 1–2): consider a small, steady range of them.")
+        )
     if sales["total_volume"] and not shop["e_settlement"]:
         out.append(_("E-settlement is not used: it saves time on every delivery."))
     if s["restock"]["short"]:

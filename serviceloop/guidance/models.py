@@ -25,7 +25,10 @@ class GuidanceBookQuerySet(models.QuerySet):
 
 class GuidanceBook(models.Model):
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="guidance_books", verbose_name=_("customer")
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="guidance_books",
+        verbose_name=_("customer"),
     )
     period = models.DateField(_("month"))  # first day of the month the book is for
     generated_at = models.DateTimeField(_("generated at"))

@@ -127,7 +127,10 @@ def _docx(book, png: dict[str, bytes]) -> bytes:
     )  # fmt: skip
     heading(_("Grade and star history"), 2)
     if s["history"]:
-        table([_("date"), _("item"), _("from"), _("to")], [[h["at"], h["field"], h["old"], h["new"]] for h in s["history"]])
+        table(
+            [_("date"), _("item"), _("from"), _("to")],
+            [[h["at"], h["field"], h["old"], h["new"]] for h in s["history"]],
+        )
     else:
         muted(_("No changes of grade or stars recorded yet."))
 

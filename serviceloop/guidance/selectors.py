@@ -23,9 +23,11 @@ def _month(value: str) -> dt.date | None:
 
 def book_list(*, user, params):
     """The list page's books (newest month first), filtered by its search box and filters."""
-    qs = books_visible_to(user).select_related(
-        "customer__route__station", "generated_by", "remarks_by"
-    ).defer("snapshot")
+    qs = (
+        books_visible_to(user)
+        .select_related("customer__route__station", "generated_by", "remarks_by")
+        .defer("snapshot")
+    )
     q = (params.get("q") or "").strip()[:100]
     if q:
         match = Q(customer__name__icontains=q) | Q(customer__owner_name__icontains=q)
@@ -49,7 +51,9 @@ def book_list(*, user, params):
 
 def book_get(*, user, pk) -> GuidanceBook:
     """A book the user may see, or 404 (never 403: ids of other shops' books are not confirmed)."""
-    book = books_visible_to(user).select_related("customer", "generated_by", "remarks_by").filter(pk=pk).first()
+    book = (
+        books_visible_to(user).select_related("customer", "generated_by", "remarks_by").filter(pk=pk).first()
+    )
     if book is None:
         raise Http404
     return book

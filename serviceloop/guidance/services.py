@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.background import Progress, WorkFailed, background
+from serviceloop.core.background import Progress, WorkFailed, background, pending_dir
 from serviceloop.org.models import Role
 
 from .content import book_snapshot, period_of
@@ -22,7 +22,9 @@ FORMATS = ("pdf", "docx")
 
 
 def may_write_books(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in WRITER_ROLES))
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in WRITER_ROLES)
+    )
 
 
 @transaction.atomic
@@ -53,7 +55,10 @@ def guidancebook_remarks_save(*, book: GuidanceBook, remarks: str, actor, now) -
     remarks = (remarks or "").strip()
     if len(remarks) > MAX_REMARKS:
         raise ValidationError(
-            {"remarks": _("At most %(n)s characters (you wrote %(m)s).") % {"n": MAX_REMARKS, "m": len(remarks)}}
+            {
+                "remarks": _("At most %(n)s characters (you wrote %(m)s).")
+                % {"n": MAX_REMARKS, "m": len(remarks)}
+            }
         )
     old = book.remarks
     book.remarks, book.remarks_at, book.remarks_by = remarks, now, actor
@@ -67,12 +72,15 @@ def guidancebook_remarks_save(*, book: GuidanceBook, remarks: str, actor, now) -
 
 
 @background
-def guidancebook_batch(progress: Progress, *, user_id: int, route_id=None, station_id=None, fmt: str = "pdf") -> None:
+def guidancebook_batch(
+    progress: Progress, *, user_id: int, route_id=None, station_id=None, fmt: str = "pdf"
+) -> None:
     """Generates the books of a route's or a station's shops (those the user may see) and zips their files.
 
     Memory stays bounded: each book is rendered, written into the zip on disk and dropped before the next."""
-    import tempfile
+    import uuid
     import zipfile
+    from pathlib import Path
 
     from django.contrib.auth import get_user_model
 
@@ -97,21 +105,26 @@ def guidancebook_batch(progress: Progress, *, user_id: int, route_id=None, stati
     render = pdf_bytes if fmt == "pdf" else docx_bytes
     now = timezone.now()
     names: set[str] = set()
-    with tempfile.NamedTemporaryFile(suffix=".zip", delete=False) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    path = Path(pending_dir()) / f"guidance-{progress.work.pk}-{uuid.uuid4().hex}.zip"
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for pk in ids:
-                customer = Customer.objects.select_related("route__account_manager", "station", "branch").get(pk=pk)
+                related = Customer.objects.select_related("route__account_manager", "station", "branch")
+                customer = related.get(pk=pk)
                 book = guidancebook_generate(customer=customer, actor=user, now=now, audit=False)
                 name = filename(book, fmt)
                 if name in names:  # two shops with the same name
                     name = name.replace(f".{fmt}", f"-{customer.pk}.{fmt}")
                 names.add(name)
-                zf.writestr(name, render(book))
+                zf.writestr(name, render(book))  # on disk at once: one book in memory at a time
                 progress.advance()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     audit_record(
         actor=user, action="guidancebook.batch", now=now,
         summary=_("%(n)s guidance books generated") % {"n": len(ids)},
         data={"route": route_id, "station": station_id, "format": fmt, "shops": len(ids)},
     )  # fmt: skip
-    progress.attach(tmp.name, filename=f"经营指导书-{now:%Y%m%d-%H%M}.zip")
+    progress.attach(path, filename=f"经营指导书-{now:%Y%m%d-%H%M}.zip")
     progress.note(_("%(n)s guidance books in the zip file.") % {"n": len(ids)})

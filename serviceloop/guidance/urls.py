@@ -9,5 +9,5 @@ urlpatterns = [
     path("batch/", views.batch, name="batch"),
     path("customers/<int:pk>/", views.shop_books, name="shop"),
     path("books/<int:pk>/", views.book_detail, name="book"),
-    path("books/<int:pk>/file/<str:fmt>/", views.book_file, name="file"),
+    path("books/<int:pk>/file/<str:fmt>/", views.book_file, name="download"),
 ]

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.background import start_export, start_work
 from serviceloop.core.htmx import render_page
@@ -71,7 +71,11 @@ def shop_books(request, pk):
         book = guidancebook_generate(customer=customer, actor=request.user, now=timezone.now())
         messages.success(request, _("The guidance book for %(p)s is ready.") % {"p": f"{book.period:%Y-%m}"})
         return redirect(book)
-    context = {"customer": customer, "books": selectors.books_of(customer), "may_write": may_write_books(request.user)}
+    context = {
+        "customer": customer,
+        "books": selectors.books_of(customer),
+        "may_write": may_write_books(request.user),
+    }
     return render(request, "guidance/shop.html", context)
 
 
@@ -151,4 +155,3 @@ def batch(request):
     context = {"page": page, "query": query, "form": form, "stations": stations_visible_to(request.user).order_by("name"),
                "formats": FORMATS}  # fmt: skip
     return render(request, "guidance/batch.html", context, status=status)
-

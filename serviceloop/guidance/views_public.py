@@ -41,7 +41,12 @@ def public_book(request, token):
     if refused:
         return refused
     book = latest_book(link.customer)
-    context = {**(book_context(book) if book else {}), "book": book, "token": token, "customer": link.customer}
+    context = {
+        **(book_context(book) if book else {}),
+        "book": book,
+        "token": token,
+        "customer": link.customer,
+    }
     return _public(render(request, "guidance/public_book.html", context))
 
 

@@ -100,7 +100,9 @@ def test_remarks_refuse_oversize_text_and_readers(year):
     world, shop, _new, _tag = year
     book = guidancebook_generate(customer=shop, actor=world.account_manager, now=NOW)
     with pytest.raises(ValidationError):
-        guidancebook_remarks_save(book=book, remarks="长" * (MAX_REMARKS + 1), actor=world.account_manager, now=NOW)
+        guidancebook_remarks_save(
+            book=book, remarks="长" * (MAX_REMARKS + 1), actor=world.account_manager, now=NOW
+        )
     with pytest.raises(PermissionDenied):
         guidancebook_remarks_save(book=book, remarks="x", actor=world.agent, now=NOW)
     with pytest.raises(PermissionDenied):

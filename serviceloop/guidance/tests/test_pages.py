@@ -64,7 +64,7 @@ def test_readers_see_the_book_but_may_not_write_remarks(app, book, client):
 def test_outsiders_get_404_on_another_shops_book_and_files(book, client):
     world, b, shop, _new = book
     client.force_login(world.outsider)
-    for url in (reverse("guidance:book", args=[b.pk]), reverse("guidance:file", args=[b.pk, "pdf"]),
+    for url in (reverse("guidance:book", args=[b.pk]), reverse("guidance:download", args=[b.pk, "pdf"]),
                 reverse("guidance:shop", args=[shop.pk])):  # fmt: skip
         assert client.get(url).status_code == 404
     assert client.post(reverse("guidance:book", args=[b.pk]), {"remarks": "x"}).status_code == 404
@@ -75,11 +75,15 @@ def test_outsiders_get_404_on_another_shops_book_and_files(book, client):
 def test_downloads_and_unknown_format(book, client):
     world, b, _shop, _new = book
     client.force_login(world.account_manager)
-    pdf = client.get(reverse("guidance:file", args=[b.pk, "pdf"]))
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and "filename*=UTF-8''" in pdf["Content-Disposition"]
-    docx = client.get(reverse("guidance:file", args=[b.pk, "docx"]))
+    pdf = client.get(reverse("guidance:download", args=[b.pk, "pdf"]))
+    assert (
+        pdf.status_code == 200
+        and pdf.content.startswith(b"%PDF")
+        and "filename*=UTF-8''" in pdf["Content-Disposition"]
+    )
+    docx = client.get(reverse("guidance:download", args=[b.pk, "docx"]))
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
-    assert client.get(reverse("guidance:file", args=[b.pk, "exe"])).status_code == 404
+    assert client.get(reverse("guidance:download", args=[b.pk, "exe"])).status_code == 404
 
 
 def test_list_scope_search_filters_and_export(app, book, client, django_assert_max_num_queries):
