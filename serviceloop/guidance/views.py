@@ -153,5 +153,5 @@ def batch(request):
     routes = routes_visible_to(request.user).select_related("station").order_by("station__name", "name")
     page, query = paginate(request, routes, size=50)
     context = {"page": page, "query": query, "form": form, "stations": stations_visible_to(request.user).order_by("name"),
-               "formats": FORMATS}  # fmt: skip
+               "formats": [("pdf", "PDF"), ("docx", _("Editable document"))]}  # fmt: skip
     return render(request, "guidance/batch.html", context, status=status)
