@@ -1,6 +1,6 @@
 """Guidance books (R27): one book (snapshot, charts, DOCX, PDF) and a route's books as a zip (the batch work).
 
-    .venv/bin/python bench/bench_guidance.py                 # a route of 20 shops with a year of orders
+    .venv/bin/python bench/bench_guidance.py                 # a route of 10 shops with a year of orders
     BENCH_ROUTE_SHOPS=120 .venv/bin/python bench/bench_guidance.py   # a real route's size
 
 Runs on its own SQLite file in a temporary folder unless BENCH_DATABASE_URL is given (THAT DATABASE IS FLUSHED).
@@ -25,7 +25,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 _tmp = tempfile.mkdtemp(prefix="bench-guidance-")
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{_tmp}/bench.sqlite3"
 os.environ.setdefault("MEDIA_ROOT", _tmp)
-SHOPS = int(os.environ.get("BENCH_ROUTE_SHOPS", "20"))
+SHOPS = int(os.environ.get("BENCH_ROUTE_SHOPS", "10"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 
 import django  # noqa: E402
