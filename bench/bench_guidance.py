@@ -53,7 +53,9 @@ def build():
         call_command("flush", interactive=False, verbosity=0)  # (the seeded tag library goes with it)
     world = build_world()
     route = world.route_a1_1
-    shops = list(world.shops[route.name]) + [make_customer(route) for _ in range(SHOPS - len(world.shops[route.name]))]
+    shops = list(world.shops[route.name]) + [
+        make_customer(route) for _ in range(SHOPS - len(world.shops[route.name]))
+    ]
     import_year(shops + world.shops[world.route_a1_2.name], now=NOW)
     products = list(Product.objects.all())
     tag = ProblemTag.objects.filter(active=True, strategy__isnull=False).order_by("pk").first()
@@ -102,7 +104,9 @@ def main():
 
     t = time.perf_counter()
     world, route, shops = build()
-    print(f"built a route of {len(shops)} shops with a year of orders in {time.perf_counter() - t:.1f} s wall")
+    print(
+        f"built a route of {len(shops)} shops with a year of orders in {time.perf_counter() - t:.1f} s wall"
+    )
     shop = Customer.objects.select_related("route__account_manager", "station", "branch").get(pk=shops[0].pk)
     book = guidancebook_generate(customer=shop, actor=world.account_manager, now=NOW)
     pdf_bytes(book)  # first use imports WeasyPrint and matplotlib: not counted
