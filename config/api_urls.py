@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from serviceloop.customers.api import CustomerViewSet
 from serviceloop.growth import api as growth_api
 from serviceloop.growth import api_care
+from serviceloop.guidance.api import GuidanceBookViewSet
 from serviceloop.org import api as org_api
 from serviceloop.servicedesk.api import ServiceRequestViewSet
 from serviceloop.surveys import api as surveys_api
@@ -33,6 +34,7 @@ router.register("org/branches", org_api.BranchViewSet, basename="org-branch")
 router.register("org/stations", org_api.StationViewSet, basename="org-station")
 router.register("org/routes", org_api.RouteViewSet, basename="org-route")
 router.register("org/staff", org_api.StaffViewSet, basename="org-staff")
+router.register("guidance-books", GuidanceBookViewSet, basename="guidance-book")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),

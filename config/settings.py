@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "serviceloop.evaluation",
     "serviceloop.supervision",
     "serviceloop.reviews",
+    "serviceloop.guidance",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,9 @@ SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "5"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
 PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
 PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
+# The shop's guidance book behind its QR link (views and downloads an hour; drawing a PDF costs about a second).
+GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR", "30"))
+GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR", "60"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 # Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(

@@ -40,6 +40,8 @@ urlpatterns = [
     path("tags/", include("serviceloop.tags.urls")),
     path("visits/", include("serviceloop.visits.urls")),
     path("", include("serviceloop.surveys.urls")),
+    # Before the portal's: its QR page pattern takes any text up to the last slash as a token.
+    path("", include("serviceloop.guidance.public_urls")),
     path("", include("serviceloop.portal.urls")),
     path("allocation/", include("serviceloop.growth.urls")),
     path("trade/", include("serviceloop.trade.urls")),
@@ -48,6 +50,7 @@ urlpatterns = [
     path("evaluation/", include("serviceloop.evaluation.urls")),
     path("supervision/", include("serviceloop.supervision.urls")),
     path("reviews/", include("serviceloop.reviews.urls")),
+    path("guidance/", include("serviceloop.guidance.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -30,6 +30,10 @@ def menu_for(user) -> list[dict]:
             {"label": _("Settlement care"), "url": reverse("growth:settlement-care"), "icon": "credit-card"}
         )
     customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
+    if user.is_superuser or getattr(user, "role", ""):
+        customers.append(
+            {"label": _("Guidance books"), "url": reverse("guidance:list"), "icon": "journal-text"}
+        )
     admin = []
     if can_manage_org(user):
         admin = [

@@ -56,6 +56,7 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
         "org-staff-detail": (f"/api/v1/org/staff/{w.agent.pk}/", None),
     }
     out.update(_integration_paths(fx))
+    out.update(_guidance_paths(fx))
     for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
         out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
     for step in ("cancel", "check-in", "check-out", "move"):
@@ -84,9 +85,49 @@ def _integration_paths(fx):
     }
 
 
+def _guidance_paths(fx):
+    """Guidance books (R27): a book of the shop in scope and one of the shop out of scope."""
+    from django.utils import timezone
+
+    from serviceloop.guidance.services import guidancebook_generate
+
+    now = timezone.now()
+    b_in = guidancebook_generate(customer=fx.shop_in, actor=None, now=now).pk
+    b_out = guidancebook_generate(customer=fx.shop_out, actor=None, now=now).pk
+    token = fx.shop_link.value
+    return {
+        "guidance:list": ("/guidance/", None),
+        "guidance:export": ("/guidance/export/", None),
+        "guidance:batch": ("/guidance/batch/", None),
+        "guidance:shop": (f"/guidance/customers/{fx.shop_in.pk}/", f"/guidance/customers/{fx.shop_out.pk}/"),
+        "guidance:book": (f"/guidance/books/{b_in}/", f"/guidance/books/{b_out}/"),
+        "guidance:download": (f"/guidance/books/{b_in}/file/docx/", f"/guidance/books/{b_out}/file/docx/"),
+        "guidance_public:book": (f"/s/{token}/book/", "/s/AAAAAAAAAAAAAAAAAAAAAA/book/"),
+        "guidance_public:download": (f"/s/{token}/book/docx/", "/s/AAAAAAAAAAAAAAAAAAAAAA/book/docx/"),
+        "guidance-book-list": ("/api/v1/guidance-books/", None),
+        "guidance-book-detail": (f"/api/v1/guidance-books/{b_in}/", f"/api/v1/guidance-books/{b_out}/"),
+        "guidance-book-file": (
+            f"/api/v1/guidance-books/{b_in}/file/?fmt=docx",
+            f"/api/v1/guidance-books/{b_out}/file/?fmt=docx",
+        ),
+    }
+
+
 # route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
 # fmt: off
 API_EXPECTED: dict[str, tuple[str, str | None]] = {
+    "guidance-book-detail": ("401 404 200 200 200 200 200 200 200 200 404 404", "401 404 200 404 404 404 404 200 200 404 200 404"),
+    "guidance-book-file": ("401 404 200 200 200 200 200 200 200 200 404 404", "401 404 200 404 404 404 404 200 200 404 200 404"),
+    "guidance-book-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "guidance:batch": ("L 403 200 200 200 200 200 403 403 403 200 403", None),
+    "guidance:book": ("L 404 200 200 200 200 200 200 200 200 404 404", "L 404 200 404 404 404 404 200 200 404 200 404"),
+    "guidance:export": ("L 403 R R R R R R R R R R", None),  # to the export's work page
+    "guidance:download": ("L 404 200 200 200 200 200 200 200 200 404 404", "L 404 200 404 404 404 404 200 200 404 200 404"),
+    "guidance:list": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "guidance:shop": ("L 404 200 200 200 200 200 200 200 200 404 404", "L 404 200 404 404 404 404 200 200 404 200 404"),
+    # public, under the shop's QR token: the same for everyone; a made-up token gets the invalid-link page
+    "guidance_public:book": ("200 200 200 200 200 200 200 200 200 200 200 200", "404 404 404 404 404 404 404 404 404 404 404 404"),
+    "guidance_public:download": ("200 200 200 200 200 200 200 200 200 200 200 200", "404 404 404 404 404 404 404 404 404 404 404 404"),
     "integrations:tokens": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "integrations:token-revoke": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "integrations:subscriptions": ("L 403 200 403 403 403 403 403 403 403 403 403", None),

@@ -190,6 +190,19 @@ def small_world(world):
         "trade:shop-panel": {"customer_pk": shop.pk},
         "trade:alias-add": {"what": "column"},
         "trade:alias-delete": {"what": "column", "pk": 1},
+        **_guidance_samples(shop, am, now),
+    }
+
+
+def _guidance_samples(shop, am, now):
+    from serviceloop.guidance.services import guidancebook_generate
+    from serviceloop.portal.services import shoptoken_ensure
+
+    book = guidancebook_generate(customer=shop, actor=am, now=now)
+    return {
+        "guidance:shop": {"pk": shop.pk},
+        "guidance:book": {"pk": book.pk},
+        "guidance_public:book": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
     }
 
 
