@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "serviceloop.evaluation",
     "serviceloop.supervision",
     "serviceloop.reviews",
+    "serviceloop.trainings",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "serviceloop.core.api_schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "TrainingSessionStatusEnum": "serviceloop.trainings.models.SessionStatus",
         "CustomerStatusEnum": "serviceloop.customers.models.CustomerStatus",
         "RequestStatusEnum": "serviceloop.servicedesk.models.Status",
         "MilestoneStateEnum": "serviceloop.servicedesk.models.MilestoneState",
@@ -296,6 +298,9 @@ SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "5"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
 PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
 PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
+# Training check-in at the door (trainings/views_public.py): failed tries an hour per client address, per session.
+TRAINING_CHECKIN_FAILURES_PER_HOUR = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_HOUR", "10"))
+TRAINING_CHECKIN_FAILURES_PER_SESSION = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_SESSION", "200"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 # Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(

@@ -48,6 +48,7 @@ urlpatterns = [
     path("evaluation/", include("serviceloop.evaluation.urls")),
     path("supervision/", include("serviceloop.supervision.urls")),
     path("reviews/", include("serviceloop.reviews.urls")),
+    path("trainings/", include("serviceloop.trainings.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

@@ -14,6 +14,7 @@ from serviceloop.portal.roles import may_print_routes
 from serviceloop.servicedesk.nav import desk_menu
 from serviceloop.supervision.nav import supervision_menu
 from serviceloop.surveys.nav import survey_menu
+from serviceloop.trainings.nav import training_menu
 from serviceloop.visits.nav import loop_menu
 
 
@@ -27,6 +28,7 @@ def menu_for(user) -> list[dict]:
             {"label": _("Restock advice"), "url": reverse("growth:restock"), "icon": "cart-check"}
         )
     customers.append({"label": _("Orders"), "url": reverse("trade:orders"), "icon": "cart"})
+    customers += training_menu(user)
     admin = []
     if can_manage_org(user):
         admin = [
