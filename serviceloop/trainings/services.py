@@ -369,7 +369,7 @@ def feedback_send(*, session: TrainingSession, actor, now):
         wave_draw_targets(wave=wave, actor=actor, now=now, customer_ids=attendees)
     except ValidationError:
         raise ValidationError(_("None of the attendees is an active shop any more."), code="empty") from None
-    wave_transition(wave=wave, to=WaveStatus.OPEN, actor=actor, now=now)
+    wave = wave_transition(wave=wave, to=WaveStatus.OPEN, actor=actor, now=now)
     session.wave = wave
     session.save(update_fields=["wave"])
     for target in WaveTarget.objects.filter(wave=wave).select_related("customer"):
