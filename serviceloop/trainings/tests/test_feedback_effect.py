@@ -65,10 +65,10 @@ def test_the_tag_effect_compares_attendees_with_absentees(world):
     tags = {shop: customertag_attach(customer=shop, tag=ordering, source="data", reason="测试", actor=None, now=before)
             for shop in (a1, a2, b1, b2)}  # fmt: skip
     customertag_attach(customer=a2, tag=other, source="data", reason="测试", actor=None, now=before)
-    customertag_transition(ctag=tags[b1], action="remove", actor=world.account_manager, note="已指导",
+    customertag_transition(ctag=tags[b1], action="remove", actor=world.station_head, note="已指导",
                            steps=[1], now=NOW)  # before the session  # fmt: skip
     session = held(world, [a1, a2])
-    customertag_transition(ctag=tags[a1], action="remove", actor=world.account_manager, note="已学会", steps=[1],
+    customertag_transition(ctag=tags[a1], action="remove", actor=world.station_head, note="已学会", steps=[1],
                            now=AFTER + dt.timedelta(days=2))  # fmt: skip
     effect = tag_effect(session.invitations.all(), now=AFTER + dt.timedelta(days=30))
     assert (effect.attended.shops, effect.attended.shops_tagged, effect.attended.tags, effect.attended.removed) == (
