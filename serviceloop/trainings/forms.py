@@ -62,7 +62,8 @@ class SessionForm(forms.Form):
         if start and end and end <= start:
             self.add_error("ends_at", _("The end comes before the start."))
         if "station" in self.fields and not data.get("station") and not data.get("branch"):
-            self.add_error("branch", _("Choose the organising branch or station."))
+            self.add_error("branch" if "branch" in self.fields else "station",
+                           _("Choose the organising branch or station."))
         return data
 
 
