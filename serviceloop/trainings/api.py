@@ -77,7 +77,9 @@ class InviteBody(serializers.Serializer):
     segment = serializers.IntegerField(required=False, help_text="Segment id")
     tag = serializers.IntegerField(required=False, help_text="Problem tag id: shops carrying it (live)")
     key_list = serializers.CharField(required=False, help_text="Key-customer list code")
-    licences = serializers.CharField(required=False, help_text="Licence numbers, separated by spaces or commas")
+    licences = serializers.CharField(
+        required=False, help_text="Licence numbers, separated by spaces or commas"
+    )
     station = serializers.IntegerField(required=False)
     route = serializers.IntegerField(required=False)
 
@@ -132,8 +134,11 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def get_serializer_class(self):
         return SessionSerializer if self.action == "list" else SessionDetailSerializer
 
-    @extend_schema(methods=["GET"], parameters=[SEARCH, query("attended", "1: checked in; 0: not", enum=["0", "1"])],
-                   responses={200: InvitationSerializer(many=True)})
+    @extend_schema(
+        methods=["GET"],
+        parameters=[SEARCH, query("attended", "1: checked in; 0: not", enum=["0", "1"])],
+        responses={200: InvitationSerializer(many=True)},
+    )
     @extend_schema(methods=["POST"], request=InviteBody, responses={201: InviteResult}, parameters=[KEY_HEADER])  # fmt: skip
     @action(detail=True, methods=["get", "post"])
     @idempotent
@@ -144,7 +149,9 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         if request.method == "GET":
             params = {k: request.query_params.get(k, "")[:100] for k in ("q", "attended")}
             page = self.paginate_queryset(selectors.session_invitations(session=session, params=params))
-            return self.get_paginated_response(InvitationSerializer(page, many=True, context={"request": request}).data)
+            return self.get_paginated_response(
+                InvitationSerializer(page, many=True, context={"request": request}).data
+            )
         if not may_manage(request.user, session):
             raise PermissionDenied
         data = form_data(request)
@@ -152,7 +159,9 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
                   if data.get(k) not in (None, "")}  # fmt: skip
         filterset, candidates = selectors.invite_candidates(session=session, user=request.user, params=params)
         if not filterset.is_valid():
-            raise ValidationError({k: [e["message"] for e in v] for k, v in filterset.errors.get_json_data().items()})
+            raise ValidationError(
+                {k: [e["message"] for e in v] for k, v in filterset.errors.get_json_data().items()}
+            )
         targeting = filterset.targeting()
         if targeting is None:
             raise ValidationError({"non_field_errors": [_("Choose the shops: a segment, a problem tag, a key-customer "

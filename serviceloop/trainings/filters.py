@@ -37,7 +37,9 @@ class InviteFilter(CustomerFilter):
         return queryset.filter(Exists(live))
 
     def on_key_list(self, queryset, name, value):
-        return queryset.filter(Exists(KeyCustomerEntry.objects.filter(customer=OuterRef("pk"), key_list=value)))
+        return queryset.filter(
+            Exists(KeyCustomerEntry.objects.filter(customer=OuterRef("pk"), key_list=value))
+        )
 
     def with_licences(self, queryset, name, value):
         numbers = [n for n in SPLIT.split(value or "") if n][:LICENCES_MAX]

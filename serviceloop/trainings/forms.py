@@ -37,8 +37,12 @@ class SessionForm(forms.Form):
     place = forms.CharField(label=_("place"), max_length=200)
     starts_at = LocalDateTimeField(label=_("starts at"))
     ends_at = LocalDateTimeField(label=_("ends at"))
-    capacity = forms.IntegerField(label=_("capacity (shops)"), min_value=1, max_value=CAPACITY_MAX, initial=30)
-    notes = forms.CharField(label=_("notes"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    capacity = forms.IntegerField(
+        label=_("capacity (shops)"), min_value=1, max_value=CAPACITY_MAX, initial=30
+    )
+    notes = forms.CharField(
+        label=_("notes"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, user, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,8 +66,10 @@ class SessionForm(forms.Form):
         if start and end and end <= start:
             self.add_error("ends_at", _("The end comes before the start."))
         if "station" in self.fields and not data.get("station") and not data.get("branch"):
-            self.add_error("branch" if "branch" in self.fields else "station",
-                           _("Choose the organising branch or station."))
+            self.add_error(
+                "branch" if "branch" in self.fields else "station",
+                _("Choose the organising branch or station."),
+            )
         return data
 
 
@@ -93,7 +99,9 @@ class CheckInForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not (data.get("licence_no") or "").strip() and not (data.get("phone_last4") or "").strip():
-            raise forms.ValidationError(_("Enter the licence number, or the last four digits of the shop's phone."))
+            raise forms.ValidationError(
+                _("Enter the licence number, or the last four digits of the shop's phone.")
+            )
         last4 = (data.get("phone_last4") or "").strip()
         if last4 and not (len(last4) == 4 and last4.isdigit()):
             self.add_error("phone_last4", _("Four digits, please."))

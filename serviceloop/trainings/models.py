@@ -17,7 +17,10 @@ class TrainingTopic(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     description = models.TextField(_("description"), max_length=1000, blank=True)
     tags = models.ManyToManyField(
-        "tags.ProblemTag", blank=True, related_name="training_topics", verbose_name=_("problem tags it addresses")
+        "tags.ProblemTag",
+        blank=True,
+        related_name="training_topics",
+        verbose_name=_("problem tags it addresses"),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("in use"), default=True)
@@ -82,7 +85,9 @@ class TrainingSession(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("capacity (shops)"), default=30)
     # The organising unit: a branch, or one of its stations (then both are set).
-    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    branch = models.ForeignKey(
+        "org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
     station = models.ForeignKey(
         "org.Station", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("station"),
@@ -177,14 +182,19 @@ class Invitation(models.Model):
     """A shop invited to a session (once), and whether it came."""
 
     session = models.ForeignKey(
-        TrainingSession, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("training session")
+        TrainingSession,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("training session"),
     )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="training_invitations",
         verbose_name=_("customer"),
     )  # fmt: skip
     # The shop's station when invited: coverage by station counts it there.
-    station = models.ForeignKey("org.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("station"))
+    station = models.ForeignKey(
+        "org.Station", on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
     targeting = models.CharField(_("invited by way of"), max_length=10, choices=Targeting.choices)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -206,7 +216,10 @@ class Invitation(models.Model):
         verbose_name_plural = _("training invitations")
         ordering = ["session_id", "id"]
         constraints = [models.UniqueConstraint(fields=["session", "customer"], name="training_invite_once")]
-        indexes = [models.Index(fields=["customer", "attended_at"]), models.Index(fields=["station", "attended_at"])]
+        indexes = [
+            models.Index(fields=["customer", "attended_at"]),
+            models.Index(fields=["station", "attended_at"]),
+        ]
 
     def __str__(self):
         return f"{self.session_id}:{self.customer_id}"
@@ -248,7 +261,9 @@ class ShopNotice(models.Model):
         verbose_name = _("training message")
         verbose_name_plural = _("training messages")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["session", "customer", "kind"], name="training_notice_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "customer", "kind"], name="training_notice_once")
+        ]
         indexes = [models.Index(fields=["state"], name="trainingnotice_state")]
 
     def __str__(self):

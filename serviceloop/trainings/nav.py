@@ -11,5 +11,7 @@ def training_menu(user) -> list[dict]:
         return []
     items = [{"label": _("Trainings"), "url": reverse("trainings:sessions"), "icon": "easel"}]
     if may_see_coverage(user):
-        items.append({"label": _("Training coverage"), "url": reverse("trainings:coverage"), "icon": "pie-chart"})
+        items.append(
+            {"label": _("Training coverage"), "url": reverse("trainings:coverage"), "icon": "pie-chart"}
+        )
     return items

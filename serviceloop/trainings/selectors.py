@@ -63,7 +63,9 @@ def session_list(*, user, params):
 def session_get(*, user, pk) -> TrainingSession:
     """A session the user may see, or 404 (never 403: ids of other units' sessions are not confirmed)."""
     return get_object_or_404(
-        TrainingSession.objects.visible_to(user).select_related("topic", "trainer", "branch", "station", "wave"),
+        TrainingSession.objects.visible_to(user).select_related(
+            "topic", "trainer", "branch", "station", "wave"
+        ),
         pk=pk,
     )
 
@@ -144,9 +146,9 @@ def tag_effect(invitations, *, now) -> Effect:
         return effect
     topic_ids = {r[4] for r in rows}
     topic_tags = defaultdict(set)
-    for topic_id, tag_id in TrainingTopic.tags.through.objects.filter(trainingtopic_id__in=topic_ids).values_list(
-        "trainingtopic_id", "problemtag_id"
-    ):
+    for topic_id, tag_id in TrainingTopic.tags.through.objects.filter(
+        trainingtopic_id__in=topic_ids
+    ).values_list("trainingtopic_id", "problemtag_id"):
         topic_tags[topic_id].add(tag_id)
     all_tags = set().union(*topic_tags.values()) if topic_tags else set()
     latest_start = max(r[3] for r in rows)

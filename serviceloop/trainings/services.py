@@ -97,7 +97,11 @@ def session_from_code(code: str) -> TrainingSession | None:
         token = _SIGNER.unsign(code)
     except signing.BadSignature:
         return None
-    return TrainingSession.objects.select_related("topic", "branch", "station").filter(checkin_token=token).first()
+    return (
+        TrainingSession.objects.select_related("topic", "branch", "station")
+        .filter(checkin_token=token)
+        .first()
+    )
 
 
 # --- sessions ------------------------------------------------------------------------------------------------------
@@ -113,7 +117,11 @@ def _check_session_data(data: dict, actor) -> tuple:
     if not 1 <= data["capacity"] <= CAPACITY_MAX:
         raise ValidationError({"capacity": _("Between 1 and %(n)d shops.") % {"n": CAPACITY_MAX}})
     trainer = data["trainer"]
-    if not trainer.is_active or not trainer.role or trainer.company_id != getattr(actor, "company_id", trainer.company_id):
+    if (
+        not trainer.is_active
+        or not trainer.role
+        or trainer.company_id != getattr(actor, "company_id", trainer.company_id)
+    ):
         raise ValidationError({"trainer": _("The trainer must be an active staff member of the company.")})
     return branch, station
 
@@ -155,14 +163,18 @@ def session_update(*, session: TrainingSession, data: dict, actor, now) -> Train
     for field in ("trainer", "place", "starts_at", "ends_at", "capacity", "notes"):
         setattr(session, field, data[field])
     session.updated_at = now
-    session.save(update_fields=["trainer", "place", "starts_at", "ends_at", "capacity", "notes", "updated_at"])
+    session.save(
+        update_fields=["trainer", "place", "starts_at", "ends_at", "capacity", "notes", "updated_at"]
+    )
     audit_record(actor=actor, action="training.session_edit", obj=session, summary=str(session), now=now,
                  data={"before": before})  # fmt: skip
     return session
 
 
 @transaction.atomic
-def session_transition(*, session: TrainingSession, action: str, actor, now, note: str = "") -> TrainingSession:
+def session_transition(
+    *, session: TrainingSession, action: str, actor, now, note: str = ""
+) -> TrainingSession:
     """Moves a session along TRANSITIONS (refusing every other move) and appends its event row."""
     session = TrainingSession.objects.select_for_update().select_related("topic").get(pk=session.pk)
     if actor is not None and not may_manage(actor, session):
@@ -210,7 +222,9 @@ def session_invite(*, session: TrainingSession, customers, targeting: str, actor
     chosen, left_out = fresh[: max(room, 0)], max(len(fresh) - max(room, 0), 0)
     if not chosen:
         if left_out:
-            raise ValidationError(_("The session is full (%(n)d shops).") % {"n": session.capacity}, code="full")
+            raise ValidationError(
+                _("The session is full (%(n)d shops).") % {"n": session.capacity}, code="full"
+            )
         raise ValidationError(_("No new shops match: every matching shop is invited already."), code="none")
     Invitation.objects.bulk_create([
         Invitation(session=session, customer=c, station_id=c.station_id, targeting=targeting, invited_by=actor,
@@ -245,8 +259,10 @@ def attendance_set(*, session: TrainingSession, attended_ids, actor, now) -> tup
     added = mine.filter(pk__in=ticked, attended_at__isnull=True).update(
         attended_at=now, checkin_method=CheckInMethod.STAFF, checked_in_by=actor
     )
-    removed = mine.exclude(pk__in=ticked).filter(attended_at__isnull=False).update(
-        attended_at=None, checkin_method="", checked_in_by=None
+    removed = (
+        mine.exclude(pk__in=ticked)
+        .filter(attended_at__isnull=False)
+        .update(attended_at=None, checkin_method="", checked_in_by=None)
     )
     if added or removed:
         audit_record(actor=actor, action="training.attendance", obj=session, summary=str(session), now=now,
@@ -347,19 +363,28 @@ def feedback_send(*, session: TrainingSession, actor, now):
     from serviceloop.surveys.models import WaveStatus, WaveTarget
     from serviceloop.surveys.services import link_code, wave_create, wave_draw_targets, wave_transition
 
-    session = TrainingSession.objects.select_for_update().select_related("topic", "branch__company").get(pk=session.pk)
+    session = (
+        TrainingSession.objects.select_for_update()
+        .select_related("topic", "branch__company")
+        .get(pk=session.pk)
+    )
     if not may_manage(actor, session):
         raise PermissionDenied
     if session.wave_id:
         raise ValidationError(_("The feedback survey has been sent already."), code="duplicate")
     if session.status not in (SessionStatus.HELD, SessionStatus.CLOSED):
         raise ValidationError(_("The feedback survey goes out once the session is held."), code="early")
-    attendees = list(session.invitations.filter(attended_at__isnull=False).values_list("customer_id", flat=True))
+    attendees = list(
+        session.invitations.filter(attended_at__isnull=False).values_list("customer_id", flat=True)
+    )
     if not attendees:
         raise ValidationError(_("Nobody checked in: there is no one to ask."), code="empty")
     day = timezone.localdate(now)
     name = _("Training feedback %(topic)s %(day)s #%(pk)d") % {
-        "topic": session.topic.name, "day": f"{timezone.localtime(session.starts_at):%Y-%m-%d}", "pk": session.pk}
+        "topic": session.topic.name,
+        "day": f"{timezone.localtime(session.starts_at):%Y-%m-%d}",
+        "pk": session.pk,
+    }
     wave = wave_create(company=session.branch.company, questionnaire=feedback_questionnaire(now=now), actor=actor,
                        now=now, data={"name": name[:100], "period_start": day,
                                       "period_end": day + dt.timedelta(days=FEEDBACK_DAYS), "anonymous": False,
@@ -385,7 +410,9 @@ TEXTS = {NoticeKind.INVITATION: INVITATION_TEXT, NoticeKind.CANCELLED: CANCELLED
          NoticeKind.FEEDBACK: FEEDBACK_TEXT}  # fmt: skip
 
 
-def _notice(session: TrainingSession, customer: Customer, kind: str, now, *, url: str = "") -> ShopNotice | None:
+def _notice(
+    session: TrainingSession, customer: Customer, kind: str, now, *, url: str = ""
+) -> ShopNotice | None:
     """Records one message (never a second of the same kind to the same shop for the session) and sends it once
     the transaction commits; a failure stays on the row for the retry job."""
     from serviceloop.servicedesk.notifiers import shop_notifier
@@ -428,7 +455,9 @@ def notice_deliver(*, notice_id: int, now) -> bool:
         return False
     notifier = shop_notifier()
     try:
-        notifier.send(_Outgoing(pk=notice.msgid, phone=notice.phone, text=notice.text, request_id=notice.request_id))
+        notifier.send(
+            _Outgoing(pk=notice.msgid, phone=notice.phone, text=notice.text, request_id=notice.request_id)
+        )
     except Exception as exc:  # noqa: BLE001 - any failure leaves the message to the retry job, never lost
         error = str(exc) or type(exc).__name__
         log.warning("training message %s not sent: %s", notice.pk, error)

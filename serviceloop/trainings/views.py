@@ -54,7 +54,9 @@ def sessions(request):
         "statuses": SessionStatus.choices,
         "topics": TrainingTopic.objects.order_by("order", "id"),
         "branches": branches_visible_to(request.user).order_by("name"),
-        "stations": stations_visible_to(request.user).select_related("branch").order_by("branch__name", "name"),
+        "stations": stations_visible_to(request.user)
+        .select_related("branch")
+        .order_by("branch__name", "name"),
         "may_organise": may_organise(request.user),
         "may_edit_topics": may_edit_topics(request.user),
         "may_see_coverage": may_see_coverage(request.user),
@@ -67,7 +69,9 @@ def sessions(request):
 def sessions_export(request):
     _read(request.user)
     count = selectors.session_list(user=request.user, params=request.GET).count()
-    return _export(request, builder="serviceloop.trainings.export.session_sheets", name=_("trainings"), count=count)
+    return _export(
+        request, builder="serviceloop.trainings.export.session_sheets", name=_("trainings"), count=count
+    )
 
 
 @login_required
@@ -94,11 +98,15 @@ def session_edit(request, pk):
     if not may_manage(request.user, session) or session.status not in INVITING:
         raise PermissionDenied
     initial = {f: getattr(session, f) for f in ("trainer", "place", "capacity", "notes")}
-    initial.update(starts_at=timezone.localtime(session.starts_at), ends_at=timezone.localtime(session.ends_at))
+    initial.update(
+        starts_at=timezone.localtime(session.starts_at), ends_at=timezone.localtime(session.ends_at)
+    )
     form = SessionForm(request.POST or None, user=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_update(session=session, data=form.cleaned_data, actor=request.user, now=timezone.now())
+            services.session_update(
+                session=session, data=form.cleaned_data, actor=request.user, now=timezone.now()
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -133,8 +141,9 @@ def session_detail(request, pk):
         "may_tick": may_take_attendance(user, session) and session.status in CHECK_IN_OPEN,
         "may_invite": manage and session.status in INVITING,
         "may_edit": manage and session.status in INVITING,
-        "may_feedback": manage and not session.wave_id and session.status in (SessionStatus.HELD,
-                                                                               SessionStatus.CLOSED),  # fmt: skip
+        "may_feedback": manage
+        and not session.wave_id
+        and session.status in (SessionStatus.HELD, SessionStatus.CLOSED),  # fmt: skip
         "steps": steps,
         "note_form": NoteForm(),
         "events": session.events.select_related("actor"),
@@ -191,7 +200,9 @@ def session_invite(request, pk):
             filterset.form.add_error(None, _("Choose the shops: a segment, a problem tag, a key-customer list, "
                                              "licence numbers or another filter."))  # fmt: skip
         else:
-            chosen = list(candidates.select_related(None).only("pk", "name", "phone", "station_id")[: room + 1])
+            chosen = list(
+                candidates.select_related(None).only("pk", "name", "phone", "station_id")[: room + 1]
+            )
             try:
                 n, left_out = services.session_invite(session=session, customers=chosen, targeting=targeting,
                                                       actor=request.user, now=timezone.now())  # fmt: skip
@@ -202,7 +213,8 @@ def session_invite(request, pk):
                 msg = _("%(n)d shop(s) invited; each was sent the invitation.") % {"n": n}
                 if left_out:
                     msg += " " + _("The session is full: %(m)d matching shop(s) were not invited.") % {
-                        "m": candidates.count()}
+                        "m": candidates.count()
+                    }
                 messages.success(request, msg)
                 return redirect("trainings:session", pk=session.pk)
     preview = list(candidates[:room]) if targeting else []
@@ -241,7 +253,9 @@ def session_attendance(request, pk):
         for e in exc.messages:
             messages.error(request, e)
     else:
-        messages.success(request, _("Attendance saved: %(a)d ticked, %(r)d unticked.") % {"a": added, "r": removed})
+        messages.success(
+            request, _("Attendance saved: %(a)d ticked, %(r)d unticked.") % {"a": added, "r": removed}
+        )
     return redirect(f"{reverse('trainings:session', args=[session.pk])}?{request.POST.get('back', '')}")
 
 
@@ -297,11 +311,14 @@ def coverage(request):
         "total": total,
         "year": year,
         "years": list(range(timezone.localdate(now).year, timezone.localdate(now).year - 5, -1)),
-        "effect": selectors.tag_effect(selectors.coverage_invitations(user=request.user, params=request.GET, now=now),
-                                       now=now),  # fmt: skip
+        "effect": selectors.tag_effect(
+            selectors.coverage_invitations(user=request.user, params=request.GET, now=now), now=now
+        ),  # fmt: skip
         "topics": TrainingTopic.objects.order_by("order", "id"),
         "branches": branches_visible_to(request.user).order_by("name"),
-        "stations": stations_visible_to(request.user).select_related("branch").order_by("branch__name", "name"),
+        "stations": stations_visible_to(request.user)
+        .select_related("branch")
+        .order_by("branch__name", "name"),
         "query": request.GET.urlencode(),
     }
     return render(request, "trainings/coverage.html", context)

@@ -6,145 +6,411 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0005_validate_phones_and_coordinates'),
-        ('org', '0002_department'),
-        ('surveys', '0003_lowscore_actions'),
-        ('tags', '0005_department_staff_role'),
+        ("customers", "0005_validate_phones_and_coordinates"),
+        ("org", "0002_department"),
+        ("surveys", "0003_lowscore_actions"),
+        ("tags", "0005_department_staff_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingSession',
+            name="TrainingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place', models.CharField(max_length=200, verbose_name='place')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('capacity', models.PositiveSmallIntegerField(default=30, verbose_name='capacity (shops)')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('invited', 'Invitations sent'), ('held', 'Held'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='planned', max_length=10, verbose_name='status')),
-                ('notes', models.TextField(blank=True, max_length=1000, verbose_name='notes')),
-                ('checkin_token', models.CharField(editable=False, max_length=40, unique=True, verbose_name='check-in token')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.branch', verbose_name='branch')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.station', verbose_name='station')),
-                ('trainer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='trainer')),
-                ('wave', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='training_session', to='surveys.wave', verbose_name='feedback survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("place", models.CharField(max_length=200, verbose_name="place")),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("capacity", models.PositiveSmallIntegerField(default=30, verbose_name="capacity (shops)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("invited", "Invitations sent"),
+                            ("held", "Held"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, max_length=1000, verbose_name="notes")),
+                (
+                    "checkin_token",
+                    models.CharField(
+                        editable=False, max_length=40, unique=True, verbose_name="check-in token"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.branch",
+                        verbose_name="branch",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.station",
+                        verbose_name="station",
+                    ),
+                ),
+                (
+                    "trainer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="trainer",
+                    ),
+                ),
+                (
+                    "wave",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="training_session",
+                        to="surveys.wave",
+                        verbose_name="feedback survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training session',
-                'verbose_name_plural': 'training sessions',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "training session",
+                "verbose_name_plural": "training sessions",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SessionEvent',
+            name="SessionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('create', 'Planned'), ('invite', 'Invitations sent'), ('hold', 'Marked as held'), ('close', 'Closed'), ('cancel', 'Cancelled')], max_length=10, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, choices=[('planned', 'Planned'), ('invited', 'Invitations sent'), ('held', 'Held'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='from')),
-                ('to_status', models.CharField(choices=[('planned', 'Planned'), ('invited', 'Invitations sent'), ('held', 'Held'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='to')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='trainings.trainingsession', verbose_name='training session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Planned"),
+                            ("invite", "Invitations sent"),
+                            ("hold", "Marked as held"),
+                            ("close", "Closed"),
+                            ("cancel", "Cancelled"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("planned", "Planned"),
+                            ("invited", "Invitations sent"),
+                            ("held", "Held"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("invited", "Invitations sent"),
+                            ("held", "Held"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                        verbose_name="to",
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="at")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="trainings.trainingsession",
+                        verbose_name="training session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingTopic',
+            name="TrainingTopic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=1000, verbose_name='description')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('active', models.BooleanField(default=True, verbose_name='in use')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at')),
-                ('tags', models.ManyToManyField(blank=True, related_name='training_topics', to='tags.problemtag', verbose_name='problem tags it addresses')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, max_length=1000, verbose_name="description")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("active", models.BooleanField(default=True, verbose_name="in use")),
+                ("updated_at", models.DateTimeField(blank=True, null=True, verbose_name="updated at")),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="training_topics",
+                        to="tags.problemtag",
+                        verbose_name="problem tags it addresses",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training topic',
-                'verbose_name_plural': 'training topics',
-                'ordering': ['order', 'id'],
+                "verbose_name": "training topic",
+                "verbose_name_plural": "training topics",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='trainingsession',
-            name='topic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='trainings.trainingtopic', verbose_name='topic'),
+            model_name="trainingsession",
+            name="topic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sessions",
+                to="trainings.trainingtopic",
+                verbose_name="topic",
+            ),
         ),
         migrations.CreateModel(
-            name='ShopNotice',
+            name="ShopNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitation', 'Invitation'), ('feedback', 'Feedback survey'), ('cancelled', 'Cancellation')], max_length=10, verbose_name='kind')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('text', models.CharField(max_length=300, verbose_name='text')),
-                ('created_at', models.DateTimeField(verbose_name='at')),
-                ('notifier', models.CharField(max_length=100, verbose_name='sent by')),
-                ('state', models.CharField(default='pending', max_length=8, verbose_name='state')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='last error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer', verbose_name='customer')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='trainings.trainingsession', verbose_name='training session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "Invitation"),
+                            ("feedback", "Feedback survey"),
+                            ("cancelled", "Cancellation"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("text", models.CharField(max_length=300, verbose_name="text")),
+                ("created_at", models.DateTimeField(verbose_name="at")),
+                ("notifier", models.CharField(max_length=100, verbose_name="sent by")),
+                ("state", models.CharField(default="pending", max_length=8, verbose_name="state")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="last error")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="trainings.trainingsession",
+                        verbose_name="training session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training message',
-                'verbose_name_plural': 'training messages',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['state'], name='trainingnotice_state')],
-                'constraints': [models.UniqueConstraint(fields=('session', 'customer', 'kind'), name='training_notice_once')],
+                "verbose_name": "training message",
+                "verbose_name_plural": "training messages",
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["state"], name="trainingnotice_state")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("session", "customer", "kind"), name="training_notice_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('targeting', models.CharField(choices=[('segment', 'Segment'), ('tag', 'Problem tag'), ('key_list', 'Key-customer list'), ('licences', 'Licence numbers'), ('filter', 'Customer filter')], max_length=10, verbose_name='invited by way of')),
-                ('invited_at', models.DateTimeField(verbose_name='invited at')),
-                ('attended_at', models.DateTimeField(blank=True, null=True, verbose_name='checked in at')),
-                ('checkin_method', models.CharField(blank=True, choices=[('qr', 'QR code at the door'), ('staff', 'Ticked by staff')], max_length=5, verbose_name='checked in by way of')),
-                ('checked_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ticked by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_invitations', to='customers.customer', verbose_name='customer')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.station', verbose_name='station')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='trainings.trainingsession', verbose_name='training session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "targeting",
+                    models.CharField(
+                        choices=[
+                            ("segment", "Segment"),
+                            ("tag", "Problem tag"),
+                            ("key_list", "Key-customer list"),
+                            ("licences", "Licence numbers"),
+                            ("filter", "Customer filter"),
+                        ],
+                        max_length=10,
+                        verbose_name="invited by way of",
+                    ),
+                ),
+                ("invited_at", models.DateTimeField(verbose_name="invited at")),
+                ("attended_at", models.DateTimeField(blank=True, null=True, verbose_name="checked in at")),
+                (
+                    "checkin_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("qr", "QR code at the door"), ("staff", "Ticked by staff")],
+                        max_length=5,
+                        verbose_name="checked in by way of",
+                    ),
+                ),
+                (
+                    "checked_in_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ticked by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_invitations",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.station",
+                        verbose_name="station",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="trainings.trainingsession",
+                        verbose_name="training session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training invitation',
-                'verbose_name_plural': 'training invitations',
-                'ordering': ['session_id', 'id'],
-                'indexes': [models.Index(fields=['customer', 'attended_at'], name='trainings_i_custome_6ae275_idx'), models.Index(fields=['station', 'attended_at'], name='trainings_i_station_bbbe65_idx')],
-                'constraints': [models.UniqueConstraint(fields=('session', 'customer'), name='training_invite_once')],
+                "verbose_name": "training invitation",
+                "verbose_name_plural": "training invitations",
+                "ordering": ["session_id", "id"],
+                "indexes": [
+                    models.Index(fields=["customer", "attended_at"], name="trainings_i_custome_6ae275_idx"),
+                    models.Index(fields=["station", "attended_at"], name="trainings_i_station_bbbe65_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("session", "customer"), name="training_invite_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='trainingsession',
-            index=models.Index(fields=['station', 'starts_at'], name='trainings_t_station_d2222d_idx'),
+            model_name="trainingsession",
+            index=models.Index(fields=["station", "starts_at"], name="trainings_t_station_d2222d_idx"),
         ),
         migrations.AddIndex(
-            model_name='trainingsession',
-            index=models.Index(fields=['branch', 'starts_at'], name='trainings_t_branch__a517f5_idx'),
+            model_name="trainingsession",
+            index=models.Index(fields=["branch", "starts_at"], name="trainings_t_branch__a517f5_idx"),
         ),
         migrations.AddIndex(
-            model_name='trainingsession',
-            index=models.Index(fields=['status', 'starts_at'], name='trainings_t_status_244cfd_idx'),
+            model_name="trainingsession",
+            index=models.Index(fields=["status", "starts_at"], name="trainings_t_status_244cfd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='trainingsession',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='training_ends_after_start'),
+            model_name="trainingsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="training_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingsession',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 200)), name='training_capacity_range'),
+            model_name="trainingsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1), ("capacity__lte", 200)),
+                name="training_capacity_range",
+            ),
         ),
     ]

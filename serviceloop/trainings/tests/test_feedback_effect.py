@@ -73,7 +73,12 @@ def test_the_tag_effect_compares_attendees_with_absentees(world):
     effect = tag_effect(session.invitations.all(), now=AFTER + dt.timedelta(days=30))
     assert (effect.attended.shops, effect.attended.shops_tagged, effect.attended.tags, effect.attended.removed) == (
         2, 2, 2, 1)  # fmt: skip
-    assert (effect.absent.shops, effect.absent.shops_tagged, effect.absent.tags, effect.absent.removed) == (2, 1, 1, 0)
+    assert (effect.absent.shops, effect.absent.shops_tagged, effect.absent.tags, effect.absent.removed) == (
+        2,
+        1,
+        1,
+        0,
+    )
     assert effect.attended.rate == 0.5 and effect.absent.rate == 0.0 and effect.difference == 0.5
     # Seen before the removal, nothing was removed yet.
     assert tag_effect(session.invitations.all(), now=AFTER).attended.removed == 0

@@ -33,7 +33,9 @@ def test_it_invites_the_shops_carrying_a_tag(world, django_capture_on_commit_cal
     shop = world.shops["张湾2号线"][1]
     customertag_attach(customer=shop, tag=tag, source="visit", reason="测试", actor=None, now=NOW)
     # A shop of another station with the tag is not offered: the session is station A1's.
-    customertag_attach(customer=world.shops["茅箭1号线"][0], tag=tag, source="visit", reason="测试", actor=None, now=NOW)
+    customertag_attach(
+        customer=world.shops["茅箭1号线"][0], tag=tag, source="visit", reason="测试", actor=None, now=NOW
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert invite(world, session, {"tag": str(tag.pk)}) == (1, 0)
     inv = Invitation.objects.get(session=session)
@@ -52,11 +54,15 @@ def test_it_invites_a_key_list_and_a_segment(world):
     shops = station_a1_shops(world)
     KeyCustomerEntry.objects.create(key_list="care", customer=shops[0], since=NOW.date(), computed_at=NOW)
     assert invite(world, session, {"key_list": "care"}) == (1, 0)
-    segment = Segment.objects.create(kind="volume_price", number=1, name="高量高价", description="", computed_at=NOW)
+    segment = Segment.objects.create(
+        kind="volume_price", number=1, name="高量高价", description="", computed_at=NOW
+    )
     SegmentMember.objects.bulk_create([SegmentMember(segment=segment, customer=s) for s in shops[1:3]])
     assert invite(world, session, {"segment": str(segment.pk)}) == (2, 0)
-    assert set(Invitation.objects.filter(session=session).values_list("targeting", flat=True)) == {"key_list",
-                                                                                                  "segment"}
+    assert set(Invitation.objects.filter(session=session).values_list("targeting", flat=True)) == {
+        "key_list",
+        "segment",
+    }
 
 
 def test_the_capacity_caps_the_invitations_and_shops_with_the_topic_tag_come_first(world):
@@ -83,7 +89,9 @@ def test_no_shop_is_invited_twice(world):
     assert session_invite(session=session, customers=shops[:3], targeting="tag", actor=world.station_head,
                           now=NOW) == (1, 0)  # fmt: skip
     with pytest.raises(ValidationError):
-        session_invite(session=session, customers=shops[:3], targeting="tag", actor=world.station_head, now=NOW)
+        session_invite(
+            session=session, customers=shops[:3], targeting="tag", actor=world.station_head, now=NOW
+        )
     assert Invitation.objects.filter(session=session).count() == 3
     assert ShopNotice.objects.filter(session=session, kind="invitation").count() == 3
 

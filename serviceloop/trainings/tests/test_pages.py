@@ -123,7 +123,11 @@ def test_attendance_of_someone_elses_invitation_is_refused(world, app):
 
 def test_outsiders_are_refused(world, app):
     session = invited_session(world)
-    for path in (f"/trainings/{session.pk}/", f"/trainings/{session.pk}/invite/", f"/trainings/{session.pk}/door/"):
+    for path in (
+        f"/trainings/{session.pk}/",
+        f"/trainings/{session.pk}/invite/",
+        f"/trainings/{session.pk}/door/",
+    ):
         app.get(path, user=world.outsider, status=404)
     app.get(f"/trainings/{session.pk}/invite/", user=world.account_manager, status=403)
     app.get("/trainings/", user=world.outsider)
@@ -158,7 +162,9 @@ def test_coverage_by_station_with_effect_and_export(world, app):
     shop_ids = Invitation.objects.filter(session=session).values_list("pk", flat=True)[:2]
     with time_machine.travel(START + dt.timedelta(hours=1), tick=False):
         attendance_set(session=session, attended_ids=shop_ids, actor=world.station_head, now=START)
-        session_transition(session=session, action="hold", actor=world.station_head, now=START + dt.timedelta(hours=1))
+        session_transition(
+            session=session, action="hold", actor=world.station_head, now=START + dt.timedelta(hours=1)
+        )
         page = app.get("/trainings/coverage/", user=world.branch_manager)
         # Station A1 has 4 active shops, 2 trained this year: 50 %.
         assert page.html.select_one(f"[data-testid=coverage-{world.station_a1.pk}]").text.strip() == "50%"
@@ -166,8 +172,12 @@ def test_coverage_by_station_with_effect_and_export(world, app):
         form = page.forms["coverage-filter"]
         form["station"] = str(world.station_a2.pk)
         only_a2 = form.submit()
-        assert len(only_a2.html.select("[data-testid=coverage-table] tbody tr")) == 2  # the station and the total
-        work = app.get(f"/trainings/coverage/export/?branch={world.branch_a.pk}", user=world.branch_manager).follow()
+        assert (
+            len(only_a2.html.select("[data-testid=coverage-table] tbody tr")) == 2
+        )  # the station and the total
+        work = app.get(
+            f"/trainings/coverage/export/?branch={world.branch_a.pk}", user=world.branch_manager
+        ).follow()
         book = load_workbook(__import__("io").BytesIO(work.click(href="download/").body))
         first = list(book.worksheets[0].iter_rows(values_only=True))
         assert any(r[1] == world.station_a1.name and r[6] == 2 for r in first)
@@ -200,8 +210,12 @@ def test_list_pages_keep_their_query_count(world, app, django_assert_max_num_que
         invited_session(world, start=START + dt.timedelta(days=i))
     make_session(world, actor=world.city_admin, station=world.station_b1)
     session = TrainingSession.objects.filter(status="invited").first()
-    pages = [("/trainings/", world.city_admin, 12), (f"/trainings/{session.pk}/", world.station_head, 14),
-             ("/trainings/coverage/", world.city_admin, 14), ("/trainings/topics/", world.city_admin, 8)]
+    pages = [
+        ("/trainings/", world.city_admin, 12),
+        (f"/trainings/{session.pk}/", world.station_head, 14),
+        ("/trainings/coverage/", world.city_admin, 14),
+        ("/trainings/topics/", world.city_admin, 8),
+    ]
     for path, user, most in pages:
         app.get(path, user=user)  # the first request of a user logs them in
         with django_assert_max_num_queries(most):
