@@ -5,7 +5,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from serviceloop.core.phones import phone_for
-
 from serviceloop.tags.models import ProblemTag
 from serviceloop.tags.services import customertag_attach
 from serviceloop.trainings.models import Invitation
@@ -31,7 +30,9 @@ def test_sessions_are_listed_and_read_in_scope(world):
     assert detail["status"] == "invited" and [e["action"] for e in detail["events"]] == ["create", "invite"]
     assert detail["checkin_url"].startswith("http")
     assert api(world.station_head).get(f"/api/v1/trainings/sessions/{other.pk}/").status_code == 404
-    assert api(world.market_manager).get(f"/api/v1/trainings/sessions/{mine.pk}/").json()["checkin_url"] is None
+    assert (
+        api(world.market_manager).get(f"/api/v1/trainings/sessions/{mine.pk}/").json()["checkin_url"] is None
+    )
     assert api(world.city_admin).get("/api/v1/trainings/sessions/?status=planned").json()["count"] == 1
 
 
