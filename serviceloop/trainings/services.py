@@ -120,7 +120,7 @@ def _check_session_data(data: dict, actor) -> tuple:
     if (
         not trainer.is_active
         or not trainer.role
-        or trainer.company_id != getattr(actor, "company_id", trainer.company_id)
+        or (getattr(actor, "company_id", None) and trainer.company_id != actor.company_id)
     ):
         raise ValidationError({"trainer": _("The trainer must be an active staff member of the company.")})
     return branch, station
