@@ -220,3 +220,24 @@ def test_list_pages_keep_their_query_count(world, app, django_assert_max_num_que
         app.get(path, user=user)  # the first request of a user logs them in
         with django_assert_max_num_queries(most):
             app.get(path, user=user)
+
+
+def test_a_session_is_changed_through_its_form_but_not_below_the_invited_count(world, app):
+    session = invited_session(world)  # 4 shops invited
+    form = (
+        app.get(f"/trainings/{session.pk}/", user=world.station_head)
+        .click(href="edit/")
+        .forms["session-form"]
+    )
+    assert form["place"].value == session.place
+    form["capacity"] = "3"
+    refused = form.submit(status=200)
+    assert "已邀请 4 户" in text_of(refused, ".invalid-feedback")
+    form = refused.forms["session-form"]
+    form["capacity"] = "12"
+    form["place"] = "茅箭大厦三楼"
+    form.submit().follow()
+    session.refresh_from_db()
+    assert (session.capacity, session.place) == (12, "茅箭大厦三楼")
+    assert AuditEvent.objects.filter(action="training.session_edit", object_id=str(session.pk)).exists()
+    app.get(f"/trainings/{session.pk}/edit/", user=world.account_manager, status=403)
