@@ -10,6 +10,7 @@ from serviceloop.servicedesk.api import ServiceRequestViewSet
 from serviceloop.surveys import api as surveys_api
 from serviceloop.tags import api as tags_api
 from serviceloop.trade import api as trade_api
+from serviceloop.trainings import api as trainings_api
 from serviceloop.visits import api as visits_api
 
 router = DefaultRouter()
@@ -35,6 +36,7 @@ router.register("org/stations", org_api.StationViewSet, basename="org-station")
 router.register("org/routes", org_api.RouteViewSet, basename="org-route")
 router.register("org/staff", org_api.StaffViewSet, basename="org-staff")
 router.register("guidance-books", GuidanceBookViewSet, basename="guidance-book")
+router.register("trainings/sessions", trainings_api.TrainingSessionViewSet, basename="training-session")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "serviceloop.supervision",
     "serviceloop.reviews",
     "serviceloop.guidance",
+    "serviceloop.trainings",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "serviceloop.core.api_schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "TrainingSessionStatusEnum": "serviceloop.trainings.models.SessionStatus",
         "CustomerStatusEnum": "serviceloop.customers.models.CustomerStatus",
         "RequestStatusEnum": "serviceloop.servicedesk.models.Status",
         "MilestoneStateEnum": "serviceloop.servicedesk.models.MilestoneState",
@@ -300,6 +302,9 @@ PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR"
 # The shop's guidance book behind its QR link (views and downloads an hour; drawing a PDF costs about a second).
 GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR", "30"))
 GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR", "60"))
+# Training check-in at the door (trainings/views_public.py): failed tries an hour per client address, per session.
+TRAINING_CHECKIN_FAILURES_PER_HOUR = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_HOUR", "10"))
+TRAINING_CHECKIN_FAILURES_PER_SESSION = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_SESSION", "200"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 # Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(

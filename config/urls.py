@@ -51,6 +51,7 @@ urlpatterns = [
     path("supervision/", include("serviceloop.supervision.urls")),
     path("reviews/", include("serviceloop.reviews.urls")),
     path("guidance/", include("serviceloop.guidance.urls")),
+    path("trainings/", include("serviceloop.trainings.urls")),
 ]
 
 handler400 = "serviceloop.core.errors.bad_request"

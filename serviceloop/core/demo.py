@@ -810,6 +810,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.trade.demo import build_trade_demo
 
     city.counts.update(build_trade_demo(city))
+    from serviceloop.trainings.demo import build_trainings_demo
+
+    build_trainings_demo(city)
     city.counts.update(
         companies=1,
         branches=len(city.branches),
@@ -848,6 +851,9 @@ def demo_reset() -> dict[str, int]:
     from serviceloop.trade.demo import reset_trade_demo
 
     reset_trade_demo(company)
+    from serviceloop.trainings.demo import reset_trainings_demo
+
+    reset_trainings_demo(company)
     steps = [
         ("customer_changes", CustomerChange.objects.filter(customer__branch__company=company)),
         ("customers", Customer.objects.filter(branch__company=company)),

@@ -158,6 +158,16 @@ def restock_advice(now: datetime) -> str:
 JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=6), lease=timedelta(hours=1))]
 
 
+def training_notices_retry(now: datetime) -> str:
+    """Training invitations and feedback links not sent yet (SMS gateway down): tried again, as shop messages."""
+    from serviceloop.trainings.services import notices_retry
+
+    return notices_retry(now)
+
+
+JOBS += [Job("training_notices_retry", training_notices_retry, every=timedelta(minutes=5))]
+
+
 def claim(job: Job, now: datetime) -> str | None:
     """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
     runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,

@@ -14,6 +14,7 @@ from serviceloop.portal.roles import may_print_routes
 from serviceloop.servicedesk.nav import desk_menu
 from serviceloop.supervision.nav import supervision_menu
 from serviceloop.surveys.nav import survey_menu
+from serviceloop.trainings.nav import training_menu
 from serviceloop.visits.nav import loop_menu
 
 
@@ -34,6 +35,7 @@ def menu_for(user) -> list[dict]:
         customers.append(
             {"label": _("Guidance books"), "url": reverse("guidance:list"), "icon": "journal-text"}
         )
+    customers += training_menu(user)
     admin = []
     if can_manage_org(user):
         admin = [

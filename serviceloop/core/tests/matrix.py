@@ -99,6 +99,9 @@ def build(world):
     _scorecards(fx, now)
     _supervision(fx, now)
     _reviews(fx, now)
+    from .matrix_trainings import build_trainings
+
+    build_trainings(fx, now)
     return fx
 
 
@@ -426,4 +429,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
     from .matrix_api import api_paths
 
     out.update(api_paths(fx))
+    from .matrix_trainings import training_paths
+
+    out.update(training_paths(fx))
     return out

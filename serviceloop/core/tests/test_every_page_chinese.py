@@ -29,6 +29,7 @@ VARIANTS = [
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
     "/supervision/work/?done=1", "/supervision/risks/?status=live",
+    "/trainings/coverage/?year=2025",
 ]  # fmt: skip
 
 
@@ -120,6 +121,7 @@ def small_world(world):
     sup = _supervision_samples(world, now, visit, planned)
     return {
         **sup,
+        **_training_samples(world, now),
         **integration_samples(world, now),
         "kpis:compare": [{"code": "visit_compliance"}, {"code": "complaints_per_100"}],
         "kpis:target-edit": {"code": "e_settlement_success"},
@@ -248,6 +250,52 @@ def _supervision_samples(world, now, visit, planned):
     }
 
 
+def _training_samples(world, now):
+    """A training with shops invited (QR door, invitation form) and one held, with attendance, the feedback survey
+    and a tag removed afterwards (the effect figures)."""
+    from serviceloop.tags.models import ProblemTag
+    from serviceloop.tags.services import customertag_attach
+    from serviceloop.trainings.models import TrainingTopic
+    from serviceloop.trainings.services import (
+        attendance_set,
+        checkin_code,
+        feedback_send,
+        session_create,
+        session_invite,
+        session_transition,
+    )
+
+    topic = TrainingTopic.objects.get(name="订货")
+    shops = world.shops["张湾1号线"] + world.shops["张湾2号线"]
+    customertag_attach(customer=shops[1], tag=ProblemTag.objects.get(name="订货结构不合理"), source="data",
+                       reason="结构单一", actor=None, now=now - dt.timedelta(days=30))  # fmt: skip
+    sessions = []
+    for days in (-2, 2):
+        start = now + dt.timedelta(days=days)
+        s = session_create(data={"topic": topic, "trainer": world.account_manager, "place": "张湾服务站会议室",
+                                 "starts_at": start, "ends_at": start + dt.timedelta(hours=2), "capacity": 30,
+                                 "station": world.station_a1, "notes": "带上营业执照"},
+                           actor=world.station_head, now=now - dt.timedelta(days=5))  # fmt: skip
+        session_invite(session=s, customers=shops, targeting="tag", actor=world.station_head, now=now)
+        sessions.append(s)
+    held = sessions[0]
+    attendance_set(session=held, attended_ids=held.invitations.values_list("pk", flat=True)[:2],
+                   actor=world.station_head, now=now)  # fmt: skip
+    session_transition(session=held, action="hold", actor=world.station_head, now=now)
+    feedback_send(session=held, actor=world.station_head, now=now)
+    return {
+        "trainings:session": [{"pk": held.pk}, {"pk": sessions[1].pk}],
+        "trainings:session-edit": {"pk": sessions[1].pk},
+        "trainings:session-invite": {"pk": sessions[1].pk},
+        "trainings:session-door": {"pk": sessions[1].pk},
+        "trainings:session-attendance": {"pk": held.pk},
+        "trainings:session-step": {"pk": held.pk},
+        "trainings:session-feedback": {"pk": held.pk},
+        "trainings:topic-edit": {"pk": topic.pk},
+        "trainings:checkin": {"code": checkin_code(sessions[1])},
+    }
+
+
 def patterns(resolver=None, prefix="", namespace=None):
     """(route, name, converters) of every URL pattern, namespaces joined."""
     for p in (resolver or get_resolver()).url_patterns:
@@ -340,7 +388,8 @@ def test_every_page_a_role_opens_reads_in_chinese(client, pages, who, settings):
 def test_the_public_pages_read_in_chinese_for_a_shop_owner(client, pages, settings):
     settings.DEBUG = False
     _world, urls, data = pages
-    public = [u for u in urls if u.startswith(("/s/", "/t/", "/q/", "/login/"))] + ["/no-such-page/"]
+    public = [u for u in urls if u.startswith(("/s/", "/t/", "/q/", "/login/", "/trainings/checkin/"))]
+    public.append("/no-such-page/")
     assert len(public) >= 4
     found = leftovers(client, public, data)
     assert not found, found

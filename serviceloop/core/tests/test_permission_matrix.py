@@ -319,6 +319,44 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "growth:settlement-rates": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-rates-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "portal:shop-advice": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
+    # Trainings (R30): organisers of the unit plan and invite; the trainer ticks attendance; the door is public.
+    "trainings:checkin": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
+    "trainings:coverage": ("L 403 200 200 200 200 403 403 200 403 403 403", None),
+    "trainings:coverage-export": ("L 403 R R R R 403 403 R 403 403 403", None),
+    "trainings:session": (
+        "L 404 200 200 200 200 200 200 200 200 404 404",
+        "L 404 200 404 404 404 404 200 200 404 200 404",
+    ),
+    "trainings:session-attendance": (
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+    ),
+    "trainings:session-create": ("L 403 200 200 200 403 403 403 403 403 403 403", None),
+    "trainings:session-door": (
+        "L 404 200 200 200 403 200 403 403 403 404 404",
+        "L 404 200 404 404 404 404 403 403 404 200 404",
+    ),
+    "trainings:session-edit": (
+        "L 404 200 200 200 403 403 403 403 403 404 404",
+        "L 404 200 404 404 404 404 403 403 404 403 404",
+    ),
+    "trainings:session-feedback": (
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+    ),
+    "trainings:session-invite": (
+        "L 404 200 200 200 403 403 403 403 403 404 404",
+        "L 404 200 404 404 404 404 403 403 404 403 404",
+    ),
+    "trainings:session-step": (
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+        "L 405 405 405 405 405 405 405 405 405 405 405",
+    ),
+    "trainings:sessions": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "trainings:sessions-export": ("L 403 R R R R R R R R R R", None),
+    "trainings:topic-create": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trainings:topic-edit": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trainings:topics": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
 }
 
 from .matrix_api import API_EXPECTED  # noqa: E402 - issue 15's API routes, kept in their own module
