@@ -84,6 +84,14 @@ class PointsAllocateForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=_methods, initial="webster")
     cap = forms.IntegerField(label=_("Cap per shop"), min_value=1, max_value=100_000, required=False)
     minimum = forms.IntegerField(label=_("Minimum per shop"), min_value=0, max_value=100_000, required=False)
+    source = forms.ChoiceField(
+        label=_("Points source"),
+        choices=[
+            ("uploaded", _("Uploaded or entered points")),
+            ("computed", _("Points computed from sales")),
+        ],
+        initial="uploaded",
+    )
 
     def clean(self):
         data = super().clean()
