@@ -91,10 +91,12 @@ class PointsAllocateForm(forms.Form):
             ("computed", _("Points computed from sales")),
         ],
         initial="uploaded",
+        required=False,  # older clients post no source: the uploaded points, as before
     )
 
     def clean(self):
         data = super().clean()
+        data["source"] = data.get("source") or "uploaded"
         cap, minimum = data.get("cap"), data.get("minimum")
         if cap is not None and minimum is not None and minimum > cap:
             raise forms.ValidationError(_("The minimum may not exceed the cap."))
