@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.background import exportable
 
 from .models import PointsFormula, ShopPoints, ShopWeek
 from .services import may_import
@@ -172,3 +173,29 @@ def job_points(now) -> str:
     last = monday(timezone.localdate(now)) - dt.timedelta(weeks=1)
     counts = shoppoints_compute(cycle=last, actor=None, now=now)
     return f"points of {cycle_label(last)}: {counts['shops']} shop(s)"
+
+
+def _sheet_count(user, params) -> int:
+    from .selectors import shoppoints_list
+
+    return shoppoints_list(user=user, params=params).count()
+
+
+@exportable(count=_sheet_count)
+def points_sheets(user, params):
+    """The filtered points list as one sheet (background export), with each row's breakdown."""
+    from .selectors import shoppoints_list
+
+    qs = shoppoints_list(user=user, params=params)
+    headers = [_("cycle"), _("licence number"), _("customer"), _("route"), _("cartons supplied")]
+    headers += [_("Price class %(c)s") % {"c": c} for c in range(1, 6)] + [
+        _("points"),
+        _("how the points were made"),
+    ]
+
+    def rows():
+        for p in qs.iterator(chunk_size=2000):
+            yield [p.cycle_label, p.customer.licence_no, p.customer.name, str(p.customer.route or ""), p.volume,
+                   p.qty_class1, p.qty_class2, p.qty_class3, p.qty_class4, p.qty_class5, p.points, p.how]  # fmt: skip
+
+    return [(_("points"), headers, rows())]
