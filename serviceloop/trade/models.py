@@ -782,8 +782,10 @@ class PointsFormula(models.Model):
 
     @property
     def text(self) -> str:
+        from decimal import Decimal
+
         parts = " + ".join(f"{c}类×{self.weight(c).normalize()}" for c in range(1, 6))
-        return f"积分 = {self.volume_weight.normalize()} ×（{parts}）"
+        return f"积分 = {Decimal(str(self.volume_weight)).normalize()} ×（{parts}）"
 
 
 class ShopPoints(models.Model):
