@@ -232,3 +232,14 @@ def supervision_daily(now: datetime) -> str:
 
 
 JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), lease=timedelta(minutes=30))]
+
+
+def shop_points(now: datetime) -> str:
+    """Points from sales (R26): the cycle that ended last week, from the per shop-week aggregates (idempotent: the
+    cycle's rows are replaced, so a late import of last week's orders is picked up by the next run)."""
+    from serviceloop.trade.points import job_points
+
+    return job_points(now)
+
+
+JOBS += [Job("shop_points", shop_points, every=timedelta(hours=12), lease=timedelta(hours=1))]

@@ -143,3 +143,12 @@ def test_api_reads_a_shops_points_within_scope(world, sales, client, login):
     ]
     other = client.get(f"/api/v1/trade/points/?customer={d.pk}").json()
     assert (other["results"] if isinstance(other, dict) else other) == []
+
+
+def test_the_job_computes_last_weeks_cycle(world, sales):
+    from serviceloop.core.jobs import JOBS, run_due_jobs
+
+    assert "shop_points" in [j.name for j in JOBS]
+    result = run_due_jobs(NOW, force=True)["shop_points"]  # NOW is in W48: the cycle W47 ended
+    assert result == "points of 2026-W47: 3 shop(s)"
+    assert ShopPoints.objects.filter(cycle=CYCLE).count() == 3
