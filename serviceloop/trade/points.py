@@ -84,6 +84,8 @@ def pointsformula_save(*, volume_weight, class_weights: dict, note: str = "", ac
     if len(note) > 200:
         raise ValidationError(_("The reason is too long (200 characters at most)."))
     before = PointsFormula.current()
+    if before.pk is not None and before.volume_weight == volume and before.class_weights == weights:
+        return before  # the same formula again (a double submission): no new version
     formula = PointsFormula.objects.create(
         volume_weight=volume, class_weights=weights, note=note, saved_at=now, saved_by=actor
     )

@@ -60,6 +60,9 @@ def test_a_formula_change_is_a_new_version_and_old_points_keep_theirs(world, sal
     pointsformula_save(volume_weight="1.5", class_weights={1: "2.5", 2: 4, 3: 3, 4: 2, 5: 1}, note="一类烟降权",
                        actor=world.city_admin, now=NOW + dt.timedelta(hours=1))  # fmt: skip
     assert PointsFormula.objects.count() == 2 and PointsFormula.current().note == "一类烟降权"
+    again = pointsformula_save(volume_weight="1.500", class_weights={1: "2.50", 2: 4, 3: 3, 4: 2, 5: 1},
+                               actor=world.city_admin, now=NOW + dt.timedelta(hours=1, seconds=5))  # fmt: skip
+    assert again == PointsFormula.current() and PointsFormula.objects.count() == 2  # a double submission
     assert first.weight(1) == Decimal("5")  # the history keeps the old weights
     shoppoints_compute(cycle=CYCLE, actor=world.city_admin, now=NOW + dt.timedelta(hours=2))
     row = ShopPoints.objects.get(customer=a)
