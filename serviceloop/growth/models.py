@@ -204,6 +204,20 @@ class ShopAllocation(models.Model):
         return row.how if row else ""
 
     @property
+    def band_quota_text(self) -> str:
+        """A 按价位段自选投放 row: the shop's quota over its price band — its quantities of the run's price-band
+        products of the same price class (catalogue), within which it chooses (one query)."""
+        band = self.product.table.get("band")
+        if not band:
+            return "同一价位段的各种卷烟，您可在它们的数量合计之内自选规格"
+        rows = ShopAllocation.objects.filter(
+            run_id=self.run_id, customer_id=self.customer_id, product__method=PRICE_BAND_LABEL,
+            product__table__band=band,
+        ).values_list("quantity", flat=True)  # fmt: skip
+        total, kinds = sum(rows), len(rows)
+        return f"{band}类烟价位段共 {kinds} 种卷烟、合计最多 {total} 条，您可在合计之内自选规格"
+
+    @property
     def why_for_shop(self) -> str:
         """The same, as the shop owner reads it on the QR page: what decided their quantity, in plain words —
         no method names (韦伯斯特法…) and no grade range of the whole run."""
@@ -223,7 +237,7 @@ class ShopAllocation(models.Model):
         if product.method == PRICE_BAND_LABEL:
             text = (
                 f"按价位段自选：您是 D{self.grade} 档，本品本周同档客户每户最多 {per} 条；"
-                "同一价位段的各种卷烟，您可在它们的数量合计之内自选规格"
+                + self.band_quota_text
             )
         if self.region:
             text = f"{self.region}客户" + text

@@ -144,7 +144,20 @@ def allocationrun_create(
     return run
 
 
+def _price_bands(results) -> dict[str, int]:
+    """Product code → price class from the catalogue, for the 按价位段自选投放 rows (their band)."""
+    from serviceloop.trade.models import Product
+
+    codes = [r.spec.code for r in results if r.spec.price_band]
+    if not codes:
+        return {}
+    return dict(
+        Product.objects.filter(code__in=codes, price_class__isnull=False).values_list("code", "price_class")
+    )
+
+
 def _store_products(run: AllocationRun, results: list[ProductResult], archive_ids) -> None:
+    bands = _price_bands(results)
     products = ProductAllocation.objects.bulk_create(
         ProductAllocation(
             run=run,
@@ -161,7 +174,8 @@ def _store_products(run: AllocationRun, results: list[ProductResult], archive_id
             allocated=r.allocated,
             error=r.error,
             handled=r.handled,
-            table={"regions": r.regions, "tables": r.tables, "counts": r.counts, "rule": r.rule},
+            table={"regions": r.regions, "tables": r.tables, "counts": r.counts, "rule": r.rule}
+            | ({"band": bands.get(r.spec.code)} if r.spec.price_band else {}),
             explanation=r.explanation or "",
         )
         for r in results

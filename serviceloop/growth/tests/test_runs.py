@@ -236,3 +236,22 @@ def test_it_shows_a_shop_only_the_latest_week_not_an_older_one(world):
     )
     shown = shop_allocation_for(shop)
     assert shown["run"] == later and shown["items"] == [] and shown["reason"] == ""
+
+
+def test_the_shop_sees_its_quota_over_the_price_band(world):
+    """Two price-band products of class 3 in the catalogue (and one of class 1): 8 D10 shops, targets 16 and 8
+    → 2 and 1 each, so each shop's class-3 band quota is 3 cartons over 2 products."""
+    from serviceloop.trade.models import Product
+
+    for code, price_class in (("42000001", 3), ("42000002", 3), ("42000003", 1)):
+        Product.objects.create(code=code, name=code, price_class=price_class, is_price_band=True, created_at=NOW,
+                               updated_at=NOW)  # fmt: skip
+    band = {"DELIVERY_METHOD": "按价位段自选投放"}
+    run = run_of(world, {**band, "ADV": 16}, {**band, "ADV": 8}, {**band, "ADV": 24})
+    assert [p.table["band"] for p in run.products.order_by("position")] == [3, 3, 1]
+    shop = world.shops["张湾1号线"][0]
+    row = ShopAllocation.objects.get(run=run, customer=shop, product__position=1)
+    assert row.quantity == 2
+    assert row.why_for_shop == (
+        "按价位段自选：您是 D10 档，本品本周同档客户每户最多 2 条；3类烟价位段共 2 种卷烟、合计最多 3 条，您可在合计之内自选规格。"
+    )
