@@ -78,8 +78,9 @@ def main():
     archive["grade"] = archive["grade"].astype(int)
     real_counts = [int((archive["grade"] == g).sum()) for g in range(1, 31)]
     products = sheet.handled
-    print(f"real week: {len(sheet.products)} products, {len(products)} grade-based, "
-          f"{len(sheet.not_handled)} by price band (not handled by this method)")  # fmt: skip
+    band = sum(p.price_band for p in products)
+    print(f"real week: {len(sheet.products)} products, {len(products)} by grade tables ({band} of them 按价位段自选投放, "
+          f"set out by grade, the shop choosing within its band), {len(sheet.not_handled)} not handled")  # fmt: skip
     print(f"real archive: {sum(real_counts)} shops with a grade")
 
     # 1. Speed of the whole week -------------------------------------------------------------

@@ -19,6 +19,7 @@ router.register("service-requests", ServiceRequestViewSet, basename="service-req
 router.register("trade/orders", trade_api.OrderViewSet, basename="trade-order")
 router.register("trade/products", trade_api.ProductViewSet, basename="trade-product")
 router.register("trade/batches", trade_api.BatchViewSet, basename="trade-batch")
+router.register("trade/points", trade_api.ShopPointsViewSet, basename="trade-points")
 # Issue 15: every capability has an API.
 router.register("problem-tags", tags_api.ProblemTagViewSet, basename="problem-tag")
 router.register("customer-tags", tags_api.CustomerTagViewSet, basename="customer-tag")

@@ -930,7 +930,8 @@ def sales_points(volumes, price_classes=None, *, class_weights=None, volume_weig
     weights = dict(DEFAULT_CLASS_WEIGHTS if class_weights is None else class_weights)
     exact = {int(c): _exact_fraction(w, f"{c} 类烟权重") for c, w in weights.items()}
     scale = _exact_fraction(volume_weight, "销量权重")
-    denominator = math.lcm(scale.denominator, *(w.denominator for w in exact.values()))
+    # the lcm of the products' denominators (weight × scale): 5/2 × 3/2 = 15/4 needs 4, not lcm(2, 2) = 2
+    denominator = math.lcm(scale.denominator, *((w * scale).denominator for w in exact.values()))
     vol = np.asarray(volumes)
     if vol.ndim == 2:
         classes = list(range(1, vol.shape[1] + 1))

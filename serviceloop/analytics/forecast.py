@@ -151,73 +151,132 @@ def seasonal_naive(y, h: int = 1, *, season: int = SEASON) -> np.ndarray:
     return y[:, idx]
 
 
+# The paths run in week-major layout — (weeks, series), each week's values contiguous — because the loops go
+# week by week: on the (series, weeks) layout every y[:, k] and out[:, k] touched one cache line per series
+# (profiled: 2.6 s of 7.9 s in method_paths on 20,000 series × 104 weeks). Every operation is element by
+# element, so the floats are the same in either layout (the reductions that are not — TSB's start — are
+# taken on the (series, weeks) layout as before).
+
+
+def _zeros(out, t: int, n: int) -> np.ndarray:
+    """A zeroed (t + 1, n) array: ``out`` (a slice of method_paths' result, written in place) or a new one."""
+    if out is None:
+        return np.zeros((t + 1, n))
+    out[...] = 0.0
+    return out
+
+
+def _ses_t(x: np.ndarray, alpha: float = 0.2, out=None) -> np.ndarray:
+    t, n = x.shape
+    out = _zeros(out, t, n)
+    if t == 0:
+        return out
+    level = x[0].copy()
+    out[1] = level
+    for k in range(1, t):
+        level += alpha * (x[k] - level)
+        out[k + 1] = level
+    return out
+
+
 def _ses_path(y, alpha: float = 0.2) -> np.ndarray:
     """One-step forecasts at every origin: column o is the forecast for week o made from weeks < o (column 0
     has no history: 0). Level started at the first value."""
-    n, t = y.shape
-    out = np.zeros((n, t + 1))
-    if t == 0:
-        return out
-    level = y[:, 0].copy()
-    out[:, 1] = level
-    for k in range(1, t):
-        level += alpha * (y[:, k] - level)
-        out[:, k + 1] = level
+    return _ses_t(np.ascontiguousarray(y.T), alpha).T
+
+
+def _croston_t(x: np.ndarray, alpha: float = 0.1, out=None) -> np.ndarray:
+    """Croston's size z and interval p, updated at demand weeks only, with masked in-place ufuncs rather than
+    boolean fancy indexing (which copied every masked subset each week): the same arithmetic, element by
+    element, so the same floats (checked bitwise against the earlier code)."""
+    t, n = x.shape
+    out = _zeros(out, t, n)
+    z = np.zeros(n)  # 0 / 1 = 0 until the first demand
+    p = np.ones(n)
+    seen = np.zeros(n, dtype=bool)
+    q = np.ones(n)  # weeks since the last demand (counting this one)
+    first = np.empty(n, dtype=bool)
+    upd = np.empty(n, dtype=bool)
+    nz = np.empty(n, dtype=bool)
+    step = np.empty(n)
+    for k in range(t):
+        d = x[k]
+        np.greater(d, 0, out=nz)
+        np.greater(nz, seen, out=first)  # nz and not seen
+        np.logical_and(nz, seen, out=upd)
+        np.copyto(z, d, where=first)
+        np.copyto(p, q, where=first)
+        np.subtract(d, z, out=step)
+        step *= alpha
+        np.add(z, step, out=z, where=upd)
+        np.subtract(q, p, out=step)
+        step *= alpha
+        np.add(p, step, out=p, where=upd)
+        seen |= nz
+        q += 1.0
+        np.copyto(q, 1.0, where=nz)
+        np.divide(z, p, out=out[k + 1])
     return out
 
 
 def _croston_path(y, alpha: float = 0.1) -> np.ndarray:
-    n, t = y.shape
-    out = np.zeros((n, t + 1))
-    z = np.full(n, np.nan)
-    p = np.full(n, np.nan)
-    q = np.ones(n)  # weeks since the last demand (counting this one)
-    for k in range(t):
-        d = y[:, k]
-        nz = d > 0
-        first = nz & np.isnan(z)
-        upd = nz & ~first & ~np.isnan(z)
-        z[first] = d[first]
-        p[first] = q[first]
-        z[upd] += alpha * (d[upd] - z[upd])
-        p[upd] += alpha * (q[upd] - p[upd])
-        q = np.where(nz, 1.0, q + 1.0)
-        out[:, k + 1] = np.where(np.isnan(z), 0.0, z / np.where(np.isnan(p), 1.0, p))
-    return out
+    return _croston_t(np.ascontiguousarray(y.T), alpha).T
 
 
 TSB_INIT_WEEKS = 13  # TSB's starting probability and size: the first quarter of the history
 
 
-def _tsb_path(y, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
-    n, t = y.shape
-    out = np.zeros((n, t + 1))
-    if t == 0:
-        return out
+def _tsb_start(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TSB's starting probability and size from the first quarter, on the (series, weeks) layout."""
     start = y[:, :TSB_INIT_WEEKS]
     nz_start = start > 0
     count = nz_start.sum(axis=1)
     p = count / start.shape[1]
     z = np.where(count > 0, np.where(nz_start, start, 0).sum(axis=1) / np.maximum(count, 1), 0.0)
+    return p, z
+
+
+def _tsb_t(
+    x: np.ndarray, p: np.ndarray, z: np.ndarray, alpha: float = 0.1, beta: float = 0.1, out=None
+) -> np.ndarray:
+    t, n = x.shape
+    out = _zeros(out, t, n)
+    p, z = p.copy(), z.copy()
+    nz = np.empty(n, dtype=bool)
+    step = np.empty(n)
     for k in range(t):
-        d = y[:, k]
-        nz = d > 0
+        d = x[k]
+        np.greater(d, 0, out=nz)
         p += beta * (nz - p)
-        z = np.where(nz, z + alpha * (d - z), z)
-        out[:, k + 1] = p * z
+        np.subtract(d, z, out=step)
+        step *= alpha
+        np.add(z, step, out=z, where=nz)
+        np.multiply(p, z, out=out[k + 1])
+    return out
+
+
+def _tsb_path(y, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
+    n, t = y.shape
+    if t == 0:
+        return np.zeros((n, 1))
+    p, z = _tsb_start(y)
+    return _tsb_t(np.ascontiguousarray(y.T), p, z, alpha, beta).T
+
+
+def _snaive_t(y: np.ndarray, season: int = SEASON, out=None) -> np.ndarray:
+    t, n = y.shape
+    out = _zeros(out, t, n)
+    if t == 0:
+        return out
+    out[1 : min(season, t + 1)] = y[: min(season, t + 1) - 1]
+    if t >= season:
+        out[season:] = y[: t + 1 - season]
     return out
 
 
 def _snaive_path(y, season: int = SEASON) -> np.ndarray:
     """Column o: the value of week o − season when o ≥ season, else of week o − 1 (naive)."""
-    n, t = y.shape
-    out = np.zeros((n, t + 1))
-    if t == 0:
-        return out
-    out[:, 1 : min(season, t + 1)] = y[:, : min(season, t + 1) - 1]
-    if t >= season:
-        out[:, season:] = y[:, : t + 1 - season]
-    return out
+    return _snaive_t(np.ascontiguousarray(y.T), season).T
 
 
 def ses(y, h: int = 1, *, alpha: float = 0.2) -> np.ndarray:
@@ -272,16 +331,21 @@ def method_paths(y, *, classes=None, multipliers=None, season: int = SEASON) -> 
     y = _as2d(y)
     n, t = y.shape
     m = _factors(t, classes, multipliers)
-    x = y if m is None else y / m[:t]
-    out = np.empty((len(METHODS), n, t + 1))
-    out[SNAIVE] = _snaive_path(y, season)
-    out[SES] = _ses_path(x)
-    out[CROSTON] = _croston_path(x)
-    out[SBA] = out[CROSTON] * (1 - 0.1 / 2)
-    out[TSB] = _tsb_path(x)
+    yt = np.ascontiguousarray(y.T)
+    xt = yt if m is None else yt / m[:t, None]  # y / m, week-major (the same quotients)
+    out = np.empty((len(METHODS), t + 1, n))
+    _snaive_t(yt, season, out=out[SNAIVE])
+    _ses_t(xt, out=out[SES])
+    _croston_t(xt, out=out[CROSTON])
+    np.multiply(out[CROSTON], 1 - 0.1 / 2, out=out[SBA])
+    if t:
+        head = y[:, :TSB_INIT_WEEKS]
+        _tsb_t(xt, *_tsb_start(head if m is None else head / m[: head.shape[1]]), out=out[TSB])
+    else:
+        out[TSB] = 0.0
     if m is not None:
-        out[1:] *= m
-    return out
+        out[1:] *= m[:, None]
+    return out.transpose(0, 2, 1)  # (methods, series, T + 1), a view
 
 
 def method_forecast(
@@ -313,7 +377,8 @@ def backtest_errors(
             paths = method_paths(y, classes=classes, multipliers=multipliers, season=season)
         if lo >= t:
             return np.zeros((n, len(METHODS)))
-        return np.abs(y[None, :, lo:t] - paths[:, :, lo:t]).mean(axis=2).T
+        # a C-ordered copy of the few origins (paths is a week-major view): the mean runs as it always did
+        return np.abs(y[None, :, lo:t] - np.ascontiguousarray(paths[:, :, lo:t])).mean(axis=2).T
     errors = np.zeros((n, len(METHODS)))
     used = 0
     for o in range(lo, t - h + 1):

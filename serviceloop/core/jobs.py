@@ -253,3 +253,12 @@ def shop_reminders(now: datetime) -> str:
 
 
 JOBS += [Job("shop_reminders", shop_reminders, every=timedelta(hours=1), lease=timedelta(minutes=30))]
+def shop_points(now: datetime) -> str:
+    """Points from sales (R26): the cycle that ended last week, from the per shop-week aggregates (idempotent: the
+    cycle's rows are replaced, so a late import of last week's orders is picked up by the next run)."""
+    from serviceloop.trade.points import job_points
+
+    return job_points(now)
+
+
+JOBS += [Job("shop_points", shop_points, every=timedelta(hours=12), lease=timedelta(hours=1))]

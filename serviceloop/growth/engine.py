@@ -11,6 +11,9 @@ sheet's YEAR / MONTH / WEEK_SEQ read as "the week containing day 1 + 7 × (WEEK_
 odd-week (单周) shops order in odd ISO weeks and count 2 (两周一访上浮100%), even-week shops in even
 ISO weeks; in the other week they count 0 and get nothing.
 
+按价位段自选投放 (price band, self-selected): see ``serviceloop.growth.sheet`` for the rule — each product by the
+whole-city grade table (``allocate_by_grade``, the same exact optimum), the shop choosing within its band.
+
 Tag filter: the real sheet's TAG_FILTER_CONFIG is "0" on both tagged rows and no shop carries the tag,
 so a tag is shown on the product and shops are not filtered by it.
 """

@@ -84,9 +84,19 @@ class PointsAllocateForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=_methods, initial="webster")
     cap = forms.IntegerField(label=_("Cap per shop"), min_value=1, max_value=100_000, required=False)
     minimum = forms.IntegerField(label=_("Minimum per shop"), min_value=0, max_value=100_000, required=False)
+    source = forms.ChoiceField(
+        label=_("Points source"),
+        choices=[
+            ("uploaded", _("Uploaded or entered points")),
+            ("computed", _("Points computed from sales")),
+        ],
+        initial="uploaded",
+        required=False,  # older clients post no source: the uploaded points, as before
+    )
 
     def clean(self):
         data = super().clean()
+        data["source"] = data.get("source") or "uploaded"
         cap, minimum = data.get("cap"), data.get("minimum")
         if cap is not None and minimum is not None and minimum > cap:
             raise forms.ValidationError(_("The minimum may not exceed the cap."))

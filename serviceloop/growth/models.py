@@ -174,6 +174,10 @@ class ShopAllocation(models.Model):
             text = f"本周期积分 {self.points}（全部 {t.get('shops')} 户共 {t.get('points_total')} 分），按{product.method}分得 {self.quantity} 条"
             if t.get("cap") is not None and self.quantity == t["cap"]:
                 text += f"（已达每户上限 {t['cap']} 条）"
+            if t.get("source") == "computed":
+                text += (
+                    f"（积分按 {t.get('cycle')} 销量计算）"  # the shop's page names the breakdown (one query)
+                )
             return text
         per = self.quantity // max(self.weight, 1)
         text = f"{self.region}，" if self.region else ""
@@ -181,6 +185,37 @@ class ShopAllocation(models.Model):
         if self.weight == 2:
             text += f"；隔周访销客户本周为订货周，上浮 100%，共 {self.quantity} 条"
         return text
+
+    @property
+    def points_how(self) -> str:
+        """How the shop's points were made, when the run used points computed from sales (trade.ShopPoints):
+        cartons per price class × the class weights of the formula version used; "" for uploaded points."""
+        t = self.product.table
+        if t.get("source") != "computed" or not t.get("cycle"):
+            return ""
+        from serviceloop.trade.models import ShopPoints
+        from serviceloop.trade.points import cycle_of
+
+        row = (
+            ShopPoints.objects.filter(customer_id=self.customer_id, cycle=cycle_of(t["cycle"]))
+            .select_related("formula")
+            .first()
+        )
+        return row.how if row else ""
+
+    @property
+    def band_quota_text(self) -> str:
+        """A 按价位段自选投放 row: the shop's quota over its price band — its quantities of the run's price-band
+        products of the same price class (catalogue), within which it chooses (one query)."""
+        band = self.product.table.get("band")
+        if not band:
+            return "同一价位段的各种卷烟，您可在它们的数量合计之内自选规格"
+        rows = ShopAllocation.objects.filter(
+            run_id=self.run_id, customer_id=self.customer_id, product__method=PRICE_BAND_LABEL,
+            product__table__band=band,
+        ).values_list("quantity", flat=True)  # fmt: skip
+        total, kinds = sum(rows), len(rows)
+        return f"{band}类烟价位段共 {kinds} 种卷烟、合计最多 {total} 条，您可在合计之内自选规格"
 
     @property
     def why_for_shop(self) -> str:
@@ -195,14 +230,23 @@ class ShopAllocation(models.Model):
             )
             if t.get("cap") is not None and self.quantity == t["cap"]:
                 text += "，已是每户最多能分的数量"
-            return text + "。"
+            how = self.points_how
+            return text + (f"。您的积分这样算来：{how}。" if how else "。")
         per = self.quantity // max(self.weight, 1)
         text = f"按档位分配：您是 D{self.grade} 档，本周同档客户每户 {per} 条"
+        if product.method == PRICE_BAND_LABEL:
+            text = (
+                f"按价位段自选：您是 D{self.grade} 档，本品本周同档客户每户最多 {per} 条；"
+                + self.band_quota_text
+            )
         if self.region:
             text = f"{self.region}客户" + text
         if self.weight == 2:
             text += f"；您隔周订货，本周是您的订货周，按两周的量给您，共 {self.quantity} 条"
         return text + "。"
+
+
+PRICE_BAND_LABEL = "按价位段自选投放"  # the sheet's DELIVERY_METHOD, kept on ProductAllocation.method
 
 
 class PointsScheme(models.Model):

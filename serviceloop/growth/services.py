@@ -144,7 +144,20 @@ def allocationrun_create(
     return run
 
 
+def _price_bands(results) -> dict[str, int]:
+    """Product code → price class from the catalogue, for the 按价位段自选投放 rows (their band)."""
+    from serviceloop.trade.models import Product
+
+    codes = [r.spec.code for r in results if r.spec.price_band]
+    if not codes:
+        return {}
+    return dict(
+        Product.objects.filter(code__in=codes, price_class__isnull=False).values_list("code", "price_class")
+    )
+
+
 def _store_products(run: AllocationRun, results: list[ProductResult], archive_ids) -> None:
+    bands = _price_bands(results)
     products = ProductAllocation.objects.bulk_create(
         ProductAllocation(
             run=run,
@@ -161,7 +174,8 @@ def _store_products(run: AllocationRun, results: list[ProductResult], archive_id
             allocated=r.allocated,
             error=r.error,
             handled=r.handled,
-            table={"regions": r.regions, "tables": r.tables, "counts": r.counts, "rule": r.rule},
+            table={"regions": r.regions, "tables": r.tables, "counts": r.counts, "rule": r.rule}
+            | ({"band": bands.get(r.spec.code)} if r.spec.price_band else {}),
             explanation=r.explanation or "",
         )
         for r in results
@@ -212,6 +226,7 @@ def allocationrun_rerun(*, run: AllocationRun, actor, now) -> AllocationRun:
             method=run.parameters["method"],
             cap=run.parameters.get("cap"),
             minimum=run.parameters.get("minimum"),
+            source=run.parameters.get("source", "uploaded"),
             actor=actor,
             now=now,
             rerun_of=run,
@@ -287,13 +302,16 @@ def points_allocate(
     method: str = "webster",
     cap: int | None = None,
     minimum: int | None = None,
+    source: str = "uploaded",
     actor,
     now,
     rerun_of=None,
     company=None,
 ) -> AllocationRun:
     """Split ``supply`` cartons of one product among the cycle's active shops (of ``company``, default as
-    for sheet runs) in proportion to points."""
+    for sheet runs) in proportion to points: ``source="uploaded"`` the points imported for the cycle
+    (PointsEntry), ``"computed"`` the points computed from the cycle's sales (trade.ShopPoints, whose
+    breakdown each shop's explanation then names)."""
     _check(actor)
     import numpy as np
 
@@ -302,14 +320,27 @@ def points_allocate(
     if method not in METHODS:
         raise ValidationError(f"未知的分配方法「{method}」（可选：{'、'.join(METHODS)}）")
     company = rerun_of.company if rerun_of else _company(company, actor)
-    entries = PointsEntry.objects.filter(cycle=cycle, customer__status="active")
+    if source == "computed":
+        from serviceloop.trade.models import ShopPoints
+        from serviceloop.trade.points import cycle_label, cycle_of
+
+        week = cycle_of(cycle)
+        cycle = cycle_label(week)
+        entries = ShopPoints.objects.filter(cycle=week, customer__status="active")
+    elif source == "uploaded":
+        entries = PointsEntry.objects.filter(cycle=cycle, customer__status="active")
+    else:
+        raise ValidationError(f"未知的积分来源「{source}」")
     if company is not None:
         entries = entries.filter(customer__branch__company=company)
     entries = list(
         entries.order_by("customer__licence_no").values_list("customer_id", "customer__licence_no", "points")
     )
     if not entries:
-        raise ValidationError(f"周期「{cycle}」没有任何在营客户的积分，请先导入积分")
+        raise ValidationError(
+            f"周期「{cycle}」没有任何在营客户的积分，请先"
+            + ("按销量计算积分" if source == "computed" else "导入积分")
+        )
     ids = [e[0] for e in entries]
     points = np.array([e[2] for e in entries], dtype=np.int64)
     n = len(entries)
@@ -334,6 +365,7 @@ def points_allocate(
             "method": method,
             "cap": cap,
             "minimum": minimum,
+            "source": source,
         },
         rerun_of=rerun_of,
         created_by=actor,
@@ -360,6 +392,8 @@ def points_allocate(
             "points_total": int(points.sum()),
             "cap": cap,
             "minimum": minimum,
+            "source": source,
+            "cycle": cycle,
         },
         explanation=result.explanation,
     )

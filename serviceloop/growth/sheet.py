@@ -28,8 +28,16 @@ How the growth app uses a :class:`ProductSpec` (the ``allocate`` command and the
   settings of the growth app) → ``allocate_by_grade_regional({region.name: counts, …}, …)``. A
   region name not found in the archive is the caller's error to report (it needs the archive).
   ``whole_city`` with an extension means every value of that dimension.
-* PRICE_BAND_SELF_SELECT (按价位段自选投放): ``handled`` is False — report it as "not handled by
-  this method" (:data:`NOT_HANDLED_REASON`), never drop it silently.
+* PRICE_BAND_SELF_SELECT (按价位段自选投放), the rule the sheet implies: its rows carry exactly the columns of a
+  按档位投放 row — a target (ADV), a grade range (the real week: D30–D1 on all 37 rows), 全市, no extension —
+  and differ only in that the shop chooses (自选) among the products of one price band (价位段). So each
+  product's target is set out over the grades with the same exact-optimum grade table as 按档位投放 (its total
+  as close to ADV as the weighted grade counts allow; every-other-week shops 2 or 0); a shop's quantity is
+  the most it may order of that product, and the quantities of one band's products (the catalogue's price
+  class) add up to the shop's band quota, within which it picks the products it wants. Nothing in the sheet
+  says how a band quota would be split otherwise, so the per-product tables are the record. A row naming
+  areas cannot be resolved without an extension dimension: ``handled`` is False and it is reported as not
+  handled (:data:`NOT_HANDLED_REASON`), never dropped silently.
 * ``tag`` / ``tag_filter``: a customer tag (e.g. 优质数据共享客户) and TAG_FILTER_CONFIG, kept as
   written. In the real sheet the filter is "0" on both tagged rows and no shop of the real archive
   carries the tag, so "0" most likely means "tag shown, shops not filtered"; the growth app settles
@@ -62,7 +70,7 @@ __all__ = [
 ]
 
 MAX_TARGET = 10_000_000
-NOT_HANDLED_REASON = "按价位段自选投放由客户在价位段内自选，不按档位分配，本方法不处理"
+NOT_HANDLED_REASON = "按价位段自选投放只能面向全市（没有扩展维度，无法识别投放区域），本方法不处理"
 REQUIRED_COLUMNS = (
     "CIG_CODE",
     "CIG_NAME",
@@ -175,7 +183,11 @@ class ProductSpec:
 
     @property
     def handled(self) -> bool:
-        return self.method is not AllocationMethod.PRICE_BAND_SELF_SELECT
+        return self.method is not AllocationMethod.PRICE_BAND_SELF_SELECT or self.whole_city
+
+    @property
+    def price_band(self) -> bool:
+        return self.method is AllocationMethod.PRICE_BAND_SELF_SELECT
 
     @property
     def not_handled_reason(self) -> str | None:

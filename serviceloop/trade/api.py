@@ -162,3 +162,36 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not may_import(self.request.user):
             return ImportBatch.objects.none()
         return ImportBatch.objects.order_by("-started_at", "-id")
+
+
+class ShopPointsSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="customer_id")
+    licence_no = serializers.CharField(source="customer.licence_no")
+    cycle = serializers.DateField()
+    cycle_label = serializers.CharField()
+    weeks = serializers.IntegerField()
+    volume = serializers.IntegerField()
+    cartons_by_price_class = serializers.SerializerMethodField()
+    points = serializers.IntegerField()
+    formula = serializers.CharField(source="formula.text")
+    how = serializers.CharField()
+
+    def get_cartons_by_price_class(self, obj) -> dict[str, int]:
+        return {str(c): getattr(obj, f"qty_class{c}") for c in range(1, 6)}
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("customer", int, description="a shop's id"),
+        OpenApiParameter("cycle", str, description="2026-W48 or a date in the week"),
+    ]
+)
+class ShopPointsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Points per shop and cycle (R26), with how they were made; only the shops the caller may see."""
+
+    serializer_class = ShopPointsSerializer
+
+    def get_queryset(self):
+        from .selectors import shoppoints_list
+
+        return shoppoints_list(user=self.request.user, params=self.request.query_params)

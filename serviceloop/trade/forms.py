@@ -156,3 +156,42 @@ class DerivationSettingsForm(forms.Form):
         from .services import SETTINGS_FIELDS  # the fields the service writes: one list for both
 
         return {k: self.cleaned_data[k] for k in SETTINGS_FIELDS}
+
+
+class PointsFormulaForm(forms.Form):
+    """A new version of the points formula: the volume weight, one weight per price class, and why."""
+
+    volume_weight = forms.DecimalField(
+        label=_("volume weight"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class1 = forms.DecimalField(
+        label=_("weight of price class 1"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class2 = forms.DecimalField(
+        label=_("weight of price class 2"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class3 = forms.DecimalField(
+        label=_("weight of price class 3"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class4 = forms.DecimalField(
+        label=_("weight of price class 4"), min_value=0, max_value=1000, decimal_places=3
+    )
+    class5 = forms.DecimalField(
+        label=_("weight of price class 5"), min_value=0, max_value=1000, decimal_places=3
+    )
+    note = forms.CharField(label=_("reason for the change"), max_length=200, required=False)
+
+    @classmethod
+    def for_formula(cls, formula, data=None):
+        initial = {"volume_weight": formula.volume_weight, "note": ""}
+        initial.update({f"class{c}": formula.weight(c) for c in range(1, 6)})
+        return cls(data, initial=initial)
+
+    def values(self) -> dict:
+        d = self.cleaned_data
+        return {"volume_weight": d["volume_weight"], "class_weights": {c: d[f"class{c}"] for c in range(1, 6)},
+                "note": d["note"]}  # fmt: skip
+
+
+class PointsComputeForm(forms.Form):
+    cycle = forms.CharField(label=_("Cycle"), max_length=20, help_text=_("For example 2025-W38"))

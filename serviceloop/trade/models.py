@@ -739,3 +739,122 @@ class SegmentMember(models.Model):
 
     def __str__(self):
         return f"{self.segment_id}:{self.customer_id}"
+
+
+# ------------------------------------------------------------------------------------------------ points
+def default_class_weights() -> dict:
+    return {"1": "5", "2": "4", "3": "3", "4": "2", "5": "1"}
+
+
+class PointsFormula(models.Model):
+    """One version of the points formula (积分公式, R26 / reference 004: points from sales volume and price
+    class): points = round-half-up(volume weight × Σ_c cartons of class c × weight of class c). Each save by
+    the city administrator adds a version; the latest is in force and the earlier ones are its history."""
+
+    volume_weight = models.DecimalField(_("volume weight"), max_digits=8, decimal_places=3, default=1)
+    class_weights = models.JSONField(_("price-class weights"), default=default_class_weights)
+    note = models.CharField(_("reason for the change"), max_length=200, blank=True)
+    saved_at = models.DateTimeField(_("saved at"))
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+
+    class Meta:
+        verbose_name = _("points formula")
+        verbose_name_plural = _("points formulas")
+        ordering = ["-saved_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(volume_weight__gte=0), name="pointsformula_weight")
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @classmethod
+    def current(cls) -> "PointsFormula":
+        """The version in force; an unsaved default (class 1 five times class 5) until one is saved."""
+        return cls.objects.order_by("-saved_at", "-id").first() or cls(saved_at=None)
+
+    def weight(self, price_class: int):
+        from decimal import Decimal
+
+        return Decimal(str(self.class_weights.get(str(price_class), 0)))
+
+    @property
+    def text(self) -> str:
+        from decimal import Decimal
+
+        parts = " + ".join(f"{c}类×{self.weight(c).normalize()}" for c in range(1, 6))
+        return f"积分 = {Decimal(str(self.volume_weight)).normalize()} ×（{parts}）"
+
+
+class ShopPoints(models.Model):
+    """A shop's points for one order cycle (the ISO week starting ``cycle``), computed from its per-week sales
+    aggregates (ShopWeek) by the formula version ``formula``; the cartons per price class are kept, so the
+    shop can see exactly how its points were made (``parts``)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="points", verbose_name=_("customer")
+    )
+    cycle = models.DateField(_("cycle (week)"))
+    weeks = models.PositiveSmallIntegerField(_("weeks counted"), default=1)
+    volume = models.PositiveIntegerField(_("cartons supplied"), default=0)
+    qty_class1 = models.PositiveIntegerField(default=0)
+    qty_class2 = models.PositiveIntegerField(default=0)
+    qty_class3 = models.PositiveIntegerField(default=0)
+    qty_class4 = models.PositiveIntegerField(default=0)
+    qty_class5 = models.PositiveIntegerField(default=0)
+    points = models.PositiveBigIntegerField(_("points"))
+    formula = models.ForeignKey(
+        PointsFormula, on_delete=models.PROTECT, related_name="+", verbose_name=_("points formula")
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = AggregateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shop points")
+        verbose_name_plural = _("shop points")
+        ordering = ["-cycle", "-points", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "customer"], name="shoppoints_unique")]
+        indexes = [models.Index(fields=["customer", "cycle"], name="shoppoints_customer")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.cycle}: {self.points}"
+
+    @property
+    def cycle_label(self) -> str:
+        year, week, _day = self.cycle.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def parts(self) -> list[tuple[int, int, object, object]]:
+        """(price class, cartons, class weight, points from it before rounding) for the classes sold."""
+        f = self.formula
+        out = []
+        for c in range(1, 6):
+            cartons = getattr(self, f"qty_class{c}")
+            if cartons:
+                out.append(
+                    (
+                        c,
+                        cartons,
+                        f.weight(c).normalize(),
+                        (cartons * f.weight(c) * f.volume_weight).normalize(),
+                    )
+                )
+        return out
+
+    @property
+    def how(self) -> str:
+        """How the points were made, in Chinese (the shop's own words on its explanation)."""
+        if not self.volume:
+            return f"{self.cycle_label} 没有订货，积分 0"
+        parts = "，".join(f"{c}类烟 {n} 条×{w}" for c, n, w, _p in self.parts)
+        weeks = f"（隔周订货，计 {self.weeks} 周）" if self.weeks > 1 else ""
+        scale = (
+            ""
+            if self.formula.volume_weight == 1
+            else f"，再乘销量权重 {self.formula.volume_weight.normalize()}"
+        )
+        return f"{self.cycle_label}{weeks}：{parts}{scale}，合计 {self.points} 分"

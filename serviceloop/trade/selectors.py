@@ -74,3 +74,36 @@ def product_list(*, params):
 
 def attempts_of(settlement):
     return SettlementAttempt.objects.filter(settlement=settlement).order_by("attempted_at")
+
+
+def shoppoints_list(*, user, params):
+    """Points rows of the shops the user may see, filtered by cycle (2026-W48 or a date), shop and station."""
+    from .models import ShopPoints
+    from .points import cycle_of
+
+    qs = ShopPoints.objects.visible_to(user).select_related("customer", "customer__route", "formula")
+    cycle = (params.get("cycle") or "").strip()[:20]
+    if cycle:
+        try:
+            qs = qs.filter(cycle=cycle_of(cycle))
+        except Exception:  # a malformed cycle in the address: nothing, not an error page
+            return ShopPoints.objects.none()
+    q = (params.get("q") or "").strip()[:60]
+    if q:
+        match = Q(customer__name__icontains=q)
+        if q.isdigit():
+            match |= Q(customer__licence_no__startswith=q)
+        qs = qs.filter(match)
+    if str(params.get("station") or "").isdigit():
+        qs = qs.filter(customer__station_id=int(params["station"]))
+    if str(params.get("customer") or "").isdigit():
+        qs = qs.filter(customer_id=int(params["customer"]))
+    return qs.order_by("-cycle", "-points", "customer__licence_no")
+
+
+def shoppoints_cycles(user) -> list:
+    from .models import ShopPoints
+
+    return list(
+        ShopPoints.objects.visible_to(user).values_list("cycle", flat=True).distinct().order_by("-cycle")[:52]
+    )

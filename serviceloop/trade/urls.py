@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_settings
+from . import views, views_points, views_settings
 
 app_name = "trade"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("mappings/<str:what>/add/", views_settings.alias_add, name="alias-add"),
     path("mappings/<str:what>/<int:pk>/delete/", views_settings.alias_delete, name="alias-delete"),
     path("settings/", views_settings.derivation_settings, name="settings"),
+    path("points/", views_points.points_list, name="points"),
+    path("points/compute/", views_points.points_compute, name="points-compute"),
+    path("points/formula/", views_points.points_formula, name="points-formula"),
 ]

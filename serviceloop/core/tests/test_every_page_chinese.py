@@ -28,7 +28,7 @@ VARIANTS = [
     "/servicedesk/holidays/?year=2027",
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
-    "/supervision/work/?done=1", "/supervision/risks/?status=live",
+    "/supervision/work/?done=1", "/supervision/risks/?status=live", "/trade/points/?cycle=2026-W47&q=1",
     "/trainings/coverage/?year=2025",
 ]  # fmt: skip
 

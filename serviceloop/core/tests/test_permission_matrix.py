@@ -236,6 +236,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "trade-order-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
     "trade-orders-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
     "trade-product-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "trade-points-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
     "trade-products-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
     "trade-settlements-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
     "trade:batch": ("L 404 200 404 404 404 404 404 404 404 404 404", None),
@@ -251,6 +252,9 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "trade:orders": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
     "trade:overview": ("L R 200 R R R R R R R R R", None),
     "trade:products": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
+    "trade:points": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
+    "trade:points-compute": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
+    "trade:points-formula": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade:run": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade:run-decide": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "trade:shop-panel": (

@@ -80,7 +80,9 @@ def test_the_city_admin_imports_exports_and_allocates(page, live_server, seeded,
 
     # 3. Run an allocation from a weekly sheet.
     sheet_path = tmp_path / "week.xlsx"
-    sheet_path.write_bytes(sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放"}))
+    sheet_path.write_bytes(
+        sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "丹江"})
+    )
     page.goto(f"{live_server.url}/allocation/")
     page.set_input_files("#sheet-upload input[type=file]", str(sheet_path))
     page.click("#sheet-upload button[type=submit]")

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def uploaded(world, app):
     form = app.get("/allocation/", user=world.city_admin).forms["sheet-upload"]
-    form["file"] = ("week.xlsx", sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放"}))
+    form["file"] = (
+        "week.xlsx",
+        sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "丹江"}),
+    )
     return form.submit()
 
 

@@ -24,7 +24,9 @@ def upload(client, content, name="week.xlsx"):
 @pytest.fixture
 def run(world, login):
     client = login(world.city_admin)
-    response = upload(client, sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放"}))
+    response = upload(
+        client, sheet_bytes({"ADV": 16}, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "丹江"})
+    )
     assert response.status_code == 302
     return AllocationRun.objects.get()
 

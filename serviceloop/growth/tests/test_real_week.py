@@ -12,6 +12,7 @@ from serviceloop.growth.services import allocationrun_create, allocationrun_reru
 from .conftest import NOW, REAL_SHEET
 
 pytestmark = pytest.mark.django_db
+PRICE_BAND_TOTALS = (37, 520)  # the grade tables' exact optimum, as for 按档位投放
 
 
 def test_it_allocates_the_real_week_exactly_and_reruns_to_the_same_answer(real_archive):
@@ -21,7 +22,7 @@ def test_it_allocates_the_real_week_exactly_and_reruns_to_the_same_answer(real_a
     products = list(run.products.all())
     assert len(products) == 86
     handled = [p for p in products if p.handled]
-    assert len(handled) == 49
+    assert len(handled) == 86  # the 37 按价位段自选投放 rows too (whole city, D30–D1: the grade table)
     by_type = {}
     for p in handled:
         by_type.setdefault(p.method, []).append(abs(p.error))
@@ -32,6 +33,7 @@ def test_it_allocates_the_real_week_exactly_and_reruns_to_the_same_answer(real_a
         "按档位统一投放": (8, 0),
         "按档位扩展投放": (15, 60),
         "按档位拓展投放": (1, 1),
+        "按价位段自选投放": PRICE_BAND_TOTALS,
     }
     assert all(p.table["regions"] for p in handled if p.extension)
     dj = next(p for p in handled if p.code == "42010020")  # 档位+区县+市场类型, twelve regions
@@ -47,12 +49,13 @@ def test_it_runs_the_command_on_the_real_week_with_json(real_archive, tmp_path, 
     out = tmp_path / "week.json"
     call_command("allocate", str(REAL_SHEET), json_out=str(out))
     printed = capsys.readouterr().out
-    assert "按档位投放：25 种" in printed and "总误差 144 条" in printed and "本方法不处理" in printed
+    assert "按档位投放：25 种" in printed and "总误差 144 条" in printed and "本方法不处理" not in printed
+    assert "按价位段自选投放：37 种" in printed and "总误差 520 条" in printed
     data = json.loads(out.read_text(encoding="utf-8"))
     products = data["products"]
     assert len(products) == 86
     regional = next(p for p in products if p["code"] == "33010004")  # 城区，丹江
     assert regional["regions"] == ["城区", "丹江"] and set(regional["quantities"]) == {"城区", "丹江"}
-    assert sum(abs(p["error"]) for p in products) == 205
+    assert sum(abs(p["error"]) for p in products) == 725  # 205 + the price-band rows' 520
     assert Customer.objects.count() == 15020 and not ShopAllocation.objects.exists()
     assert ProductAllocation.objects.count() == 0

@@ -114,3 +114,56 @@ def test_job_is_registered_and_reports(year):
     result = run_due_jobs(NOW, force=True)["restock_advice"]
     assert result.startswith("advice for") and RestockAdvice.objects.exists()
     assert Product.objects.exists()
+
+
+def test_vectorised_run_gives_what_the_series_by_series_rule_gives(year):
+    """The job builds its rows as arrays; this is the rule written one series at a time (the loop it
+    replaced): the same forecast, rounding, cap, flag and method for every stored line, and no line missing."""
+    import math
+
+    world, shops = year
+    top = Product.objects.filter(is_scarce=True).order_by("code").first()
+    _scarce_run(shops[0], top, 2, when=NOW - dt.timedelta(days=2))
+    restock.restock_run(now=NOW, chunk=5)
+    stored = {
+        (a.customer_id, a.product_id): (
+            a.forecast,
+            a.recent,
+            a.suggested,
+            a.cap,
+            a.method,
+            a.festival,
+            a.short,
+        )
+        for a in RestockAdvice.objects.all()
+    }
+    today = NOW.date()
+    multipliers = restock.city_multipliers(end=today)
+    start = restock.monday(today) - dt.timedelta(weeks=restock.HISTORY_WEEKS + 2)
+    lines = restock._weekly_lines(0, 10**12, start, today)
+    latest = restock._latest_allocations({p.pk: p for p in Product.objects.all()})
+    expected = {}
+    for shop in shops:
+        day = restock.next_order_day(today, shop.order_cycle, shop.order_weekday)
+        period = 1 if shop.order_cycle == "weekly" else 2
+        own = lines[lines[:, 0] == shop.pk]
+        if not len(own):
+            continue
+        pairs, f, choice, recent, festival = restock._forecast_group(
+            own, start, period=period, target=restock.monday(day), multipliers=multipliers,
+            weeks=restock.HISTORY_WEEKS,
+        )  # fmt: skip
+        caps = restock._caps(pairs, latest)
+        for i, (customer_id, product_id) in enumerate(pairs.tolist()):
+            want = float(f[i])
+            cap = None if caps[i] < 0 else int(caps[i])
+            suggested = math.floor(want + 0.5) if cap is None else min(math.floor(want + 0.5), cap)
+            short = (cap is not None and want > cap + 0.5) or (recent[i] > 0 and want >= 1.5 * recent[i])
+            if suggested or short:
+                name = "" if festival == fc.NORMAL else fc.CLASS_NAMES[festival]
+                expected[(customer_id, product_id)] = (
+                    round(want, 2), round(float(recent[i]), 2), suggested, cap, fc.METHODS[int(choice[i])],
+                    name, bool(short),
+                )  # fmt: skip
+    assert stored == expected
+    assert any(v[3] is not None for v in stored.values())

@@ -127,8 +127,36 @@ def test_it_maps_coded_regions_and_keeps_a_table_per_region(world):
     assert "业态「夜市」无法识别" in " ".join(e.value.messages)
 
 
-def test_it_reports_price_band_products_as_not_handled(world):
-    run = run_of(world, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "全市"}, {"ADV": 8})
+def test_price_band_rows_are_set_out_by_the_whole_city_grade_table_by_hand(world):
+    """按价位段自选投放 (reference case): 8 shops of D10 and 2 of D20, target 17. Totals reachable by a monotone
+    table are 10a + 2b (a: cartons every shop gets, b: the extra of D20); 17 is odd, 16 and 18 are equally
+    close and the shortfall wins; 16 = 10·1 + 2·3 has the smallest top quantity (D20 = 4; 10·0 + 2·8 gives 8).
+    So D10 shops get 1 each, D20 shops 4 each, 16 in all, error −1."""
+    top = [make_customer(world.route_a1_1, grade=20) for _ in range(2)]
+    run = run_of(world, {"DELIVERY_METHOD": "按价位段自选投放", "ADV": 17})
+    band = run.products.get()
+    assert band.handled and (band.allocated, band.error) == (16, -1)
+    assert band.table["tables"][""]["D20"] == 4 and band.table["tables"][""]["D10"] == 1
+    q = quantities(run)
+    assert {q[(band.code, t.pk)] for t in top} == {4}
+    assert {q[(band.code, s.pk)] for s in world.shops["张湾1号线"]} == {1}
+    assert sum(q.values()) == 16
+
+
+def test_price_band_rows_keep_the_grade_tables_exact_optimum_and_explain_the_choice_to_the_shop(world):
+    make_customer(world.route_a1_1, grade=25)
+    graded = run_of(world, {"ADV": 23})
+    band = run_of(world, {"DELIVERY_METHOD": "按价位段自选投放", "ADV": 23})
+    g, b = graded.products.get(), band.products.get()
+    assert (b.allocated, b.error, b.table["tables"]) == (g.allocated, g.error, g.table["tables"])
+    assert sorted(quantities(band).values()) == sorted(quantities(graded).values())
+    row = ShopAllocation.objects.filter(run=band, grade=10).first()
+    assert row.why_for_shop.startswith("按价位段自选：您是 D10 档，本品本周同档客户每户最多")
+    assert "自选规格" in row.why_for_shop and "按价位段自选投放" in row.why
+
+
+def test_price_band_rows_naming_areas_are_reported_as_not_handled(world):
+    run = run_of(world, {"DELIVERY_METHOD": "按价位段自选投放", "DELIVERY_AREA": "丹江"}, {"ADV": 8})
     band, graded = run.products.all()
     assert not band.handled and "本方法不处理" in band.explanation and band.shops.count() == 0
     assert graded.handled and graded.allocated == 8
@@ -208,3 +236,22 @@ def test_it_shows_a_shop_only_the_latest_week_not_an_older_one(world):
     )
     shown = shop_allocation_for(shop)
     assert shown["run"] == later and shown["items"] == [] and shown["reason"] == ""
+
+
+def test_the_shop_sees_its_quota_over_the_price_band(world):
+    """Two price-band products of class 3 in the catalogue (and one of class 1): 8 D10 shops, targets 16 and 8
+    → 2 and 1 each, so each shop's class-3 band quota is 3 cartons over 2 products."""
+    from serviceloop.trade.models import Product
+
+    for code, price_class in (("42000001", 3), ("42000002", 3), ("42000003", 1)):
+        Product.objects.create(code=code, name=code, price_class=price_class, is_price_band=True, created_at=NOW,
+                               updated_at=NOW)  # fmt: skip
+    band = {"DELIVERY_METHOD": "按价位段自选投放"}
+    run = run_of(world, {**band, "ADV": 16}, {**band, "ADV": 8}, {**band, "ADV": 24})
+    assert [p.table["band"] for p in run.products.order_by("position")] == [3, 3, 1]
+    shop = world.shops["张湾1号线"][0]
+    row = ShopAllocation.objects.get(run=run, customer=shop, product__position=1)
+    assert row.quantity == 2
+    assert row.why_for_shop == (
+        "按价位段自选：您是 D10 档，本品本周同档客户每户最多 2 条；3类烟价位段共 2 种卷烟、合计最多 3 条，您可在合计之内自选规格。"
+    )

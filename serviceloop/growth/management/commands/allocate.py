@@ -76,7 +76,7 @@ class Command(BaseCommand):
             out.write(f"  {label}：{count} 种，目标 {target} 条，总误差 {error} 条")
         skipped = sum(not r.handled for r in results)
         if skipped:
-            out.write(f"  按价位段自选投放：{skipped} 种，本方法不处理")
+            out.write(f"  按价位段自选投放（带区域）：{skipped} 种，本方法不处理")
         if json_out:
             data = {"sheet": path.name, "products": [r.as_json() for r in results]}
             Path(json_out).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
