@@ -1,12 +1,15 @@
 """Imports started from the upload page run in the background (serviceloop.core.background)."""
 
+from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.background import background, start_work
+from serviceloop.core.background import WorkFailed, background, start_work
 
 from .models import BatchSource, BatchStatus
 
@@ -74,3 +77,55 @@ def start_import(request, *, path: Path, kind: str, filename: str):
         path=str(path), kind=kind, user_id=request.user.pk, filename=filename,
     )  # fmt: skip
     return redirect(work)
+
+
+# Derivations over the whole city (grades, stars, segments, applying a reviewed run, a cycle's points) read every
+# shop's aggregates: seconds at 40,000 shops, so they run in the background like imports, never on the request.
+@background
+def compute_derived(progress, *, what: str, user_id: int) -> None:
+    from . import derive
+
+    now = timezone.now()
+    progress.note(_("Computing…"))
+    if what == "segments":
+        derive.segments_refresh(now=now)
+        progress.note(_("Segments recomputed."))
+        progress.link(reverse("trade:derived"))
+        return
+    compute = derive.grades_compute if what == "grades" else derive.stars_compute
+    run = compute(actor=_actor(user_id), now=now)
+    progress.note(_("Computed: open the run to review the changes and apply them."))
+    progress.link(run.get_absolute_url())
+
+
+@background
+def apply_run(progress, *, run_id: int, user_id: int) -> None:
+    from . import derive
+    from .models import DerivationRun
+
+    run = DerivationRun.objects.get(pk=run_id)
+    progress.link(run.get_absolute_url())
+    try:
+        n = derive.run_apply(run=run, actor=_actor(user_id), now=timezone.now())
+    except ValidationError as exc:
+        raise WorkFailed(" ".join(exc.messages)) from exc
+    progress.note(_("Applied: %(n)s shops changed, each with a history row.") % {"n": n})
+
+
+@background
+def compute_points(progress, *, cycle: str, user_id: int) -> None:
+    from .points import cycle_label, shoppoints_compute
+
+    day = date.fromisoformat(cycle)
+    try:
+        counts = shoppoints_compute(cycle=day, actor=_actor(user_id), now=timezone.now())
+    except ValidationError as exc:
+        raise WorkFailed(" ".join(exc.messages)) from exc
+    progress.note(_("Points computed: %(n)s shops.") % {"n": counts["shops"]})
+    progress.link(f"{reverse('trade:points')}?cycle={cycle_label(day)}")
+
+
+def _actor(user_id: int | None):
+    from serviceloop.org.models import User
+
+    return User.objects.filter(pk=user_id).first() if user_id else None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from serviceloop.core.background import pending_dir
+from serviceloop.core.background import pending_dir, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 
@@ -155,19 +155,19 @@ def derived(request):
 @login_required
 @require_POST
 def derived_compute(request, what):
-    from . import derive
+    from .tasks import compute_derived
 
     _require_importer(request.user)
-    now = timezone.now()
-    if what == "grades":
-        run = derive.grades_compute(actor=request.user, now=now)
-    elif what == "stars":
-        run = derive.stars_compute(actor=request.user, now=now)
-    else:
-        derive.segments_refresh(now=now)
-        messages.success(request, _("Segments recomputed."))
-        return redirect("trade:derived")
-    return redirect(run)
+    titles = {
+        "grades": _("Compute grades"),
+        "stars": _("Compute star levels"),
+        "segments": _("Recompute segments"),
+    }
+    if what not in titles:
+        raise Http404
+    return redirect(
+        start_work(compute_derived, user=request.user, title=titles[what], what=what, user_id=request.user.pk)
+    )
 
 
 @login_required
@@ -195,12 +195,15 @@ def run_decide(request, pk, decision):
     if decision not in ("apply", "discard"):
         raise Http404
     run = get_object_or_404(DerivationRun, pk=pk)
+    if decision == "apply":
+        from .tasks import apply_run
+
+        title = _("Apply %(run)s") % {"run": run}
+        return redirect(
+            start_work(apply_run, user=request.user, title=title, run_id=run.pk, user_id=request.user.pk)
+        )
     try:
-        if decision == "apply":
-            n = derive.run_apply(run=run, actor=request.user, now=timezone.now())
-            messages.success(request, _("Applied: %(n)s shops changed, each with a history row.") % {"n": n})
-        else:
-            derive.run_discard(run=run, actor=request.user, now=timezone.now())
+        derive.run_discard(run=run, actor=request.user, now=timezone.now())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(run)

@@ -5,12 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from serviceloop.core.background import start_export
+from serviceloop.core.background import start_export, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 
@@ -44,7 +43,8 @@ def points_list(request):
 @login_required
 @require_POST
 def points_compute(request):
-    from .points import cycle_label, cycle_of, shoppoints_compute
+    from .points import cycle_label, cycle_of
+    from .tasks import compute_points
 
     _require_importer(request.user)
     form = PointsComputeForm(request.POST)
@@ -52,13 +52,15 @@ def points_compute(request):
         if not form.is_valid():
             raise ValidationError(_("Give the cycle, for example 2025-W38."))
         cycle = cycle_of(form.cleaned_data["cycle"])
-        counts = shoppoints_compute(cycle=cycle, actor=request.user, now=timezone.now())
     except ValidationError as e:
         for text in e.messages:
             messages.error(request, text)
         return redirect("trade:points")
-    messages.success(request, _("Points computed: %(n)s shops.") % {"n": counts["shops"]})
-    return redirect(f"{reverse('trade:points')}?cycle={cycle_label(cycle)}")
+    title = _("Compute points of %(cycle)s") % {"cycle": cycle_label(cycle)}
+    work = start_work(
+        compute_points, user=request.user, title=title, cycle=cycle.isoformat(), user_id=request.user.pk
+    )
+    return redirect(work)
 
 
 @login_required

@@ -81,12 +81,17 @@ def test_key_lists_are_fed_by_trade_data(history):
 def test_grades_are_computed_reviewed_and_applied_through_the_pages(app, history):
     world, shop, quiet = history
     page = app.get(reverse("trade:derived"), user=world.city_admin)
-    review = page.forms["compute-grades"].submit().follow()
+    # whole-city derivations run in the background: the work page links to their result
+    work = page.forms["compute-grades"].submit().follow()
+    review = work.click(href=DerivationRun.objects.get().get_absolute_url())
     assert review.html.select('[data-testid="run-levels"]')
-    applied = review.forms["run-apply"].submit().follow()
+    work = review.forms["run-apply"].submit().follow()
+    assert "已应用" in work.text
+    applied = work.click(href=DerivationRun.objects.get().get_absolute_url())
     assert DerivationRun.objects.get().state == "applied"
     assert "run-apply" not in applied.forms
-    page.forms["compute-segments"].submit().follow()
+    done = page.forms["compute-segments"].submit().follow()
+    assert "/work/" in done.request.path
     for user in (world.station_head, world.outsider):
         app.get(reverse("trade:derived"), user=user, status=403)
 

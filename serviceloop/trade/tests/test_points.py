@@ -109,7 +109,8 @@ def test_pages_formula_form_as_rendered_list_filters_export_and_scope(
     page = app.get("/trade/points/", user=world.city_admin)
     form = page.forms["points-compute"]
     form["cycle"] = "2026-W47"
-    listed = form.submit().follow()
+    work = form.submit().follow()  # a whole city's cycle runs in the background; its page links to the list
+    listed = work.click(href="/trade/points/")
     assert "合计 22 分" in listed.text and "合计 6 分" in listed.text
     formula = app.get("/trade/points/formula/", user=world.city_admin).forms["points-formula"]
     formula["class1"] = "-3"
