@@ -25,7 +25,17 @@ class TokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at", "live"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "live",
+        ]
         read_only_fields = fields
 
     def get_live(self, obj) -> bool:
@@ -70,7 +80,9 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = TokenSerializer(token).data
         return Response({**data, "secret": secret}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Revoked")}, parameters=[KEY_HEADER])
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="Revoked")}, parameters=[KEY_HEADER]
+    )
     @idempotent
     def destroy(self, request, pk=None):
         """Revokes the token at once (calls with it get 401 from then on). Revoking twice is harmless."""
@@ -145,7 +157,9 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         body = NewSubscriptionSerializer(saved).data if sub is None else SubscriptionSerializer(saved).data
         return Response(body, status=code)
 
-    @extend_schema(request=SubscriptionBody, responses={201: NewSubscriptionSerializer}, parameters=[KEY_HEADER])
+    @extend_schema(
+        request=SubscriptionBody, responses={201: NewSubscriptionSerializer}, parameters=[KEY_HEADER]
+    )
     @idempotent
     def create(self, request):
         """Adds a subscription; without ``secret`` one is generated (answered this once)."""
@@ -159,7 +173,9 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         sub = self.get_object()
         return self._save(request, sub, status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Deleted")}, parameters=[KEY_HEADER])
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="Deleted")}, parameters=[KEY_HEADER]
+    )
     @idempotent
     def destroy(self, request, pk=None):
         """Deletes the subscription with its delivery log (audited)."""

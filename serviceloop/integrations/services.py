@@ -149,7 +149,9 @@ def delivery_resend(*, delivery: Delivery, actor, now) -> Delivery:
     with transaction.atomic():
         # leased like a claimed delivery: the job runner leaves it to this request, or picks it up if it dies
         lease = now + dt.timedelta(seconds=events.TIMEOUT_SECONDS * 3)
-        again = Delivery.objects.create(event=delivery.event, subscription=delivery.subscription, next_attempt_at=lease)
+        again = Delivery.objects.create(
+            event=delivery.event, subscription=delivery.subscription, next_attempt_at=lease
+        )
         audit_record(actor=actor, action="api.delivery.resend", obj=delivery.subscription,
                      summary=f"{delivery.event.kind} #{delivery.event_id}",
                      data={"delivery": delivery.pk, "new_delivery": again.pk}, now=now)  # fmt: skip
