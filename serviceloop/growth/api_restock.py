@@ -45,7 +45,7 @@ class RestockShopSerializer(serializers.ModelSerializer):
 class RestockLineSerializer(serializers.ModelSerializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    price_class = serializers.CharField(source="product.price_class", read_only=True)
+    price_class = serializers.IntegerField(source="product.price_class", read_only=True)
 
     class Meta:
         model = RestockAdvice

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='kind',
-            field=models.CharField(choices=[('request.filed', 'Service request filed'), ('request.dispatched', 'Service request dispatched'), ('request.resolved', 'Service request resolved'), ('request.closed', 'Service request closed'), ('request.reopened', 'Service request reopened'), ('request.escalated', 'Service request escalated'), ('tag.attached', 'Tag attached'), ('tag.removed', 'Tag removed'), ('tag.verified', 'Tag verified'), ('survey.answer_received', 'Survey answer received'), ('allocation.run_finished', 'Allocation run finished'), ('risk.raised', 'Risk raised'), ('risk.closed', 'Risk closed'), ('inspection.recorded', 'Inspection finding recorded'), ('ping', 'Test send')], max_length=40, verbose_name='event kind'),
+            model_name="outboxevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("request.filed", "Service request filed"),
+                    ("request.dispatched", "Service request dispatched"),
+                    ("request.resolved", "Service request resolved"),
+                    ("request.closed", "Service request closed"),
+                    ("request.reopened", "Service request reopened"),
+                    ("request.escalated", "Service request escalated"),
+                    ("tag.attached", "Tag attached"),
+                    ("tag.removed", "Tag removed"),
+                    ("tag.verified", "Tag verified"),
+                    ("survey.answer_received", "Survey answer received"),
+                    ("allocation.run_finished", "Allocation run finished"),
+                    ("risk.raised", "Risk raised"),
+                    ("risk.closed", "Risk closed"),
+                    ("inspection.recorded", "Inspection finding recorded"),
+                    ("ping", "Test send"),
+                ],
+                max_length=40,
+                verbose_name="event kind",
+            ),
         ),
     ]

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def client_of(user, scope="write"):
-    _t, secret = apitoken_create(user=user, name="t", scope=scope, expires_at=None, actor=user, now=timezone.now())
+    _t, secret = apitoken_create(
+        user=user, name="t", scope=scope, expires_at=None, actor=user, now=timezone.now()
+    )
     return Client(HTTP_AUTHORIZATION=f"Token {secret}")
 
 
@@ -66,7 +68,9 @@ def test_an_inspector_records_a_finding_once_and_the_event_goes_out(world, items
     again = post(inspector, path, problem(), key="XC-1")  # a retry: the first answer, nothing done twice
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert Rectification.objects.filter(record__item=item).count() == 1
-    twice = post(inspector, path, problem())  # without a key, a second finding is refused with the page's words
+    twice = post(
+        inspector, path, problem()
+    )  # without a key, a second finding is refused with the page's words
     assert twice.status_code == 400 and "non_field_errors" in twice.json()
     assert post(inspector, path, {**problem(), "notes": "x"}, key="XC-1").status_code == 409
     event = OutboxEvent.objects.get(kind="inspection.recorded")
@@ -135,7 +139,9 @@ def test_a_rectification_is_reported_by_its_owner_and_verified_by_the_inspector(
     owner, inspector = client_of(world.account_manager), client_of(world.inspector)
     mine = owner.get("/api/v1/supervision/rectifications/?mine=1").json()
     assert [r["id"] for r in mine["results"]] == [rect.pk]
-    assert owner.get(f"/api/v1/supervision/rectifications/{rect.pk}/").json()["allowed_actions"] == ["rectify"]
+    assert owner.get(f"/api/v1/supervision/rectifications/{rect.pk}/").json()["allowed_actions"] == [
+        "rectify"
+    ]
     assert client_of(world.outsider).get(f"/api/v1/supervision/rectifications/{rect.pk}/").status_code == 404
     path = f"/api/v1/supervision/rectifications/{rect.pk}"
     assert post(inspector, f"{path}/rectify/", {"note": "x"}).status_code == 403
@@ -169,7 +175,9 @@ def test_the_risk_register_raise_edit_submit_close_with_events(world):
     assert edited.status_code == 200 and edited.json()["measures"] == "每周抽查走访"
     assert edited.json()["owner"] == world.station_head.pk  # left out: unchanged
     assert post(head, f"/api/v1/supervision/risks/{risk.pk}/submit/", {"note": "已整改"}).status_code == 200
-    assert post(head, f"/api/v1/supervision/risks/{risk.pk}/close/", {"note": "x"}).status_code == 403  # owner
+    assert (
+        post(head, f"/api/v1/supervision/risks/{risk.pk}/close/", {"note": "x"}).status_code == 403
+    )  # owner
     closed = post(sup, f"/api/v1/supervision/risks/{risk.pk}/close/", {"note": "复核通过"})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert OutboxEvent.objects.filter(kind="risk.closed", payload__review="复核通过").exists()
