@@ -182,8 +182,8 @@ class InspectionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return InspectionPlan.objects.none()
-        if not may_read_plans(self.request.user):
-            raise PermissionDenied
+        if self.action == "list" and not may_read_plans(self.request.user):
+            raise PermissionDenied  # as the page: the list is refused, a plan outside one's area is 404
         return selectors.plan_list(user=self.request.user)
 
     @extend_schema(request=PlanBody, responses={201: PlanSerializer}, parameters=[KEY_HEADER])
