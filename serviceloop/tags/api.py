@@ -15,13 +15,14 @@ from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import selectors, services
-from .forms import AttachForm, TransitionForm
+from .forms import AttachForm, BulkAttachForm, TransitionForm
 from .models import (
     TRANSITIONS,
     CustomerTag,
     CustomerTagEvent,
     ProblemTag,
     ServiceStrategy,
+    DiscoverySource,
     TagAction,
     TagStatus,
 )
@@ -112,6 +113,32 @@ AttachBody = form_serializer(
 TransitionBody = form_serializer(TransitionForm, "TagStepRequest")
 
 
+class TagBulkAttachRequest(serializers.Serializer):
+    tag = serializers.IntegerField(help_text="The problem tag (its id)")
+    source = serializers.ChoiceField(choices=DiscoverySource.choices)
+    reason = serializers.CharField(max_length=1000)
+    shops = serializers.ListField(
+        child=serializers.CharField(max_length=30), max_length=services.BULK_MAX,
+        help_text="The shops: ids or licence numbers, one per row",
+    )  # fmt: skip
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="Only check, attach nothing")
+
+
+class BulkRowError(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Position in `shops`, from 1")
+    shop = serializers.CharField()
+    error = serializers.CharField()
+
+
+class TagBulkAttachResult(serializers.Serializer):
+    tag = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    attached = serializers.IntegerField(help_text="Shops that got the tag (0 on a dry run or when refused)")
+    skipped = serializers.IntegerField(help_text="Shops that already carry it (left as they are)")
+    dry_run = serializers.BooleanField()
+    errors = BulkRowError(many=True)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[SEARCH]),
 )
@@ -200,6 +227,54 @@ class CustomerTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                     reason=d["reason"], evidence=d["evidence"], photo=d["photo"], actor=request.user,
                     visit=visit)  # fmt: skip
         return self._detail(ctag, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TagBulkAttachRequest, parameters=[KEY_HEADER],
+        responses={201: TagBulkAttachResult, 200: TagBulkAttachResult, 422: TagBulkAttachResult},
+    )  # fmt: skip
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        """Attaches one tag to many shops (ids or licence numbers), all or nothing: any row naming a shop that does
+        not exist or is outside the caller's area refuses the whole request (422, each bad row with its position);
+        shops already carrying the tag are skipped. ``dry_run`` only checks (200). Same rules and service as the
+        page's bulk attach (roles that may bulk attach; at most ``BULK_MAX`` shops)."""
+        if not services.may_bulk_attach(request.user):
+            raise PermissionDenied
+        data = form_data(request)
+        rows = data.get("shops") if hasattr(data, "get") else None
+        if hasattr(data, "getlist"):
+            rows = data.getlist("shops")
+        if not isinstance(rows, list) or not rows:
+            raise ValidationError({"shops": [_("List at least one shop.")]})
+        if len(rows) > services.BULK_MAX:
+            raise ValidationError({"shops": [_("At most %(n)d shops at a time; narrow the filter.")
+                                             % {"n": services.BULK_MAX}]})  # fmt: skip
+        dry_run = data.get("dry_run") in (True, "true", "1", 1)
+        d = clean(BulkAttachForm({**{k: data.get(k) for k in ("tag", "source", "reason")}, "expected": 0}))
+        visible = Customer.objects.visible_to(request.user)
+        keys = [str(r).strip() for r in rows]
+        by_id = {str(pk): pk for pk in visible.filter(pk__in=[int(k) for k in keys if k.isdigit() and len(k) < 19])
+                 .values_list("pk", flat=True)}  # fmt: skip
+        by_licence = dict(visible.filter(licence_no__in=keys).values_list("licence_no", "pk"))
+        ids, errors = [], []
+        for n, key in enumerate(keys, start=1):
+            pk = by_licence.get(key) or by_id.get(key)
+            if pk is None:
+                errors.append({"row": n, "shop": key[:30], "error": _("No such shop in your area.")})
+            else:
+                ids.append(pk)
+        ids = list(dict.fromkeys(ids))
+        taken = services.shops_carrying(tag=d["tag"], customer_ids=ids)
+        result = {"tag": d["tag"].pk, "rows": len(keys), "attached": 0, "skipped": len(taken),
+                  "dry_run": dry_run, "errors": errors}  # fmt: skip
+        if errors:
+            return Response(result, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        if dry_run:
+            return Response(result, status=status.HTTP_200_OK)
+        made, skipped = call(services.customertags_attach_bulk, customers=Customer.objects.filter(pk__in=ids),
+                             tag=d["tag"], source=d["source"], reason=d["reason"], actor=request.user)  # fmt: skip
+        return Response({**result, "attached": made, "skipped": skipped}, status=status.HTTP_201_CREATED)
 
     def _step(self, request, pk, step):
         ctag = self.get_object()
