@@ -20,9 +20,9 @@ from .models import (
     TRANSITIONS,
     CustomerTag,
     CustomerTagEvent,
+    DiscoverySource,
     ProblemTag,
     ServiceStrategy,
-    DiscoverySource,
     TagAction,
     TagStatus,
 )
