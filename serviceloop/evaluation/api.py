@@ -134,7 +134,7 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self.get_paginated_response(data)
 
     def _card(self, pk) -> Scorecard:
-        card = Scorecard.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        card = Scorecard.objects.filter(pk=pk).first() if str(pk).isascii() and str(pk).isdigit() else None
         if card is None or not s.scorecard_visible(self.request.user, card):
             raise Http404
         return card

@@ -86,7 +86,7 @@ class RestockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._shops()
 
     def retrieve(self, request, pk=None):
-        shop = self._shops().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        shop = self._shops().filter(pk=int(pk)).first() if str(pk).isascii() and str(pk).isdigit() else None
         if shop is None:
             raise Http404
         data = RestockShopSerializer(shop).data

@@ -212,7 +212,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if self.action == "list":
             if params.get("status") in DeliveryStatus.values:
                 qs = qs.filter(status=params["status"])
-            if (params.get("subscription") or "").isdigit():
+            if (params.get("subscription") or "").isascii() and params["subscription"].isdigit():
                 qs = qs.filter(subscription_id=int(params["subscription"]))
         return qs
 

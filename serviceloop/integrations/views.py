@@ -100,7 +100,7 @@ def deliveries(request):
     qs = Delivery.objects.select_related("event", "subscription").prefetch_related("log").order_by("-id")
     if request.GET.get("status") in DeliveryStatus.values:
         qs = qs.filter(status=request.GET["status"])
-    if (request.GET.get("subscription") or "").isdigit():
+    if (request.GET.get("subscription") or "").isascii() and request.GET["subscription"].isdigit():
         qs = qs.filter(subscription_id=int(request.GET["subscription"]))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "integrations/deliveries.html",

@@ -204,7 +204,7 @@ class CustomerTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """Attaches a problem tag to a shop (the strategy's time limit starts now)."""
         data = form_data(request)
         shop_id, visit_id = data.get("customer"), data.get("visit")
-        if not str(shop_id or "").isdigit():
+        if not (str(shop_id or "").isascii() and str(shop_id or "").isdigit()):
             raise ValidationError({"customer": [_("Choose the shop.")]})
         customer = Customer.objects.visible_to(request.user).filter(pk=int(shop_id)).first()
         if customer is None:
@@ -217,7 +217,7 @@ class CustomerTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
             visit = (
                 Visit.objects.visible_to(request.user).filter(pk=visit_id, customer=customer).first()
-                if str(visit_id).isdigit()
+                if str(visit_id).isascii() and str(visit_id).isdigit()
                 else None
             )
             if visit is None:
@@ -254,7 +254,7 @@ class CustomerTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         d = clean(BulkAttachForm({**{k: data.get(k) for k in ("tag", "source", "reason")}, "expected": 0}))
         visible = Customer.objects.visible_to(request.user)
         keys = [str(r).strip() for r in rows]
-        by_id = {str(pk): pk for pk in visible.filter(pk__in=[int(k) for k in keys if k.isdigit() and len(k) < 19])
+        by_id = {str(pk): pk for pk in visible.filter(pk__in=[int(k) for k in keys if k.isascii() and k.isdigit() and len(k) < 19])
                  .values_list("pk", flat=True)}  # fmt: skip
         by_licence = dict(visible.filter(licence_no__in=keys).values_list("licence_no", "pk"))
         ids, errors = [], []
