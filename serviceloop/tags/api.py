@@ -15,7 +15,7 @@ from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import selectors, services
-from .forms import AttachForm, BulkAttachForm, TransitionForm
+from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
 from .models import (
     TRANSITIONS,
     CustomerTag,
@@ -111,6 +111,7 @@ AttachBody = form_serializer(
            "visit": serializers.IntegerField(required=False, allow_null=True, help_text="The visit it was seen on")},
 )  # fmt: skip
 TransitionBody = form_serializer(TransitionForm, "TagStepRequest")
+LibraryBody = form_serializer(LibraryForm, "ProblemTagRequest")
 
 
 class TagBulkAttachRequest(serializers.Serializer):
@@ -143,8 +144,10 @@ class TagBulkAttachResult(serializers.Serializer):
     list=extend_schema(parameters=[SEARCH]),
 )
 class ProblemTagViewSet(viewsets.ReadOnlyModelViewSet):
-    """The problem-tag library with each tag's strategy (every staff member reads it; the city admin edits it on
-    the page)."""
+    """The problem-tag library with each tag's strategy (every staff member reads it; the city admin adds and edits
+    tags, ``POST`` and ``PUT``, as on the page; a tag is retired with ``active: false``, never deleted)."""
+
+    http_method_names = ["get", "post", "put", "head", "options"]
 
     serializer_class = ProblemTagSerializer
     queryset = ProblemTag.objects.none()
@@ -155,6 +158,28 @@ class ProblemTagViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             return selectors.library_list(q=self.request.query_params.get("q", "")[:100])
         return ProblemTag.objects.select_related("strategy")
+
+    def _save(self, request, tag, code):
+        if not services.may_edit_library(request.user):
+            raise PermissionDenied
+        d = dict(clean(LibraryForm(form_data(request))))
+        version = d.pop("version")
+        saved = call(services.library_save, tag=tag, data=d, actor=request.user, expected_version=version)
+        saved = ProblemTag.objects.select_related("strategy").get(pk=saved.pk)
+        return Response(ProblemTagSerializer(saved).data, status=code)
+
+    @extend_schema(request=LibraryBody, responses={201: ProblemTagSerializer}, parameters=[KEY_HEADER])
+    @idempotent
+    def create(self, request):
+        """Adds a tag with its strategy (city admins); ``actions`` one step per line."""
+        return self._save(request, None, status.HTTP_201_CREATED)
+
+    @extend_schema(request=LibraryBody, responses={200: ProblemTagSerializer}, parameters=[KEY_HEADER])
+    @idempotent
+    def update(self, request, pk=None):
+        """Saves a new version of the tag and its strategy; send the ``version`` you read, or another person's save
+        in between is refused (400) instead of overwritten."""
+        return self._save(request, self.get_object(), status.HTTP_200_OK)
 
 
 LIST_FILTERS = [

@@ -139,6 +139,8 @@ def _second_paths(fx):
         "restock-detail": (f"/api/v1/restock/{fx.shop_in.pk}/", f"/api/v1/restock/{fx.shop_out.pk}/"),
         "api-token-list": ("/api/v1/integrations/tokens/", None),
         "customer-tag-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+        "survey-wave-draw": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+        "survey-wave-transition": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
         "api-token-detail": (f"/api/v1/integrations/tokens/{token.pk}/", None),
         "subscription-list": ("/api/v1/integrations/subscriptions/", None),
         "subscription-detail": (f"/api/v1/integrations/subscriptions/{sub.pk}/", None),
@@ -151,6 +153,8 @@ def _second_paths(fx):
         "integrations:delivery-resend": (f"/integrations/deliveries/{delivery.pk}/resend/", None),
     }
     out["customer-tag-bulk"] = ("/api/v1/customer-tags/bulk/", None)
+    out["survey-wave-draw"] = (f"/api/v1/survey-waves/{fx.wave.pk}/draw/", None)
+    out["survey-wave-transition"] = (f"/api/v1/survey-waves/{fx.wave.pk}/transition/", None)
     for step in ("rectify", "send-back", "verify"):
         out[f"rectification-step-{step}"] = (f"/api/v1/supervision/rectifications/{rect_in}/{step}/", None)
     for step in ("close", "reopen", "start", "submit"):
