@@ -36,6 +36,7 @@ from serviceloop.growth import api_restock  # noqa: E402
 from serviceloop.integrations import api as integrations_api  # noqa: E402
 from serviceloop.kpis import api as kpis_api  # noqa: E402
 from serviceloop.reviews import api as reviews_api  # noqa: E402
+from serviceloop.servicedesk import api_holidays  # noqa: E402
 from serviceloop.supervision import api as supervision_api  # noqa: E402
 
 router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
@@ -49,6 +50,7 @@ router.register("restock", api_restock.RestockViewSet, basename="restock")
 router.register("integrations/tokens", integrations_api.TokenViewSet, basename="api-token")
 router.register("integrations/subscriptions", integrations_api.SubscriptionViewSet, basename="subscription")
 router.register("integrations/deliveries", integrations_api.DeliveryViewSet, basename="delivery")
+router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
 
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),

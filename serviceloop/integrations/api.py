@@ -212,8 +212,9 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if self.action == "list":
             if params.get("status") in DeliveryStatus.values:
                 qs = qs.filter(status=params["status"])
-            if (params.get("subscription") or "").isascii() and params["subscription"].isdigit():
-                qs = qs.filter(subscription_id=int(params["subscription"]))
+            sub = params.get("subscription") or ""
+            if sub.isascii() and sub.isdigit():  # "²".isdigit() too
+                qs = qs.filter(subscription_id=int(sub))
         return qs
 
     @extend_schema(request=None, responses={201: DeliverySerializer}, parameters=[KEY_HEADER])

@@ -100,8 +100,9 @@ def deliveries(request):
     qs = Delivery.objects.select_related("event", "subscription").prefetch_related("log").order_by("-id")
     if request.GET.get("status") in DeliveryStatus.values:
         qs = qs.filter(status=request.GET["status"])
-    if (request.GET.get("subscription") or "").isascii() and request.GET["subscription"].isdigit():
-        qs = qs.filter(subscription_id=int(request.GET["subscription"]))
+    sub = request.GET.get("subscription") or ""
+    if sub.isascii() and sub.isdigit():  # "²".isdigit() too
+        qs = qs.filter(subscription_id=int(sub))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "integrations/deliveries.html",
                   {"page": page, "query": query_without(request), "statuses": DeliveryStatus.choices,

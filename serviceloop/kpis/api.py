@@ -35,8 +35,8 @@ class KpiTargetSerializer(serializers.ModelSerializer):
 
 class CurrentKpiTargetSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Level.choices)
-    target = serializers.DecimalField(max_digits=10, decimal_places=2)
-    warning = serializers.DecimalField(max_digits=10, decimal_places=2)
+    target = serializers.FloatField()
+    warning = serializers.FloatField()
 
 
 class KpiSerializer(serializers.ModelSerializer):
@@ -51,7 +51,7 @@ class KpiSerializer(serializers.ModelSerializer):
     @extend_schema_field(CurrentKpiTargetSerializer(many=True))
     def get_targets(self, obj) -> list[dict]:
         current = self.context.get("current") or s.current_targets()
-        return [{"level": lv, "target": t.target, "warning": t.warning}
+        return [{"level": lv, "target": float(t.target), "warning": float(t.warning)}
                 for lv in s.LEVEL_ORDER if (t := current.get((obj.pk, lv)))]  # fmt: skip
 
 

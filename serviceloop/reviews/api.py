@@ -82,7 +82,7 @@ class ReviewRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(data)
 
     @extend_schema(responses={200: MyResultSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def mine(self, request):
         """The caller's own reviews (aggregates only; an empty list for anyone never reviewed)."""
         rows = [{"round": RoundSerializer(reviewee.round).data, "parts": _parts(parts)}

@@ -32,7 +32,11 @@ class WaveTransitionRequest(serializers.Serializer):
     )
 
 
-WaveBody = form_serializer(WaveForm, "SurveyWaveRequest")
+# confidence and margin as plain numbers in the schema (the form checks their range and three decimals)
+WaveBody = form_serializer(WaveForm, "SurveyWaveRequest", extra={
+    "confidence": serializers.FloatField(min_value=0.8, max_value=0.99, help_text="e.g. 0.95"),
+    "margin": serializers.FloatField(min_value=0.01, max_value=0.2, help_text="e.g. 0.05"),
+})  # fmt: skip
 
 
 class WaveSerializer(serializers.ModelSerializer):

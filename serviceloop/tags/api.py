@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
 from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
+from serviceloop.org.models import Role
 
 from . import selectors, services
 from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
@@ -111,7 +112,11 @@ AttachBody = form_serializer(
            "visit": serializers.IntegerField(required=False, allow_null=True, help_text="The visit it was seen on")},
 )  # fmt: skip
 TransitionBody = form_serializer(TransitionForm, "TagStepRequest")
-LibraryBody = form_serializer(LibraryForm, "ProblemTagRequest")
+LibraryBody = form_serializer(LibraryForm, "ProblemTagRequest", extra={
+    # the model's choices, so that the schema names them as everywhere else (TagSourceEnum, RoleEnum)
+    "discovery_source": serializers.ChoiceField(choices=DiscoverySource.choices),
+    "responsible_role": serializers.ChoiceField(choices=Role.choices),
+})  # fmt: skip
 
 
 class TagBulkAttachRequest(serializers.Serializer):

@@ -139,6 +139,8 @@ def _second_paths(fx):
         "restock-detail": (f"/api/v1/restock/{fx.shop_in.pk}/", f"/api/v1/restock/{fx.shop_out.pk}/"),
         "api-token-list": ("/api/v1/integrations/tokens/", None),
         "customer-tag-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+        "holiday-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+        "holiday-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
         "survey-wave-draw": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
         "survey-wave-transition": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
         "api-token-detail": (f"/api/v1/integrations/tokens/{token.pk}/", None),
@@ -153,6 +155,11 @@ def _second_paths(fx):
         "integrations:delivery-resend": (f"/integrations/deliveries/{delivery.pk}/resend/", None),
     }
     out["customer-tag-bulk"] = ("/api/v1/customer-tags/bulk/", None)
+    from serviceloop.servicedesk.models import Holiday
+
+    day = Holiday.objects.create(date=timezone.localdate(now).replace(month=12, day=31), name="矩阵")
+    out["holiday-list"] = ("/api/v1/servicedesk/holidays/", None)
+    out["holiday-detail"] = (f"/api/v1/servicedesk/holidays/{day.pk}/", None)
     out["survey-wave-draw"] = (f"/api/v1/survey-waves/{fx.wave.pk}/draw/", None)
     out["survey-wave-transition"] = (f"/api/v1/survey-waves/{fx.wave.pk}/transition/", None)
     for step in ("rectify", "send-back", "verify"):

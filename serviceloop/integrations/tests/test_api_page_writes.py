@@ -110,3 +110,41 @@ def test_a_survey_wave_is_added_drawn_and_opened(world):
         send(client_of(world.branch_manager), "post", f"/api/v1/survey-waves/{pk}/draw/", {}).status_code
         == 403
     )
+
+
+def test_the_holiday_calendar_is_kept_and_days_deleted_over_the_api(world):
+    admin = client_of(world.city_admin)
+    made = send(admin, "post", "/api/v1/servicedesk/holidays/",
+                {"first": "2027-02-06", "last": "2027-02-08", "is_workday": "off", "name": "春节"}, key="H-1")  # fmt: skip
+    assert made.status_code == 201 and [r["date"] for r in made.json()] == [
+        "2027-02-06",
+        "2027-02-07",
+        "2027-02-08",
+    ]
+    listed = admin.get("/api/v1/servicedesk/holidays/?year=2027").json()
+    assert listed["count"] == 3
+    backwards = send(
+        admin,
+        "post",
+        "/api/v1/servicedesk/holidays/",
+        {"first": "2027-02-08", "last": "2027-02-06", "is_workday": "off"},
+    )
+    assert backwards.status_code == 400 and "non_field_errors" in backwards.json()
+    assert send(admin, "post", "/api/v1/servicedesk/holidays/", {"first": "soon"}).json().keys() >= {"first"}
+    assert (
+        send(
+            admin,
+            "post",
+            "/api/v1/servicedesk/holidays/",
+            {"first": "2027-01-01", "is_workday": "off", "name": "长" * 51},
+        ).status_code
+        == 400
+    )
+    pk = made.json()[0]["id"]
+    assert client_of(world.station_head).delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 403
+    assert (
+        client_of(world.city_admin, "read").delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 403
+    )
+    assert admin.delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 204
+    assert admin.delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 404
+    assert AuditEvent.objects.filter(action="servicedesk.holiday_delete").count() == 1
