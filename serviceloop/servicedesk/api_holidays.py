@@ -26,6 +26,10 @@ class HolidaySerializer(serializers.ModelSerializer):
 HolidayBody = form_serializer(HolidayForm, "HolidayRequest")
 
 
+class HolidayAddResult(serializers.Serializer):
+    days = HolidaySerializer(many=True, help_text="The days added or corrected")
+
+
 def _year(params) -> int:
     raw = params.get("year", "")
     year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else 0
@@ -50,9 +54,7 @@ class HolidayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         qs = Holiday.objects.order_by("date")
         return qs.filter(date__year=_year(self.request.query_params)) if self.action == "list" else qs
 
-    @extend_schema(
-        request=HolidayBody, responses={201: HolidaySerializer(many=True)}, parameters=[KEY_HEADER]
-    )
+    @extend_schema(request=HolidayBody, responses={201: HolidayAddResult}, parameters=[KEY_HEADER])
     @idempotent
     def create(self, request):
         """``is_workday``: "off" (a day off) or "work" (a make-up working day)."""
@@ -61,7 +63,7 @@ class HolidayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         d = clean(HolidayForm(form_data(request)))
         rows = call(h.holiday_add, first=d["first"], last=d["last"], is_workday=d["is_workday"], name=d["name"],
                     actor=request.user)  # fmt: skip
-        return Response(HolidaySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+        return Response({"days": HolidaySerializer(rows, many=True).data}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None, responses={204: OpenApiResponse(description="Deleted")}, parameters=[KEY_HEADER]

@@ -116,7 +116,7 @@ def test_the_holiday_calendar_is_kept_and_days_deleted_over_the_api(world):
     admin = client_of(world.city_admin)
     made = send(admin, "post", "/api/v1/servicedesk/holidays/",
                 {"first": "2027-02-06", "last": "2027-02-08", "is_workday": "off", "name": "春节"}, key="H-1")  # fmt: skip
-    assert made.status_code == 201 and [r["date"] for r in made.json()] == [
+    assert made.status_code == 201 and [r["date"] for r in made.json()["days"]] == [
         "2027-02-06",
         "2027-02-07",
         "2027-02-08",
@@ -140,7 +140,7 @@ def test_the_holiday_calendar_is_kept_and_days_deleted_over_the_api(world):
         ).status_code
         == 400
     )
-    pk = made.json()[0]["id"]
+    pk = made.json()["days"][0]["id"]
     assert client_of(world.station_head).delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 403
     assert (
         client_of(world.city_admin, "read").delete(f"/api/v1/servicedesk/holidays/{pk}/").status_code == 403

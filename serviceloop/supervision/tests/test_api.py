@@ -129,8 +129,13 @@ def test_plans_are_added_and_drawn_over_the_api(world):
     assert drawn.status_code == 200 and drawn.json()["drawn"] > 0
     listed = sup.get(f"/api/v1/supervision/plans/{pk}/items/?month={MONTH:%Y-%m}").json()
     assert listed["count"] == drawn.json()["drawn"]
-    assert post(client_of(world.account_manager), f"/api/v1/supervision/plans/{pk}/draw/",
-                {"month": "2026-11"}).status_code == 403  # fmt: skip
+    draw = f"/api/v1/supervision/plans/{pk}/draw/"
+    assert (
+        post(client_of(world.branch_manager), draw, {"month": "2026-11"}).status_code == 403
+    )  # reads, no draws
+    assert (
+        post(client_of(world.account_manager), draw, {"month": "2026-11"}).status_code == 404
+    )  # as the page
 
 
 def test_a_rectification_is_reported_by_its_owner_and_verified_by_the_inspector(world, items):
