@@ -39,6 +39,28 @@ router.register("org/staff", org_api.StaffViewSet, basename="org-staff")
 router.register("guidance-books", GuidanceBookViewSet, basename="guidance-book")
 router.register("trainings/sessions", trainings_api.TrainingSessionViewSet, basename="training-session")
 
+# Issue 15, second part: KPIs, scorecards, supervision, 360° reviews, restock advice, integrations.
+from serviceloop.evaluation import api as evaluation_api  # noqa: E402
+from serviceloop.growth import api_restock  # noqa: E402
+from serviceloop.integrations import api as integrations_api  # noqa: E402
+from serviceloop.kpis import api as kpis_api  # noqa: E402
+from serviceloop.reviews import api as reviews_api  # noqa: E402
+from serviceloop.servicedesk import api_holidays  # noqa: E402
+from serviceloop.supervision import api as supervision_api  # noqa: E402
+
+router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
+router.register("scorecards", evaluation_api.ScorecardViewSet, basename="scorecard")
+router.register("supervision/plans", supervision_api.InspectionPlanViewSet, basename="inspection-plan")
+router.register("supervision/items", supervision_api.InspectionItemViewSet, basename="inspection-item")
+router.register("supervision/rectifications", supervision_api.RectificationViewSet, basename="rectification")
+router.register("supervision/risks", supervision_api.RiskViewSet, basename="risk")
+router.register("review-rounds", reviews_api.ReviewRoundViewSet, basename="review-round")
+router.register("restock", api_restock.RestockViewSet, basename="restock")
+router.register("integrations/tokens", integrations_api.TokenViewSet, basename="api-token")
+router.register("integrations/subscriptions", integrations_api.SubscriptionViewSet, basename="subscription")
+router.register("integrations/deliveries", integrations_api.DeliveryViewSet, basename="delivery")
+router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
+
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
     path("trade/deliveries/bulk/", trade_api.DeliveriesBulk.as_view(), name="trade-deliveries-bulk"),

@@ -210,3 +210,28 @@ def allocation_event(run, *, now) -> None:
         "total_target": run.total_target, "total_allocated": run.total_allocated,
         "total_abs_error": run.total_abs_error, "rerun_of": run.rerun_of_id,
     })  # fmt: skip
+
+
+def risk_event(risk, what: str, *, now) -> None:
+    """``what``: raised or closed (the register's start and end; the steps in between stay on the page)."""
+    kind = {"raised": EventKind.RISK_RAISED, "closed": EventKind.RISK_CLOSED}.get(str(what))
+    if kind is None:
+        return
+    event_record(kind=kind, now=now, payload={
+        "id": risk.pk, "reference": risk.reference, "level": risk.level, "status": risk.status,
+        "branch": risk.branch_id, "station": risk.station_id, "title": risk.title, "cause": risk.cause,
+        "owner": risk.owner_id, "deadline": risk.deadline, "review": risk.review if kind == EventKind.RISK_CLOSED
+        else "",
+    })  # fmt: skip
+
+
+def inspection_event(record, *, rectification=None, now) -> None:
+    """An inspection finding: the item, its station and shop, the finding and severity, the rectification opened."""
+    item = record.item
+    event_record(kind=EventKind.INSPECTION_RECORDED, now=now, payload={
+        "id": record.pk, "item": item.pk, "plan": item.plan_id, "month": item.month, "station": item.station_id,
+        "source": item.source, "shop": item.customer_id, "licence_no": getattr(item.customer, "licence_no", None),
+        "finding": record.finding, "severity": record.severity, "checked_at": record.checked_at,
+        "rectification": rectification.pk if rectification else None,
+        "deadline": rectification.deadline if rectification else None,
+    })  # fmt: skip

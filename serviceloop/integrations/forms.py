@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import EventKind, Subscription, TokenScope
+from .models import SUBSCRIBABLE, Subscription, TokenScope
 
 
 class TokenForm(forms.Form):
@@ -17,7 +17,7 @@ class TokenForm(forms.Form):
 
 class SubscriptionForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
-    kinds = forms.MultipleChoiceField(label=_("event kinds"), choices=EventKind.choices,
+    kinds = forms.MultipleChoiceField(label=_("event kinds"), choices=SUBSCRIBABLE,
                                       widget=forms.CheckboxSelectMultiple)  # fmt: skip
     secret = forms.CharField(label=_("signing secret"), max_length=100, required=False,
                              help_text=_("Leave empty to have one generated."))  # fmt: skip

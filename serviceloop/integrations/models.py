@@ -77,6 +77,15 @@ class EventKind(models.TextChoices):
     TAG_VERIFIED = "tag.verified", _("Tag verified")
     SURVEY_ANSWERED = "survey.answer_received", _("Survey answer received")
     ALLOCATION_FINISHED = "allocation.run_finished", _("Allocation run finished")
+    # Supervision (issue 15, second part): what an integrator (e.g. the monopoly's case system) waits for.
+    RISK_RAISED = "risk.raised", _("Risk raised")
+    RISK_CLOSED = "risk.closed", _("Risk closed")
+    INSPECTION_RECORDED = "inspection.recorded", _("Inspection finding recorded")
+    # A test send from the subscriptions page or the API: never subscribed to, only sent on request.
+    PING = "ping", _("Test send")
+
+
+SUBSCRIBABLE = [(v, label) for v, label in EventKind.choices if v != EventKind.PING]
 
 
 class Subscription(models.Model):

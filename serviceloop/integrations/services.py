@@ -1,5 +1,6 @@
 """Writes of the integrations app: API tokens (the user's own) and event subscriptions (the city admin's)."""
 
+import datetime as dt
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,18 @@ from django.utils.translation import gettext as _
 from serviceloop.core.audit import audit_record
 from serviceloop.org.scope import can_manage_org
 
-from .models import ApiToken, EventKind, Subscription, TokenScope, hash_secret
+from . import events
+from .models import (
+    SUBSCRIBABLE,
+    ApiToken,
+    Delivery,
+    DeliveryStatus,
+    EventKind,
+    OutboxEvent,
+    Subscription,
+    TokenScope,
+    hash_secret,
+)
 
 MAX_LIVE_TOKENS = 20
 
@@ -77,7 +89,7 @@ def subscription_save(*, subscription: Subscription | None, data: dict, actor, n
             setattr(sub, field, data[field])
     if not sub.secret:
         sub.secret = secrets.token_urlsafe(32)
-    unknown = [k for k in sub.kinds if k not in EventKind.values]
+    unknown = [k for k in sub.kinds if k not in dict(SUBSCRIBABLE)]
     if unknown or not sub.kinds:
         raise ValidationError({"kinds": [_("Choose at least one event kind.")]})
     sub.full_clean()
@@ -85,3 +97,62 @@ def subscription_save(*, subscription: Subscription | None, data: dict, actor, n
     audit_record(actor=actor, action=f"api.subscription.{'create' if creating else 'update'}", obj=sub,
                  summary=f"{sub.name} {sub.url}", data={"kinds": sub.kinds, "active": sub.active}, now=now)  # fmt: skip
     return sub
+
+
+@transaction.atomic
+def subscription_delete(*, subscription: Subscription, actor, now) -> None:
+    """Removes a subscription with its pending deliveries and their log (the audit row keeps what it was)."""
+    if not may_manage_subscriptions(actor):
+        raise PermissionDenied
+    audit_record(actor=actor, action="api.subscription.delete", obj=subscription,
+                 summary=f"{subscription.name} {subscription.url}",
+                 data={"kinds": subscription.kinds, "deliveries": subscription.deliveries.count()}, now=now)  # fmt: skip
+    subscription.delete()
+
+
+def _send_now(delivery: Delivery, *, now) -> Delivery:
+    """One immediate attempt, outside any transaction (the POST may take up to the timeout); a failure is logged
+    and left to the usual back-off, except for a test send, which is never retried."""
+    delivery = events.deliver(delivery, now=now)
+    if delivery.event.kind == EventKind.PING and delivery.status == DeliveryStatus.PENDING:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        delivery.save(update_fields=["status", "next_attempt_at"])
+    return delivery
+
+
+def subscription_test_send(*, subscription: Subscription, actor, now) -> Delivery:
+    """Sends a signed ``ping`` event to the subscription's URL at once (active or not) and logs the answer in the
+    delivery log like any other delivery. The receiver checks the signature exactly as for real events."""
+    if not may_manage_subscriptions(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        event = OutboxEvent.objects.create(kind=EventKind.PING, at=now, payload={
+            "subscription": subscription.pk, "name": subscription.name, "by": actor.pk,
+            "text": "ServiceLoop test send",
+        })  # fmt: skip
+        delivery = Delivery.objects.create(event=event, subscription=subscription, next_attempt_at=None)
+        audit_record(actor=actor, action="api.subscription.test", obj=subscription, summary=subscription.url,
+                     data={"delivery": delivery.pk}, now=now)  # fmt: skip
+    return _send_now(Delivery.objects.select_related("event", "subscription").get(pk=delivery.pk), now=now)
+
+
+def delivery_resend(*, delivery: Delivery, actor, now) -> Delivery:
+    """Sends a past delivery's event again to its subscription as a new delivery (its own number in
+    ``X-ServiceLoop-Delivery``, so that a receiver that kept the first one does not drop it), tried at once and
+    then retried like any other. The original delivery and its log stay as they were."""
+    if not may_manage_subscriptions(actor):
+        raise PermissionDenied
+    if not delivery.subscription.active:
+        raise ValidationError(_("This subscription is inactive: activate it before sending again."))
+    if delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0:
+        raise ValidationError(_("This delivery has not been tried yet; it is sent within a minute."))
+    with transaction.atomic():
+        # leased like a claimed delivery: the job runner leaves it to this request, or picks it up if it dies
+        lease = now + dt.timedelta(seconds=events.TIMEOUT_SECONDS * 3)
+        again = Delivery.objects.create(
+            event=delivery.event, subscription=delivery.subscription, next_attempt_at=lease
+        )
+        audit_record(actor=actor, action="api.delivery.resend", obj=delivery.subscription,
+                     summary=f"{delivery.event.kind} #{delivery.event_id}",
+                     data={"delivery": delivery.pk, "new_delivery": again.pk}, now=now)  # fmt: skip
+    return _send_now(Delivery.objects.select_related("event", "subscription").get(pk=again.pk), now=now)

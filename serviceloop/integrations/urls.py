@@ -10,4 +10,7 @@ urlpatterns = [
     path("subscriptions/new/", views.subscription_edit, name="subscription-create"),
     path("subscriptions/<int:pk>/", views.subscription_edit, name="subscription-edit"),
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("subscriptions/<int:pk>/test/", views.subscription_test, name="subscription-test"),
+    path("subscriptions/<int:pk>/delete/", views.subscription_delete, name="subscription-delete"),
+    path("deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery-resend"),
 ]

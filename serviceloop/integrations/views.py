@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -99,9 +100,52 @@ def deliveries(request):
     qs = Delivery.objects.select_related("event", "subscription").prefetch_related("log").order_by("-id")
     if request.GET.get("status") in DeliveryStatus.values:
         qs = qs.filter(status=request.GET["status"])
-    if (request.GET.get("subscription") or "").isdigit():
-        qs = qs.filter(subscription_id=int(request.GET["subscription"]))
+    sub = request.GET.get("subscription") or ""
+    if sub.isascii() and sub.isdigit():  # "²".isdigit() too
+        qs = qs.filter(subscription_id=int(sub))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "integrations/deliveries.html",
                   {"page": page, "query": query_without(request), "statuses": DeliveryStatus.choices,
                    "subscriptions": Subscription.objects.all()})  # fmt: skip
+
+
+@login_required
+@require_POST
+def subscription_test(request, pk):
+    """Test send: a signed ping to the subscription's URL now; the answer code is shown and logged."""
+    _city_admin(request)
+    sub = get_object_or_404(Subscription, pk=pk)
+    delivery = services.subscription_test_send(subscription=sub, actor=request.user, now=timezone.now())
+    if delivery.status == DeliveryStatus.DELIVERED:
+        messages.success(request, _("Test send to “%(name)s” answered %(code)s.")
+                         % {"name": sub.name, "code": delivery.last_status_code})  # fmt: skip
+    else:
+        messages.error(request, _("Test send to “%(name)s” failed: %(error)s")
+                       % {"name": sub.name, "error": delivery.last_error or delivery.last_status_code})  # fmt: skip
+    return redirect(f"{reverse('integrations:deliveries')}?subscription={sub.pk}")
+
+
+@login_required
+@require_POST
+def delivery_resend(request, pk):
+    _city_admin(request)
+    delivery = get_object_or_404(Delivery.objects.select_related("event", "subscription"), pk=pk)
+    try:
+        again = services.delivery_resend(delivery=delivery, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Sent again as delivery #%(n)d: %(status)s.")
+                         % {"n": again.pk, "status": again.get_status_display()})  # fmt: skip
+    return redirect("integrations:deliveries")
+
+
+@login_required
+@require_POST
+def subscription_delete(request, pk):
+    _city_admin(request)
+    sub = get_object_or_404(Subscription, pk=pk)
+    services.subscription_delete(subscription=sub, actor=request.user, now=timezone.now())
+    messages.success(request, _("Subscription “%(name)s” deleted.") % {"name": sub.name})
+    return redirect("integrations:subscriptions")

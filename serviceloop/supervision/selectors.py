@@ -122,7 +122,7 @@ def risk_list(*, user, params):
         qs = qs.filter(status__in=RISK_LIVE)
     for key, field in (("branch", "branch_id"), ("station", "station_id"), ("owner", "owner_id")):
         value = params.get(key)
-        if value and str(value).isdigit():
+        if value and str(value).isascii() and str(value).isdigit():  # "²".isdigit() too
             qs = qs.filter(**{field: int(value)})
     if params.get("overdue") == "1":
         qs = qs.filter(status__in=RISK_LIVE[:2], deadline__lt=timezone.localdate())

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.integrations.events import inspection_event, risk_event
 from serviceloop.org.models import Role, Station, User
 
 from . import sampling
@@ -181,6 +182,7 @@ def record_create(*, item: InspectionItem, data: dict, actor, now, photo=None) -
     if photo:
         record.photo = photo
     record.save()
+    rect = None
     if finding == Finding.PROBLEM:
         owner = data.get("owner") or default_owner(item)
         if owner is None:
@@ -201,6 +203,7 @@ def record_create(*, item: InspectionItem, data: dict, actor, now, photo=None) -
                 actor=None, now=now, cause=RiskCause.INSPECTION, cause_key=f"inspection:record:{record.pk}",
                 period=item.month, person=item.person,
             )  # fmt: skip
+    inspection_event(record, rectification=rect, now=now)
     audit_record(actor=actor, action="supervision.record_create", obj=record, summary=str(item), now=now,
                  data={"finding": finding, "severity": severity})  # fmt: skip
     return record
@@ -345,6 +348,7 @@ def risk_raise(*, data: dict, actor, now, cause: str = RiskCause.MANUAL, cause_k
         raise
     RiskEvent.objects.create(risk=risk, action=RiskAction.RAISE, to_status=risk.status, actor=actor, at=now,
                              note=risk.description[:TEXT_MAX])  # fmt: skip
+    risk_event(risk, "raised", now=now)
     audit_record(actor=actor, action="supervision.risk_raise", obj=risk, summary=risk.title, now=now,
                  data={"level": level, "cause": cause, "key": cause_key})  # fmt: skip
     return risk
@@ -413,6 +417,8 @@ def risk_transition(*, risk: Risk, action: str, actor, now, note: str = "") -> R
     risk.save(update_fields=fields)
     RiskEvent.objects.create(risk=risk, action=action, from_status=before, to_status=to, actor=actor, at=now,
                              note=note)  # fmt: skip
+    if to == RiskStatus.CLOSED:
+        risk_event(risk, "closed", now=now)
     audit_record(actor=actor, action=f"supervision.risk_{action}", obj=risk, summary=note[:200], now=now,
                  data={"from": before, "to": to})  # fmt: skip
     return risk

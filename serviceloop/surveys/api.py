@@ -14,13 +14,29 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from serviceloop.core.api_forms import SEARCH, call, query
+from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
 from serviceloop.core.phones import phone_for
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import selectors, services
 from .analysis import SEGMENTS, previous_wave, wave_results
+from .forms import WaveForm
 from .models import Answer, Wave, WaveStatus, WaveTarget
+
+
+class WaveTransitionRequest(serializers.Serializer):
+    to = serializers.ChoiceField(choices=WaveStatus.choices, help_text="The status to move the wave to")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    before_period = serializers.BooleanField(
+        required=False, help_text="Confirm opening before the period starts"
+    )
+
+
+# confidence and margin as plain numbers in the schema (the form checks their range and three decimals)
+WaveBody = form_serializer(WaveForm, "SurveyWaveRequest", extra={
+    "confidence": serializers.FloatField(min_value=0.8, max_value=0.99, help_text="e.g. 0.95"),
+    "margin": serializers.FloatField(min_value=0.01, max_value=0.2, help_text="e.g. 0.05"),
+})  # fmt: skip
 
 
 class WaveSerializer(serializers.ModelSerializer):
@@ -114,6 +130,56 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return selectors.wave_list(user=self.request.user, q=params.get("q", "")[:100],
                                        status=params.get("status", ""))  # fmt: skip
         return Wave.objects.visible_to(self.request.user).select_related("questionnaire")
+
+    def _detail(self, wave, code=status.HTTP_200_OK):
+        return Response(
+            WaveSerializer(Wave.objects.select_related("questionnaire").get(pk=wave.pk)).data, status=code
+        )
+
+    @extend_schema(request=WaveBody, responses={201: WaveSerializer}, parameters=[KEY_HEADER])
+    @idempotent
+    def create(self, request):
+        """Adds a survey wave (survey managers), as on the page: questionnaire, period, anonymous, who is asked
+        (all shops or a sample by confidence and margin, stratified)."""
+        if not services.may_manage_surveys(request.user):
+            raise PermissionDenied
+        d = dict(clean(WaveForm(form_data(request))))
+        questionnaire = d.pop("questionnaire")
+        from .views import _first_company
+
+        wave = call(services.wave_create, company=request.user.company or _first_company(),
+                    questionnaire=questionnaire, data=d, actor=request.user)  # fmt: skip
+        return self._detail(wave, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: WaveSerializer}, parameters=[KEY_HEADER])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def draw(self, request, pk=None):
+        """Draws the wave's target shops (all, or the sample)."""
+        if not services.may_manage_surveys(request.user):
+            raise PermissionDenied
+        wave = self.get_object()
+        call(services.wave_draw_targets, wave=wave, actor=request.user)
+        return self._detail(wave)
+
+    @extend_schema(request=WaveTransitionRequest, responses={200: WaveSerializer}, parameters=[KEY_HEADER])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def transition(self, request, pk=None):
+        """Moves the wave (open, close, …) as the page's buttons do; a refused move answers 400 with the reason."""
+        if not services.may_manage_surveys(request.user):
+            raise PermissionDenied
+        wave = self.get_object()
+        data = form_data(request)
+        to = data.get("to")
+        if not isinstance(to, str) or to not in WaveStatus.values:
+            raise ValidationError({"to": [_("Choose the status to move the wave to.")]})
+        note = data.get("note") or ""
+        if not isinstance(note, str) or len(note) > 300:
+            raise ValidationError({"note": [_("At most 300 characters.")]})
+        call(services.wave_transition, wave=wave, to=to, actor=request.user, note=note,
+             before_period=data.get("before_period") in (True, "1", "true"))  # fmt: skip
+        return self._detail(wave)
 
     @extend_schema(parameters=TARGET_FILTERS, responses={200: TargetSerializer(many=True)})
     @action(detail=True, methods=["get"])

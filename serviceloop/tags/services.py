@@ -225,6 +225,15 @@ def customertag_attach(
     return ctag
 
 
+def shops_carrying(*, tag: ProblemTag, customer_ids) -> set[int]:
+    """The shops among ``customer_ids`` that already carry ``tag`` (live): a bulk attach skips them."""
+    return set(
+        CustomerTag.objects.filter(
+            tag=tag, status__in=LIVE_STATUSES, customer_id__in=list(customer_ids)
+        ).values_list("customer_id", flat=True)
+    )
+
+
 @transaction.atomic
 def customertags_attach_bulk(
     *, customers, tag: ProblemTag, source: str, reason: str, actor, now
@@ -244,11 +253,7 @@ def customertags_attach_bulk(
     )
     if len(ids) > BULK_MAX:
         raise ValidationError(_("At most %(n)d shops at a time; narrow the filter.") % {"n": BULK_MAX})
-    taken = set(
-        CustomerTag.objects.filter(tag=tag, status__in=LIVE_STATUSES, customer_id__in=ids).values_list(
-            "customer_id", flat=True
-        )
-    )
+    taken = shops_carrying(tag=tag, customer_ids=ids)
     due = due_at_for(now, tag.strategy.time_limit_days)
     new = [
         CustomerTag(customer_id=pk, tag=tag, source=source, reason=reason.strip(), attached_by=actor,

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
@@ -21,7 +21,9 @@ from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import selectors, services
 from .models import KeyCustomerEntry, KeyList, Visit, VisitEvent, VisitOutcome, VisitPolicy, VisitStatus
-from .views import CheckInForm, DayForm, RecordForm
+from .views import CheckInForm, DayForm, PolicyForm, RecordForm
+
+PolicyBody = form_serializer(PolicyForm, "VisitPolicyRequest")
 
 
 class VisitPolicySerializer(serializers.ModelSerializer):
@@ -107,10 +109,34 @@ LIST_FILTERS = [
 
 
 class VisitPolicyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Visit policies by star level, key list and new shops, with their checklists (edited on the page)."""
+    """Visit policies by star level, key list and new shops, with their checklists; city admins add (``POST``) and
+    edit (``PUT``) them as on the page."""
 
     serializer_class = VisitPolicySerializer
     queryset = VisitPolicy.objects.order_by("kind", "name")
+    http_method_names = ["get", "post", "put", "head", "options"]
+
+    def _save(self, request, policy, code):
+        from serviceloop.org.scope import can_manage_org
+
+        if not can_manage_org(request.user):
+            raise PermissionDenied
+        instance = VisitPolicy.objects.get(pk=policy.pk) if policy else None
+        d = clean(PolicyForm(form_data(request), instance=instance))
+        saved = call(services.policy_save, policy=policy, data=d, actor=request.user)
+        return Response(VisitPolicySerializer(VisitPolicy.objects.get(pk=saved.pk)).data, status=code)
+
+    @extend_schema(request=PolicyBody, responses={201: VisitPolicySerializer}, parameters=[KEY_HEADER])
+    @idempotent
+    def create(self, request):
+        """Adds a visit policy (city admins); ``checklist`` one item per line."""
+        return self._save(request, None, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PolicyBody, responses={200: VisitPolicySerializer}, parameters=[KEY_HEADER])
+    @idempotent
+    def update(self, request, pk=None):
+        """Replaces a visit policy (city admins); a policy is retired with ``active: false``."""
+        return self._save(request, self.get_object(), status.HTTP_200_OK)
 
 
 @extend_schema_view(list=extend_schema(parameters=LIST_FILTERS))

@@ -57,6 +57,7 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
     }
     out.update(_integration_paths(fx))
     out.update(_guidance_paths(fx))
+    out.update(_second_paths(fx))
     for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
         out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
     for step in ("cancel", "check-in", "check-out", "move"):
@@ -111,6 +112,86 @@ def _guidance_paths(fx):
             f"/api/v1/guidance-books/{b_out}/file/?fmt=docx",
         ),
     }
+def _second_paths(fx):
+    """Issue 15, second part: KPIs, scorecards, supervision, reviews, restock advice, integrations over the API."""
+    from django.utils import timezone
+
+    from serviceloop.growth.models import RestockAdvice
+    from serviceloop.integrations.events import event_record
+    from serviceloop.integrations.models import ApiToken, Delivery, Subscription
+    from serviceloop.kpis.models import Kpi
+    from serviceloop.trade.models import Product
+
+    now = timezone.now()
+    product = Product.objects.order_by("pk").first()
+    for shop in (fx.shop_in, fx.shop_out):
+        RestockAdvice.objects.create(customer=shop, product=product, order_day=timezone.localdate(now), forecast=3,
+                                     suggested=3, method="ets", computed_at=now)  # fmt: skip
+    event_record(kind="tag.attached", payload={"id": 1}, now=now)
+    delivery = Delivery.objects.order_by("-pk").first()
+    sub = Subscription.objects.order_by("-pk").first()
+    token = ApiToken.objects.filter(user=fx.world.account_manager).order_by("-pk").first()
+    code = Kpi.objects.filter(active=True).order_by("pk").first().code
+    rect_in, rect_out, risk_in, risk_out = fx.rect_in.pk, fx.rect_out.pk, fx.risk_in.pk, fx.risk_out.pk
+    out = {
+        "kpi-list": ("/api/v1/kpis/", None),
+        "kpi-detail": (f"/api/v1/kpis/{code}/", None),
+        "kpi-values": ("/api/v1/kpis/values/", None),
+        "kpi-compare": (f"/api/v1/kpis/{code}/compare/", None),
+        "kpi-targets": (f"/api/v1/kpis/{code}/targets/", None),
+        "scorecard-list": ("/api/v1/scorecards/", None),
+        "scorecard-detail": (f"/api/v1/scorecards/{fx.card_in.pk}/", f"/api/v1/scorecards/{fx.card_out.pk}/"),
+        "scorecard-adjustments": (f"/api/v1/scorecards/{fx.card_in.pk}/adjustments/", None),
+        "inspection-plan-list": ("/api/v1/supervision/plans/", None),
+        "inspection-plan-detail": (
+            f"/api/v1/supervision/plans/{fx.plan_in.pk}/",
+            f"/api/v1/supervision/plans/{fx.plan_out.pk}/",
+        ),
+        "inspection-plan-items": (f"/api/v1/supervision/plans/{fx.plan_in.pk}/items/", None),
+        "inspection-plan-draw": (f"/api/v1/supervision/plans/{fx.plan_in.pk}/draw/", None),
+        "inspection-item-list": ("/api/v1/supervision/items/", None),
+        "inspection-item-detail": (
+            f"/api/v1/supervision/items/{fx.item_in.pk}/",
+            f"/api/v1/supervision/items/{fx.item_out.pk}/",
+        ),
+        "inspection-item-record": (f"/api/v1/supervision/items/{fx.item_in.pk}/record/", None),
+        "rectification-list": ("/api/v1/supervision/rectifications/", None),
+        "rectification-detail": (
+            f"/api/v1/supervision/rectifications/{rect_in}/",
+            f"/api/v1/supervision/rectifications/{rect_out}/",
+        ),
+        "risk-list": ("/api/v1/supervision/risks/", None),
+        "risk-detail": (f"/api/v1/supervision/risks/{risk_in}/", f"/api/v1/supervision/risks/{risk_out}/"),
+        "review-round-list": ("/api/v1/review-rounds/", None),
+        "review-round-detail": (f"/api/v1/review-rounds/{fx.review_round.pk}/", None),
+        "review-round-mine": ("/api/v1/review-rounds/mine/", None),
+        "restock-list": ("/api/v1/restock/", None),
+        "restock-detail": (f"/api/v1/restock/{fx.shop_in.pk}/", f"/api/v1/restock/{fx.shop_out.pk}/"),
+        "api-token-list": ("/api/v1/integrations/tokens/", None),
+        "api-token-detail": (f"/api/v1/integrations/tokens/{token.pk}/", None),
+        "subscription-list": ("/api/v1/integrations/subscriptions/", None),
+        "subscription-detail": (f"/api/v1/integrations/subscriptions/{sub.pk}/", None),
+        "subscription-test": (f"/api/v1/integrations/subscriptions/{sub.pk}/test/", None),
+        "delivery-list": ("/api/v1/integrations/deliveries/", None),
+        "delivery-detail": (f"/api/v1/integrations/deliveries/{delivery.pk}/", None),
+        "delivery-resend": (f"/api/v1/integrations/deliveries/{delivery.pk}/resend/", None),
+        "integrations:subscription-test": (f"/integrations/subscriptions/{sub.pk}/test/", None),
+        "integrations:subscription-delete": (f"/integrations/subscriptions/{sub.pk}/delete/", None),
+        "integrations:delivery-resend": (f"/integrations/deliveries/{delivery.pk}/resend/", None),
+    }
+    out["customer-tag-bulk"] = ("/api/v1/customer-tags/bulk/", None)
+    from serviceloop.servicedesk.models import Holiday
+
+    day = Holiday.objects.create(date=timezone.localdate(now).replace(month=12, day=31), name="矩阵")
+    out["holiday-list"] = ("/api/v1/servicedesk/holidays/", None)
+    out["holiday-detail"] = (f"/api/v1/servicedesk/holidays/{day.pk}/", None)
+    out["survey-wave-draw"] = (f"/api/v1/survey-waves/{fx.wave.pk}/draw/", None)
+    out["survey-wave-transition"] = (f"/api/v1/survey-waves/{fx.wave.pk}/transition/", None)
+    for step in ("rectify", "send-back", "verify"):
+        out[f"rectification-step-{step}"] = (f"/api/v1/supervision/rectifications/{rect_in}/{step}/", None)
+    for step in ("close", "reopen", "start", "submit"):
+        out[f"risk-step-{step}"] = (f"/api/v1/supervision/risks/{risk_in}/{step}/", None)
+    return out
 
 
 # route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
@@ -190,5 +271,53 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
         "401 403 200 404 404 404 404 200 200 404 200 404",
     ),
     "training-session-list": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    # Issue 15, second part: KPIs, scorecards, supervision, reviews, restock advice, integrations
+    "customer-tag-bulk": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "holiday-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "holiday-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-wave-draw": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "survey-wave-transition": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "api-token-detail": ("401 404 404 404 404 404 200 404 404 404 404 404", None),
+    "api-token-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "delivery-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "delivery-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "delivery-resend": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "inspection-item-detail": ("401 404 200 200 404 404 404 404 200 200 404 404", "401 404 200 404 404 404 404 404 200 404 404 404"),
+    "inspection-item-list": ("401 403 403 403 403 403 403 403 200 200 403 403", None),
+    "inspection-item-record": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "inspection-plan-detail": ("401 404 200 200 404 404 404 404 200 200 404 404", "401 404 200 404 404 404 404 404 200 404 404 404"),
+    "inspection-plan-draw": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "inspection-plan-items": ("401 404 200 200 404 404 404 404 200 200 404 404", None),
+    "inspection-plan-list": ("401 403 200 200 403 403 403 403 200 200 403 403", None),
+    "integrations:delivery-resend": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
+    "integrations:subscription-delete": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
+    "integrations:subscription-test": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
+    "kpi-compare": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "kpi-detail": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "kpi-list": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "kpi-targets": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "kpi-values": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "rectification-detail": ("401 404 200 200 200 404 200 404 200 200 404 404", "401 404 200 404 404 404 404 404 200 404 200 404"),
+    "rectification-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "rectification-step-rectify": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "rectification-step-send-back": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "rectification-step-verify": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "restock-detail": ("401 403 200 200 200 200 200 200 200 200 404 404", "401 403 200 404 404 404 404 200 200 404 200 404"),
+    "restock-list": ("401 403 200 200 200 200 200 200 200 200 200 200", None),
+    "review-round-detail": ("401 403 200 403 403 403 403 403 200 403 403 403", None),
+    "review-round-list": ("401 403 200 403 403 403 403 403 200 403 403 403", None),
+    "review-round-mine": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "risk-detail": ("401 404 200 200 200 404 404 404 200 200 404 404", "401 404 200 404 404 404 404 404 200 404 404 404"),
+    "risk-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "risk-step-close": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "risk-step-reopen": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "risk-step-start": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "risk-step-submit": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "scorecard-adjustments": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "scorecard-detail": ("401 404 200 200 200 200 200 404 200 404 404 404", "401 404 200 404 404 404 404 404 200 404 200 404"),
+    "scorecard-list": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
+    "subscription-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "subscription-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "subscription-test": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
 }
 # fmt: on

@@ -19,4 +19,8 @@ def integration_samples(world, now) -> dict:
     return {
         "integrations:token-revoke": {"pk": token.pk},
         "integrations:subscription-edit": {"pk": sub.pk},
+        # POST only (405 on GET): test send, delete, send again
+        "integrations:subscription-test": {"pk": sub.pk},
+        "integrations:subscription-delete": {"pk": sub.pk},
+        "integrations:delivery-resend": {"pk": delivery.pk},
     }
