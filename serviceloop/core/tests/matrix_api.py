@@ -112,6 +112,8 @@ def _guidance_paths(fx):
             f"/api/v1/guidance-books/{b_out}/file/?fmt=docx",
         ),
     }
+
+
 def _second_paths(fx):
     """Issue 15, second part: KPIs, scorecards, supervision, reviews, restock advice, integrations over the API."""
     from django.utils import timezone
