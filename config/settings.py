@@ -296,6 +296,9 @@ SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "5"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
 PORTAL_RATE_SHOP_PER_HOUR = int(os.environ.get("PORTAL_RATE_SHOP_PER_HOUR", "5"))
 PORTAL_RATE_ADDRESS_PER_HOUR = int(os.environ.get("PORTAL_RATE_ADDRESS_PER_HOUR", "20"))
+# Categories, SLA policies, the working calendar and webhook subscriptions, kept this long in each process
+# (serviceloop/core/refcache.py); 0 in tests, where a change must show at once.
+REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "0" if TESTING else "60"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 # Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(
