@@ -232,3 +232,13 @@ def supervision_daily(now: datetime) -> str:
 
 
 JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), lease=timedelta(minutes=30))]
+
+
+def rate_counters_purge(now: datetime) -> str:
+    """Rate-limit counters (public QR form) of addresses not seen for a day: the table stays small."""
+    from serviceloop.portal.ratelimit import ratecounters_purge
+
+    return f"{ratecounters_purge(now=now.timestamp())} counters dropped"
+
+
+JOBS += [Job("rate_counters_purge", rate_counters_purge, every=timedelta(hours=6))]
