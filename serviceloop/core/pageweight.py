@@ -14,7 +14,10 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-ASSET_RE = re.compile(r"""<(?:link[^>]+href|script[^>]+src|img[^>]+src)=["']([^"']+)["']""", re.I)
+# Stylesheets, scripts and images; favicons are fetched once per site, not per page, and are left out.
+ASSET_RE = re.compile(
+    r"""<(?:link(?=[^>]*rel=["']stylesheet["'])[^>]+href|script[^>]+src|img[^>]+src)=["']([^"']+)["']""", re.I
+)
 CSS_URL_RE = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 
 
