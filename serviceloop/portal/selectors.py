@@ -17,22 +17,26 @@ from .models import ShopToken, TokenPurpose
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # what secrets.token_urlsafe makes
 
 
-def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
+def shoptoken_resolve(*, value: str, purpose: str, for_filing: bool = False) -> ShopToken | None:
     """The live link with this value and purpose, or None (unknown, tampered, revoked or of another kind).
 
+    With the shop, and for the QR page also its route's managers and station's people (the contacts), in one
+    query; ``for_filing``: the shop only (a filing needs no contacts, and each join is costly to compile).
     Callers answer every None the same way, so a revoked link tells nothing a made-up one would not."""
     if not TOKEN_RE.fullmatch(value or ""):  # before the database: PostgreSQL refuses NUL bytes with an error
         return None
-    tokens = ShopToken.objects.select_related(
-        "customer__route__station__branch__company",
-        "customer__route__account_manager",
-        "customer__route__market_manager",
-        "service_request__category",
-    ).filter(value=value, purpose=purpose, revoked_at__isnull=True)
-    if purpose == TokenPurpose.SHOP:  # the station's people for the contacts, in the same query
-        tokens = tokens.annotate(**station_people("customer__route__"))
+    tokens = ShopToken.objects.filter(value=value, purpose=purpose, revoked_at__isnull=True)
+    shop_page = purpose == TokenPurpose.SHOP and not for_filing
+    if shop_page:
+        tokens = tokens.select_related(
+            "customer__route__account_manager", "customer__route__market_manager"
+        ).annotate(**station_people("customer__route__"))
+    elif purpose == TokenPurpose.SHOP:
+        tokens = tokens.select_related("customer")
+    else:
+        tokens = tokens.select_related("customer", "service_request__category")
     link = tokens.first()
-    if link is not None and purpose == TokenPurpose.SHOP:
+    if link is not None and shop_page:
         link.customer.route.station_people = {name: getattr(link, name) for name in STATION_PEOPLE}
     return link
 
