@@ -35,7 +35,7 @@ def shoptoken_resolve(*, value: str, purpose: str, for_filing: bool = False) -> 
         tokens = tokens.select_related("customer")
     else:
         tokens = tokens.select_related("customer", "service_request__category")
-    link = tokens.first()
+    link = next(iter(tokens.order_by()[:1]), None)  # the value is unique: no ORDER BY to compile or run
     if link is not None and shop_page:
         link.customer.route.station_people = {name: getattr(link, name) for name in STATION_PEOPLE}
     return link
