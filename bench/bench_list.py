@@ -4,6 +4,10 @@ Builds a fresh SQLite database with the demo city (or reuses it: BENCH_REUSE=1),
 on 127.0.0.1, logs in as the city admin and an account manager, and sends a bounded number of requests
 from a thread pool (concurrency 4). Prints a table of latencies per kind of request and the 1× → 10×
 ratio (3,000 vs 30,000 shops). Aim: p95 ≤ 150 ms.
+
+Issue 14 adds the server CPU per request, which load disturbs least: the same requests in one process with the
+test client (`time.process_time`, median of 15 after 3 warm-up), budget ≤ 50 ms at 30,000 shops, recorded with
+`summary.record`. BENCH_DB_DIR puts the databases elsewhere than /tmp.
 """
 
 import http.cookiejar
@@ -17,6 +21,9 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summary import record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -93,8 +100,46 @@ def p(values, q):
     return statistics.quantiles(values, n=100)[q - 1]
 
 
+CPU_SCRIPT = """
+import statistics, time
+from django.test import Client
+from serviceloop.org.models import User
+out = {}
+for who in ("admin", "manager"):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=who))
+    for name, path in QUERIES.items():
+        times = []
+        for i in range(18):
+            t = time.process_time()
+            assert client.get(path).status_code == 200
+            if i >= 3:
+                times.append((time.process_time() - t) * 1000)
+        out[f"{who}|{name}"] = statistics.median(times)
+print("CPU", out)
+"""
+
+
+def cpu_per_request(customers: int) -> dict:
+    """Median CPU ms per request kind, in one process (no server, no network)."""
+    import ast
+
+    db = Path(os.environ.get("BENCH_DB_DIR", "/tmp")) / f"bench_list_{customers}.sqlite3"
+    script = CPU_SCRIPT.replace("QUERIES", repr(QUERIES))
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env_for(db),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = ast.literal_eval(out.split("CPU ", 1)[1].strip())
+    return {tuple(k.split("|")): v for k, v in found.items()}
+
+
 def run(customers: int) -> dict:
-    db = Path(f"/tmp/bench_list_{customers}.sqlite3")
+    db = Path(os.environ.get("BENCH_DB_DIR", "/tmp")) / f"bench_list_{customers}.sqlite3"
     build(db, customers)
     server = subprocess.Popen(
         [
@@ -145,7 +190,18 @@ def main():
         ratio = f" {p(table[big][key], 95) / p(table[small][key], 95):10.2f}" if len(sizes) > 1 else ""
         print(f"{key[0]:8} {key[1]:24} {cells}{ratio}")
     worst = max(p(v, 95) for v in table[big].values())
-    print(f"\nworst p95 at {big} shops: {worst:.1f} ms (aim ≤ 150 ms)")
+    print(f"\nworst p95 at {big} shops: {worst:.1f} ms (aim ≤ 150 ms); load average {os.getloadavg()[0]:.1f}")
+    cpu = {n: cpu_per_request(n) for n in sizes}
+    print("\nServer CPU per request (median, one process; the machine may be loaded: read the ratios)")
+    print(f"{'user':8} {'request':24} " + " ".join(f"{f'CPU@{n}':>10}" for n in sizes))
+    for key in cpu[big]:
+        print(f"{key[0]:8} {key[1]:24} " + " ".join(f"{cpu[n][key]:10.1f}" for n in sizes))
+    worst_cpu = max(cpu[big].values())
+    print(f"worst CPU at {big} shops: {worst_cpu:.1f} ms (budget ≤ 50 ms)")
+    record(f"customer list: worst CPU per request at {big} shops", worst_cpu, 50, "ms")
+    if len(sizes) > 1:
+        growth = max(cpu[big][k] / cpu[small][k] for k in cpu[big])
+        record(f"customer list: CPU growth {small} → {big} shops (worst)", growth, 2, "×")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages gzip-compressed for phones on slow networks (the QR page: 9 KB → 3 KB); Django's GZipMiddleware
+    # pads each response at random against BREACH. Static files come compressed from whitenoise.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -326,6 +329,9 @@ GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE
 # Training check-in at the door (trainings/views_public.py): failed tries an hour per client address, per session.
 TRAINING_CHECKIN_FAILURES_PER_HOUR = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_HOUR", "10"))
 TRAINING_CHECKIN_FAILURES_PER_SESSION = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_SESSION", "200"))
+# Categories, SLA policies, the working calendar and webhook subscriptions, kept this long in each process
+# (serviceloop/core/refcache.py); 0 in tests, where a change must show at once.
+REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "0" if TESTING else "60"))
 # Behind a reverse proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); else REMOTE_ADDR.
 # Used by the public pages' rate limits, the log-in lock-out and the API's throttles.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER") or os.environ.get(

@@ -262,3 +262,11 @@ def shop_points(now: datetime) -> str:
 
 
 JOBS += [Job("shop_points", shop_points, every=timedelta(hours=12), lease=timedelta(hours=1))]
+def rate_counters_purge(now: datetime) -> str:
+    """Rate-limit counters (public QR form) of addresses not seen for a day: the table stays small."""
+    from serviceloop.portal.ratelimit import ratecounters_purge
+
+    return f"{ratecounters_purge(now=now.timestamp())} counters dropped"
+
+
+JOBS += [Job("rate_counters_purge", rate_counters_purge, every=timedelta(hours=6))]

@@ -41,13 +41,26 @@ def event_record(*, kind: str, payload: dict, now) -> OutboxEvent | None:
     """Writes the event and its deliveries; call it inside the service's transaction. Nothing is written when no
     active subscription wants this kind (events are for delivery, not a second audit trail)."""
     kind = EventKind(kind)
-    subs = [s for s in Subscription.objects.filter(active=True).only("pk", "kinds") if kind in s.kinds]
+    # The active subscriptions are kept a minute per process (core.refcache): read on every filing, changed
+    # rarely; delivery checks ``active`` again, so a deactivated one never receives what was queued meanwhile.
+    subs = [pk for pk, kinds in _active_subscriptions() if kind in kinds]
     if not subs:
         return None
     body = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     event = OutboxEvent.objects.create(kind=kind, payload=body, at=now)
-    Delivery.objects.bulk_create([Delivery(event=event, subscription=s, next_attempt_at=now) for s in subs])
+    Delivery.objects.bulk_create(
+        [Delivery(event=event, subscription_id=s, next_attempt_at=now) for s in subs]
+    )
     return event
+
+
+def _active_subscriptions() -> list[tuple[int, list]]:
+    from serviceloop.core.refcache import reference
+
+    return reference(
+        "integrations:subscriptions",
+        lambda: [(s.pk, list(s.kinds)) for s in Subscription.objects.filter(active=True).only("pk", "kinds")],
+    )
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

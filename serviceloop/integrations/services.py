@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.refcache import reference_forget
 from serviceloop.org.scope import can_manage_org
 
 from . import events
@@ -94,6 +95,7 @@ def subscription_save(*, subscription: Subscription | None, data: dict, actor, n
         raise ValidationError({"kinds": [_("Choose at least one event kind.")]})
     sub.full_clean()
     sub.save()
+    transaction.on_commit(lambda: reference_forget("integrations:subscriptions"))  # core.refcache
     audit_record(actor=actor, action=f"api.subscription.{'create' if creating else 'update'}", obj=sub,
                  summary=f"{sub.name} {sub.url}", data={"kinds": sub.kinds, "active": sub.active}, now=now)  # fmt: skip
     return sub

@@ -50,17 +50,20 @@ def normalize_phone(value: str) -> str:
     )
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
+def public_categories() -> list[Category]:
+    """The active categories the owner may choose, in their order (kept a minute per process: core.refcache —
+    the QR page read them on every view and filing)."""
+    from serviceloop.core.refcache import reference
+
+    def load():
+        return list(Category.objects.filter(active=True).order_by("sort_order", "name"))
+
+    return reference("servicedesk:categories", load)
 
 
 class IntakeForm(forms.Form):
-    category = CategoryChoiceField(
-        queryset=Category.objects.filter(active=True).order_by("sort_order", "name"),
-        to_field_name="code",
+    category = forms.ChoiceField(
         widget=forms.RadioSelect,
-        empty_label=None,
         label=_("What is it about?"),
         error_messages={
             "required": _("Please tap one of the big buttons first: what is it about?"),
@@ -96,6 +99,14 @@ class IntakeForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": _("This page has expired. Please open it again and resubmit.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = {c.code: c for c in public_categories()}
+        self.fields["category"].choices = [(code, c.name) for code, c in self.categories.items()]
+
+    def clean_category(self):
+        return self.categories[self.cleaned_data["category"]]
 
     def clean_kind(self):
         return self.cleaned_data.get("kind") or Kind.REQUEST

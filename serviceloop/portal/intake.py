@@ -11,7 +11,7 @@ from serviceloop.servicedesk.models import Channel, ServiceRequest
 from serviceloop.servicedesk.services import servicerequest_file
 
 from .models import ShopToken, TokenPurpose
-from .ratelimit import address_key, rate_give_back, rate_take, shop_key
+from .ratelimit import Over, address_key, rate_take, shop_key
 from .services import new_token_value
 
 
@@ -37,7 +37,6 @@ def idempotency_key_for(link: ShopToken, key: str) -> str:
     return f"qr:{link.customer_id}:{key}"
 
 
-@transaction.atomic
 def portal_request_file(
     *,
     link: ShopToken,
@@ -52,39 +51,52 @@ def portal_request_file(
 ) -> tuple[ServiceRequest, ShopToken, bool]:
     """File the owner's request for the shop of ``link``. Returns (request, tracking link, newly filed).
 
-    A repeated idempotency key (a double tap, a reload of the POST) returns the first request and counts
-    nothing against the rate limits. Raises RateLimited, or ValidationError from the service desk."""
+    One transaction holds the rate-limit slots, the request, its event, deadlines, tracking link and message:
+    a refusal, a failure or a double tap rolls it all back (slots included). A repeated idempotency key (a
+    double tap, a reload of the POST) is recognised by the request's unique key when the insert fails — the
+    common filing spends no query looking for it — and returns the first request, counting nothing.
+    Raises RateLimited, or ValidationError from the service desk."""
     key = idempotency_key_for(link, idempotency_key)
-    existing = ServiceRequest.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing, trackingtoken_ensure(service_request=existing, now=now), False
     limits = [
         (shop_key(link.customer_id), settings.PORTAL_RATE_SHOP_PER_HOUR),
         (address_key(client_address), settings.PORTAL_RATE_ADDRESS_PER_HOUR),
     ]
-    over = rate_take(limits)
-    if over is not None:
-        raise RateLimited("shop" if over == limits[0][0] else "address")
-    taken = [k for k, limit in limits if limit > 0]
+    slots = None
     try:
-        request, created = servicerequest_file(
-            customer=link.customer,
-            channel=Channel.QR,
-            kind=kind,
-            category=category,
-            text=text,
-            callback_phone=callback_phone,
-            photos=[photo] if photo else (),
-            actor=None,
-            now=now,
-            idempotency_key=key,
-        )
+        with transaction.atomic():
+            try:
+                slots = rate_take(limits)
+            except Over as e:
+                raise RateLimited("shop" if e.key == limits[0][0] else "address") from None
+            request, _created = servicerequest_file(
+                customer=link.customer,
+                channel=Channel.QR,
+                kind=kind,
+                category=category,
+                text=text,
+                callback_phone=callback_phone,
+                photos=[photo] if photo else (),
+                actor=None,
+                now=now,
+                idempotency_key=key,
+                duplicate_raises=True,
+            )
+            # The link made by servicerequest_file for its first message to the shop.
+            tracking = getattr(request, "tracking_link", None) or trackingtoken_ensure(
+                service_request=request, now=now
+            )
+    except IntegrityError:
+        if slots is not None:
+            slots.give_back()
+        existing = ServiceRequest.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, trackingtoken_ensure(service_request=existing, now=now), False
     except BaseException:
-        rate_give_back(taken)
+        if slots is not None:
+            slots.give_back()
         raise
-    if not created:  # the same double tap, filed by a parallel request a moment ago
-        rate_give_back(taken)
-    return request, trackingtoken_ensure(service_request=request, now=now), created
+    return request, tracking, True
 
 
 def trackingtokens_ensure(*, service_requests, now) -> list[tuple[ServiceRequest, ShopToken]]:
@@ -97,6 +109,19 @@ def trackingtokens_ensure(*, service_requests, now) -> list[tuple[ServiceRequest
         )
     }
     return [(r, live.get(r.pk) or trackingtoken_ensure(service_request=r, now=now)) for r in requests]
+
+
+def trackingtoken_create(*, service_request: ServiceRequest, now) -> ShopToken:
+    """The tracking link of a request saved in this very transaction (it cannot have one yet): one insert."""
+    token = ShopToken.objects.create(
+        value=new_token_value(),
+        customer_id=service_request.shop_id,
+        purpose=TokenPurpose.TRACK,
+        service_request=service_request,
+        created_at=now,
+    )
+    service_request.tracking_link = token
+    return token
 
 
 @transaction.atomic

@@ -88,3 +88,21 @@ class ShopToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class RateCounter(models.Model):
+    """Filings counted in the current fixed window (one row per shop or client address, reused each window).
+
+    Used by ``ratelimit`` when no Redis is configured: one upsert counts both limits of a filing inside the
+    filing's own transaction, so a refused, failed or repeated filing gives its slot back by rolling back."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    period = models.BigIntegerField()  # the window's number: epoch seconds // window length
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self):
+        return f"{self.key} {self.period} {self.count}"

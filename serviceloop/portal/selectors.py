@@ -4,7 +4,8 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import JSONField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,22 +17,28 @@ from .models import ShopToken, TokenPurpose
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # what secrets.token_urlsafe makes
 
 
-def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
+def shoptoken_resolve(*, value: str, purpose: str, for_filing: bool = False) -> ShopToken | None:
     """The live link with this value and purpose, or None (unknown, tampered, revoked or of another kind).
 
+    With the shop, and for the QR page also its route's managers and station's people (the contacts), in one
+    query; ``for_filing``: the shop only (a filing needs no contacts, and each join is costly to compile).
     Callers answer every None the same way, so a revoked link tells nothing a made-up one would not."""
     if not TOKEN_RE.fullmatch(value or ""):  # before the database: PostgreSQL refuses NUL bytes with an error
         return None
-    return (
-        ShopToken.objects.select_related(
-            "customer__route__station__branch__company",
-            "customer__route__account_manager",
-            "customer__route__market_manager",
-            "service_request__category",
-        )
-        .filter(value=value, purpose=purpose, revoked_at__isnull=True)
-        .first()
-    )
+    tokens = ShopToken.objects.filter(value=value, purpose=purpose, revoked_at__isnull=True)
+    shop_page = purpose == TokenPurpose.SHOP and not for_filing
+    if shop_page:
+        tokens = tokens.select_related(
+            "customer__route__account_manager", "customer__route__market_manager"
+        ).annotate(**station_people("customer__route__"))
+    elif purpose == TokenPurpose.SHOP:
+        tokens = tokens.select_related("customer")
+    else:
+        tokens = tokens.select_related("customer", "service_request__category")
+    link = next(iter(tokens.order_by()[:1]), None)  # the value is unique: no ORDER BY to compile or run
+    if link is not None and shop_page:
+        link.customer.route.station_people = {name: getattr(link, name) for name in STATION_PEOPLE}
+    return link
 
 
 SHOP_OPEN_REQUESTS_SHOWN = 20
@@ -43,9 +50,13 @@ def shop_open_requests(customer: Customer):
     Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
     from serviceloop.servicedesk.models import OPEN, ServiceRequest
 
+    live_link = ShopToken.objects.filter(
+        service_request=OuterRef("pk"), purpose=TokenPurpose.TRACK, revoked_at__isnull=True
+    )
     return (
         ServiceRequest.objects.filter(shop=customer, status__in=OPEN)
         .only("pk", "reference", "status", "created_at", "shop_id")
+        .annotate(tracking_value=Subquery(live_link.values("value")[:1]))  # their links in the same query
         .order_by("-created_at", "-id")[:SHOP_OPEN_REQUESTS_SHOWN]
     )
 
@@ -92,50 +103,72 @@ class Contact:
     phone: str
 
 
-def contacts_for_routes(routes) -> dict[int, list[Contact]]:
-    """The four people printed on each shop's card, per route (shops of one route share them).
+STATION_PEOPLE = ("station_head", "squad_leader")
+
+
+def _first_person(users) -> Subquery:
+    """The longest-serving (lowest id) active one of ``users`` as {"name", "phone"} — a scalar subquery."""
+    person = JSONObject(name=Coalesce(NullIf("full_name", Value("")), "username"), phone="phone")
+    return Subquery(
+        users.filter(is_active=True).order_by("id").values_list(person)[:1], output_field=JSONField()
+    )
+
+
+def station_people(route: str = "") -> dict:
+    """Annotations naming the station head and the inspection squad leader of the route at ``route`` (a path
+    from the annotated model, e.g. "customer__route__"), each {"name", "phone"} or None:
 
     - station head: the route's station's station head;
     - inspection squad leader (专卖稽查中队长): an inspector posted at the station, else one posted at the
       station's branch (branch-level inspectors form the county squads); the longest-serving (lowest id)
-      when there are several — there is no squad-leader flag in the staff records;
-    - market manager and account manager: those named on the route.
-    One query whatever the number of routes (the routes come with their station, branch and managers).
+      when there are several — there is no squad-leader flag in the staff records.
     """
+    station, branch = OuterRef(f"{route}station_id"), OuterRef(f"{route}station__branch_id")
+    return {
+        "station_head": _first_person(User.objects.filter(role=Role.STATION_HEAD, station_id=station)),
+        "squad_leader": Coalesce(
+            _first_person(User.objects.filter(role=Role.INSPECTOR, station_id=station)),
+            _first_person(User.objects.filter(role=Role.INSPECTOR, station__isnull=True, branch_id=branch)),
+            output_field=JSONField(),
+        ),
+    }
+
+
+def contacts_for_routes(routes) -> dict[int, list[Contact]]:
+    """The four people printed on each shop's card, per route (shops of one route share them): the station
+    head and the inspection squad leader (``station_people``), the market manager and the account manager
+    named on the route. One query whatever the number of routes (none when the routes come with their
+    ``station_people``, as the QR page's route does)."""
     routes = list(routes)
-    station_ids = {r.station_id for r in routes}
-    branch_ids = {r.station.branch_id for r in routes}
-    heads, station_inspectors, branch_inspectors = {}, {}, {}
-    people = User.objects.filter(is_active=True).filter(
-        Q(role=Role.STATION_HEAD, station_id__in=station_ids)
-        | Q(role=Role.INSPECTOR, station_id__in=station_ids)
-        | Q(role=Role.INSPECTOR, station__isnull=True, branch_id__in=branch_ids)
-    )
-    for user in people.order_by("id"):
-        if user.role == Role.STATION_HEAD:
-            heads.setdefault(user.station_id, user)
-        elif user.station_id:
-            station_inspectors.setdefault(user.station_id, user)
-        else:
-            branch_inspectors.setdefault(user.branch_id, user)
+    missing, people = [r.pk for r in routes if not hasattr(r, "station_people")], {}
+    if missing:
+        found = (
+            Route.objects.filter(pk__in=missing).annotate(**station_people()).values("pk", *STATION_PEOPLE)
+        )
+        people = {row["pk"]: row for row in found}
     result = {}
     for route in routes:
-        inspector = station_inspectors.get(route.station_id) or branch_inspectors.get(route.station.branch_id)
-        people = [
-            (_("Station head"), heads.get(route.station_id)),
-            (_("Inspection squad leader"), inspector),
-            (_("Market manager"), route.market_manager),
-            (_("Account manager"), route.account_manager),
+        known = getattr(route, "station_people", None) or people.get(route.pk, {})
+        head, squad = known.get("station_head"), known.get("squad_leader")
+        rows = [
+            (_("Station head"), head and head["name"], head and head["phone"]),
+            (_("Inspection squad leader"), squad and squad["name"], squad and squad["phone"]),
+            (_("Market manager"), route.market_manager, route.market_manager),
+            (_("Account manager"), route.account_manager, route.account_manager),
         ]
         result[route.pk] = [
-            Contact(role=str(label), name=str(person) if person else "", phone=person.phone if person else "")
-            for label, person in people
+            Contact(
+                role=str(label),
+                name=str(name) if name else "",
+                phone=(phone.phone if isinstance(phone, User) else phone) or "",
+            )
+            for label, name, phone in rows
         ]
     return result
 
 
 def contacts_for_customer(customer: Customer) -> list[Contact]:
-    """The contacts of the shop's route (loaded with the shop by ``shoptoken_resolve``: one query for the people)."""
+    """The contacts of the shop's route (with the shop from ``shoptoken_resolve``: no query at all)."""
     return contacts_for_routes([customer.route])[customer.route_id]
 
 

@@ -33,7 +33,7 @@ def invalid_link(request):
 
 @require_http_methods(["GET", "POST"])
 def shop_page(request, token):
-    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP, for_filing=request.method == "POST")
     if link is None:
         return invalid_link(request)
     status = 200
@@ -77,11 +77,18 @@ def shop_page(request, token):
             status = 400
     else:
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST":  # refused: the page again, with the contacts the filing did not load
+        link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP) or link
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
-    open_requests = trackingtokens_ensure(
-        service_requests=shop_open_requests(link.customer), now=timezone.now()
-    )
+    open_requests = [
+        (r, ShopToken(value=r.tracking_value) if r.tracking_value else None)
+        for r in shop_open_requests(link.customer)
+    ]
+    if any(token is None for _r, token in open_requests):
+        open_requests = trackingtokens_ensure(
+            service_requests=[r for r, _t in open_requests], now=timezone.now()
+        )
     context = {
         "link": link,
         "customer": link.customer,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.refcache import reference_forget
 
 from .models import Holiday
 
@@ -70,6 +71,7 @@ def holiday_add(*, first: date, last: date | None, is_workday: bool, name: str, 
         data={"first": first.isoformat(), "last": last.isoformat(), "is_workday": is_workday, "name": name},
         now=now,
     )
+    transaction.on_commit(lambda: reference_forget("sla:calendar:"))  # core.refcache
     return rows
 
 
@@ -84,3 +86,4 @@ def holiday_delete(*, holiday: Holiday, actor, now) -> None:
         now=now,
     )
     holiday.delete()
+    transaction.on_commit(lambda: reference_forget("sla:calendar:"))

@@ -4,13 +4,13 @@ through ``servicerequest_transition``, which checks the state machine and append
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.refcache import reference_forget
 from serviceloop.integrations.events import request_event
 from serviceloop.org.models import Role
 
@@ -76,14 +76,17 @@ def _lock(request: ServiceRequest) -> ServiceRequest:
 
 
 def _next_reference(now: datetime) -> str:
+    """Today's next serial in one statement (SQLite ≥ 3.35 and PostgreSQL): the day's row is created or
+    incremented and the new value returned, under the row's lock — two filings never share a number."""
     day = timezone.localtime(now).date()
-    try:
-        with transaction.atomic():
-            ReferenceCounter.objects.get_or_create(day=day)
-    except IntegrityError:  # another filing created today's counter at the same moment
-        pass
-    ReferenceCounter.objects.filter(day=day).update(last=F("last") + 1)
-    n = ReferenceCounter.objects.get(day=day).last
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (n,) = cursor.fetchone()
     return f"SR{day:%Y%m%d}-{n:04d}"
 
 
@@ -100,12 +103,15 @@ SHOP_MESSAGES = {
 FILED_WITH_LINK = gettext_noop("Your request {ref} has been registered. Follow its progress here: {url}")
 
 
-def servicerequest_tracking_url(*, request: ServiceRequest, now: datetime) -> str:
-    """The request's public tracking link (created once). The portal owns public links; it is imported here,
-    not at the top, because the portal itself files requests through this module."""
-    from serviceloop.portal.intake import trackingtoken_ensure
+def servicerequest_tracking_url(*, request: ServiceRequest, now: datetime, new: bool = False) -> str:
+    """The request's public tracking link (created once; ``new``: the request was saved in this transaction, so
+    it has none yet and the link is inserted without looking). The portal owns public links; it is imported
+    here, not at the top, because the portal itself files requests through this module."""
+    from serviceloop.portal.intake import trackingtoken_create, trackingtoken_ensure
     from serviceloop.portal.selectors import public_url
 
+    if new:
+        return public_url(trackingtoken_create(service_request=request, now=now))
     return public_url(trackingtoken_ensure(service_request=request, now=now))
 
 
@@ -198,8 +204,17 @@ def _choice(value, choices, label):
 # ---- intake ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def servicerequest_file(
+def servicerequest_file(*, duplicate_raises=False, **kwargs) -> tuple[ServiceRequest, bool]:
+    """Files a request from any channel. The same idempotency key returns the first request (created False).
+
+    ``duplicate_raises``: the caller, inside its own transaction, lets the IntegrityError of a repeated key
+    roll it back and looks the key up itself (the public form: a double tap is rare, so the common filing
+    skips the look-up and this function's savepoint)."""
+    with transaction.atomic(savepoint=not duplicate_raises):
+        return _servicerequest_file(duplicate_raises=duplicate_raises, **kwargs)
+
+
+def _servicerequest_file(
     *,
     customer,
     channel,
@@ -213,10 +228,11 @@ def servicerequest_file(
     idempotency_key=None,
     urgency="normal",
     complexity="simple",
+    duplicate_raises,
 ) -> tuple[ServiceRequest, bool]:
-    """Files a request from any channel. The same idempotency key returns the first request (created False)."""
     if idempotency_key:
         idempotency_key = str(idempotency_key)[:64]
+    if idempotency_key and not duplicate_raises:
         existing = ServiceRequest.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
@@ -263,10 +279,13 @@ def servicerequest_file(
             customer.route_id,
         )
     try:
-        with transaction.atomic():
+        if duplicate_raises:
             request.save()
+        else:
+            with transaction.atomic():
+                request.save()
     except IntegrityError:
-        if idempotency_key:
+        if idempotency_key and not duplicate_raises:
             existing = ServiceRequest.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False
@@ -281,7 +300,9 @@ def servicerequest_file(
         data={"channel": channel, "photos": len(cleaned)},
     )
     sla.milestones_start(request=request, now=now)
-    _shop_message(request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now))
+    _shop_message(
+        request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now, new=True)
+    )
     request_event(
         request, "filed", now=now
     )  # outbound event (issue 15), before a repeat complaint's escalation
@@ -781,5 +802,6 @@ def servicerequest_note(*, request, note: str, actor, now) -> RequestEvent:
 def category_save(*, category: Category, actor, now) -> Category:
     category.full_clean()
     category.save()
+    transaction.on_commit(lambda: reference_forget("servicedesk:categories"))  # the QR form's (core.refcache)
     audit_record(actor=actor, action="servicedesk.category", obj=category, summary=category.name, now=now)
     return category

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 
+from serviceloop.core.refcache import reference
+
 from . import clock
 from .conf import conf
 from .models import (
@@ -37,6 +39,25 @@ def working_calendar(*, around: date | None = None) -> clock.WorkingCalendar:
     )
 
 
+def active_policies() -> list[SlaPolicy]:
+    """Every active policy with its milestones, best first (kept a minute per process: core.refcache)."""
+
+    def load():
+        policies = SlaPolicy.objects.filter(active=True).order_by("-priority", "id")
+        return list(policies.prefetch_related("milestones"))
+
+    return reference("sla:policies", load)
+
+
+def cached_policy_for(request: ServiceRequest) -> SlaPolicy | None:
+    """``policy_for`` from the kept policies (no query once loaded): the filing paths use it."""
+    names = ("kind", "complexity", "urgency", "channel")
+    for policy in active_policies():
+        if all(getattr(policy, n) in ("", getattr(request, n)) for n in names):
+            return policy
+    return None
+
+
 def policy_for(request: ServiceRequest) -> SlaPolicy | None:
     """The highest-priority active policy whose criteria (blank = any) all match the request."""
     q = Q(active=True)
@@ -53,10 +74,12 @@ def milestones_start(
     only=None,
     calendar: clock.WorkingCalendar | None = None,
 ) -> list[RequestMilestone]:
-    policy = policy_for(request)
+    policy = cached_policy_for(request)
     if policy is None:
         return []
-    calendar = calendar or working_calendar(around=now.date())
+    if calendar is None:
+        day = now.date()
+        calendar = reference(f"sla:calendar:{day}", lambda: working_calendar(around=day))
     default_share = conf("WARN_SHARE")
     rows = []
     for m in policy.milestones.all():

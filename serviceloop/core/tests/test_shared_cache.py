@@ -1,5 +1,6 @@
-"""Rate-limit counters shared by every worker (issue 13): the database cache by default, Redis through
-django-redis when CACHE_URL says so. The public-form limits used to live in each worker's memory."""
+"""Rate-limit counters shared by every worker (issue 13): a database table by default (issue 14: one upsert
+instead of the database cache's 14 queries), Redis through django-redis when CACHE_URL says so. The
+public-form limits used to live in each worker's memory. The database cache still holds other cached data."""
 
 import socket
 import threading
@@ -8,27 +9,61 @@ import time
 import pytest
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from serviceloop.portal.ratelimit import rate_take
+from serviceloop.portal.ratelimit import Over, rate_take
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_default_cache_is_the_database_so_every_worker_counts_together():
+def taken(key, limit):
+    """None when a slot was taken, else the key that was over its limit (as the public form sees it)."""
+    try:
+        with transaction.atomic():
+            rate_take([(key, limit)])
+    except Over as e:
+        return e.key
+    return None
+
+
+def test_the_default_counters_are_in_the_database_so_every_worker_counts_together():
     assert settings.CACHES["default"]["BACKEND"] == "serviceloop.core.cache.DatabaseCache"
-    cache.clear()
-    assert rate_take([("portal:rate:shop:1", 5)]) is None
+    assert taken("portal:rate:shop:1", 5) is None
     with connection.cursor() as cursor:  # what another process would read
-        cursor.execute("SELECT COUNT(*) FROM serviceloop_cache")
-        assert cursor.fetchone()[0] == 1
-    caches.close_all()
-    del caches["default"]  # a fresh handler, as in another worker
+        cursor.execute("SELECT key, count FROM portal_ratecounter")
+        assert cursor.fetchall() == [("portal:rate:shop:1", 1)]
     for _ in range(4):
-        assert rate_take([("portal:rate:shop:1", 5)]) is None
-    assert rate_take([("portal:rate:shop:1", 5)]) == "portal:rate:shop:1"
+        assert taken("portal:rate:shop:1", 5) is None
+    assert taken("portal:rate:shop:1", 5) == "portal:rate:shop:1"
+
+
+def test_a_refused_or_rolled_back_filing_gives_its_slots_back(django_assert_num_queries):
+    with django_assert_num_queries(3), transaction.atomic():  # savepoint, one upsert for both keys, release
+        rate_take([("a", 5), ("b", 5)])
+    with pytest.raises(Over), transaction.atomic():
+        rate_take([("a", 5), ("b", 1)])  # b is over: a's slot goes back with the rollback
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        rate_take([("a", 5)])
+        1 / 0  # noqa: B018 — the filing failed after taking its slot
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, count FROM portal_ratecounter ORDER BY key")
+        assert cursor.fetchall() == [("a", 1), ("b", 1)]
+
+
+def test_a_new_window_starts_the_count_again_and_old_addresses_are_purged():
+    from serviceloop.portal.ratelimit import ratecounters_purge
+
+    hour = 3600 * 500_000
+    with transaction.atomic():
+        for _ in range(3):
+            rate_take([("k", 3)], now=hour)
+    with transaction.atomic():
+        rate_take([("k", 3)], now=hour + 3600)  # next hour: 1 of 3
+        rate_take([("old", 3)], now=hour - 2 * 86400)
+    assert ratecounters_purge(now=hour + 3600) == 1
 
 
 def test_counting_keeps_the_window_instead_of_resetting_it_to_the_default_timeout():
@@ -101,10 +136,17 @@ def test_with_cache_url_redis_the_limits_hold_in_redis():
     with override_settings(CACHES=redis_cache):
         assert type(caches["default"]).__module__.startswith("django_redis")
         key = "portal:rate:addr:10.0.0.7"
-        results = [rate_take([(key, 3)]) for _ in range(5)]
+        with CaptureQueriesContext(connection) as queries:
+            results = [taken(key, 3) for _ in range(5)]
         assert results == [None, None, None, key, key]
-        assert caches["default"].ttl(key) > 3500
-        caches["default"].delete(key)
+        assert not [q for q in queries.captured_queries if "ratecounter" in q["sql"]]  # no database counting
+        redis = caches["default"].client.get_client()
+        (stored,) = redis.keys(caches["default"].make_key(key) + ":*")
+        assert int(redis.get(stored)) == 3 and redis.ttl(stored) > 3500  # refused ones were given back
+        slots = rate_take([(key, 10)])
+        slots.give_back()
+        assert int(redis.get(stored)) == 3
+        redis.delete(stored)
 
 
 def test_settings_choose_django_redis_for_a_redis_cache_url():
