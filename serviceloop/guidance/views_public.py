@@ -6,13 +6,14 @@ counters), because drawing a PDF costs a second of CPU.
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from serviceloop.core.clients import client_address
 from serviceloop.portal.models import TokenPurpose
-from serviceloop.portal.ratelimit import rate_take
+from serviceloop.portal.ratelimit import Over, rate_take
 from serviceloop.portal.selectors import shoptoken_resolve
 from serviceloop.portal.views import _public, invalid_link
 
@@ -22,11 +23,15 @@ from .views import file_response
 
 
 def _limited(request, customer_id: int):
-    over = rate_take([
-        (f"guidance:rate:shop:{customer_id}", settings.GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR),
-        (f"guidance:rate:addr:{client_address(request)}", settings.GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR),
-    ])  # fmt: skip
-    if over is None:
+    try:
+        with transaction.atomic():  # the database counter store counts inside a transaction
+            rate_take([
+                (f"guidance:rate:shop:{customer_id}", settings.GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR),
+                (f"guidance:rate:addr:{client_address(request)}", settings.GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR),
+            ])  # fmt: skip
+    except Over:
+        pass
+    else:
         return None
     text = _("The book was opened many times in the last hour. Please try again later.")
     return _public(render(request, "guidance/public_message.html", {"text": text}, status=429))

@@ -45,6 +45,12 @@ class _DatabaseStore:
     def give_back(self, keys: list[str], period: int) -> None:
         pass  # the caller's rollback does it
 
+    def counts(self, keys: list[str], period: int) -> dict[str, int]:
+        from .models import RateCounter
+
+        rows = RateCounter.objects.filter(key__in=keys, period=period).values_list("key", "count")
+        return dict(rows)
+
 
 class _RedisStore:
     transactional = False
@@ -70,6 +76,10 @@ class _RedisStore:
         for key in keys:
             pipe.decr(self._key(key, period))
         pipe.execute()
+
+    def counts(self, keys: list[str], period: int) -> dict[str, int]:
+        values = self.cache.client.get_client(write=False).mget([self._key(key, period) for key in keys])
+        return {key: int(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
 
 def store():
@@ -119,6 +129,20 @@ def rate_take(
             slots.give_back()
             raise Over(key)
     return slots
+
+
+def rate_over(
+    limits: list[tuple[str, int]], *, window: int = WINDOW_SECONDS, now: float | None = None
+) -> str | None:
+    """The first key that has used up its limit this window, without taking a slot. For limits on failures only
+    (a training check-in counts wrong answers, not the shops that got in): look first, try, and ``rate_take``
+    in a transaction of its own only when the try failed."""
+    counted = [(key, limit) for key, limit in limits if limit > 0]
+    if not counted:
+        return None
+    period = int((time.time() if now is None else now) // window)
+    counts = store().counts([key for key, _limit in counted], period)
+    return next((key for key, limit in counted if counts.get(key, 0) >= limit), None)
 
 
 def ratecounters_purge(*, now: float | None = None, window: int = WINDOW_SECONDS) -> int:

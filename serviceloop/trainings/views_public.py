@@ -4,13 +4,14 @@ The owner types the shop's licence number or the last four digits of its phone. 
 client address and per session (the portal's fixed-window counters), so numbers cannot be guessed at speed."""
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from serviceloop.portal.intake import client_address
-from serviceloop.portal.ratelimit import rate_give_back, rate_take
+from serviceloop.portal.ratelimit import Over, rate_over, rate_take
 from serviceloop.portal.views import _public, invalid_link
 
 from . import services
@@ -47,8 +48,7 @@ def checkin_page(request, code):
         form = CheckInForm(request.POST)
         address = client_address(request)
         limits = _limits(session, address)
-        over = rate_take(limits)
-        if over is not None:
+        if rate_over(limits) is not None:
             status = 429
             form.add_error(None, _("Too many tries. Please wait a while, or ask the staff at the desk."))
         elif form.is_valid():
@@ -58,9 +58,16 @@ def checkin_page(request, code):
             except services.CheckInRefused as exc:
                 status = 400
                 form.add_error(None, exc.message)
-            else:
-                rate_give_back([key for key, _limit in limits])  # only failed tries count
+                _count_failure(limits)  # only failed tries count
         else:
             status = 400
     context = {"session": session, "form": form, "done": done, "open": session.status in CHECK_IN_OPEN}
     return _public(render(request, "trainings/checkin.html", context, status=status))
+
+
+def _count_failure(limits) -> None:
+    try:
+        with transaction.atomic():
+            rate_take(limits)
+    except Over:
+        pass  # the next try is refused by rate_over
