@@ -2,7 +2,12 @@
 e-settlement success figures — read only, the same selectors, filters and scope as the pages."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -123,6 +128,7 @@ class ParetoSerializer(serializers.Serializer):
     cumulative = serializers.FloatField()
 
 
+@extend_schema_serializer(many=False)  # one summary object, though the route is the viewset's list
 class SettlementRatesSerializer(serializers.Serializer):
     level = serializers.CharField()
     start = serializers.DateField()

@@ -62,8 +62,9 @@ def test_the_api_answers_inside_its_schema(api_schema, world):
         def check(case):
             # "0 server errors, 0 schema violations": a schema-valid body may still be refused (an id that does
             # not exist, an empty licence number…), so positive-data acceptance is not asked for.
+            # identity: schemathesis' WSGI transport asks for gzip (GZipMiddleware answers it) but cannot inflate
             case.call_and_validate(
-                headers={"Authorization": f"Token {token}"},
+                headers={"Authorization": f"Token {token}", "Accept-Encoding": "identity"},
                 excluded_checks=[positive_data_acceptance, negative_data_rejection],
             )
 

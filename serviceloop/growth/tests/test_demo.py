@@ -15,7 +15,7 @@ def test_it_builds_a_demo_week_and_a_points_run_with_the_demo_city():
     sheet_run, points_run = AllocationRun.objects.order_by("id")
     assert sheet_run.kind == "sheet" and points_run.kind == "points"
     products = list(sheet_run.products.all())
-    assert len(products) == 7 and sum(not p.handled for p in products) == 1
+    assert len(products) == 7 and all(p.handled for p in products)  # the price-band row too (R26)
     assert {p.table["regions"][0] for p in products if p.extension} >= {"城区", "城网"}
     assert ShopAllocation.objects.filter(run=sheet_run).exists() and points_run.total_allocated == 100
 
