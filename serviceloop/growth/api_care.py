@@ -1,5 +1,5 @@
-"""REST API of the care lists (issue 12): restock shops, shops likely to fail their e-settlement, and the
-e-settlement success figures — read only, the same selectors, filters and scope as the pages."""
+"""REST API of e-settlement care (issue 12): shops likely to fail their e-settlement, and the e-settlement
+success figures (restock advice per shop is ``api_restock``) — read only, the same selectors, filters and scope as the pages."""
 
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -22,37 +22,6 @@ from .forms_care import CareFilterForm, RatesFilterForm
 def _need_role(request):
     if not selectors.may_see_runs(request.user):
         raise PermissionDenied
-
-
-class RestockShopSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(source="pk")
-    licence_no = serializers.CharField()
-    shop_name = serializers.CharField(source="name")
-    route_name = serializers.CharField(source="route.name")
-    next_order_day = serializers.DateField(source="advice_day")
-    products = serializers.IntegerField(source="advice_lines")
-    suggested_total = serializers.IntegerField(source="advice_total")
-    likely_short = serializers.IntegerField(source="advice_short")
-
-
-@extend_schema_view(
-    list=extend_schema(parameters=[SEARCH, query("short", "1: only shops likely to run short", str, ["1"])])
-)
-class RestockShopViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The caller's shops with restock advice for their next order day, those likely to run short first."""
-
-    serializer_class = RestockShopSerializer
-
-    def get_queryset(self):
-        from serviceloop.customers.models import Customer
-
-        if getattr(self, "swagger_fake_view", False):
-            return Customer.objects.none()
-        _need_role(self.request)
-        p = self.request.query_params
-        return selectors.restock_shops_visible_to(
-            self.request.user, q=p.get("q", "").strip()[:100], short_only=p.get("short") == "1"
-        )
 
 
 class RiskPartSerializer(serializers.Serializer):

@@ -1,12 +1,7 @@
 """The care lists over the API: the same scope, filters and figures as the pages, read only."""
 
-import datetime as dt
-
 import pytest
 from rest_framework.test import APIClient
-
-from serviceloop.growth.models import RestockAdvice
-from serviceloop.trade.testing import make_products
 
 from .test_care import attempts  # noqa: F401 - the fixture
 
@@ -53,19 +48,3 @@ def test_settlement_rates_match_the_page(attempts):  # noqa: F811
     assert mine["settlements"] == 3 and len(mine["rows"]) == 1
     odd = api(world.city_admin).get("/api/v1/growth/settlement-rates/?level=x&start=bad&station=zz")
     assert odd.status_code == 200 and odd.json()["level"] == "station"
-
-
-def test_restock_shops_are_scoped(world):
-    products = list(make_products().values())
-    mine = world.shops["张湾1号线"][0]
-    other = world.shops["城关1号线"][0]
-    for shop, short in ((mine, True), (other, False)):
-        RestockAdvice.objects.create(
-            customer=shop, product=products[0], order_day=dt.date(2026, 11, 30), forecast=3, recent=2,
-            suggested=3, method="tsb", short=short, computed_at=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
-        )  # fmt: skip
-    body = api(world.account_manager).get("/api/v1/growth/restock-shops/").json()
-    assert [r["licence_no"] for r in body["results"]] == [mine.licence_no]
-    assert body["results"][0]["suggested_total"] == 3 and body["results"][0]["likely_short"] == 1
-    assert api(world.outsider).get("/api/v1/growth/restock-shops/?short=1").json()["count"] == 0
-    assert api(world.city_admin).get("/api/v1/growth/restock-shops/").json()["count"] == 2
