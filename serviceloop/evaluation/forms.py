@@ -59,7 +59,9 @@ class GradeRuleForm(forms.Form):
         data = super().clean()
         low, high = data.get("intermediate_min"), data.get("senior_min")
         if low is not None and high is not None and low > high:
-            raise forms.ValidationError(_("The average for intermediate cannot be above the average for senior."))
+            raise forms.ValidationError(
+                _("The average for intermediate cannot be above the average for senior.")
+            )
         return data
 
 

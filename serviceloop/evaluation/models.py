@@ -115,7 +115,9 @@ class GradeRule(models.Model):
     """How grades are proposed from a year of monthly scorecards, as set at one moment. Never updated: the
     newest row is in force, the older rows are the history (who, when, why)."""
 
-    senior_min = models.DecimalField(_("average score for senior"), max_digits=5, decimal_places=2, default=90)
+    senior_min = models.DecimalField(
+        _("average score for senior"), max_digits=5, decimal_places=2, default=90
+    )
     senior_floor = models.DecimalField(
         _("no month below (senior)"), max_digits=5, decimal_places=2, default=80
     )
@@ -162,7 +164,9 @@ class GradeProposal(models.Model):
     lowest = models.DecimalField(_("lowest month"), max_digits=6, decimal_places=2, null=True)
     months = models.PositiveSmallIntegerField(_("months with a score"))
     rule = models.ForeignKey(GradeRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("rule"))
-    state = models.CharField(_("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
     proposed_at = models.DateTimeField(_("proposed at"))
 
     class Meta:
@@ -207,7 +211,9 @@ class StarRule(models.Model):
     as set at one moment. Never updated: the newest row per subject is in force."""
 
     subject = models.CharField(_("recognition of"), max_length=8, choices=Subject.choices)
-    period_kind = models.CharField(_("every"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.QUARTER)
+    period_kind = models.CharField(
+        _("every"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.QUARTER
+    )
     top_n = models.PositiveSmallIntegerField(_("at most"), default=3)
     min_score = models.DecimalField(_("final score at least"), max_digits=5, decimal_places=2, default=90)
     kpi = models.ForeignKey("kpis.Kpi", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -262,7 +268,9 @@ class StarAward(models.Model):
         verbose_name_plural = _("service stars")
         ordering = ["-period", "subject", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["subject", "unit_id", "period_kind", "period"], name="staraward_unique")
+            models.UniqueConstraint(
+                fields=["subject", "unit_id", "period_kind", "period"], name="staraward_unique"
+            )
         ]
         indexes = [models.Index(fields=["subject", "unit_id"], name="staraward_unit")]
 

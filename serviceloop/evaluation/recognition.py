@@ -129,7 +129,9 @@ def yearly_finals(year: int, manager_ids=None) -> dict[int, list[Decimal]]:
     if manager_ids is not None:
         qs = qs.filter(unit_id__in=list(manager_ids))
     out = defaultdict(list)
-    for unit_id, score, adjusted in qs.annotate(adj=Sum("adjustments__points")).values_list("unit_id", "score", "adj"):
+    for unit_id, score, adjusted in qs.annotate(adj=Sum("adjustments__points")).values_list(
+        "unit_id", "score", "adj"
+    ):
         out[unit_id].append(score + (adjusted or Decimal(0)))
     return out
 
@@ -145,7 +147,9 @@ def grades_propose(*, year: int, actor, now) -> int:
     existing = {p.manager_id: p for p in GradeProposal.objects.filter(year=year)}
     new, changed = [], []
     two = Decimal("0.01")
-    for manager_id in User.objects.filter(role=Role.ACCOUNT_MANAGER, is_active=True).values_list("pk", flat=True):
+    for manager_id in User.objects.filter(role=Role.ACCOUNT_MANAGER, is_active=True).values_list(
+        "pk", flat=True
+    ):
         scores = finals.get(manager_id, [])
         fields = {
             "grade": propose_grade(rule, scores), "months": len(scores), "rule": rule,
@@ -170,7 +174,9 @@ def grades_propose(*, year: int, actor, now) -> int:
 
 
 @transaction.atomic
-def grade_decide(*, manager: User, grade: str, reason: str, actor, now, year: int | None = None) -> ManagerGrade:
+def grade_decide(
+    *, manager: User, grade: str, reason: str, actor, now, year: int | None = None
+) -> ManagerGrade:
     """A person's decision on a manager's grade (the pending proposal of the year, if any, is closed by it)."""
     if manager.role != Role.ACCOUNT_MANAGER:
         raise ValidationError(_("Only account managers have a grade."))
@@ -229,9 +235,13 @@ def stars_propose(*, subject: str, period: Period, actor, now) -> int:
             kpi_basis[unit_id] = {"kpi": rule.kpi.name, "value": value,
                                   "target": float(target.target) if target else None,
                                   "met": status_of(rule.kpi, value, target) == "good"}  # fmt: skip
-    eligible = [u for u, f in finals.items() if f >= rule.min_score and (not rule.kpi_id or kpi_basis[u]["met"])]
+    eligible = [
+        u for u, f in finals.items() if f >= rule.min_score and (not rule.kpi_id or kpi_basis[u]["met"])
+    ]
     chosen = sorted(eligible, key=lambda u: (-finals[u], u))[: rule.top_n]
-    existing = {a.unit_id: a for a in StarAward.objects.filter(subject=subject, period_kind=kind, period=period.start)}
+    existing = {
+        a.unit_id: a for a in StarAward.objects.filter(subject=subject, period_kind=kind, period=period.start)
+    }
     withdrawn = [a.pk for u, a in existing.items() if a.state == StarState.PROPOSED and u not in chosen]
     StarAward.objects.filter(pk__in=withdrawn).delete()
     for rank, unit_id in enumerate(chosen, start=1):
@@ -242,7 +252,13 @@ def stars_propose(*, subject: str, period: Period, actor, now) -> int:
             StarAward.objects.create(subject=subject, unit_id=unit_id, period_kind=kind, period=period.start,
                                      rank=rank, score=finals[unit_id], basis=basis, rule=rule, proposed_at=now)  # fmt: skip
         elif award.state == StarState.PROPOSED:
-            award.rank, award.score, award.basis, award.rule, award.proposed_at = rank, finals[unit_id], basis, rule, now
+            award.rank, award.score, award.basis, award.rule, award.proposed_at = (
+                rank,
+                finals[unit_id],
+                basis,
+                rule,
+                now,
+            )
             award.save(update_fields=["rank", "score", "basis", "rule", "proposed_at"])
     audit_record(actor=actor, action="evaluation.stars.propose", obj=rule, now=now,
                  summary=_("Stars proposed for %(period)s: %(n)d") % {"period": period.key, "n": len(chosen)},

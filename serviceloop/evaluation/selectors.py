@@ -102,10 +102,14 @@ def grade_list(*, user, q: str = "", grade: str = "", station: str = "", pending
     """Managers with their grade in force and the proposal waiting for ``pending_year``: two subqueries, one
     query per page whatever the number of managers."""
     newest = ManagerGrade.objects.filter(manager=OuterRef("pk")).order_by("-decided_at", "-id")
-    qs = managers_visible(user).select_related("station__branch").annotate(
-        current_grade=Subquery(newest.values("grade")[:1]),
-        current_year=Subquery(newest.values("year")[:1]),
-        decided_at=Subquery(newest.values("decided_at")[:1]),
+    qs = (
+        managers_visible(user)
+        .select_related("station__branch")
+        .annotate(
+            current_grade=Subquery(newest.values("grade")[:1]),
+            current_year=Subquery(newest.values("year")[:1]),
+            decided_at=Subquery(newest.values("decided_at")[:1]),
+        )
     )
     if pending_year:
         proposal = GradeProposal.objects.filter(manager=OuterRef("pk"), year=pending_year)

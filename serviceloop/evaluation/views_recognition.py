@@ -212,7 +212,9 @@ def star(request, pk):
     if not s.star_visible(request.user, award):
         raise Http404
     form = None
-    if award.state == StarState.PROPOSED and r.may_decide(request.user, award.subject, award.unit_id, stars=True):
+    if award.state == StarState.PROPOSED and r.may_decide(
+        request.user, award.subject, award.unit_id, stars=True
+    ):
         form = StarDecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -223,7 +225,9 @@ def star(request, pk):
             else:
                 return redirect("evaluation:star", pk=award.pk)
     elif request.method == "POST":
-        if award.state != StarState.PROPOSED and r.may_decide(request.user, award.subject, award.unit_id, stars=True):
+        if award.state != StarState.PROPOSED and r.may_decide(
+            request.user, award.subject, award.unit_id, stars=True
+        ):
             messages.warning(request, _("This proposal has been decided already."))
             return redirect("evaluation:star", pk=award.pk)
         raise PermissionDenied
@@ -245,7 +249,9 @@ def star_rules(request):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             subject, reason = data.pop("subject"), data.pop("reason")
-            r.starrule_set(subject=subject, values=data, reason=reason, actor=request.user, now=timezone.now())
+            r.starrule_set(
+                subject=subject, values=data, reason=reason, actor=request.user, now=timezone.now()
+            )
             messages.success(request, _("Rule saved. The next proposals use it."))
             return redirect("evaluation:star-rules")
     elif request.method == "POST":

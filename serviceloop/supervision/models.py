@@ -466,8 +466,13 @@ class RiskRuleSettings(models.Model):
         verbose_name_plural = _("risk rule settings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(short_visits_min__gte=1, route_complaints_min__gte=2, days_to_act__gte=1,
-                            satisfaction_falls__gte=1, satisfaction_falls__lte=6),
+                condition=Q(
+                    short_visits_min__gte=1,
+                    route_complaints_min__gte=2,
+                    days_to_act__gte=1,
+                    satisfaction_falls__gte=1,
+                    satisfaction_falls__lte=6,
+                ),
                 name="riskrules_positive",
             )
         ]

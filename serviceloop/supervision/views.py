@@ -330,4 +330,6 @@ def risk_rules(request):
         "form": form, "row": row, "page": page, "query": query,
         "current": [(labels[f], getattr(row, f)) for f in services.RULE_FIELDS],
     }  # fmt: skip
-    return render(request, "supervision/risk_rules.html", context, status=400 if form and form.errors else 200)
+    return render(
+        request, "supervision/risk_rules.html", context, status=400 if form and form.errors else 200
+    )

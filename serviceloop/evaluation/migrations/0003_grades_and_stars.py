@@ -6,136 +6,380 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0002_default_weights'),
-        ('kpis', '0002_catalogue'),
+        ("evaluation", "0002_default_weights"),
+        ("kpis", "0002_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GradeRule',
+            name="GradeRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('senior_min', models.DecimalField(decimal_places=2, default=90, max_digits=5, verbose_name='average score for senior')),
-                ('senior_floor', models.DecimalField(decimal_places=2, default=80, max_digits=5, verbose_name='no month below (senior)')),
-                ('intermediate_min', models.DecimalField(decimal_places=2, default=75, max_digits=5, verbose_name='average score for intermediate')),
-                ('min_months', models.PositiveSmallIntegerField(default=10, verbose_name='months with a score needed')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason for the change')),
-                ('set_at', models.DateTimeField(verbose_name='set at')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='set by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "senior_min",
+                    models.DecimalField(
+                        decimal_places=2, default=90, max_digits=5, verbose_name="average score for senior"
+                    ),
+                ),
+                (
+                    "senior_floor",
+                    models.DecimalField(
+                        decimal_places=2, default=80, max_digits=5, verbose_name="no month below (senior)"
+                    ),
+                ),
+                (
+                    "intermediate_min",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=75,
+                        max_digits=5,
+                        verbose_name="average score for intermediate",
+                    ),
+                ),
+                (
+                    "min_months",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="months with a score needed"),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason for the change")),
+                ("set_at", models.DateTimeField(verbose_name="set at")),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="set by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grade rule',
-                'verbose_name_plural': 'grade rules',
-                'ordering': ['-set_at', '-id'],
+                "verbose_name": "grade rule",
+                "verbose_name_plural": "grade rules",
+                "ordering": ["-set_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GradeProposal',
+            name="GradeProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('grade', models.CharField(choices=[('senior', 'Senior account manager'), ('intermediate', 'Intermediate account manager'), ('junior', 'Junior account manager')], max_length=12, verbose_name='proposed grade')),
-                ('average', models.DecimalField(decimal_places=2, max_digits=6, null=True, verbose_name='average score')),
-                ('lowest', models.DecimalField(decimal_places=2, max_digits=6, null=True, verbose_name='lowest month')),
-                ('months', models.PositiveSmallIntegerField(verbose_name='months with a score')),
-                ('state', models.CharField(choices=[('proposed', 'Awaiting decision'), ('decided', 'Decided')], default='proposed', max_length=10, verbose_name='state')),
-                ('proposed_at', models.DateTimeField(verbose_name='proposed at')),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evaluation.graderule', verbose_name='rule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("senior", "Senior account manager"),
+                            ("intermediate", "Intermediate account manager"),
+                            ("junior", "Junior account manager"),
+                        ],
+                        max_length=12,
+                        verbose_name="proposed grade",
+                    ),
+                ),
+                (
+                    "average",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, null=True, verbose_name="average score"
+                    ),
+                ),
+                (
+                    "lowest",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, null=True, verbose_name="lowest month"
+                    ),
+                ),
+                ("months", models.PositiveSmallIntegerField(verbose_name="months with a score")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("proposed", "Awaiting decision"), ("decided", "Decided")],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(verbose_name="proposed at")),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evaluation.graderule",
+                        verbose_name="rule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grade proposal',
-                'verbose_name_plural': 'grade proposals',
-                'ordering': ['-year', 'manager_id'],
+                "verbose_name": "grade proposal",
+                "verbose_name_plural": "grade proposals",
+                "ordering": ["-year", "manager_id"],
             },
         ),
         migrations.CreateModel(
-            name='ManagerGrade',
+            name="ManagerGrade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.CharField(choices=[('senior', 'Senior account manager'), ('intermediate', 'Intermediate account manager'), ('junior', 'Junior account manager')], max_length=12, verbose_name='grade')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year evaluated')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('decided_at', models.DateTimeField(verbose_name='decided at')),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grades', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-                ('proposal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decisions', to='evaluation.gradeproposal', verbose_name='proposal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("senior", "Senior account manager"),
+                            ("intermediate", "Intermediate account manager"),
+                            ("junior", "Junior account manager"),
+                        ],
+                        max_length=12,
+                        verbose_name="grade",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year evaluated")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("decided_at", models.DateTimeField(verbose_name="decided at")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grades",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decisions",
+                        to="evaluation.gradeproposal",
+                        verbose_name="proposal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account-manager grade',
-                'verbose_name_plural': 'account-manager grades',
-                'ordering': ['-decided_at', '-id'],
+                "verbose_name": "account-manager grade",
+                "verbose_name_plural": "account-manager grades",
+                "ordering": ["-decided_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StarRule',
+            name="StarRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(choices=[('manager', 'Account manager'), ('station', 'Station')], max_length=8, verbose_name='recognition of')),
-                ('period_kind', models.CharField(choices=[('month', 'Monthly process control'), ('quarter', 'Quarterly comprehensive evaluation')], default='quarter', max_length=8, verbose_name='every')),
-                ('top_n', models.PositiveSmallIntegerField(default=3, verbose_name='at most')),
-                ('min_score', models.DecimalField(decimal_places=2, default=90, max_digits=5, verbose_name='final score at least')),
-                ('active', models.BooleanField(default=True, verbose_name='in use')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason for the change')),
-                ('set_at', models.DateTimeField(verbose_name='set at')),
-                ('kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kpis.kpi', verbose_name='KPI whose target must be met')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='set by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[("manager", "Account manager"), ("station", "Station")],
+                        max_length=8,
+                        verbose_name="recognition of",
+                    ),
+                ),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[
+                            ("month", "Monthly process control"),
+                            ("quarter", "Quarterly comprehensive evaluation"),
+                        ],
+                        default="quarter",
+                        max_length=8,
+                        verbose_name="every",
+                    ),
+                ),
+                ("top_n", models.PositiveSmallIntegerField(default=3, verbose_name="at most")),
+                (
+                    "min_score",
+                    models.DecimalField(
+                        decimal_places=2, default=90, max_digits=5, verbose_name="final score at least"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="in use")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason for the change")),
+                ("set_at", models.DateTimeField(verbose_name="set at")),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="kpis.kpi",
+                        verbose_name="KPI whose target must be met",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="set by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'star rule',
-                'verbose_name_plural': 'star rules',
-                'ordering': ['subject', '-set_at', '-id'],
+                "verbose_name": "star rule",
+                "verbose_name_plural": "star rules",
+                "ordering": ["subject", "-set_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StarAward',
+            name="StarAward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(choices=[('manager', 'Account manager'), ('station', 'Station')], max_length=8, verbose_name='recognition of')),
-                ('unit_id', models.BigIntegerField(verbose_name='person or station')),
-                ('period_kind', models.CharField(choices=[('month', 'Monthly process control'), ('quarter', 'Quarterly comprehensive evaluation')], max_length=8, verbose_name='kind')),
-                ('period', models.DateField(verbose_name='period start')),
-                ('rank', models.PositiveSmallIntegerField(verbose_name='rank')),
-                ('score', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='final score')),
-                ('basis', models.JSONField(default=dict, verbose_name='basis')),
-                ('state', models.CharField(choices=[('proposed', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('rejected', 'Not confirmed')], default='proposed', max_length=10, verbose_name='state')),
-                ('proposed_at', models.DateTimeField(verbose_name='proposed at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evaluation.starrule', verbose_name='rule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[("manager", "Account manager"), ("station", "Station")],
+                        max_length=8,
+                        verbose_name="recognition of",
+                    ),
+                ),
+                ("unit_id", models.BigIntegerField(verbose_name="person or station")),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[
+                            ("month", "Monthly process control"),
+                            ("quarter", "Quarterly comprehensive evaluation"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("period", models.DateField(verbose_name="period start")),
+                ("rank", models.PositiveSmallIntegerField(verbose_name="rank")),
+                ("score", models.DecimalField(decimal_places=2, max_digits=6, verbose_name="final score")),
+                ("basis", models.JSONField(default=dict, verbose_name="basis")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Awaiting confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Not confirmed"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(verbose_name="proposed at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evaluation.starrule",
+                        verbose_name="rule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service star',
-                'verbose_name_plural': 'service stars',
-                'ordering': ['-period', 'subject', 'rank'],
+                "verbose_name": "service star",
+                "verbose_name_plural": "service stars",
+                "ordering": ["-period", "subject", "rank"],
             },
         ),
         migrations.AddConstraint(
-            model_name='graderule',
-            constraint=models.CheckConstraint(condition=models.Q(('intermediate_min__gte', 0), ('intermediate_min__lte', models.F('senior_min')), ('min_months__gte', 1), ('min_months__lte', 12), ('senior_floor__gte', 0), ('senior_min__lte', 150)), name='graderule_ranges'),
+            model_name="graderule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("intermediate_min__gte", 0),
+                    ("intermediate_min__lte", models.F("senior_min")),
+                    ("min_months__gte", 1),
+                    ("min_months__lte", 12),
+                    ("senior_floor__gte", 0),
+                    ("senior_min__lte", 150),
+                ),
+                name="graderule_ranges",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradeproposal',
-            constraint=models.UniqueConstraint(fields=('manager', 'year'), name='gradeproposal_unique'),
+            model_name="gradeproposal",
+            constraint=models.UniqueConstraint(fields=("manager", "year"), name="gradeproposal_unique"),
         ),
         migrations.AddIndex(
-            model_name='managergrade',
-            index=models.Index(fields=['manager', 'decided_at'], name='managergrade_manager_at'),
+            model_name="managergrade",
+            index=models.Index(fields=["manager", "decided_at"], name="managergrade_manager_at"),
         ),
         migrations.AddConstraint(
-            model_name='starrule',
-            constraint=models.CheckConstraint(condition=models.Q(('min_score__gte', 0), ('min_score__lte', 150), ('top_n__gte', 1), ('top_n__lte', 50)), name='starrule_ranges'),
+            model_name="starrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_score__gte", 0), ("min_score__lte", 150), ("top_n__gte", 1), ("top_n__lte", 50)
+                ),
+                name="starrule_ranges",
+            ),
         ),
         migrations.AddIndex(
-            model_name='staraward',
-            index=models.Index(fields=['subject', 'unit_id'], name='staraward_unit'),
+            model_name="staraward",
+            index=models.Index(fields=["subject", "unit_id"], name="staraward_unit"),
         ),
         migrations.AddConstraint(
-            model_name='staraward',
-            constraint=models.UniqueConstraint(fields=('subject', 'unit_id', 'period_kind', 'period'), name='staraward_unique'),
+            model_name="staraward",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "unit_id", "period_kind", "period"), name="staraward_unique"
+            ),
         ),
     ]

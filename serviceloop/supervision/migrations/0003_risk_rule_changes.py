@@ -6,44 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0002_append_only_events'),
+        ("supervision", "0002_append_only_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskRuleChange',
+            name="RiskRuleChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('before', models.JSONField(default=dict, verbose_name='before')),
-                ('after', models.JSONField(default=dict, verbose_name='after')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason for the change')),
-                ('at', models.DateTimeField(verbose_name='changed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("before", models.JSONField(default=dict, verbose_name="before")),
+                ("after", models.JSONField(default=dict, verbose_name="after")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason for the change")),
+                ("at", models.DateTimeField(verbose_name="changed at")),
             ],
             options={
-                'verbose_name': 'risk rule change',
-                'verbose_name_plural': 'risk rule changes',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "risk rule change",
+                "verbose_name_plural": "risk rule changes",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='riskrulesettings',
-            name='riskrules_positive',
+            model_name="riskrulesettings",
+            name="riskrules_positive",
         ),
         migrations.AddField(
-            model_name='riskrulesettings',
-            name='satisfaction_falls',
-            field=models.PositiveSmallIntegerField(default=2, verbose_name='months of falling satisfaction in a row to raise a risk'),
+            model_name="riskrulesettings",
+            name="satisfaction_falls",
+            field=models.PositiveSmallIntegerField(
+                default=2, verbose_name="months of falling satisfaction in a row to raise a risk"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskrulesettings',
-            constraint=models.CheckConstraint(condition=models.Q(('days_to_act__gte', 1), ('route_complaints_min__gte', 2), ('satisfaction_falls__gte', 1), ('satisfaction_falls__lte', 6), ('short_visits_min__gte', 1)), name='riskrules_positive'),
+            model_name="riskrulesettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("days_to_act__gte", 1),
+                    ("route_complaints_min__gte", 2),
+                    ("satisfaction_falls__gte", 1),
+                    ("satisfaction_falls__lte", 6),
+                    ("short_visits_min__gte", 1),
+                ),
+                name="riskrules_positive",
+            ),
         ),
         migrations.AddField(
-            model_name='riskrulechange',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by'),
+            model_name="riskrulechange",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="changed by",
+            ),
         ),
     ]

@@ -73,7 +73,12 @@ def test_who_sees_and_who_edits(world, app, login):
     page = app.get(reverse("supervision:risk-rules"), user=world.supervisor)
     assert "risk-rules-form" not in page.forms and page.html.select_one("[data-testid=risk-rules-current]")
     for user in (world.supervisor, world.station_head):
-        assert login(user).post(reverse("supervision:risk-rules"), {"days_to_act": "1", "reason": "x"}).status_code == 403
+        assert (
+            login(user)
+            .post(reverse("supervision:risk-rules"), {"days_to_act": "1", "reason": "x"})
+            .status_code
+            == 403
+        )
     for user in (world.account_manager, world.agent):
         assert login(user).get(reverse("supervision:risk-rules")).status_code == 403
     assert RiskRuleSettings.current().days_to_act == 15
