@@ -69,11 +69,10 @@ def grades(request):
                                       _("Year evaluated"), _("Proposed grade"), _("Average score"), _("State")],
                              rows=rows)  # fmt: skip
     page, page_query = paginate(request, qs, size=50)
-    scope = kpi_scope(request.user)
-    station_ids = scope.units.get(Subject.STATION)
+    # the filter offers the stations of the managers the user may see (all of them for the city)
     stations = Station.objects.select_related("branch").order_by("branch__name", "name")
-    if station_ids is not None:
-        stations = stations.filter(pk__in=station_ids or [])
+    if kpi_scope(request.user).units.get(Subject.MANAGER) is not None:
+        stations = stations.filter(pk__in=s.managers_visible(request.user).values("station_id"))
     context = {
         "page": page, "page_query": page_query, "year": year, "form": form, "grades": Grade.choices,
         "stations": stations, "query": query_without(request, "export"),

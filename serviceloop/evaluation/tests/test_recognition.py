@@ -186,6 +186,8 @@ def test_an_account_manager_sees_their_own_grade_never_a_peers(year, app):
     page = app.get(reverse("evaluation:grades"), user=year.account_manager)
     rows = page.html.select("[data-testid=grades] tbody tr")
     assert len(rows) == 1 and year.account_manager.full_name in rows[0].text
+    stations = [o.text for o in page.html.select("#g-station option") if o.get("value")]
+    assert stations == [f"{year.branch_a.name} · {year.station_a1.name}"]  # no other station's name offered
     app.get(reverse("evaluation:manager", args=[year.account_manager.pk]), user=year.account_manager)
     app.get(reverse("evaluation:manager", args=[year.poor.pk]), user=year.account_manager, status=404)
     app.get(reverse("evaluation:grades"), user=year.agent, status=403)
