@@ -290,9 +290,11 @@ def star_decide(*, award: StarAward, confirm: bool, reason: str, actor, now) -> 
 def job_recognition(now) -> str:
     """With the monthly scorecards: the stars of the month just closed (and of the quarter, once it closed),
     and the grades of the year before. Idempotent: proposals still waiting are refreshed, decided ones kept."""
+    from django.utils import timezone
+
     from serviceloop.kpis.compute import month_start
 
-    today = now.date()
+    today = timezone.localdate(now)
     prev = month_start(month_start(today) - dt.timedelta(days=1))
     quarter = Period("quarter", prev.replace(month=3 * ((prev.month - 1) // 3) + 1))
     n = 0
