@@ -103,7 +103,9 @@ def job_scorecards(now) -> str:
     for period in sorted(periods, key=lambda p: (p.kind, p.start)):
         for subject in Subject.values:
             n += scorecards_compute(subject=subject, period=period, now=now)
-    return f"{n} scorecard(s)"
+    from .recognition import job_recognition
+
+    return f"{n} scorecard(s); {job_recognition(now)}"
 
 
 def may_adjust(user, card: Scorecard) -> bool:

@@ -38,21 +38,22 @@ def scorecards(request):
     subject = request.GET.get("subject") if request.GET.get("subject") in subjects else subjects[0]
     period = parse_period(request.GET.get("period"), request.GET.get("span"), timezone.localdate())
     kind = PeriodKind.MONTH if period.kind == "month" else PeriodKind.QUARTER
-    cards = list(s.scorecard_list(user=request.user, subject=subject, kind=kind, period=period.start))
-    names = s.names(subject, [c.unit_id for c in cards])
-    rows = [
-        {"card": c, "name": names.get(c.unit_id, c.unit_id), "final": _final(c.score, c.adjusted)}
-        for c in cards
-    ]
-    rows.sort(key=lambda r: (r["final"] is None, -(r["final"] or 0)))
-    for i, r in enumerate(rows, start=1):
-        r["rank"] = i if r["final"] is not None else None
+    cards = s.scorecard_list(user=request.user, subject=subject, kind=kind, period=period.start)
     if request.GET.get("export") == "xlsx":
+        cards = list(cards)
+        names = s.names(subject, [c.unit_id for c in cards])
         headers = [_("Rank"), _("Name"), _("Computed score"), _("Adjustments"), _("Final score")]
-        data = [[r["rank"], r["name"], r["card"].score, r["card"].adjusted, r["final"]] for r in rows]
+        data = [[i if c.final is not None else None, names.get(c.unit_id, c.unit_id), c.score, c.adjusted, c.final]
+                for i, c in enumerate(cards, start=1)]  # fmt: skip
         return xlsx_response(filename=f"{_('Scorecards')}-{period.key}.xlsx", sheet_title=_("Scorecards"),
                              headers=headers, rows=data)  # fmt: skip
-    page, page_query = paginate(request, rows, size=50)
+    page, page_query = paginate(request, cards, size=50)
+    names = s.names(subject, [c.unit_id for c in page.object_list])
+    page.object_list = [
+        {"card": c, "name": names.get(c.unit_id, c.unit_id), "final": c.final,
+         "rank": page.start_index() + i if c.final is not None else None}
+        for i, c in enumerate(page.object_list)
+    ]  # fmt: skip
     context = {
         "rows": page.object_list, "page": page, "page_query": page_query, "subject": subject, "subjects": [(v, Subject(v).label) for v in subjects], "period": period,
         "kind_label": PeriodKind(kind).label, "query": query_without(request, "export"),

@@ -17,4 +17,8 @@ def kpi_menu(user) -> list[dict]:
         items.append(
             {"label": _("Scorecards"), "url": reverse("evaluation:scorecards"), "icon": "clipboard-check"}
         )
+        items.append(
+            {"label": _("Account-manager grades"), "url": reverse("evaluation:grades"), "icon": "award"}
+        )
+        items.append({"label": _("Service stars"), "url": reverse("evaluation:stars"), "icon": "star"})
     return items

@@ -93,14 +93,18 @@ def unit_choices(scope: Scope, level: str) -> list[tuple[int, str]]:
     ids = scope.units.get(level, set())
     if level == Level.CITY:
         return [(0, _city_name())] if level in scope.units else []
-    model, label = {
-        Level.BRANCH: (Branch.objects.all(), "name"),
-        Level.STATION: (Station.objects.select_related("branch"), "name"),
-        Level.ROUTE: (Route.objects.select_related("station"), "name"),
-        Level.MANAGER: (User.objects.filter(role=Role.ACCOUNT_MANAGER), "full_name"),
-    }[level]
-    qs = model if ids is None else model.filter(pk__in=ids)
-    return [(obj.pk, unit_label(level, obj)) for obj in qs.order_by(label, "pk")]
+    # Plain tuples, not model instances: a comparison of every route or manager of a city lists ~800 of them.
+    qs, fields, label = {
+        Level.BRANCH: (Branch.objects.all(), ("pk", "name"), lambda r: r[1]),
+        Level.STATION: (Station.objects.all(), ("pk", "name", "branch__name"), lambda r: f"{r[2]} · {r[1]}"),
+        Level.ROUTE: (Route.objects.all(), ("pk", "name", "station__name"), lambda r: f"{r[2]} · {r[1]}"),
+        Level.MANAGER: (User.objects.filter(role=Role.ACCOUNT_MANAGER), ("pk", "full_name", "username"),
+                        lambda r: r[1] or r[2]),
+    }[level]  # fmt: skip
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    order = "full_name" if level == Level.MANAGER else "name"
+    return [(r[0], label(r)) for r in qs.order_by(order, "pk").values_list(*fields)]
 
 
 def unit_label(level: str, obj) -> str:

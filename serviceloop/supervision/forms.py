@@ -174,3 +174,29 @@ class RiskEditForm(forms.Form):
         if risk.owner_id:
             owners = owners | User.objects.filter(pk=risk.owner_id)
         self.fields["owner"].queryset = owners.distinct().order_by("full_name", "username")
+
+
+class RiskRulesForm(forms.Form):
+    """The thresholds of the risk rules (the one RiskRuleSettings row) and why they change."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the version the editor loaded
+    satisfaction_falls = forms.IntegerField(
+        label=_("months of falling satisfaction in a row to raise a risk"), min_value=1, max_value=6,
+        help_text=_("A station's average follow-up satisfaction lower than the month before, this many months running."),
+    )  # fmt: skip
+    short_visits_min = forms.IntegerField(label=_("short visits in a month to raise a risk"), min_value=1,
+                                          max_value=500)  # fmt: skip
+    route_complaints_min = forms.IntegerField(
+        label=_("complaints about one route in a month to raise a risk"), min_value=2, max_value=500
+    )
+    days_to_act = forms.IntegerField(label=_("days to act on a raised risk"), min_value=1, max_value=180)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=200)
+
+    def __init__(self, *args, settings_row=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings_row is not None and not self.is_bound:
+            self.initial = {
+                "seen": settings_row.updated_at.isoformat() if settings_row.updated_at else "",
+                **{f: getattr(settings_row, f) for f in
+                   ("satisfaction_falls", "short_visits_min", "route_complaints_min", "days_to_act")},
+            }  # fmt: skip

@@ -446,8 +446,12 @@ class RiskEvent(models.Model):
 
 
 class RiskRuleSettings(models.Model):
-    """Thresholds of the risk rules; one row (pk=1), edited by city admins (Django admin)."""
+    """Thresholds of the risk rules; one row (pk=1), edited by city admins on the risk-rules page (each change is
+    kept in ``RiskRuleChange`` and the audit trail)."""
 
+    satisfaction_falls = models.PositiveSmallIntegerField(
+        _("months of falling satisfaction in a row to raise a risk"), default=2
+    )
     short_visits_min = models.PositiveSmallIntegerField(
         _("short visits in a month to raise a risk"), default=5
     )
@@ -462,7 +466,13 @@ class RiskRuleSettings(models.Model):
         verbose_name_plural = _("risk rule settings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(short_visits_min__gte=1, route_complaints_min__gte=2, days_to_act__gte=1),
+                condition=Q(
+                    short_visits_min__gte=1,
+                    route_complaints_min__gte=2,
+                    days_to_act__gte=1,
+                    satisfaction_falls__gte=1,
+                    satisfaction_falls__lte=6,
+                ),
                 name="riskrules_positive",
             )
         ]
@@ -473,3 +483,22 @@ class RiskRuleSettings(models.Model):
     @classmethod
     def current(cls) -> "RiskRuleSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class RiskRuleChange(models.Model):
+    """One change of the risk-rule thresholds: the values before and after, who, when and why. Append-only."""
+
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    reason = models.CharField(_("reason for the change"), max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("changed by"))  # fmt: skip
+    at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("risk rule change")
+        verbose_name_plural = _("risk rule changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M}"

@@ -57,18 +57,21 @@ def satisfaction_by_station(month: dt.date) -> dict[int, float]:
 
 
 def rule_satisfaction_falling(month: dt.date, now, settings) -> int:
-    """A station whose follow-up satisfaction fell in ``month`` and in the month before (three months, two falls)."""
-    m0, m1, m2 = previous_month(month, 2), previous_month(month, 1), month
-    s0, s1, s2 = satisfaction_by_station(m0), satisfaction_by_station(m1), satisfaction_by_station(m2)
+    """A station whose follow-up satisfaction fell ``satisfaction_falls`` months in a row up to ``month`` (two
+    falls by default: three months, each lower than the one before)."""
+    falls = settings.satisfaction_falls
+    months = [previous_month(month, n) for n in range(falls, 0, -1)] + [month]
+    series = [satisfaction_by_station(m) for m in months]
+    common = set.intersection(*(set(s) for s in series))
     raised = 0
-    for station in Station.objects.filter(pk__in=set(s0) & set(s1) & set(s2)):
-        a, b, c = s0[station.pk], s1[station.pk], s2[station.pk]
-        if a > b > c:
+    for station in Station.objects.filter(pk__in=common):
+        values = [s[station.pk] for s in series]
+        if all(a > b for a, b in zip(values, values[1:], strict=False)):
+            trail = " → ".join(f"{v:.2f} ({m:%Y-%m})" for v, m in zip(values, months, strict=True))
             raised += _raise(
                 key=f"satisfaction_falling:station:{station.pk}:{month:%Y-%m}", station=station,
-                title=_("%(station)s: follow-up satisfaction fell two months in a row") % {"station": station.name},
-                description=_("Average follow-up satisfaction %(a).2f (%(m0)s) → %(b).2f (%(m1)s) → %(c).2f (%(m2)s).")
-                % {"a": a, "b": b, "c": c, "m0": f"{m0:%Y-%m}", "m1": f"{m1:%Y-%m}", "m2": f"{m2:%Y-%m}"},
+                title=_("%(station)s: follow-up satisfaction fell %(n)d months in a row") % {"station": station.name, "n": falls},
+                description=_("Average follow-up satisfaction %(trail)s.") % {"trail": trail},
                 cause=RiskCause.SATISFACTION_FALLING, month=month, now=now, settings=settings,
             )  # fmt: skip
     return raised

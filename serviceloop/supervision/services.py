@@ -422,3 +422,40 @@ def risk_transition(*, risk: Risk, action: str, actor, now, note: str = "") -> R
     audit_record(actor=actor, action=f"supervision.risk_{action}", obj=risk, summary=note[:200], now=now,
                  data={"from": before, "to": to})  # fmt: skip
     return risk
+
+
+# --- risk-rule thresholds -------------------------------------------------------------------------------------
+RULE_FIELDS = ("satisfaction_falls", "short_visits_min", "route_complaints_min", "days_to_act")
+
+
+@transaction.atomic
+def riskrules_update(*, values: dict, reason: str, seen_updated_at, actor, now):
+    """Change the thresholds of the risk rules (city administrators). The values before and after go to a
+    ``RiskRuleChange`` row (the page's history) and to the audit trail. ``seen_updated_at`` is the version the
+    editor loaded: a change made meanwhile is not overwritten."""
+    from serviceloop.org.scope import can_manage_org
+
+    from .models import RiskRuleChange, RiskRuleSettings
+
+    if not can_manage_org(actor):
+        raise PermissionDenied
+    RiskRuleSettings.current()
+    row = RiskRuleSettings.objects.select_for_update().get(pk=1)
+    if row.updated_at != seen_updated_at:
+        raise ValidationError(_("Someone changed these thresholds while you were editing. Reload the page and "
+                                "make your change again."))  # fmt: skip
+    before = {f: getattr(row, f) for f in RULE_FIELDS}
+    after = {f: values.get(f, before[f]) for f in RULE_FIELDS}
+    if after == before:
+        raise ValidationError(_("Nothing was changed."))
+    for f, v in after.items():
+        setattr(row, f, v)
+    row.updated_at = now
+    row.full_clean()
+    row.save()
+    change = RiskRuleChange.objects.create(before=before, after=after, reason=reason, by=actor, at=now)
+    changed = {f: [before[f], after[f]] for f in RULE_FIELDS if before[f] != after[f]}
+    audit_record(actor=actor, action="supervision.riskrules", obj=change, now=now,
+                 summary=_("Risk rule thresholds changed: %(fields)s") % {"fields": ", ".join(changed)},
+                 data={"changed": changed, "reason": reason})  # fmt: skip
+    return row

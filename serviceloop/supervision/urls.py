@@ -15,4 +15,5 @@ urlpatterns = [
     path("risks/", views.risks, name="risks"),
     path("risks/new/", views.risk_create, name="risk-create"),
     path("risks/<int:pk>/", views.risk_detail, name="risk"),
+    path("risk-rules/", views.risk_rules, name="risk-rules"),
 ]

@@ -277,3 +277,59 @@ def risk_detail(request, pk):
                "edit_form": edit_form if editable else None, "note_form": note_form,
                "overdue": risk.is_overdue(timezone.localdate(now))}  # fmt: skip
     return render(request, "supervision/risk.html", context)
+
+
+# --- risk-rule thresholds --------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_rules(request):
+    """The thresholds of the risk rules with their history: city administrators edit them, the register's readers
+    see them (so they know why a risk was raised)."""
+    from django.utils.dateparse import parse_datetime
+
+    from serviceloop.org.scope import can_manage_org
+
+    from .forms import RiskRulesForm
+    from .models import RiskRuleChange, RiskRuleSettings
+    from .scope import may_read_register
+
+    if not (can_manage_org(request.user) or may_read_register(request.user)):
+        raise PermissionDenied
+    row = RiskRuleSettings.current()
+    form = None
+    if can_manage_org(request.user):
+        form = RiskRulesForm(request.POST or None, settings_row=row)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            seen, reason = data.pop("seen"), data.pop("reason")
+            try:
+                services.riskrules_update(
+                    values=data, reason=reason, seen_updated_at=parse_datetime(seen) if seen else None,
+                    actor=request.user, now=timezone.now(),
+                )  # fmt: skip
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                messages.success(request, _("Thresholds saved. The next run of the risk rules uses them."))
+                return redirect("supervision:risk-rules")
+    elif request.method == "POST":
+        raise PermissionDenied
+    history = RiskRuleChange.objects.select_related("by")
+    labels = {f: RiskRuleSettings._meta.get_field(f).verbose_name for f in services.RULE_FIELDS}
+    if request.GET.get("export") == "xlsx":
+        rows = ([timezone.localtime(c.at).strftime("%Y-%m-%d %H:%M"), str(c.by), c.reason,
+                 *[f"{c.before.get(f)} → {c.after.get(f)}" for f in services.RULE_FIELDS]] for c in history)  # fmt: skip
+        return xlsx_response(filename=f"{_('Risk rule thresholds')}.xlsx", sheet_title=_("Risk rule thresholds"),
+                             headers=[_("Changed at"), _("Changed by"), _("Reason for the change"),
+                                      *[str(v) for v in labels.values()]], rows=rows)  # fmt: skip
+    page, query = paginate(request, history, size=30)
+    for change in page.object_list:
+        change.diff = [(labels[f], change.before.get(f), change.after.get(f)) for f in services.RULE_FIELDS
+                       if change.before.get(f) != change.after.get(f)]  # fmt: skip
+    context = {
+        "form": form, "row": row, "page": page, "query": query,
+        "current": [(labels[f], getattr(row, f)) for f in services.RULE_FIELDS],
+    }  # fmt: skip
+    return render(
+        request, "supervision/risk_rules.html", context, status=400 if form and form.errors else 200
+    )

@@ -114,6 +114,14 @@ def _scorecards(fx, now):
                                           period=month, score=80, computed_at=now)  # fmt: skip
     fx.card_out = Scorecard.objects.create(subject="manager", unit_id=fx.world.outsider.pk, period_kind="month",
                                            period=month, score=70, computed_at=now)  # fmt: skip
+    from serviceloop.evaluation.models import StarAward, StarRule
+
+    rule = StarRule.objects.create(subject="manager", period_kind="month", reason="测试", set_at=now)
+    fx.star_in, fx.star_out = (
+        StarAward.objects.create(subject="manager", unit_id=u.pk, period_kind="month", period=month, rank=1, score=95,
+                                 rule=rule, proposed_at=now)
+        for u in (fx.world.account_manager, fx.world.outsider)
+    )  # fmt: skip
 
 
 def _reviews(fx, now):
@@ -291,6 +299,11 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "kpis:target-edit": "/kpis/targets/damage_rate/",
         "evaluation:scorecards": "/evaluation/scorecards/",
         "evaluation:weights": "/evaluation/weights/",
+        "evaluation:grades": "/evaluation/grades/",
+        "evaluation:grade-rules": "/evaluation/grades/rule/",
+        "evaluation:stars": "/evaluation/stars/",
+        "evaluation:star-rules": "/evaluation/stars/rules/",
+        "supervision:risk-rules": "/supervision/risk-rules/",
         "trade:import": "/trade/import/",
         "trade:orders": "/trade/orders/",
         "trade:products": "/trade/products/",
@@ -410,6 +423,11 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
             f"/evaluation/scorecards/{fx.card_in.pk}/",
             f"/evaluation/scorecards/{fx.card_out.pk}/",
         ),
+        "evaluation:manager": (
+            f"/evaluation/managers/{w.account_manager.pk}/",
+            f"/evaluation/managers/{w.outsider.pk}/",
+        ),
+        "evaluation:star": (f"/evaluation/stars/{fx.star_in.pk}/", f"/evaluation/stars/{fx.star_out.pk}/"),
         "supervision:plan": (f"/supervision/plans/{fx.plan_in.pk}/", f"/supervision/plans/{fx.plan_out.pk}/"),
         "supervision:item": (f"/supervision/items/{fx.item_in.pk}/", f"/supervision/items/{fx.item_out.pk}/"),
         "supervision:record-photo": (

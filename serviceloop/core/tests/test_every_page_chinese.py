@@ -29,7 +29,7 @@ VARIANTS = [
     "/tags/board/?group=month", "/tags/board/?group=strategy", "/tags/?to_verify=1",
     "/visits/key-lists/?list=care", "/kpis/?level=route", "/kpis/?span=quarter", "/evaluation/scorecards/?subject=station", "/visits/compliance/?by=route", "/customers/?ordering=-grade",
     "/supervision/work/?done=1", "/supervision/risks/?status=live", "/trade/points/?cycle=2026-W47&q=1",
-    "/trainings/coverage/?year=2025",
+    "/trainings/coverage/?year=2025", "/evaluation/grades/?grade=pending", "/evaluation/stars/?state=proposed",
 ]  # fmt: skip
 
 
@@ -117,6 +117,14 @@ def small_world(world):
     card = Scorecard.objects.get(
         subject="manager", unit_id=am.pk, period_kind="month", period=timezone.localdate(now).replace(day=1)
     )
+    from serviceloop.evaluation.models import StarAward, StarRule
+    from serviceloop.evaluation.recognition import grades_propose, stars_propose
+    from serviceloop.kpis.selectors import Period
+
+    StarRule.objects.create(subject="manager", period_kind="month", min_score=0, reason="样例", set_at=now)
+    stars_propose(subject="manager", period=Period("month", card.period), actor=None, now=now)
+    grades_propose(year=card.period.year, actor=None, now=now)
+    star = StarAward.objects.filter(unit_id=am.pk).first()
     month = timezone.localdate(now).strftime("%Y-%m")
     sup = _supervision_samples(world, now, visit, planned)
     return {
@@ -136,6 +144,8 @@ def small_world(world):
             )
         ],
         "evaluation:scorecard": {"pk": card.pk},
+        "evaluation:manager": {"pk": am.pk},
+        "evaluation:star": {"pk": star.pk},
         "work": [{"pk": running.pk}, {"pk": failed.pk}],
         "servicedesk:holiday-delete": {"pk": holiday.pk},
         "customers:import-result": {"pk": import_check.pk},

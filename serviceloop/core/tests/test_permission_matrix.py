@@ -272,6 +272,18 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     ),
     "evaluation:scorecards": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
     "evaluation:weights": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
+    "evaluation:grades": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
+    "evaluation:grade-rules": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
+    "evaluation:manager": (
+        "L 404 200 200 200 200 200 404 200 404 404 404",
+        "L 404 200 404 404 404 404 404 200 404 200 404",
+    ),
+    "evaluation:stars": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
+    "evaluation:star-rules": ("L 403 200 200 200 200 200 403 200 403 200 403", None),
+    "evaluation:star": (
+        "L 404 200 200 200 200 200 404 200 404 404 404",
+        "L 404 200 404 404 404 404 404 200 404 200 404",
+    ),
     "kpis:compare": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "kpis:dashboard": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "kpis:drill": (
@@ -306,6 +318,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     ),
     "supervision:risk-create": ("L 403 200 200 200 403 403 403 200 200 403 403", None),
     "supervision:risks": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
+    "supervision:risk-rules": ("L 403 200 200 200 403 403 403 200 200 403 403", None),
     "supervision:work": ("L 403 403 403 403 403 403 403 200 200 403 403", None),
     "trade:alias-add": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "trade:alias-delete": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
