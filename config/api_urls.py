@@ -61,6 +61,11 @@ router.register("integrations/subscriptions", integrations_api.SubscriptionViewS
 router.register("integrations/deliveries", integrations_api.DeliveryViewSet, basename="delivery")
 router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
 
+from serviceloop.trade import api_mappings  # noqa: E402
+
+router.register("trade/column-mappings", api_mappings.ColumnMappingViewSet, basename="trade-column-mapping")
+router.register("trade/value-mappings", api_mappings.ValueMappingViewSet, basename="trade-value-mapping")
+
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
     path("trade/deliveries/bulk/", trade_api.DeliveriesBulk.as_view(), name="trade-deliveries-bulk"),

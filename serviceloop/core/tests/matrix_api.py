@@ -58,6 +58,7 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
     out.update(_integration_paths(fx))
     out.update(_guidance_paths(fx))
     out.update(_second_paths(fx))
+    out.update(_third_paths(fx))
     for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
         out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
     for step in ("cancel", "check-in", "check-out", "move"):
@@ -196,6 +197,20 @@ def _second_paths(fx):
     return out
 
 
+def _third_paths(fx):
+    """Issue 15, the last gaps: trade mappings, scorecard weights, questionnaire writes, 360° rater answers."""
+    from serviceloop.trade.models import ColumnAlias, ValueAlias
+
+    col = ColumnAlias.objects.create(kind="orders", field="order_no", header="矩阵单号")
+    val = ValueAlias.objects.create(field="channel", alias="矩阵渠道", code="online")
+    return {
+        "trade-column-mapping-list": ("/api/v1/trade/column-mappings/", None),
+        "trade-column-mapping-detail": (f"/api/v1/trade/column-mappings/{col.pk}/", None),
+        "trade-value-mapping-list": ("/api/v1/trade/value-mappings/", None),
+        "trade-value-mapping-detail": (f"/api/v1/trade/value-mappings/{val.pk}/", None),
+    }
+
+
 # route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
 # fmt: off
 API_EXPECTED: dict[str, tuple[str, str | None]] = {
@@ -321,5 +336,10 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "subscription-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "subscription-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "subscription-test": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    # Issue 15, the last gaps
+    "trade-column-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-column-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-value-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-value-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
 }
 # fmt: on
