@@ -61,9 +61,11 @@ router.register("integrations/subscriptions", integrations_api.SubscriptionViewS
 router.register("integrations/deliveries", integrations_api.DeliveryViewSet, basename="delivery")
 router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
 
+from serviceloop.evaluation import api_weights  # noqa: E402
 from serviceloop.trade import api_mappings  # noqa: E402
 
 router.register("trade/column-mappings", api_mappings.ColumnMappingViewSet, basename="trade-column-mapping")
+router.register("scorecard-weights", api_weights.ScorecardWeightViewSet, basename="scorecard-weight")
 router.register("trade/value-mappings", api_mappings.ValueMappingViewSet, basename="trade-value-mapping")
 
 urlpatterns = [

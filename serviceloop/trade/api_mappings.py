@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from serviceloop.core.api_forms import SEARCH, call, clean, form_data, query
+from serviceloop.core.api_forms import SEARCH, call, clean_typed, query
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import services
@@ -46,15 +46,6 @@ class ValueMappingRequest(serializers.Serializer):
 
     target = serializers.CharField(help_text='Field and our code, "field:code" (e.g. "channel:online")')
     alias = serializers.CharField(max_length=50, help_text="Value as it stands in the file")
-
-
-def _checked(form, body_class, request) -> dict:
-    """The page's form decides (its messages); a list or object where text belongs is refused too, which a
-    form would quietly turn into its ``str()``."""
-    data = form_data(request)
-    d = clean(form(data))
-    body_class(data=data).is_valid(raise_exception=True)
-    return d
 
 
 class _MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -96,7 +87,7 @@ class ColumnMappingViewSet(_MappingViewSet):
     @idempotent
     def create(self, request):
         self._require()
-        d = _checked(ColumnAliasForm, ColumnMappingRequest, request)
+        d = clean_typed(ColumnAliasForm, ColumnMappingRequest, request)
         kind, field = d["target"].split(":", 1)
         row = call(services.columnalias_add, kind=kind, field=field, header=d["header"], actor=request.user)
         return Response(ColumnMappingSerializer(row).data, status=status.HTTP_201_CREATED)
@@ -116,7 +107,7 @@ class ValueMappingViewSet(_MappingViewSet):
     @idempotent
     def create(self, request):
         self._require()
-        d = _checked(ValueAliasForm, ValueMappingRequest, request)
+        d = clean_typed(ValueAliasForm, ValueMappingRequest, request)
         field, code = d["target"].split(":", 1)
         row = call(services.valuealias_add, field=field, code=code, alias=d["alias"], actor=request.user)
         return Response(ValueMappingSerializer(row).data, status=status.HTTP_201_CREATED)

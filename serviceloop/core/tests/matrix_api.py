@@ -208,6 +208,8 @@ def _third_paths(fx):
         "trade-column-mapping-detail": (f"/api/v1/trade/column-mappings/{col.pk}/", None),
         "trade-value-mapping-list": ("/api/v1/trade/value-mappings/", None),
         "trade-value-mapping-detail": (f"/api/v1/trade/value-mappings/{val.pk}/", None),
+        "scorecard-weight-list": ("/api/v1/scorecard-weights/", None),
+        "scorecard-weight-current": ("/api/v1/scorecard-weights/current/", None),
     }
 
 
@@ -341,5 +343,7 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "trade-column-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade-value-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade-value-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "scorecard-weight-current": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
+    "scorecard-weight-list": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
 }
 # fmt: on
