@@ -199,11 +199,22 @@ def _second_paths(fx):
 
 def _third_paths(fx):
     """Issue 15, the last gaps: trade mappings, scorecard weights, questionnaire writes, 360° rater answers."""
+    from serviceloop.surveys.models import Item, Questionnaire
     from serviceloop.trade.models import ColumnAlias, ValueAlias
 
     col = ColumnAlias.objects.create(kind="orders", field="order_no", header="矩阵单号")
     val = ValueAlias.objects.create(field="channel", alias="矩阵渠道", code="online")
+    q = Questionnaire.objects.order_by("pk").first()
+    section = q.sections.order_by("pk").first()
+    item = Item.objects.filter(section=section).order_by("pk").first()
     return {
+        "survey-questionnaire-list": ("/api/v1/survey-questionnaires/", None),
+        "survey-questionnaire-detail": (f"/api/v1/survey-questionnaires/{q.pk}/", None),
+        "survey-questionnaire-new-version": (f"/api/v1/survey-questionnaires/{q.pk}/new-version/", None),
+        "survey-questionnaire-sections": (f"/api/v1/survey-questionnaires/{q.pk}/sections/", None),
+        "survey-section-detail": (f"/api/v1/survey-sections/{section.pk}/", None),
+        "survey-section-items": (f"/api/v1/survey-sections/{section.pk}/items/", None),
+        "survey-item-detail": (f"/api/v1/survey-items/{item.pk}/", None),
         "trade-column-mapping-list": ("/api/v1/trade/column-mappings/", None),
         "trade-column-mapping-detail": (f"/api/v1/trade/column-mappings/{col.pk}/", None),
         "trade-value-mapping-list": ("/api/v1/trade/value-mappings/", None),
@@ -343,6 +354,13 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "trade-column-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade-value-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "trade-value-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-item-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-new-version": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "survey-questionnaire-sections": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "survey-section-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-section-items": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
     "scorecard-weight-current": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
     "scorecard-weight-list": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
 }
