@@ -62,6 +62,7 @@ router.register("integrations/deliveries", integrations_api.DeliveryViewSet, bas
 router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
 
 from serviceloop.evaluation import api_weights  # noqa: E402
+from serviceloop.reviews import api_ratings  # noqa: E402
 from serviceloop.surveys import api_questionnaires  # noqa: E402
 from serviceloop.trade import api_mappings  # noqa: E402
 
@@ -72,6 +73,7 @@ router.register(
 )
 router.register("survey-sections", api_questionnaires.SectionViewSet, basename="survey-section")
 router.register("survey-items", api_questionnaires.ItemViewSet, basename="survey-item")
+router.register("review-ratings", api_ratings.RatingViewSet, basename="review-rating")
 router.register("trade/value-mappings", api_mappings.ValueMappingViewSet, basename="trade-value-mapping")
 
 urlpatterns = [

@@ -221,6 +221,10 @@ def _third_paths(fx):
         "trade-value-mapping-detail": (f"/api/v1/trade/value-mappings/{val.pk}/", None),
         "scorecard-weight-list": ("/api/v1/scorecard-weights/", None),
         "scorecard-weight-current": ("/api/v1/scorecard-weights/current/", None),
+        # the rater's own assignment (the station head's in the matrix round); anyone else's is 404
+        "review-rating-list": ("/api/v1/review-ratings/", None),
+        "review-rating-detail": (f"/api/v1/review-ratings/{fx.rater.pk}/", None),
+        "review-rating-submit": (f"/api/v1/review-ratings/{fx.rater.pk}/submit/", None),
     }
 
 
@@ -363,5 +367,8 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "survey-section-items": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
     "scorecard-weight-current": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
     "scorecard-weight-list": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
+    "review-rating-detail": ("401 404 404 404 200 404 404 404 404 404 404 404", None),
+    "review-rating-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "review-rating-submit": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
 }
 # fmt: on
