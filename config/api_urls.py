@@ -60,6 +60,21 @@ router.register("integrations/subscriptions", integrations_api.SubscriptionViewS
 router.register("integrations/deliveries", integrations_api.DeliveryViewSet, basename="delivery")
 router.register("servicedesk/holidays", api_holidays.HolidayViewSet, basename="holiday")
 
+from serviceloop.evaluation import api_weights  # noqa: E402
+from serviceloop.reviews import api_ratings  # noqa: E402
+from serviceloop.surveys import api_questionnaires  # noqa: E402
+from serviceloop.trade import api_mappings  # noqa: E402
+
+router.register("trade/column-mappings", api_mappings.ColumnMappingViewSet, basename="trade-column-mapping")
+router.register("scorecard-weights", api_weights.ScorecardWeightViewSet, basename="scorecard-weight")
+router.register(
+    "survey-questionnaires", api_questionnaires.QuestionnaireViewSet, basename="survey-questionnaire"
+)
+router.register("survey-sections", api_questionnaires.SectionViewSet, basename="survey-section")
+router.register("survey-items", api_questionnaires.ItemViewSet, basename="survey-item")
+router.register("review-ratings", api_ratings.RatingViewSet, basename="review-rating")
+router.register("trade/value-mappings", api_mappings.ValueMappingViewSet, basename="trade-value-mapping")
+
 urlpatterns = [
     path("trade/orders/bulk/", trade_api.OrdersBulk.as_view(), name="trade-orders-bulk"),
     path("trade/deliveries/bulk/", trade_api.DeliveriesBulk.as_view(), name="trade-deliveries-bulk"),

@@ -106,3 +106,12 @@ def query(name: str, description: str, type_=str, enum=None) -> OpenApiParameter
 
 
 SEARCH = query("q", "Search text, as in the page's search box")
+
+
+def clean_typed(form, body_class, request) -> dict:
+    """``clean(form)`` on the request body, then its types checked by the schema's serializer: a form would
+    quietly take a list or an object where text belongs as its ``str()``. The form's messages come first."""
+    data = form_data(request)
+    cleaned = clean(form(data))
+    body_class(data=data).is_valid(raise_exception=True)
+    return cleaned

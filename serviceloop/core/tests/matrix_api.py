@@ -57,6 +57,7 @@ def api_paths(fx) -> dict[str, tuple[str, str | None]]:
     out.update(_integration_paths(fx))
     out.update(_guidance_paths(fx))
     out.update(_second_paths(fx))
+    out.update(_third_paths(fx))
     for step in ("overturn", "remove", "sample-pass", "send-back", "verify"):
         out[f"customer-tag-step-{step}"] = (f"/api/v1/customer-tags/{ct_in}/{step}/", None)
     for step in ("cancel", "check-in", "check-out", "move"):
@@ -195,6 +196,37 @@ def _second_paths(fx):
     return out
 
 
+def _third_paths(fx):
+    """Issue 15, the last gaps: trade mappings, scorecard weights, questionnaire writes, 360° rater answers."""
+    from serviceloop.surveys.models import Item, Questionnaire
+    from serviceloop.trade.models import ColumnAlias, ValueAlias
+
+    col = ColumnAlias.objects.create(kind="orders", field="order_no", header="矩阵单号")
+    val = ValueAlias.objects.create(field="channel", alias="矩阵渠道", code="online")
+    q = Questionnaire.objects.order_by("pk").first()
+    section = q.sections.order_by("pk").first()
+    item = Item.objects.filter(section=section).order_by("pk").first()
+    return {
+        "survey-questionnaire-list": ("/api/v1/survey-questionnaires/", None),
+        "survey-questionnaire-detail": (f"/api/v1/survey-questionnaires/{q.pk}/", None),
+        "survey-questionnaire-new-version": (f"/api/v1/survey-questionnaires/{q.pk}/new-version/", None),
+        "survey-questionnaire-sections": (f"/api/v1/survey-questionnaires/{q.pk}/sections/", None),
+        "survey-section-detail": (f"/api/v1/survey-sections/{section.pk}/", None),
+        "survey-section-items": (f"/api/v1/survey-sections/{section.pk}/items/", None),
+        "survey-item-detail": (f"/api/v1/survey-items/{item.pk}/", None),
+        "trade-column-mapping-list": ("/api/v1/trade/column-mappings/", None),
+        "trade-column-mapping-detail": (f"/api/v1/trade/column-mappings/{col.pk}/", None),
+        "trade-value-mapping-list": ("/api/v1/trade/value-mappings/", None),
+        "trade-value-mapping-detail": (f"/api/v1/trade/value-mappings/{val.pk}/", None),
+        "scorecard-weight-list": ("/api/v1/scorecard-weights/", None),
+        "scorecard-weight-current": ("/api/v1/scorecard-weights/current/", None),
+        # the rater's own assignment (the station head's in the matrix round); anyone else's is 404
+        "review-rating-list": ("/api/v1/review-ratings/", None),
+        "review-rating-detail": (f"/api/v1/review-ratings/{fx.rater.pk}/", None),
+        "review-rating-submit": (f"/api/v1/review-ratings/{fx.rater.pk}/submit/", None),
+    }
+
+
 # route → expected statuses (see test_permission_matrix.EXPECTED); an API route an outsider may not see answers 404.
 # fmt: off
 API_EXPECTED: dict[str, tuple[str, str | None]] = {
@@ -319,5 +351,22 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "subscription-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "subscription-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
     "subscription-test": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    # Issue 15, the last gaps
+    "trade-column-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-column-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-value-mapping-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "trade-value-mapping-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-item-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-list": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-questionnaire-new-version": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "survey-questionnaire-sections": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "survey-section-detail": ("401 403 200 403 403 403 403 403 403 403 403 403", None),
+    "survey-section-items": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
+    "scorecard-weight-current": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
+    "scorecard-weight-list": ("401 403 200 200 200 200 200 403 200 403 200 403", None),
+    "review-rating-detail": ("401 404 404 404 200 404 404 404 404 404 404 404", None),
+    "review-rating-list": ("401 200 200 200 200 200 200 200 200 200 200 200", None),
+    "review-rating-submit": ("401 405 405 405 405 405 405 405 405 405 405 405", None),
 }
 # fmt: on
