@@ -253,6 +253,8 @@ def shop_reminders(now: datetime) -> str:
 
 
 JOBS += [Job("shop_reminders", shop_reminders, every=timedelta(hours=1), lease=timedelta(minutes=30))]
+
+
 def shop_points(now: datetime) -> str:
     """Points from sales (R26): the cycle that ended last week, from the per shop-week aggregates (idempotent: the
     cycle's rows are replaced, so a late import of last week's orders is picked up by the next run)."""
@@ -262,6 +264,8 @@ def shop_points(now: datetime) -> str:
 
 
 JOBS += [Job("shop_points", shop_points, every=timedelta(hours=12), lease=timedelta(hours=1))]
+
+
 def rate_counters_purge(now: datetime) -> str:
     """Rate-limit counters (public QR form) of addresses not seen for a day: the table stays small."""
     from serviceloop.portal.ratelimit import ratecounters_purge
