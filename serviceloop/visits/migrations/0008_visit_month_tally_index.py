@@ -5,21 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_validate_phones_and_coordinates'),
-        ('org', '0002_department'),
-        ('visits', '0007_visit_due'),
+        ("customers", "0005_validate_phones_and_coordinates"),
+        ("org", "0002_department"),
+        ("visits", "0007_visit_due"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='visit',
-            name='visits_visi_planned_ac78d6_idx',
+            model_name="visit",
+            name="visits_visi_planned_ac78d6_idx",
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['planned_on', 'status', 'outcome', 'manager', 'route', 'policy', 'minutes_spent'], name='visit_month_tally_idx'),
+            model_name="visit",
+            index=models.Index(
+                fields=["planned_on", "status", "outcome", "manager", "route", "policy", "minutes_spent"],
+                name="visit_month_tally_idx",
+            ),
         ),
     ]
