@@ -199,7 +199,7 @@ def main() -> None:
     for name, (_pattern, budget) in PAGES.items():
         (ms1, q1, db1), (ms10, q10, db10) = results[small][name], results[big][name]
         print(f"| {name:<46} | {ms1:>10.1f} | {ms10:>11.1f} | {ms10 / ms1:>5.2f}× | {db1:>9.1f} | {db10:>10.1f} | "
-              f"{db10 / db1:>5.2f}× | {q1:>3} → {q10:<3} | {budget:>4} ms |")  # fmt: skip
+              f"{db10 / max(db1, 1):>5.2f}× | {q1:>3} → {q10:<3} | {budget:>4} ms |")  # fmt: skip
         record(f"{name}, {big:,} shops (PostgreSQL), Django CPU + db time", ms10 + db10, budget, "ms")
         record(f"{name}, growth {small:,} → {big:,} shops (CPU + db)", (ms10 + db10) / (ms1 + db1), 2, "×")
 
