@@ -21,13 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 DB_PATH = Path("/tmp/bench_import.sqlite3")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
 REAL_FILE = ROOT.parent / "shared/data/real/customers_15020.xlsx"
 if not REAL_FILE.exists():
     REAL_FILE = Path("/work/shared/data/real/customers_15020.xlsx")
-AIM_SECONDS = 10.0
+AIM_SECONDS = 10.0  # wall clock, issue 9
+CPU_BUDGET = 3.0  # CPU seconds, issue 14 (the machine is shared: CPU time is what load disturbs least)
 
 
 def fresh_database() -> None:
@@ -57,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     parser.add_argument("--file", type=Path, default=REAL_FILE)
     args = parser.parse_args()
 
@@ -106,10 +108,17 @@ def main() -> None:
     print(
         f"| {'re-import, CPU time (s)':<34} | {again_cpu_s:>10.2f} | {again_cpu_s / first_cpu_s:>7.2f} × first |"
     )
+    print(
+        f"| {'first import, CPU vs issue 14 budget':<34} | {first_cpu_s:>10.2f} | {first_cpu_s / CPU_BUDGET:>9.2f} × 3 s |"
+    )
     print(f"| {'first import (rows/s)':<34} | {rows / first_s:>10,.0f} | {'':>16} |")
     print(f"| {'peak resident memory (MB)':<34} | {peak_rss_mb:>10.0f} | {'':>16} |")
     print(f"| {'peak Python allocation (MB)':<34} | {traced_peak_mb:>10.0f} | {'':>16} |")
     print()
+    from summary import record
+
+    record(f"customer import, real file {rows:,} rows, CPU (SQLite)", first_cpu_s, CPU_BUDGET, "s")
+    record("customer re-import, nothing changes, CPU / first import", again_cpu_s / first_cpu_s, 1.0, "×")
     print(
         "runs (s): first "
         + ", ".join(f"{s:.2f}" for s in first)

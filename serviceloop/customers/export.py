@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
 from serviceloop.core.background import exportable
-from serviceloop.core.phones import phone_for
+from serviceloop.core.phones import mask_phone, sees_phones
 
 
 def customer_export_table(*, user, queryset):
@@ -45,34 +45,52 @@ def customer_export_table(*, user, queryset):
     urban, area, cycle = labels("urban_rural_code"), labels("trading_area"), labels("order_cycle")
     weekday, status = labels("order_weekday"), labels("status")
 
+    # Plain tuples of the columns the sheet shows (one joined query per chunk of 2,000): building a Customer,
+    # its route, station, branch and account manager objects for every row was half of the export's time.
+    columns = (
+        "licence_no", "name", "owner_name", "phone", "address", "branch__name", "station__name", "route__name",
+        "route__account_manager__full_name", "route__account_manager__username", "retail_format", "market_type",
+        "business_scale", "urban_rural_code", "trading_area", "grade", "stars",
+        "credit_rating", "order_cycle", "order_weekday", "status", "e_settlement", "online_ordering", "care_flag",
+        "joined_on",
+    )  # fmt: skip
+    show_phone = (lambda phone: phone) if sees_phones(user) else mask_phone
+
     def rows():
-        for c in queryset.iterator(chunk_size=2000):
+        for (licence, name, owner, phone, address, branch, station, route, am_name, am_username, retail_format,
+             market_type, business_scale, urban_rural, trading_area, grade, stars, credit, order_cycle,
+             order_weekday, status_code, e_settlement, online, care, joined) in queryset.values_list(
+                *columns
+        ).iterator(chunk_size=2000):  # fmt: skip
             yield [
-                c.licence_no,
-                c.name,
-                c.owner_name,
-                phone_for(user, c.phone),
-                c.address,
-                c.branch.name,
-                c.station.name,
-                c.route.name,
-                str(c.route.account_manager or ""),
-                fmt.get(c.retail_format, c.retail_format),
-                market.get(c.market_type, c.market_type),
-                scale.get(c.business_scale, c.business_scale),
-                c.classification_code,
-                urban.get(c.urban_rural_code, c.urban_rural_code),
-                area.get(c.trading_area, c.trading_area),
-                c.grade,
-                c.stars,
-                c.credit_rating,
-                cycle.get(c.order_cycle, c.order_cycle),
-                weekday.get(c.order_weekday) or "",
-                status.get(c.status, c.status),
-                yes if c.e_settlement else no,
-                yes if c.online_ordering else no,
-                yes if c.care_flag else no,
-                c.joined_on,
+                licence,
+                name,
+                owner,
+                show_phone(phone),
+                address,
+                branch,
+                station,
+                route,
+                am_name or am_username or "",  # User.__str__
+                fmt.get(retail_format, retail_format),
+                market.get(market_type, market_type),
+                scale.get(business_scale, business_scale),
+                # Customer.classification_code, derived the same way
+                f"{market_type}{retail_format}{business_scale}"
+                if market_type and retail_format and business_scale
+                else "",
+                urban.get(urban_rural, urban_rural),
+                area.get(trading_area, trading_area),
+                grade,
+                stars,
+                credit,
+                cycle.get(order_cycle, order_cycle),
+                weekday.get(order_weekday) or "",
+                status.get(status_code, status_code),
+                yes if e_settlement else no,
+                yes if online else no,
+                yes if care else no,
+                joined,
             ]
 
     return headers, rows()

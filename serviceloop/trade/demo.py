@@ -294,7 +294,7 @@ def generate_trade(
         aggregates.add_keys(table=aggregates.KEYS_MONTH,
                             select_sql=f"SELECT customer_id, month FROM {table} WHERE batch_id = %s",
                             params=[batch.pk])  # fmt: skip
-    aggregates.refresh_from_keys()
+    aggregates.refresh_from_keys(whole_history=True)  # a year for every shop: regrouped through the orders
     return counts
 
 

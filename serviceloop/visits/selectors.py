@@ -8,7 +8,8 @@ from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from serviceloop.customers.models import Customer, CustomerStatus
+from serviceloop.customers.models import CustomerStatus
+from serviceloop.org.scope import scope_q
 
 from .models import KeyCustomerEntry, KeyList, Visit, VisitOutcome, VisitPolicy, VisitStatus
 
@@ -104,21 +105,34 @@ def compliance(
     counts as an attempt made); visited = outcome "visited"; short = visited but shorter than the policy's minimum.
     """
     today = today or timezone.localdate()
-    field, label = ("manager_id", "manager__full_name") if by == "manager" else ("route_id", "route__name")
+    field = "manager_id" if by == "manager" else "route_id"
     base = (
         Visit.objects.visible_to(user)
         .filter(planned_on__range=(first, last))
         .exclude(status=VisitStatus.CANCELLED)
     )
+    # Grouped on the visit's own column only; the few managers' or routes' names are read afterwards. Joining
+    # the name onto each of a city month's 130,000 visits was half of the page's CPU time.
+    counts = base.values(field).annotate(
+        planned=Count("id"),
+        due=Count("id", filter=Q(planned_on__lte=today)),
+        done=Count("id", filter=Q(status=VisitStatus.DONE)),
+        visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
+    )
     rows = {
-        r[field]: ComplianceRow(r[field], r[label] or "", r["planned"], r["due"], r["done"], r["visited"], 0)
-        for r in base.values(field, label).annotate(
-            planned=Count("id"),
-            due=Count("id", filter=Q(planned_on__lte=today)),
-            done=Count("id", filter=Q(status=VisitStatus.DONE)),
-            visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
-        )
+        r[field]: ComplianceRow(r[field], "", r["planned"], r["due"], r["done"], r["visited"], 0)
+        for r in counts
     }
+    if by == "manager":
+        from serviceloop.org.models import User
+
+        names = User.objects.filter(pk__in=[k for k in rows if k is not None]).values_list("pk", "full_name")
+    else:
+        from serviceloop.org.models import Route
+
+        names = Route.objects.filter(pk__in=[k for k in rows if k is not None]).values_list("pk", "name")
+    for pk, name in names:
+        rows[pk].name = name or ""
     for key, n in base.filter(_SHORT).values(field).annotate(n=Count("id")).values_list(field, "n"):
         rows[key].short = n
     return sorted(rows.values(), key=lambda r: r.name)
@@ -143,8 +157,13 @@ def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
 
     today = timezone.localdate(now)
     rows = (
+        # Scope and status through the join, not ``customer__in`` a subquery: with the subquery the database
+        # walked every active shop of the city to find the few overdue ones (growth 7.8× from 3,000 to 30,000
+        # shops); now it starts from the due_on index.
         VisitDue.objects.filter(Q(due_on__lt=today) | Q(due_on__isnull=True),
-                                customer__in=Customer.objects.visible_to(user).filter(status=CustomerStatus.ACTIVE))
+                                scope_q(user, branch="customer__branch", station="customer__station",
+                                        route="customer__route"),
+                                customer__status=CustomerStatus.ACTIVE)
         .order_by(F("since").asc(nulls_first=True), "customer_id")
         .values("customer_id", "customer__name", "customer__licence_no", "customer__route__name",
                 "customer__joined_on", "policy__name", "policy__max_gap_days", "since", "last_visit_on")

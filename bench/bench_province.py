@@ -1,0 +1,211 @@
+"""Benchmark: staff pages at province scale on PostgreSQL (issue 14: 140,000 shops, 10× a city).
+
+    .venv/bin/python bench/bench_province.py                              # 1,400 and 14,000 shops (short)
+    BENCH_PROVINCE_SHOPS=140000 .venv/bin/python bench/bench_province.py  # 14,000 and 140,000 (the issue's)
+    BENCH_REUSE=1 …                                                        # keep the databases already built
+    BENCH_EXPLAIN=1 …                                                      # EXPLAIN ANALYZE the slowest queries
+
+Two PostgreSQL databases (``h_perfdata_prov_<shops>``, on the server of DATABASE_URL or 127.0.0.1) hold the
+demo city's organisation, staff and shops at a tenth of the size and at the size, with a month of generated
+visits, the visit-due rows, a few weeks of trade (aggregates included) and this month's KPI values. Each page
+is requested in process (Django's test client, as the city admin), and its server CPU time per request is
+the median of ``BENCH_REQUESTS`` (default 15) after warm-up: the machine is shared, CPU time is what load
+disturbs least (PostgreSQL's own CPU is in another process: the EXPLAIN ANALYZE times show it).
+Prints each page's CPU ms, query count and growth factor 1× → 10×; records them with the budgets
+(staff pages ≤ 100 ms, customer list ≤ 50 ms, the shop page ≤ 150 ms).
+"""
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+PY = str(ROOT / ".venv" / "bin" / "python")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+BIG = int(os.environ.get("BENCH_PROVINCE_SHOPS", "14000"))
+SIZES = (BIG // 10, BIG)
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "15"))
+TRADE_WEEKS = int(os.environ.get("BENCH_PROVINCE_WEEKS", "2"))
+SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+PAGES = {  # name → (url, budget ms)
+    "customer list, first page": ("/customers/", 50),
+    "customer list, search": ("/customers/?q=%E4%BE%BF%E5%88%A9", 50),
+    "customer list, filter": ("/customers/?stars=4&retail_format=B&market_type=C", 50),
+    "customer list, deep page": ("/customers/?page=200", 50),
+    "visit compliance (+ not visited for too long)": ("/visits/compliance/", 100),
+    "KPI page": ("/kpis/", 100),
+    "trade shop page": ("/customers/{shop}/", 150),
+    "trade sales panel (HTMX)": ("/trade/shops/{shop}/panel/", 150),
+}
+
+
+def database_url(shops: int) -> str:
+    return f"{SERVER}/h_perfdata_prov_{shops}"
+
+
+def ensure_database(shops: int) -> bool:
+    """Creates the database when missing; True when it was there already."""
+    import psycopg
+
+    name = f"h_perfdata_prov_{shops}"
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not os.environ.get("BENCH_REUSE"):
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return bool(exists)
+
+
+def build(shops: int) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from serviceloop.core.demo import DemoCity, build_customers, build_org, build_staff
+    from serviceloop.customers.models import Customer
+    from serviceloop.trade.demo import generate_trade
+    from serviceloop.visits.keylists import keylists_refresh
+    from serviceloop.visits.services import visitdue_refresh, visits_generate
+
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    started = time.perf_counter()
+    city = DemoCity(seed=1, now=now, customers_wanted=shops)
+    build_org(city)
+    build_staff(city)
+    build_customers(city)
+    print(f"  {shops:,} shops built in {time.perf_counter() - started:.0f} s", flush=True)
+    t = time.perf_counter()
+    keylists_refresh(now=now)
+    visitdue_refresh(now=now)
+    today = timezone.localdate(now)
+    first = today.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    visits = visits_generate(start=first, end=last, now=now)
+    print(f"  key lists, visit-due rows and {visits:,} visits of the month in {time.perf_counter() - t:.0f} s",
+          flush=True)  # fmt: skip
+    t = time.perf_counter()
+    counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=TRADE_WEEKS, end=today, seed=1,
+                            now=now, lines_scale=0.35)  # fmt: skip
+    print(f"  {counts['order_lines']:,} order lines ({TRADE_WEEKS} weeks) in {time.perf_counter() - t:.0f} s",
+          flush=True)  # fmt: skip
+    t = time.perf_counter()
+    call_command("compute_kpis", verbosity=0)
+    print(f"  KPI values of the month in {time.perf_counter() - t:.0f} s", flush=True)
+    with __import__("django.db", fromlist=["connection"]).connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def measure(shops: int) -> None:
+    """Runs in a child process whose DATABASE_URL is the size's database; prints RESULT lines."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from serviceloop.customers.models import Customer
+    from serviceloop.org.models import Role, User
+
+    if not os.environ.get("BENCH_BUILT"):
+        build(shops)
+    admin = User.objects.filter(role=Role.CITY_ADMIN).first()
+    client = Client()
+    client.force_login(admin)
+    # Shops with sales (the trade pages), spread over the city.
+    shop_ids = list(
+        Customer.objects.filter(status="active").order_by("pk").values_list("pk", flat=True)[::97]
+    )
+    for name, (pattern, _budget) in PAGES.items():
+        times, db_times, n_queries = [], [], 0
+        for i in range(REQUESTS + 3):
+            url = pattern.format(shop=shop_ids[i % len(shop_ids)])
+            with CaptureQueriesContext(connection) as queries:
+                start = time.process_time()
+                response = client.get(url, HTTP_HOST="127.0.0.1")
+                elapsed = time.process_time() - start
+            assert response.status_code == 200, (url, response.status_code)
+            if i >= 3:
+                times.append(1000 * elapsed)
+                # PostgreSQL's part runs in its own process: the wall time of the queries, as Django timed them
+                db_times.append(1000 * sum(float(q["time"]) for q in queries.captured_queries))
+                n_queries = len(queries)
+        print(f"RESULT\t{name}\t{statistics.median(times):.2f}\t{n_queries}\t{statistics.median(db_times):.2f}",
+              flush=True)  # fmt: skip
+        if os.environ.get("BENCH_EXPLAIN"):
+            explain(queries.captured_queries, name)
+
+
+def explain(captured, name: str, top: int = 3) -> None:
+    """EXPLAIN ANALYZE of the page's slowest queries (by the time Django measured)."""
+    from django.db import connection
+
+    slowest = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:top]
+    for q in slowest:
+        sql = q["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+        print(f"EXPLAIN\t{name}\t{q['time']} s\t{sql[:300]}")
+        for line in plan[:25]:
+            print(f"EXPLAIN\t{name}\t    {line}")
+
+
+def main() -> None:
+    import psycopg
+    from summary import record
+
+    try:
+        psycopg.connect(f"{SERVER}/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as exc:  # `make bench` on a machine without PostgreSQL: skip, do not fail
+        print(f"skipped: no PostgreSQL at {SERVER} ({exc})")
+        return
+    results: dict[int, dict[str, tuple[float, int, float]]] = {}
+    for shops in SIZES:
+        built = ensure_database(shops)
+        env = {**os.environ, "DATABASE_URL": database_url(shops), "DJANGO_SETTINGS_MODULE": "config.settings"}
+        if built:
+            env["BENCH_BUILT"] = "1"
+        print(f"== {shops:,} shops ({'reused' if built else 'building'})", flush=True)
+        proc = subprocess.run([PY, __file__, "--measure", str(shops)], cwd=ROOT, env=env, capture_output=True,
+                              text=True)  # fmt: skip
+        if proc.returncode:
+            sys.exit(proc.stderr[-3000:])
+        results[shops] = {}
+        for line in proc.stdout.splitlines():
+            if line.startswith("RESULT\t"):
+                _tag, name, ms, n, db_ms = line.split("\t")
+                results[shops][name] = (float(ms), int(n), float(db_ms))
+            elif line.startswith("EXPLAIN\t") or line.startswith("  "):
+                print(line)
+    small, big = SIZES
+    print(f"\nserver CPU per request (median of {REQUESTS}, in process; PostgreSQL; load average "
+          f"{os.getloadavg()[0]:.1f} on 2 shared cores)")  # fmt: skip
+    print(
+        "Django CPU = this process; database = wall time of the page's queries in PostgreSQL (loaded machine)"
+    )
+    print(f"| {'page':<46} | {f'CPU {small:,}':>10} | {f'CPU {big:,}':>11} | {'growth':>6} | "
+          f"{f'db {small:,}':>9} | {f'db {big:,}':>10} | {'growth':>6} | {'queries':>9} | budget |")  # fmt: skip
+    for name, (_pattern, budget) in PAGES.items():
+        (ms1, q1, db1), (ms10, q10, db10) = results[small][name], results[big][name]
+        print(f"| {name:<46} | {ms1:>10.1f} | {ms10:>11.1f} | {ms10 / ms1:>5.2f}× | {db1:>9.1f} | {db10:>10.1f} | "
+              f"{db10 / max(db1, 1):>5.2f}× | {q1:>3} → {q10:<3} | {budget:>4} ms |")  # fmt: skip
+        record(f"{name}, {big:,} shops (PostgreSQL), Django CPU + db time", ms10 + db10, budget, "ms")
+        record(f"{name}, growth {small:,} → {big:,} shops (CPU + db)", (ms10 + db10) / (ms1 + db1), 2, "×")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        measure(int(sys.argv[2]))
+    else:
+        main()
