@@ -54,6 +54,26 @@ def event_record(*, kind: str, payload: dict, now) -> OutboxEvent | None:
     return event
 
 
+def events_record(*, kind: str, payloads: list[dict], now) -> int:
+    """``event_record`` for many events of one kind (a bulk service): two inserts whatever their number."""
+    kind = EventKind(kind)
+    subs = [pk for pk, kinds in _active_subscriptions() if kind in kinds]
+    if not subs or not payloads:
+        return 0
+    events = OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(kind=kind, payload=json.loads(json.dumps(p, cls=DjangoJSONEncoder)), at=now)
+            for p in payloads
+        ],
+        batch_size=1000,
+    )
+    Delivery.objects.bulk_create(
+        [Delivery(event=e, subscription_id=s, next_attempt_at=now) for e in events for s in subs],
+        batch_size=1000,
+    )
+    return len(events)
+
+
 def _active_subscriptions() -> list[tuple[int, list]]:
     from serviceloop.core.refcache import reference
 
@@ -202,10 +222,20 @@ def tag_event(ctag, action: str, *, now) -> None:
     }.get(str(action))
     if kind is None:
         return
-    event_record(kind=kind, now=now, payload={
-        "id": ctag.pk, "tag": ctag.tag_id, "tag_name": ctag.tag.name, "status": ctag.status,
-        "shop": ctag.customer_id, "licence_no": ctag.customer.licence_no, "due_at": ctag.due_at,
-    })  # fmt: skip
+    event_record(kind=kind, now=now, payload=_tag_payload(ctag, ctag.tag.name, ctag.customer.licence_no))
+
+
+def tags_attached_events(ctags, *, tag, licences: dict[int, str], now) -> int:
+    """One "tag.attached" per shop of a bulk attach, as the single attach sends (``licences``: shop id → licence)."""
+    payloads = [_tag_payload(c, tag.name, licences.get(c.customer_id)) for c in ctags]
+    return events_record(kind=EventKind.TAG_ATTACHED, payloads=payloads, now=now)
+
+
+def _tag_payload(ctag, tag_name, licence_no) -> dict:
+    return {
+        "id": ctag.pk, "tag": ctag.tag_id, "tag_name": tag_name, "status": ctag.status,
+        "shop": ctag.customer_id, "licence_no": licence_no, "due_at": ctag.due_at,
+    }  # fmt: skip
 
 
 def answer_event(answer, *, now) -> None:

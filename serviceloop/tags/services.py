@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
 from serviceloop.customers.models import Customer
-from serviceloop.integrations.events import tag_event
+from serviceloop.integrations.events import tag_event, tags_attached_events
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 
@@ -270,6 +270,11 @@ def customertags_attach_bulk(
                           actor=actor, at=now, note=c.reason, data={"source": source, "bulk": True}) for c in new],
         batch_size=1000,
     )  # fmt: skip
+    if new:  # integrators get one "tag.attached" per shop, as for a single attach (issue 15)
+        licences = dict(
+            Customer.objects.filter(pk__in=[c.customer_id for c in new]).values_list("pk", "licence_no")
+        )
+        tags_attached_events(new, tag=tag, licences=licences, now=now)
     audit_record(actor=actor, action="tag.bulk_attach", obj=tag, summary=f"{tag.name}: {len(new)}",
                  data={"attached": len(new), "skipped": len(taken)}, now=now)  # fmt: skip
     return len(new), len(taken)

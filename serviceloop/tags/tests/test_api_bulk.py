@@ -89,3 +89,24 @@ def test_roles_scope_and_read_tokens(world, tag):
     assert post(client_of(world.outsider), body(tag, rows)).status_code == 422  # not in their area
     assert post(client_of(world.account_manager), body(tag, ["a\x00"])).status_code == 400
     assert Client().post(PATH, body(tag, rows), content_type="application/json").status_code == 401
+
+
+def test_a_bulk_attach_sends_one_tag_attached_event_per_shop(world, tag):
+    """Integrators wait for "tag.attached": a bulk attach sends one per shop attached, as a single attach does, in
+    two inserts whatever the number of shops."""
+    from serviceloop.integrations.models import Delivery, OutboxEvent, Subscription
+
+    Subscription.objects.create(name="营销系统", url="http://127.0.0.1:9/hook", secret="s", kinds=["tag.attached"],
+                                created_at=timezone.now())  # fmt: skip
+    mine = world.shops["张湾1号线"]
+    customertag_attach(
+        customer=mine[0], tag=tag, source="data", reason="已有", actor=None, now=timezone.now()
+    )
+    before = OutboxEvent.objects.count()
+    made = post(client_of(world.account_manager), body(tag, [s.licence_no for s in mine]))
+    assert made.status_code == 201 and made.json()["attached"] == len(mine) - 1
+    events = list(OutboxEvent.objects.order_by("pk")[before:])
+    assert [e.kind for e in events] == ["tag.attached"] * (len(mine) - 1)
+    assert {e.payload["licence_no"] for e in events} == {s.licence_no for s in mine[1:]}
+    assert all(e.payload["tag"] == tag.pk and e.payload["status"] == "attached" for e in events)
+    assert Delivery.objects.filter(event__in=events).count() == len(events)
