@@ -9,7 +9,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.bulk import insert_objects
 
 from ..codes import ZH_NAMES
 from ..models import ChangeSource, CodeAlias, Customer, CustomerChange
@@ -467,7 +466,7 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
     plan.save()
     for customer in new:
         _settle_route(customer)
-    insert_objects(Customer, new)  # the values bulk_create would store, without its per-value SQL compiling
+    Customer.objects.bulk_create(new, batch_size=BATCH_SIZE)
     for customer, _before, moved in updates:
         if moved:
             _settle_route(customer)

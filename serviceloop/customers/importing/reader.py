@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from pyexpat import ExpatError, ParserCreate
+from xml.etree.ElementTree import iterparse
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
@@ -131,47 +131,21 @@ class _ExcelReader(ExcelReader):
                 self.shared_strings = _plain_strings(src)
 
 
-# Tag names as expat reports them with namespace_separator="}" (no opening brace, unlike ElementTree's).
-_X_SI, _X_T, _X_RPH = (f"{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "rPh"))
+_SI, _T, _R = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
 
 
 def _plain_strings(src) -> list[str]:
-    """The text of each <si>: <si><t>text</t></si>, or rich text <si><r><t>part</t></r>…</si>; phonetic runs
-    (<rPh>) left out. Read with expat's callbacks (no element tree: a 15,000-row file has 210,000 strings)."""
-    strings: list[str] = []
-    parts: list[str] = []
-    state = {"text": None, "skip": 0}
-
-    def start(tag, _attrs):
-        if tag == _X_T and not state["skip"]:
-            state["text"] = []
-        elif tag == _X_RPH:
-            state["skip"] += 1
-        elif tag == _X_SI:
-            parts.clear()
-
-    def end(tag):
-        if tag == _X_T and state["text"] is not None:
-            parts.append("".join(state["text"]))
-            state["text"] = None
-        elif tag == _X_RPH:
-            state["skip"] -= 1
-        elif tag == _X_SI:
+    strings = []
+    for _event, node in iterparse(src):
+        if node.tag == _SI:
+            # <si><t>text</t></si>, or rich text <si><r><t>part</t></r>…</si>; phonetic runs (<rPh>) left out.
+            parts = [
+                child.text or "" if child.tag == _T else child.findtext(_T) or ""
+                for child in node
+                if child.tag in (_T, _R)
+            ]
             strings.append("".join(parts).replace("x005F_", ""))
-
-    def text(data):
-        if state["text"] is not None:
-            state["text"].append(data)
-
-    parser = ParserCreate(namespace_separator="}")
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
-    parser.buffer_text = True
-    try:
-        while piece := src.read(65536):
-            parser.Parse(piece, False)
-        parser.Parse(b"", True)
-    except ExpatError as exc:  # ElementTree's ParseError was a SyntaxError; callers catch that
-        raise SyntaxError(f"shared strings: {exc}") from exc
+            node.clear()
     return strings
 
 
@@ -215,7 +189,7 @@ def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
     def rows():
         with _broken_sheet():
             try:
-                capped = guarded(_sheet_values(ws, max_col=MAX_COLUMNS), max_rows=MAX_ROWS)
+                capped = guarded(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows=MAX_ROWS)
                 yield from enumerate(capped, start=1)
             except UploadRejected as exc:
                 raise UnreadableFile(str(exc)) from None
@@ -225,145 +199,6 @@ def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
 
     name = "xlsx" if ws is wb.worksheets[0] else f"xlsx，工作表“{ws.title}”"
     return Sheet(name, rows())
-
-
-_ROW, _C, _V, _IS = (f"{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "v", "is"))
-_RPH, _T_TAG = _X_RPH, _X_T
-
-
-def _sheet_values(ws, *, max_col: int) -> Iterator[tuple]:
-    """The values of a read-only sheet's rows, as ``ws.iter_rows(max_col=max_col, values_only=True)`` gives
-    them (missing rows as empty rows, every row ``max_col`` wide, dates by the cell's number format, formulas
-    as their cached value), three times cheaper.
-
-    openpyxl builds an ElementTree element for every cell and row, then reads it back; that was half the CPU
-    time of importing the real 15,020-shop file. Here expat's callbacks collect the values directly, reading
-    the sheet in 64 KB pieces so memory stays flat. DOCTYPE/ENTITY were refused by ``xlsx_check`` already.
-    """
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
-    wb = ws.parent
-    strings, epoch = ws._shared_strings, wb.epoch
-    date_formats, timedelta_formats = wb._date_formats, wb._timedelta_formats
-    done: list[tuple[int, list]] = []  # rows parsed from the last piece: (row number, [(column, value)])
-    state = {"row": 0, "col": 0, "cells": None, "cell": None, "text": None, "in_is": False, "phonetic": 0}
-    columns: dict[str, int] = {}  # "AB" → 28
-
-    def start(tag, attrs):
-        if tag == _C:
-            if (coordinate := attrs.get("r")) is not None:
-                letters = coordinate.rstrip("0123456789")
-                column = columns.get(letters)
-                if column is None:
-                    column = columns[letters] = coordinate_to_tuple(coordinate)[1]
-                state["col"] = column
-            else:
-                state["col"] += 1
-            style = attrs.get("s", 0)
-            state["cell"] = [
-                attrs.get("t", "n"),
-                int(style) if style else 0,
-                None,
-                [],
-            ]  # type, style, v, is-text
-        elif tag == _ROW:
-            number = attrs.get("r")
-            if number is None:
-                state["row"] += 1
-            else:
-                try:
-                    state["row"] = int(number)
-                except ValueError:
-                    as_float = float(number)
-                    if not as_float.is_integer():
-                        raise ValueError(f"{number} is not a valid row number") from None
-                    state["row"] = int(as_float)
-            state["col"] = 0
-            state["cells"] = []
-        elif state["cell"] is not None:
-            if tag == _V and not state["in_is"]:
-                state["text"] = []
-            elif tag == _IS:
-                state["in_is"] = True
-            elif tag == _RPH:
-                state["phonetic"] += 1
-            elif tag == _T_TAG and state["in_is"] and not state["phonetic"]:
-                state["text"] = []
-
-    def end(tag):
-        cell = state["cell"]
-        if tag == _C:
-            state["cells"].append((state["col"], _cell_value(cell)))
-            state["cell"] = None
-        elif tag == _ROW:
-            done.append((state["row"], state["cells"]))
-            state["cells"] = None
-        elif cell is not None:
-            if tag == _V and not state["in_is"]:
-                cell[2] = "".join(state["text"])
-                state["text"] = None
-            elif tag == _IS:
-                state["in_is"] = False
-            elif tag == _RPH:
-                state["phonetic"] -= 1
-            elif tag == _T_TAG and state["text"] is not None and state["in_is"]:
-                cell[3].append("".join(state["text"]))
-                state["text"] = None
-
-    def text(data):
-        if state["text"] is not None:
-            state["text"].append(data)
-
-    def _cell_value(cell):
-        kind, style, value, inline = cell
-        if kind == "inlineStr":
-            return "".join(inline) if inline or value is None else None
-        value = value or None
-        if value is None:
-            return None
-        if kind == "n":
-            number = float(value) if "." in value or "E" in value or "e" in value else int(value)
-            if style in date_formats:
-                try:
-                    return from_excel(number, epoch, timedelta=style in timedelta_formats)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
-        if kind == "s":
-            return strings[int(value)]
-        if kind == "b":
-            return bool(int(value))
-        if kind == "d":
-            return from_ISO8601(value)
-        return value  # "str", "e" (an error such as #N/A)
-
-    parser = ParserCreate(namespace_separator="}")
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
-    parser.buffer_text = True
-    empty_row = (None,) * max_col
-    counter = 1
-    with wb._archive.open(ws._worksheet_path) as src:
-        while True:
-            piece = src.read(65536)
-            try:
-                parser.Parse(piece, not piece)
-            except ExpatError as exc:  # as ElementTree's ParseError, a SyntaxError: "the file is damaged"
-                raise SyntaxError(f"sheet: {exc}") from exc
-            for number, cells in done:
-                while counter < number:  # rows the sheet leaves out
-                    counter += 1
-                    yield empty_row
-                if counter <= number:
-                    values = [None] * max_col
-                    for column, value in cells:
-                        if 1 <= column <= max_col:
-                            values[column - 1] = value
-                    counter += 1
-                    yield tuple(values)
-            done.clear()
-            if not piece:
-                return
 
 
 def _sheet_with_header(sheets, header_test):
