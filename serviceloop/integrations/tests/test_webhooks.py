@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from serviceloop.core.jobs import run_due_jobs
+from serviceloop.core.models import AuditEvent
 from serviceloop.integrations.events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -222,3 +223,20 @@ def test_finished_events_are_purged_after_the_keeping_period(world):
     assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS - 1)) == 0
     assert purge_old_events(now + dt.timedelta(days=KEEP_DAYS + 1)) > 0
     assert not OutboxEvent.objects.exists() and not DeliveryAttempt.objects.exists()
+
+
+def test_test_send_send_again_and_delete_from_the_pages_as_rendered(world, app):
+    """The three buttons of the subscription and delivery-log pages, submitted as the pages render them."""
+    with Receiver([200]) as receiver:
+        sub = subscribe(world, receiver.url)
+        page = app.get("/integrations/subscriptions/", user=world.city_admin)
+        log = page.forms[f"subscription-test-{sub.pk}"].submit().follow()
+        assert len(receiver.got) == 1 and "200" in log.text
+        ping = Delivery.objects.get(subscription=sub)
+        again = log.forms[f"delivery-resend-{ping.pk}"].submit().follow()
+        assert Delivery.objects.filter(subscription=sub).count() == 2 and len(receiver.got) == 2
+        assert f"delivery-resend-{ping.pk}" in again.forms  # the log lists both deliveries, each with its button
+    page = app.get("/integrations/subscriptions/", user=world.city_admin)
+    page.forms[f"subscription-delete-{sub.pk}"].submit().follow()
+    assert not Subscription.objects.filter(pk=sub.pk).exists()
+    assert AuditEvent.objects.filter(action="api.subscription.delete").exists()
