@@ -235,7 +235,9 @@ def test_test_send_send_again_and_delete_from_the_pages_as_rendered(world, app):
         ping = Delivery.objects.get(subscription=sub)
         again = log.forms[f"delivery-resend-{ping.pk}"].submit().follow()
         assert Delivery.objects.filter(subscription=sub).count() == 2 and len(receiver.got) == 2
-        assert f"delivery-resend-{ping.pk}" in again.forms  # the log lists both deliveries, each with its button
+        assert (
+            f"delivery-resend-{ping.pk}" in again.forms
+        )  # the log lists both deliveries, each with its button
     page = app.get("/integrations/subscriptions/", user=world.city_admin)
     page.forms[f"subscription-delete-{sub.pk}"].submit().follow()
     assert not Subscription.objects.filter(pk=sub.pk).exists()
