@@ -329,6 +329,9 @@ GUIDANCE_PUBLIC_RATE_ADDRESS_PER_HOUR = int(os.environ.get("GUIDANCE_PUBLIC_RATE
 # Training check-in at the door (trainings/views_public.py): failed tries an hour per client address, per session.
 TRAINING_CHECKIN_FAILURES_PER_HOUR = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_HOUR", "10"))
 TRAINING_CHECKIN_FAILURES_PER_SESSION = int(os.environ.get("TRAINING_CHECKIN_FAILURES_PER_SESSION", "200"))
+# Wrong answers to the owner's four-digit check before the book and the suggested order (portal/owner.py).
+PORTAL_OWNER_FAILURES_PER_SHOP = int(os.environ.get("PORTAL_OWNER_FAILURES_PER_SHOP", "10"))
+PORTAL_OWNER_FAILURES_PER_ADDRESS = int(os.environ.get("PORTAL_OWNER_FAILURES_PER_ADDRESS", "20"))
 # Categories, SLA policies, the working calendar and webhook subscriptions, kept this long in each process
 # (serviceloop/core/refcache.py); 0 in tests, where a change must show at once.
 REFERENCE_CACHE_SECONDS = int(os.environ.get("REFERENCE_CACHE_SECONDS", "0" if TESTING else "60"))

@@ -98,6 +98,25 @@ class BaseTestCase(TestCase):
         cls.w = build_world()
 
 
+def owner_cookie(client, *customer_ids: int) -> None:
+    """The signed cookie a phone gets after answering the owner's four-digit check for these shops
+    (portal/owner.py), for a Django test client."""
+    from django.core.signing import get_cookie_signer
+
+    from serviceloop.portal.owner import COOKIE, SALT
+
+    client.cookies[COOKIE] = get_cookie_signer(salt=COOKIE + SALT).sign(",".join(map(str, customer_ids)))
+
+
+def owner_unlock(response, phone: str):
+    """A WebTest response that led to the owner's four-digit check: answer it as rendered with the last four
+    digits of ``phone`` and return the page the answer leads to."""
+    page = response.follow() if response.status_int in (301, 302) else response
+    form = page.forms["owner-form"]
+    form["phone_last4"] = phone[-4:]
+    return form.submit().follow()
+
+
 def text_of(response, selector: str = "main") -> str:
     """The visible text of the elements matching ``selector`` on a WebTest page, joined by spaces."""
     return " ".join(el.get_text(" ", strip=True) for el in response.html.select(selector))

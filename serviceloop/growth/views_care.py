@@ -151,15 +151,19 @@ def settlement_rates_export(request):
 
 @require_GET
 def public_advice(request, token):
-    """``/s/<token>/advice/``: the shop's own restock advice, by its QR link (no login). The same friendly
-    404 page as the QR page for any bad, revoked or foreign link."""
+    """``/s/<token>/advice/``: the shop's own restock advice, by its QR link (no login), after the owner's
+    four-digit phone check. The same friendly 404 page as the QR page for any bad, revoked or foreign link."""
     from serviceloop.portal.models import TokenPurpose
+    from serviceloop.portal.owner import owner_required
     from serviceloop.portal.selectors import shoptoken_resolve
     from serviceloop.portal.views import _public, invalid_link
 
     link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
     if link is None or link.customer_id is None:
         return invalid_link(request)
+    refused = owner_required(request, token, link.customer_id, "advice")
+    if refused:
+        return refused
     lines = selectors.restock_for(link.customer)
     context = {"customer": link.customer, "lines": lines, "token": token}
     return _public(render(request, "growth/public_advice.html", context))

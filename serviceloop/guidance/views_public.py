@@ -1,7 +1,8 @@
 """The shop's latest guidance book behind its QR link: ``/s/<token>/book/`` shows it, ``…/book/pdf/`` downloads it.
 
 Only the shop the signed token names, only its latest book; every bad or revoked token gets the portal's own
-"invalid link" page. Views and downloads are counted per shop and per client address an hour (the portal's
+"invalid link" page. The book shows the shop's sales, and the QR code hangs on the counter for anyone to scan, so
+the owner first answers the four-digit phone check (``portal/owner.py``). Views and downloads are counted per shop and per client address an hour (the portal's
 counters), because drawing a PDF costs a second of CPU.
 """
 
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from serviceloop.core.clients import client_address
 from serviceloop.portal.models import TokenPurpose
+from serviceloop.portal.owner import owner_required
 from serviceloop.portal.ratelimit import Over, rate_take
 from serviceloop.portal.selectors import shoptoken_resolve
 from serviceloop.portal.views import _public, invalid_link
@@ -42,7 +44,7 @@ def public_book(request, token):
     link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
     if link is None:
         return invalid_link(request)
-    refused = _limited(request, link.customer_id)
+    refused = owner_required(request, token, link.customer_id, "book") or _limited(request, link.customer_id)
     if refused:
         return refused
     book = latest_book(link.customer)
@@ -60,6 +62,9 @@ def public_book_file(request, token, fmt):
     link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
     if link is None:
         return invalid_link(request)
+    refused = owner_required(request, token, link.customer_id, "book")
+    if refused:
+        return refused
     book = latest_book(link.customer)
     if book is None or fmt not in ("pdf", "docx"):
         return invalid_link(request)

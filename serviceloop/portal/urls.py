@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from serviceloop.growth import views_care
 
-from . import views, views_staff
+from . import owner, views, views_staff
 
 app_name = "portal"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     # Any text up to the last slash is taken as a token, so that every bad link gets the same friendly page.
     # The shop's restock advice, one static link from its QR page (growth owns the page).
     re_path(r"^s/(?P<token>[A-Za-z0-9_-]+)/advice/\Z", views_care.public_advice, name="shop-advice"),
+    # The owner's four-digit check before the shop's own figures (book, advice): see owner.py.
+    re_path(r"^s/(?P<token>[A-Za-z0-9_-]+)/owner/\Z", owner.owner_page, name="shop-owner"),
     re_path(r"^s/(?P<token>[\s\S]*)/\Z", views.shop_page, name="shop"),
     re_path(r"^t/(?P<token>[\s\S]*)/\Z", views.track_page, name="track"),
     # Staff.

@@ -289,6 +289,7 @@ def paths(fx) -> dict[str, tuple[str, str | None]]:
         "growth:settlement-rates": "/allocation/settlement/rates/",
         "growth:settlement-rates-export": "/allocation/settlement/rates/export/",
         "portal:shop-advice": f"/s/{fx.shop_link.value}/advice/",
+        "portal:shop-owner": f"/s/{fx.shop_link.value}/owner/",
         "favicon": "/favicon.ico",
         "org:setup": "/org/setup/",
         "org:staff-import": "/org/staff/import/",

@@ -240,8 +240,8 @@ API_EXPECTED: dict[str, tuple[str, str | None]] = {
     "guidance:list": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "guidance:shop": ("L 404 200 200 200 200 200 200 200 200 404 404", "L 404 200 404 404 404 404 200 200 404 200 404"),
     # public, under the shop's QR token: the same for everyone; a made-up token gets the invalid-link page
-    "guidance_public:book": ("200 200 200 200 200 200 200 200 200 200 200 200", "404 404 404 404 404 404 404 404 404 404 404 404"),
-    "guidance_public:download": ("200 200 200 200 200 200 200 200 200 200 200 200", "404 404 404 404 404 404 404 404 404 404 404 404"),
+    "guidance_public:book": ("R R R R R R R R R R R R", "404 404 404 404 404 404 404 404 404 404 404 404"),
+    "guidance_public:download": ("R R R R R R R R R R R R", "404 404 404 404 404 404 404 404 404 404 404 404"),
     "integrations:tokens": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "integrations:token-revoke": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "integrations:subscriptions": ("L 403 200 403 403 403 403 403 403 403 403 403", None),

@@ -185,6 +185,7 @@ def small_world(world):
         "surveys:item": {"spk": section.pk, "pk": section.items.first().pk},
         "portal:shop": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
         "portal:shop-advice": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
+        "portal:shop-owner": {"token": shoptoken_ensure(customer=shop, actor=None, now=now).value},
         "portal:track": {"token": trackingtoken_ensure(service_request=sr, now=now).value},
         "portal:customer-qr": {"pk": shop.pk},
         "portal:customer-qr-regenerate": {"pk": shop.pk},
@@ -397,7 +398,11 @@ def test_every_page_a_role_opens_reads_in_chinese(client, pages, who, settings):
 
 def test_the_public_pages_read_in_chinese_for_a_shop_owner(client, pages, settings):
     settings.DEBUG = False
+    from serviceloop.core.testing import owner_cookie
+    from serviceloop.customers.models import Customer
+
     _world, urls, data = pages
+    owner_cookie(client, *Customer.objects.values_list("pk", flat=True))  # the book and advice, not the check
     public = [u for u in urls if u.startswith(("/s/", "/t/", "/q/", "/login/", "/trainings/checkin/"))]
     public.append("/no-such-page/")
     assert len(public) >= 4

@@ -335,7 +335,9 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "growth:settlement-care-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-rates": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-rates-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
-    "portal:shop-advice": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
+    # The shop's own figures (advice, book) first ask for the owner's four-digit phone check (portal/owner.py).
+    "portal:shop-advice": ("R R R R R R R R R R R R", None),
+    "portal:shop-owner": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
     # Trainings (R30): organisers of the unit plan and invite; the trainer ticks attendance; the door is public.
     "trainings:checkin": ("200 200 200 200 200 200 200 200 200 200 200 200", None),
     "trainings:coverage": ("L 403 200 200 200 200 403 403 200 403 403 403", None),

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from serviceloop.core.testing import make_customer
+from serviceloop.core.testing import make_customer, owner_unlock
 from serviceloop.growth.models import RestockAdvice, ShopReminder
 from serviceloop.growth.reminders import job_shop_reminders
 from serviceloop.trade.testing import make_products
@@ -160,7 +160,7 @@ def test_the_public_advice_page_shows_only_that_shops_advice(app, shops):
     qr = app.get(reverse("portal:shop", args=[token.value]))
     link = qr.html.select_one('[data-testid="advice-link"]')
     assert link["href"] == "advice/"
-    page = qr.click(href="advice/")
+    page = owner_unlock(qr.click(href="advice/"), s["due"].phone)
     assert page.request.path == f"/s/{token.value}/advice/"
     lines = [li.get_text(" ", strip=True) for li in page.html.select('[data-testid="advice-line"]')]
     assert len(lines) == 2 and products[0].name in lines[0] and "可能断货" in lines[0]

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from serviceloop.core.models import AuditEvent
+from serviceloop.core.testing import owner_unlock
 from serviceloop.guidance.models import MAX_REMARKS, GuidanceBook
 from serviceloop.guidance.services import guidancebook_generate
 
@@ -158,13 +159,16 @@ def test_public_page_shows_only_that_shops_latest_book(app, book):
     guidancebook_generate(customer=new, actor=world.account_manager, now=NOW)
     token = shoptoken_ensure(customer=shop, actor=None, now=NOW).value
     qr = app.get(reverse("portal:shop", args=[token]))
-    page = qr.click(href=f"/s/{token}/book/")
+    page = owner_unlock(qr.click(href=f"/s/{token}/book/"), shop.phone)
+    assert page.request.path == f"/s/{token}/book/"
     assert shop.name in page.text and "给店主的话" in page.text and new.name not in page.text
     assert shop.licence_no not in page.text
     pdf = page.click(href=f"/s/{token}/book/pdf/")
     assert pdf.body.startswith(b"%PDF") and pdf.headers["Cache-Control"] == "no-store"
-    empty = shoptoken_ensure(customer=world.shops[world.route_b1_1.name][0], actor=None, now=NOW).value
-    assert app.get(f"/s/{empty}/book/").html.select_one('[data-testid="no-book"]')
+    other = world.shops[world.route_b1_1.name][0]
+    empty = shoptoken_ensure(customer=other, actor=None, now=NOW).value
+    assert app.get(f"/s/{empty}/book/").status_int == 302  # this phone answered for the first shop only
+    assert owner_unlock(app.get(f"/s/{empty}/book/"), other.phone).html.select_one('[data-testid="no-book"]')
     assert app.get(f"/s/{empty}/book/pdf/", status=404)
     for bad in ("x" * 20, token[:-1] + ("A" if token[-1] != "A" else "B"), "../etc"):
         assert app.get(f"/s/{bad}/book/", status=404)
@@ -177,7 +181,7 @@ def test_public_page_is_rate_limited(app, book, settings):
     cache.clear()
     settings.GUIDANCE_PUBLIC_RATE_SHOP_PER_HOUR = 2
     token = shoptoken_ensure(customer=shop, actor=None, now=NOW).value
-    app.get(f"/s/{token}/book/")
+    owner_unlock(app.get(f"/s/{token}/book/"), shop.phone)  # the answer's page is the first view
     app.get(f"/s/{token}/book/")
     assert app.get(f"/s/{token}/book/", status=429)
     cache.clear()
