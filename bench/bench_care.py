@@ -90,13 +90,13 @@ def build():
 
 
 def advice():
-    from serviceloop.customers.models import Customer
-    from serviceloop.growth.models import RestockAdvice, ShopReminder
+    from serviceloop.customers.models import Customer, OutboxMessage
+    from serviceloop.growth.models import RestockAdvice
     from serviceloop.growth.restock import next_order_day
     from serviceloop.trade.models import Product
 
     RestockAdvice.objects.all().delete()
-    ShopReminder.objects.all().delete()
+    OutboxMessage.objects.filter(kind__in=["restock", "settlement"]).delete()
     products = list(Product.objects.order_by("pk")[:3])
     today = timezone.localdate(NOW)
     rows = []
@@ -111,9 +111,9 @@ def main():
     from django.test import Client
 
     from serviceloop.core.testing import make_user
-    from serviceloop.customers.models import Customer
+    from serviceloop.customers.models import Customer, OutboxMessage
+    from serviceloop.customers.outbox import job_shop_outbox_send
     from serviceloop.growth import care
-    from serviceloop.growth.models import ShopReminder
     from serviceloop.growth.reminders import job_shop_reminders
     from serviceloop.org.models import Branch, Company, Role
 
@@ -145,7 +145,7 @@ def main():
         c, w, response = cpu(lambda url=url: client.get(url))
         assert response.status_code == 200, response.status_code
         print(f"   {name:>14}: CPU {c:.3f} s, wall {w:.3f} s")
-    print("\n3. reminder job")
+    print("\n3. reminder job (enqueues), then the outbox job (sends through the log notifier)")
     advice()
     w, c = time.perf_counter(), time.process_time()
     first = job_shop_reminders(NOW)
@@ -154,8 +154,10 @@ def main():
     )
     c2, w2, again = cpu(lambda: job_shop_reminders(NOW))
     print(
-        f"   again:     CPU {c2:.3f} s, wall {w2:.3f} s — {again}; {ShopReminder.objects.count():,} rows in all"
+        f"   again:     CPU {c2:.3f} s, wall {w2:.3f} s — {again}; {OutboxMessage.objects.count():,} rows in all"
     )
+    c3, w3, sent = cpu(lambda: job_shop_outbox_send(NOW))
+    print(f"   send:      CPU {c3:.3f} s, wall {w3:.3f} s — {sent}")
     admin.delete()
 
 

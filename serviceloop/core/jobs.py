@@ -158,16 +158,6 @@ def restock_advice(now: datetime) -> str:
 JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=6), lease=timedelta(hours=1))]
 
 
-def training_notices_retry(now: datetime) -> str:
-    """Training invitations and feedback links not sent yet (SMS gateway down): tried again, as shop messages."""
-    from serviceloop.trainings.services import notices_retry
-
-    return notices_retry(now)
-
-
-JOBS += [Job("training_notices_retry", training_notices_retry, every=timedelta(minutes=5))]
-
-
 def claim(job: Job, now: datetime) -> str | None:
     """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
     runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,
@@ -246,13 +236,26 @@ JOBS += [Job("supervision_daily", supervision_daily, every=timedelta(hours=6), l
 
 def shop_reminders(now: datetime) -> str:
     """Reminders before each shop's order day: "该订货了" with its restock advice, and e-settlement care for shops
-    likely to fail their debit (issue 12); once per shop, kind and order day, retried until sent."""
+    likely to fail their debit (issue 12); once per shop, kind and order day, put in the shop-message outbox."""
     from serviceloop.growth.reminders import job_shop_reminders
 
     return job_shop_reminders(now)
 
 
 JOBS += [Job("shop_reminders", shop_reminders, every=timedelta(hours=1), lease=timedelta(minutes=30))]
+
+
+def shop_outbox_send(now: datetime) -> str:
+    """The shop-message outbox (order-day reminders, training invitations, cancellations, feedback links):
+    messages not sent yet are sent, failures tried again up to SMS_MAX_ATTEMPTS times. Every minute, because
+    senders only enqueue: an invitation should not wait long; listed after ``shop_reminders`` so that one run
+    sends the reminders it made."""
+    from serviceloop.customers.outbox import job_shop_outbox_send
+
+    return job_shop_outbox_send(now)
+
+
+JOBS += [Job("shop_outbox_send", shop_outbox_send, every=timedelta(minutes=1), lease=timedelta(minutes=10))]
 
 
 def shop_points(now: datetime) -> str:

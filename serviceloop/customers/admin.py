@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CodeAlias, Customer, CustomerChange
+from .models import CodeAlias, Customer, CustomerChange, OutboxMessage
 
 
 @admin.register(Customer)
@@ -55,3 +55,20 @@ class CodeAliasAdmin(admin.ModelAdmin):
     list_display = ["field", "alias", "code"]
     list_filter = ["field"]
     search_fields = ["alias"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Messages to shops are written by their senders and the outbox job only; the admin shows them (who, what,
+    delivered or why not)."""
+
+    list_display = ["customer", "kind", "cycle", "session", "state", "attempts", "sent_at", "last_error"]
+    list_filter = ["kind", "state", "cycle"]
+    search_fields = ["customer__licence_no", "customer__name", "dedupe_key"]
+    raw_id_fields = ["customer", "session"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -291,3 +291,74 @@ class CodeAlias(models.Model):
 
     def __str__(self):
         return f"{self.get_field_display()}: {self.alias} → {self.code}"
+
+
+class OutboxKind(models.TextChoices):
+    RESTOCK = "restock", _("Time to order")
+    SETTLEMENT = "settlement", _("Settlement balance")
+    INVITATION = "invitation", _("Training invitation")
+    FEEDBACK = "feedback", _("Training feedback survey")
+    CANCELLED = "cancelled", _("Training cancelled")
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("reminder", "Waiting")
+    SENT = "sent", pgettext_lazy("reminder", "Sent")
+    FAILED = "failed", pgettext_lazy("reminder", "Not sent")
+
+
+class OutboxMessage(models.Model):
+    """A text message to a shop waiting to be sent (or sent): reminders before the order day (growth) and
+    training invitations, cancellations and feedback links (trainings). Senders only enqueue
+    (``customers.outbox.outbox_enqueue``); one job (``shop_outbox_send``) sends through the service desk's
+    notifier and retries failures up to ``SMS_MAX_ATTEMPTS`` times.
+
+    ``dedupe_key`` (kind, shop and the order day or the session) is unique: a job or a click run twice finds
+    the row and sends nothing new. ``cycle`` (the order day a reminder is for) and ``session`` say what the
+    message is about, for the pages that show them."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="outbox",
+                                 verbose_name=_("customer"))  # fmt: skip
+    kind = models.CharField(pgettext_lazy("reminder", "kind"), max_length=10, choices=OutboxKind.choices)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=80, unique=True)
+    cycle = models.DateField(_("order day"), null=True, blank=True)
+    session = models.ForeignKey("trainings.TrainingSession", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="notices", verbose_name=_("training session"))  # fmt: skip
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+    notifier = models.CharField(_("sent by"), max_length=100, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a shop")
+        verbose_name_plural = _("messages to shops")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "attempts"], name="outbox_due"),
+            models.Index(fields=["kind", "cycle"], name="outbox_kind_cycle"),
+        ]
+
+    def __str__(self):
+        return self.dedupe_key
+
+    @staticmethod
+    def key(*, kind: str, customer_id: int, cycle=None, session_id: int | None = None) -> str:
+        """The dedupe key: one message of a kind per shop and order day, or per shop and training session."""
+        about = f"d{cycle:%Y%m%d}" if cycle is not None else f"s{session_id}"
+        return f"{kind}:{customer_id}:{about}"
+
+    # What the notifiers read (servicedesk.notifiers): the gateway's message id is prefixed so that it never
+    # collides with the service desk's own message ids (a gateway drops repeated ids).
+    @property
+    def msgid(self) -> str:
+        return f"O{self.pk}"
+
+    @property
+    def request_id(self) -> str:
+        return f"training-{self.session_id}" if self.session_id else self.kind

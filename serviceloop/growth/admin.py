@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AllocationRun, PointsScheme, RegionAlias, ShopReminder
+from .models import AllocationRun, PointsScheme, RegionAlias
 
 
 @admin.register(RegionAlias)
@@ -42,20 +42,4 @@ class AllocationRunAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ShopReminder)
-class ShopReminderAdmin(admin.ModelAdmin):
-    """Reminders are written by the job only; the admin shows them (who, when, delivered or why not)."""
-
-    list_display = ["customer", "kind", "cycle", "state", "attempts", "sent_at", "last_error"]
-    list_filter = ["kind", "state", "cycle"]
-    search_fields = ["customer__licence_no", "customer__name"]
-    raw_id_fields = ["customer"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False

@@ -255,11 +255,11 @@ def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool 
         .only("pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
               "route__name", "route__account_manager__username", "route__account_manager__full_name")
     )  # fmt: skip
-    from .models import ReminderKind, ShopReminder
+    from serviceloop.customers.models import OutboxKind, OutboxMessage
 
     reminded = dict(
-        ShopReminder.objects.filter(
-            customer__in=[s.pk for s in out], kind=ReminderKind.SETTLEMENT, cycle__gte=today
+        OutboxMessage.objects.filter(
+            customer__in=[s.pk for s in out], kind=OutboxKind.SETTLEMENT, cycle__gte=today
         )
         .order_by("cycle")
         .values_list("customer_id", "state")

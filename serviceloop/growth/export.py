@@ -1,4 +1,4 @@
-"""Excel export of a run, in the layout ordering systems import.
+"""Excel exports: an allocation run, in the layout ordering systems import; the settlement-care list.
 
 Sheet 1 "客户投放量" (one row per shop × product, shops in the user's scope, quantity > 0):
     许可证号 | 客户名称 | 卷烟编码 | 卷烟名称 | 投放量(条) | 档位 | 区域 | 依据
@@ -10,6 +10,7 @@ the rest explain it and are ignored by importers that read by header.
 
 from django.http import FileResponse
 
+from serviceloop.core.background import exportable
 from serviceloop.core.xlsx import workbook_response
 
 from .selectors import shop_allocations_visible_to
@@ -62,3 +63,31 @@ def run_sheets(*, run, user) -> list:
 
 def run_workbook_response(*, run, user) -> FileResponse:
     return workbook_response(f"货源投放_{run.pk}.xlsx", run_sheets(run=run, user=user))
+
+
+# --- settlement care (R29) ------------------------------------------------------------------------------------
+@exportable()
+def care_sheets(user, params):
+    """The settlement-care list as its page shows it (same filters, same scope, phones masked as on the page),
+    for the background export: scoring a city's settlement attempts takes too long for the request thread."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from serviceloop.core.phones import phone_for
+
+    from . import care
+    from .forms_care import CareFilterForm
+
+    form = CareFilterForm(params or None, user=user)
+    f = form.values() if params else {"q": "", "route": None, "all": False}
+    shops = care.care_shops_visible_to(user, now=timezone.now(), q=f["q"], route=f["route"],
+                                       show_all=bool(f["all"]), rule_=care.rule())  # fmt: skip
+    headers = [_("licence number"), _("shop name"), _("owner"), _("phone"), _("route"), _("Account manager"),
+               _("next order day"), _("risk score"), _("failed attempts"), _("unpaid settlements"), _("why")]  # fmt: skip
+    rows = (
+        [s.licence_no, s.name, s.owner_name, phone_for(user, s.phone), s.route.name,
+         str(s.route.account_manager or ""), s.next_order_day, s.risk.score, s.risk.failed, s.risk.unpaid,
+         s.risk.explanation]
+        for s in shops
+    )  # fmt: skip
+    return [(_("Settlement care"), headers, rows)]

@@ -1,10 +1,9 @@
 """Reminders to shops before their order day (R28 "该订货了", R29 settlement care), sent by the job runner.
 
-Each job is idempotent: a reminder is one ``ShopReminder`` row per (shop, kind, order day), created with
-``ignore_conflicts`` so that a second run — or a second runner on another machine — adds nothing and sends
-nothing twice. Rows are then delivered through the service desk's notifier (``SERVICEDESK["SHOP_NOTIFIER"]``:
-the log, or the SMS gateway), claimed by a conditional update as service-request messages are; a failed send
-stays "not sent" and is tried again by the next run, up to ``SMS_MAX_ATTEMPTS`` times.
+The job only enqueues: a reminder is one message in the shop-message outbox (``customers.outbox``) per (shop,
+kind, order day) — its dedupe key — so that a second run, or a second runner on another machine, adds nothing
+and sends nothing twice. The outbox job ``shop_outbox_send`` sends it through the service desk's notifier and
+retries a failed send up to ``SMS_MAX_ATTEMPTS`` times.
 
 Who gets one: active shops with a phone number whose next order day is within ``LEAD_DAYS`` days (tomorrow
 or the day after) — restock: shops with advice for that day; settlement: shops likely to fail their debit
@@ -14,32 +13,18 @@ or the day after) — restock: shops with advice for that day; settlement: shops
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from .models import ReminderKind, ReminderState, ShopReminder
-from .restock import next_order_day
+from serviceloop.customers.models import OutboxKind, OutboxMessage
+from serviceloop.customers.outbox import outbox_enqueue
 
-log = logging.getLogger(__name__)
+from .restock import next_order_day
 
 LEAD_DAYS = 2
 RESTOCK_TEXT = "【订货提醒】{name}：该订货了！下一订货日{day}，建议订购{total}条（{lines}个规格）{short}。扫店内服务牌二维码可看明细。"
 SETTLEMENT_TEXT = "【结算提醒】{name}：下一订货日{day}将电子结算扣款，您近期有扣款失败记录，请提前存足货款、确认银行卡状态正常。"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """What the notifier sends. Its ``pk`` is prefixed so that an SMS gateway dropping repeated message ids
-    never confuses a reminder with a service-request message of the same number."""
-
-    pk: str
-    phone: str
-    text: str
-    request_id: None = None
 
 
 def _due_shops(today: dt.date, *, among):
@@ -54,23 +39,6 @@ def _due_shops(today: dt.date, *, among):
         if day is not None and 0 <= (day - today).days <= LEAD_DAYS:
             out[shop.pk] = (shop, day)
     return out
-
-
-def _create(rows: list[ShopReminder]) -> int:
-    """Inserts the rows not there yet (the unique constraint settles a race with another runner); returns how
-    many were new. Looks only at the cycles concerned, never counts the whole (growing) table."""
-    if not rows:
-        return 0
-    kinds = {r.kind for r in rows}
-    cycles = {r.cycle for r in rows}
-    there = set(
-        ShopReminder.objects.filter(kind__in=kinds, cycle__in=cycles).values_list(
-            "customer_id", "kind", "cycle"
-        )
-    )
-    new = [r for r in rows if (r.customer_id, r.kind, r.cycle) not in there]
-    ShopReminder.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
-    return len(new)
 
 
 def restock_reminders_create(*, now) -> int:
@@ -98,9 +66,9 @@ def restock_reminders_create(*, now) -> int:
         short = "，其中有规格可能断货" if a["short"] else ""
         text = RESTOCK_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}", total=a["total"],
                                    lines=a["lines"], short=short)  # fmt: skip
-        rows.append(ShopReminder(customer_id=cid, kind=ReminderKind.RESTOCK, cycle=day, phone=shop.phone,
-                                 text=text[:300], created_at=now))  # fmt: skip
-    return _create(rows)
+        rows.append(OutboxMessage(customer_id=cid, kind=OutboxKind.RESTOCK, cycle=day, phone=shop.phone,
+                                  text=text[:300], created_at=now))  # fmt: skip
+    return outbox_enqueue(rows)
 
 
 def settlement_reminders_create(*, now) -> int:
@@ -116,54 +84,15 @@ def settlement_reminders_create(*, now) -> int:
         return 0
     due = {cid: v for cid, v in _due_shops(today, among=shops.values("pk")).items() if cid in risks}
     rows = [
-        ShopReminder(customer_id=cid, kind=ReminderKind.SETTLEMENT, cycle=day, phone=shop.phone,
-                     text=SETTLEMENT_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}")[:300],
-                     created_at=now)
+        OutboxMessage(customer_id=cid, kind=OutboxKind.SETTLEMENT, cycle=day, phone=shop.phone,
+                      text=SETTLEMENT_TEXT.format(name=shop.name or shop.licence_no, day=f"{day:%m月%d日}"),
+                      created_at=now)
         for cid, (shop, day) in due.items()
     ]  # fmt: skip
-    return _create(rows)
-
-
-def reminder_deliver(*, reminder: ShopReminder, now) -> bool:
-    """Sends one reminder unless another runner got it first; records the outcome on the row."""
-    from serviceloop.servicedesk.notifiers import shop_notifier
-
-    claimed = ShopReminder.objects.filter(
-        pk=reminder.pk, attempts=reminder.attempts, state__in=[ReminderState.PENDING, ReminderState.FAILED]
-    ).update(attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    notifier = shop_notifier()
-    try:
-        notifier.send(Outgoing(pk=f"R{reminder.pk}", phone=reminder.phone, text=reminder.text))
-    except Exception as exc:  # noqa: BLE001 - any failure stays on the row for the next run
-        error = str(exc) or type(exc).__name__
-        log.warning("reminder %s not sent: %s", reminder.pk, error)
-        ShopReminder.objects.filter(pk=reminder.pk).update(
-            state=ReminderState.FAILED, last_error=error[:300], notifier=type(notifier).__name__
-        )
-        return False
-    ShopReminder.objects.filter(pk=reminder.pk).update(
-        state=ReminderState.SENT, sent_at=now, last_error="", notifier=type(notifier).__name__
-    )
-    return True
-
-
-def reminders_send(*, now, limit: int = 5000) -> tuple[int, int]:
-    due = ShopReminder.objects.filter(
-        state__in=[ReminderState.PENDING, ReminderState.FAILED], attempts__lt=settings.SMS_MAX_ATTEMPTS
-    ).order_by("pk")[:limit]
-    sent = failed = 0
-    for reminder in list(due.only("pk", "phone", "text", "attempts")):
-        if reminder_deliver(reminder=reminder, now=now):
-            sent += 1
-        else:
-            failed += 1
-    return sent, failed
+    return outbox_enqueue(rows)
 
 
 def job_shop_reminders(now) -> str:
     restock = restock_reminders_create(now=now)
     settlement = settlement_reminders_create(now=now)
-    sent, failed = reminders_send(now=now)
-    return f"{restock} restock and {settlement} settlement reminder(s) new; {sent} sent, {failed} not sent"
+    return f"{restock} restock and {settlement} settlement reminder(s) new (sent by the outbox job)"

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from serviceloop.core.audit import audit_record
+from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate, query_without
 from serviceloop.core.phones import phone_for
@@ -53,31 +55,13 @@ def settlement_care(request):
 @login_required
 @require_GET
 def settlement_care_export(request):
+    """Queues the export of the list as filtered (``growth.export.care_sheets``) and goes to its work page."""
     _need_role(request.user)
-    _form, shops = _care_rows(request, care.rule())
-    rows = (
-        [s.licence_no, s.name, s.owner_name, s.shown_phone, s.route.name, str(s.route.account_manager or ""),
-         s.next_order_day, s.risk.score, s.risk.failed, s.risk.unpaid, s.risk.explanation]
-        for s in shops
-    )  # fmt: skip
-    return xlsx_response(
-        filename="结算风险客户.xlsx",
-        sheet_title=_("Settlement care"),
-        headers=[
-            _("licence number"),
-            _("shop name"),
-            _("owner"),
-            _("phone"),
-            _("route"),
-            _("Account manager"),
-            _("next order day"),
-            _("risk score"),
-            _("failed attempts"),
-            _("unpaid settlements"),
-            _("why"),
-        ],  # fmt: skip
-        rows=rows,
-    )
+    audit_record(actor=request.user, action="settlement_care.export", summary=_("Settlement care"),
+                 data={"filter": request.GET.dict()})  # fmt: skip
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return start_export(request, builder="serviceloop.growth.export.care_sheets",
+                        filename=f"结算风险客户-{stamp}.xlsx", title=_("Export of the settlement care list"))  # fmt: skip
 
 
 def _rates(request):

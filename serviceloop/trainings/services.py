@@ -3,21 +3,20 @@ check-in at the door), the feedback survey, and the messages to shops. Views, th
 call these; each write appends its event row and/or an audit row."""
 
 import datetime as dt
-import logging
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
-from serviceloop.customers.models import Customer
+from serviceloop.customers.models import OutboxKind, OutboxMessage
+from serviceloop.customers.outbox import outbox_enqueue
 
 from .models import (
     CAPACITY_MAX,
@@ -26,18 +25,15 @@ from .models import (
     TRANSITIONS,
     CheckInMethod,
     Invitation,
-    NoticeKind,
     SessionAction,
     SessionEvent,
     SessionStatus,
-    ShopNotice,
     Targeting,
     TrainingSession,
     TrainingTopic,
 )
 from .scope import in_unit, may_edit_topics, may_manage, may_organise, may_take_attendance
 
-log = logging.getLogger(__name__)
 _SIGNER = signing.Signer(salt="serviceloop.trainings.checkin")
 # Check-in at the door opens this long before the start and closes this long after the end.
 CHECKIN_EARLY = dt.timedelta(hours=2)
@@ -198,8 +194,8 @@ def session_transition(
     session.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=f"training.session_{action}", obj=session, summary=str(session), now=now)
     if to == SessionStatus.CANCELLED:
-        for inv in session.invitations.select_related("customer"):
-            _notice(session, inv.customer, NoticeKind.CANCELLED, now)
+        _notify(session, [inv.customer for inv in session.invitations.select_related("customer")],
+                OutboxKind.CANCELLED, now)  # fmt: skip
     return session
 
 
@@ -231,8 +227,7 @@ def session_invite(*, session: TrainingSession, customers, targeting: str, actor
                    invited_at=now)
         for c in chosen
     ])  # fmt: skip
-    for c in chosen:
-        _notice(session, c, NoticeKind.INVITATION, now)
+    _notify(session, chosen, OutboxKind.INVITATION, now)
     audit_record(actor=actor, action="training.invite", obj=session, summary=str(session), now=now,
                  data={"invited": len(chosen), "left_out": left_out, "targeting": targeting})  # fmt: skip
     if session.status == SessionStatus.PLANNED:
@@ -397,85 +392,31 @@ def feedback_send(*, session: TrainingSession, actor, now):
     wave = wave_transition(wave=wave, to=WaveStatus.OPEN, actor=actor, now=now)
     session.wave = wave
     session.save(update_fields=["wave"])
-    for target in WaveTarget.objects.filter(wave=wave).select_related("customer"):
-        url = settings.PUBLIC_BASE_URL + reverse("surveys:public", args=[link_code(target)])
-        _notice(session, target.customer, NoticeKind.FEEDBACK, now, url=url)
+    targets = list(WaveTarget.objects.filter(wave=wave).select_related("customer"))
+    urls = {
+        t.customer_id: settings.PUBLIC_BASE_URL + reverse("surveys:public", args=[link_code(t)])
+        for t in targets
+    }
+    _notify(session, [t.customer for t in targets], OutboxKind.FEEDBACK, now, urls=urls)
     audit_record(actor=actor, action="training.feedback_send", obj=session, summary=str(session), now=now,
                  data={"wave": wave.pk, "attendees": len(attendees)})  # fmt: skip
     return wave
 
 
 # --- messages to shops -------------------------------------------------------------------------------------------
-TEXTS = {NoticeKind.INVITATION: INVITATION_TEXT, NoticeKind.CANCELLED: CANCELLED_TEXT,
-         NoticeKind.FEEDBACK: FEEDBACK_TEXT}  # fmt: skip
+TEXTS = {OutboxKind.INVITATION: INVITATION_TEXT, OutboxKind.CANCELLED: CANCELLED_TEXT,
+         OutboxKind.FEEDBACK: FEEDBACK_TEXT}  # fmt: skip
 
 
-def _notice(
-    session: TrainingSession, customer: Customer, kind: str, now, *, url: str = ""
-) -> ShopNotice | None:
-    """Records one message (never a second of the same kind to the same shop for the session) and sends it once
-    the transaction commits; a failure stays on the row for the retry job."""
-    from serviceloop.servicedesk.notifiers import shop_notifier
-
+def _notify(session: TrainingSession, customers, kind: str, now, *, urls: dict | None = None) -> int:
+    """Puts one message per shop in the shop-message outbox (``customers.outbox``), never a second of the same
+    kind to the same shop for the session (its dedupe key); the outbox job sends and retries them, off the
+    request thread. Returns how many are new."""
     when = timezone.localtime(session.starts_at)
-    text = _(TEXTS[kind]).format(shop=customer.name, topic=session.topic.name, place=session.place,
-                                 time=f"{when:%m-%d %H:%M}", url=url)[:300]  # fmt: skip
-    try:
-        with transaction.atomic():
-            notice = ShopNotice.objects.create(session=session, customer=customer, kind=kind, phone=customer.phone,
-                                               text=text, created_at=now,
-                                               notifier=type(shop_notifier()).__name__)  # fmt: skip
-    except IntegrityError:
-        return None  # sent before: never twice
-    transaction.on_commit(lambda: notice_deliver(notice_id=notice.pk, now=now))
-    return notice
-
-
-@dataclass
-class _Outgoing:
-    """What the service desk's notifiers read from a message. ``pk`` is the gateway's message id, prefixed so
-    that it never collides with the service desk's own message ids."""
-
-    pk: str
-    phone: str
-    text: str
-    request_id: str
-
-
-def notice_deliver(*, notice_id: int, now) -> bool:
-    """Sends one message if it is still due and no one else is sending it; records the outcome."""
-    from serviceloop.servicedesk.notifiers import shop_notifier
-
-    notice = ShopNotice.objects.filter(pk=notice_id).first()
-    if notice is None or notice.state == "sent":
-        return False
-    claimed = ShopNotice.objects.filter(pk=notice.pk, attempts=notice.attempts,
-                                        state__in=["pending", "failed"]).update(attempts=F("attempts") + 1)  # fmt: skip
-    if not claimed:
-        return False
-    notifier = shop_notifier()
-    try:
-        notifier.send(
-            _Outgoing(pk=notice.msgid, phone=notice.phone, text=notice.text, request_id=notice.request_id)
-        )
-    except Exception as exc:  # noqa: BLE001 - any failure leaves the message to the retry job, never lost
-        error = str(exc) or type(exc).__name__
-        log.warning("training message %s not sent: %s", notice.pk, error)
-        ShopNotice.objects.filter(pk=notice.pk).update(state="failed", last_error=error[:300],
-                                                       notifier=type(notifier).__name__)  # fmt: skip
-        return False
-    ShopNotice.objects.filter(pk=notice.pk).update(state="sent", sent_at=now, last_error="",
-                                                   notifier=type(notifier).__name__)  # fmt: skip
-    return True
-
-
-def notices_retry(now) -> str:
-    """The job: messages still pending or failed (fewer than ``SMS_MAX_ATTEMPTS`` tries) are sent again."""
-    due = ShopNotice.objects.filter(state__in=["pending", "failed"], attempts__lt=settings.SMS_MAX_ATTEMPTS)
-    sent = failed = 0
-    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:1000]):
-        if notice_deliver(notice_id=pk, now=now):
-            sent += 1
-        else:
-            failed += 1
-    return f"{sent} training message(s) sent, {failed} not sent"
+    template = _(TEXTS[kind])
+    return outbox_enqueue([
+        OutboxMessage(customer=c, kind=kind, session=session, phone=c.phone, created_at=now,
+                      text=template.format(shop=c.name, topic=session.topic.name, place=session.place,
+                                           time=f"{when:%m-%d %H:%M}", url=(urls or {}).get(c.pk, "")))
+        for c in customers
+    ])  # fmt: skip

@@ -332,7 +332,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "growth:restock": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:restock-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-care": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
-    "growth:settlement-care-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:settlement-care-export": ("L 403 R R R R R R R R R R", None),  # to the export's work page
     "growth:settlement-rates": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-rates-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     # The shop's own figures (advice, book) first ask for the owner's four-digit phone check (portal/owner.py).

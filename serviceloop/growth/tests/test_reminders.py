@@ -1,5 +1,5 @@
-"""Reminders before the order day (R28 "该订货了", R29 settlement care): once per shop, kind and cycle, through
-the service desk's notifier; the public advice page under the shop's QR link; the advice on the visit page."""
+"""Reminders before the order day (R28 "该订货了", R29 settlement care): once per shop, kind and cycle, put in the
+shop-message outbox and sent by its job through the service desk's notifier; the public advice page under the shop's QR link; the advice on the visit page."""
 
 import datetime as dt
 
@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from serviceloop.core.testing import make_customer, owner_unlock
-from serviceloop.growth.models import RestockAdvice, ShopReminder
+from serviceloop.customers.models import OutboxMessage
+from serviceloop.customers.outbox import job_shop_outbox_send
+from serviceloop.growth.models import RestockAdvice
 from serviceloop.growth.reminders import job_shop_reminders
 from serviceloop.trade.testing import make_products
 
@@ -17,6 +19,13 @@ from .care_helpers import FAIL_BALANCE, FAIL_FROZEN, OK, settle
 pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(dt.datetime(2026, 11, 25, 9, 0))  # a Wednesday of ISO week 48 (even)
 FRIDAY = dt.date(2026, 11, 27)
+
+
+def job_shop_reminders_and_send(now) -> str:
+    """The reminder job (which only enqueues), then the outbox job that sends, as ``run_jobs`` runs them."""
+    made = job_shop_reminders(now)
+    job_shop_outbox_send(now)
+    return made
 
 
 class RecordingNotifier:
@@ -75,31 +84,46 @@ def shops(world):
 
 def test_restock_reminders_go_once_per_cycle(recording, shops):
     world, s, products = shops
-    first = job_shop_reminders(NOW)
+    first = job_shop_reminders_and_send(NOW)
     assert "2 restock" in first
-    rows = ShopReminder.objects.filter(kind="restock")
+    rows = OutboxMessage.objects.filter(kind="restock")
     assert {r.customer_id for r in rows} == {s["due"].pk, s["even"].pk}
-    assert len(recording) == 2 and all(pk.startswith("R") for pk, _p, _t in recording)
+    assert len(recording) == 2 and all(pk.startswith("O") for pk, _p, _t in recording)
     text = next(t for _pk, phone, t in recording if phone == s["due"].phone)
     assert "该订货了" in text and "11月27日" in text and "5条" in text and "可能断货" in text
     # the job again, later the same day and the day before the order day: nothing new, nothing sent twice
-    job_shop_reminders(NOW)
-    job_shop_reminders(NOW + dt.timedelta(hours=20))
+    job_shop_reminders_and_send(NOW)
+    job_shop_reminders_and_send(NOW + dt.timedelta(hours=20))
     assert len(recording) == 2 and rows.count() == 2
     assert set(rows.values_list("state", flat=True)) == {"sent"}
     # next cycle: the new advice (next Friday) brings one new reminder per shop
     RestockAdvice.objects.filter(customer=s["due"]).update(order_day=FRIDAY + dt.timedelta(days=7))
-    job_shop_reminders(NOW + dt.timedelta(days=7))
-    assert ShopReminder.objects.filter(customer=s["due"], kind="restock").count() == 2
+    job_shop_reminders_and_send(NOW + dt.timedelta(days=7))
+    assert OutboxMessage.objects.filter(customer=s["due"], kind="restock").count() == 2
     # … and the odd-week shop's order day (4 December) is now two days away: its first reminder
-    assert ShopReminder.objects.filter(customer=s["odd"], kind="restock", cycle=dt.date(2026, 12, 4)).exists()
+    assert OutboxMessage.objects.filter(
+        customer=s["odd"], kind="restock", cycle=dt.date(2026, 12, 4)
+    ).exists()
     assert len(recording) == 4
+
+
+def test_the_reminder_job_only_enqueues_and_the_outbox_job_sends(recording, shops):
+    world, s, products = shops
+    assert "2 restock" in job_shop_reminders(NOW)
+    assert recording == [] and set(OutboxMessage.objects.values_list("state", flat=True)) == {"pending"}
+    assert set(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == {
+        f"restock:{s['due'].pk}:d20261127",
+        f"restock:{s['even'].pk}:d20261127",
+    }
+    assert job_shop_outbox_send(NOW) == "2 shop message(s) sent, 0 not sent"
+    assert job_shop_outbox_send(NOW) == "0 shop message(s) sent, 0 not sent"  # nothing twice
+    assert len(recording) == 2
 
 
 def test_no_reminder_without_phone_inactive_or_not_yet_due(recording, shops):
     world, s, products = shops
-    job_shop_reminders(NOW)
-    reminded = set(ShopReminder.objects.values_list("customer_id", flat=True))
+    job_shop_reminders_and_send(NOW)
+    reminded = set(OutboxMessage.objects.values_list("customer_id", flat=True))
     for key in ("odd", "monday", "no_phone", "closed"):
         assert s[key].pk not in reminded, key
 
@@ -113,9 +137,9 @@ def test_settlement_reminders_go_to_shops_likely_to_fail(recording, shops):
     settle(s["even"], NOW - dt.timedelta(days=7), [FAIL_BALANCE, OK])  # 40: on the line
     settle(s["monday"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, FAIL_FROZEN])  # at risk, not due yet
     settle(s["odd"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, FAIL_FROZEN])  # at risk, no e-settlement
-    job_shop_reminders(NOW)
-    job_shop_reminders(NOW + dt.timedelta(hours=1))
-    reminded = set(ShopReminder.objects.filter(kind="settlement").values_list("customer_id", flat=True))
+    job_shop_reminders_and_send(NOW)
+    job_shop_reminders_and_send(NOW + dt.timedelta(hours=1))
+    reminded = set(OutboxMessage.objects.filter(kind="settlement").values_list("customer_id", flat=True))
     assert reminded == {s["due"].pk, s["even"].pk}
     texts = [t for _pk, _phone, t in recording if "结算提醒" in t]
     assert len(texts) == 2 and "存足货款" in texts[0]
@@ -128,15 +152,15 @@ def test_a_failed_send_is_retried_by_the_next_run_never_duplicated(settings, sho
         **getattr(settings, "SERVICEDESK", {}),
         "SHOP_NOTIFIER": f"{__name__}.FailingOnceNotifier",
     }
-    job_shop_reminders(NOW)
-    states = sorted(ShopReminder.objects.values_list("state", flat=True))
+    job_shop_reminders_and_send(NOW)
+    states = sorted(OutboxMessage.objects.values_list("state", flat=True))
     assert states == ["failed", "sent"]
-    failed = ShopReminder.objects.get(state="failed")
+    failed = OutboxMessage.objects.get(state="failed")
     assert failed.last_error == "gateway down" and failed.attempts == 1
-    job_shop_reminders(NOW + dt.timedelta(hours=1))
+    job_shop_reminders_and_send(NOW + dt.timedelta(hours=1))
     failed.refresh_from_db()
     assert failed.state == "sent" and failed.attempts == 2 and FailingOnceNotifier.calls == 3
-    assert ShopReminder.objects.count() == 2
+    assert OutboxMessage.objects.count() == 2
 
 
 def test_the_job_runs_with_the_other_periodic_jobs(recording, shops):
@@ -144,6 +168,7 @@ def test_the_job_runs_with_the_other_periodic_jobs(recording, shops):
 
     results = run_due_jobs(NOW)  # (the restock job, run first, replaces the hand-made advice: no orders)
     assert "reminder(s) new" in results["shop_reminders"]
+    assert "shop message(s) sent" in results["shop_outbox_send"]  # the outbox job runs after it
     assert run_due_jobs(NOW + dt.timedelta(minutes=5)).get("shop_reminders") is None  # not due again yet
 
 
@@ -204,7 +229,7 @@ def test_the_care_list_shows_who_was_reminded(app, recording, shops):
     Customer.objects.filter(pk__in=[s["due"].pk, s["monday"].pk]).update(e_settlement=True)
     settle(s["due"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, OK])
     settle(s["monday"], NOW - dt.timedelta(days=7), [FAIL_FROZEN, OK])
-    job_shop_reminders(NOW)
+    job_shop_reminders_and_send(NOW)
     with time_machine.travel(NOW, tick=False):
         page = app.get(reverse("growth:settlement-care"), user=world.account_manager)
     rows = {

@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from serviceloop.customers.models import OutboxMessage
+from serviceloop.customers.outbox import job_shop_outbox_send
 from serviceloop.surveys.models import Wave, WaveStatus
 from serviceloop.tags.models import ProblemTag
 from serviceloop.tags.services import customertag_attach, customertag_transition
-from serviceloop.trainings.models import Invitation, ShopNotice
+from serviceloop.trainings.models import Invitation
 from serviceloop.trainings.selectors import tag_effect
 from serviceloop.trainings.services import attendance_set, feedback_send, session_transition
 
@@ -35,7 +37,9 @@ def test_the_feedback_wave_targets_exactly_the_attendees(world, django_capture_o
     assert wave.status == WaveStatus.OPEN and wave.company == world.company
     assert set(wave.targets.values_list("customer_id", flat=True)) == {s.pk for s in shops[:2]}
     assert wave.questionnaire.code == "training-feedback"
-    notices = ShopNotice.objects.filter(session=session, kind="feedback")
+    # the four invitations and the two feedback links, sent by the outbox job
+    assert job_shop_outbox_send(AFTER) == "6 shop message(s) sent, 0 not sent"
+    notices = OutboxMessage.objects.filter(session=session, kind="feedback")
     assert notices.count() == 2 and all("/q/" in n.text and n.state == "sent" for n in notices)
     session.refresh_from_db()
     assert session.wave == wave

@@ -1,5 +1,6 @@
 """Choosing whom to invite (tag, key list, segment, licence numbers), the capacity cap, never twice, and the
-invitation message sent through the service desk's notifier (recorded, retried)."""
+invitation message put in the shop-message outbox and sent by its job through the service desk's notifier
+(recorded, retried)."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,11 +8,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from serviceloop.core.testing import make_customer
+from serviceloop.customers.models import OutboxMessage
+from serviceloop.customers.outbox import job_shop_outbox_send
 from serviceloop.tags.models import ProblemTag
 from serviceloop.tags.services import customertag_attach
-from serviceloop.trainings.models import Invitation, ShopNotice
+from serviceloop.trainings.models import Invitation
 from serviceloop.trainings.selectors import invite_candidates
-from serviceloop.trainings.services import notices_retry, session_invite
+from serviceloop.trainings.services import session_invite
 from serviceloop.visits.models import KeyCustomerEntry
 
 from .helpers import NOW, make_session, station_a1_shops
@@ -40,8 +43,12 @@ def test_it_invites_the_shops_carrying_a_tag(world, django_capture_on_commit_cal
         assert invite(world, session, {"tag": str(tag.pk)}) == (1, 0)
     inv = Invitation.objects.get(session=session)
     assert inv.customer == shop and inv.targeting == "tag" and inv.station == world.station_a1
-    notice = ShopNotice.objects.get(session=session)
-    assert notice.kind == "invitation" and notice.state == "sent" and notice.phone == shop.phone
+    notice = OutboxMessage.objects.get(session=session)
+    # enqueued with the invitation, sent by the outbox job (never on the request thread)
+    assert notice.kind == "invitation" and notice.state == "pending" and notice.phone == shop.phone
+    assert job_shop_outbox_send(NOW) == "1 shop message(s) sent, 0 not sent"
+    notice.refresh_from_db()
+    assert notice.state == "sent" and notice.attempts == 1
     assert session.topic.name in notice.text and session.place in notice.text
     session.refresh_from_db()
     assert session.status == "invited"
@@ -93,7 +100,7 @@ def test_no_shop_is_invited_twice(world):
             session=session, customers=shops[:3], targeting="tag", actor=world.station_head, now=NOW
         )
     assert Invitation.objects.filter(session=session).count() == 3
-    assert ShopNotice.objects.filter(session=session, kind="invitation").count() == 3
+    assert OutboxMessage.objects.filter(session=session, kind="invitation").count() == 3
 
 
 def test_only_shops_the_organiser_may_see_and_of_the_sessions_unit_are_offered(world):
@@ -124,8 +131,9 @@ def test_a_failed_invitation_message_is_kept_and_retried(world, django_capture_o
         with django_capture_on_commit_callbacks(execute=True):
             session_invite(session=session, customers=station_a1_shops(world)[:1], targeting="licences",
                            actor=world.station_head, now=NOW)  # fmt: skip
-        notice = ShopNotice.objects.get(session=session)
+        assert job_shop_outbox_send(NOW) == "0 shop message(s) sent, 1 not sent"
+        notice = OutboxMessage.objects.get(session=session)
         assert notice.state == "failed" and notice.attempts == 1 and "gateway down" in notice.last_error
-    assert notices_retry(timezone.now()).startswith("1 training message(s) sent")
+    assert job_shop_outbox_send(timezone.now()).startswith("1 shop message(s) sent")
     notice.refresh_from_db()
     assert notice.state == "sent" and notice.attempts == 2
