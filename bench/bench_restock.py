@@ -2,6 +2,8 @@
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_grow .venv/bin/python bench/bench_restock.py
     BENCH_REUSE=1 …   # keep the shops and trade built by a previous run
+    BENCH_FAST_BUILD=1 BENCH_SHOPS=40000 …   # the whole city from NumPy (``build_fast``; PostgreSQL only)
+    BENCH_REUSE=1 BENCH_SHOPS=40000 BENCH_RUNS=1 BENCH_BACKTEST_SHOPS=1000 …   # re-measure a built city
 
 The city: BENCH_SHOPS shops (default 1,000) on 40 routes, a year (52 weeks, ``trade.demo.generate_trade``) of
 orders with ~BENCH_LINES_SCALE × the demo's products per shop (2.5: up to ~30 of the 34 products).
@@ -26,7 +28,25 @@ in the database 0.7 s, fetchall + np.array 0.9 s), 0.4 s in the per-series Pytho
 in COPY row by row; the forecasts themselves (already vectorised across series) 0.25 s. The forecast paths
 were then moved to a week-major layout (1.9–3.5× less CPU on 5,000–20,000 series, same floats).
 
-Measured 2026-12-02, BENCH_SHOPS=4000 (3.3 M order lines, ~21 series a shop), PostgreSQL, the machine loaded
+Fast build (BENCH_FAST_BUILD=1, see ``build_fast``): 86 products (the real week's sheet), ~80 a shop, ~27
+lines an order, one order a week (odd/even shops: every other week) → ~1,215 lines and ~69 shop × product
+series a shop, most of them intermittent (200 shops: median 12 order weeks of 52 a series); ~27 advice rows a
+shop are stored (a suggestion ≠ 0 or likely short). 4,000 shops: 4.9 M lines, 274,576 series, built in 279 s;
+40,000 shops: 48.7 M lines (1.79 M orders), built in 2,498 s with the machine at load 10–14 (the order-line
+key and indexes dropped during the load and rebuilt after it: 359 s).
+
+Measured 2026-12-02 on the fast-built 4,000-shop city, PostgreSQL 15, machine load 10–12 on 2 cores, one
+run each (the 40,000-shop build running beside the "after" runs): before the second rework 59.7 / 67.5 s
+wall, 6.83 / 7.04 s CPU + 8.43 / 9.88 s database CPU; after it 49.1–55.7 s wall, 4.13–4.95 s CPU +
+5.76–6.90 s database CPU (three runs), the stored advice identical (the 106,924 rows compared field by
+field). What went (cProfile with a CPU clock, and the database's CPU per statement): the database sending
+each line's four fields concatenated (1.2 s a chunk → 0.72 s packed into one int8), the RI checks of the
+advice's two foreign keys at commit (0.55 of 1.05 s per 27,000 rows written; the FKs are gone from the
+database, as on OrderLine), writing all 105 origins × 5 methods of the forecast paths when the backtest
+reads 7 (``method_paths(tail=…)``), ``np.add.at`` (→ bincount), the per-row f-string of the COPY text
+(→ NumPy string columns). The peak traced memory at 4,000 shops of the 40,000-shop city: 206 MiB.
+
+Earlier (the demo generator's city), BENCH_SHOPS=4000 (3.3 M order lines, ~21 series a shop), PostgreSQL, the machine loaded
 (load average 12–17 on 2 cores), old and new code alternating on the same data, medians of 3:
 old 33.4 s wall, 3.55 s CPU + 4.54 s database CPU; new 18.2 s wall, 1.88 s + 2.77 s. City (40,000 shops)
 extrapolated: old ≈ 334 s wall / 81 s CPU, new ≈ 182–191 s wall under that load / ≈ 47–50 s CPU. Peak traced
@@ -488,7 +508,8 @@ def job():
     from serviceloop.growth.restock import restock_run
 
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
-    print(f"\n2. The job (restock_run): wall and CPU seconds (medians of {RUNS}), peak traced memory")
+    runs = f"medians of {RUNS}" if RUNS else "one run, traced by tracemalloc while timed"
+    print(f"\n2. The job (restock_run): wall and CPU seconds ({runs}), peak traced memory")
     results = {}
     for label, subset in (("1×", ids[: len(ids) // 10]), ("10×", ids)):
         walls, cpus, servers = [], [], []
