@@ -5,22 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_validate_phones_and_coordinates'),
-        ('growth', '0005_shop_reminder'),
-        ('trade', '0004_points'),
+        ("customers", "0005_validate_phones_and_coordinates"),
+        ("growth", "0005_shop_reminder"),
+        ("trade", "0004_points"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='restockadvice',
-            name='customer',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='restock_advice', to='customers.customer', verbose_name='customer'),
+            model_name="restockadvice",
+            name="customer",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="restock_advice",
+                to="customers.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='restockadvice',
-            name='product',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='trade.product', verbose_name='product'),
+            model_name="restockadvice",
+            name="product",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="trade.product",
+                verbose_name="product",
+            ),
         ),
     ]
