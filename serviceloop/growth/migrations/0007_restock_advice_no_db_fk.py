@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0005_validate_phones_and_coordinates"),
-        ("growth", "0005_shop_reminder"),
+        ("growth", "0006_remove_shop_reminder"),
         ("trade", "0004_points"),
     ]
 
