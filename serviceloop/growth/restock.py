@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from serviceloop.analytics import forecast as fc
 
@@ -256,52 +257,92 @@ def restock_run(
             days[(cycle, weekday)] = next_order_day(today, cycle, weekday)
     start = monday(today) - dt.timedelta(weeks=weeks + 2)
     counts = {"shops": 0, "series": 0, "short": 0}
-    for offset in range(0, len(info), chunk):
-        part = info[offset : offset + chunk]
-        chunk_ids = np.array([pk for pk, _c, _w in part], dtype=np.int64)
-        groups: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
-        order_day_of = {}
-        for pk, cycle, weekday in part:
-            day = days[(cycle, weekday)]
-            if day is None:
-                continue
-            order_day_of[pk] = day
-            groups[(1 if cycle == "weekly" else 2, monday(day))].append(pk)
-        chunk_lines = _weekly_lines(int(chunk_ids[0]), int(chunk_ids[-1]), start, today)
-        # each line's group, by a binary search of its shop in the chunk (np.isin per group sorted the lines
-        # once per group); -1: a shop of the key range that is not forecast (closed, no ordering visits)
-        group_of_shop = np.full(len(chunk_ids), -1)
-        for g, members in enumerate(groups.values()):
-            group_of_shop[np.searchsorted(chunk_ids, np.array(members, dtype=np.int64))] = g
-        at = np.minimum(np.searchsorted(chunk_ids, chunk_lines[:, 0]), len(chunk_ids) - 1)
-        line_group = np.where(chunk_ids[at] == chunk_lines[:, 0], group_of_shop[at], -1)
-        blocks = []
-        for g, ((period, target), _members) in enumerate(groups.items()):
-            lines = chunk_lines[line_group == g]
-            if not len(lines):
-                continue
-            pairs, f, choice, recent, festival = _forecast_group(
-                lines, start, period=period, target=target, multipliers=multipliers, weeks=weeks
-            )
-            keep = live[np.minimum(pairs[:, 1], len(live) - 1)] & (pairs[:, 1] < len(live))
-            pairs, f, choice, recent = pairs[keep], f[keep], choice[keep], recent[keep]
-            cap = _caps(pairs, latest)
-            capped = cap >= 0
-            suggested = np.floor(f + 0.5).astype(np.int64)
-            suggested = np.where(capped, np.minimum(suggested, cap), suggested)
-            short = (capped & (f > cap + 0.5)) | ((recent > 0) & (f >= RISE * recent))
-            rows = (suggested != 0) | short
-            festival_name = "" if festival == fc.NORMAL else fc.CLASS_NAMES[festival]
-            blocks.append((pairs[rows], f[rows], recent[rows], suggested[rows], cap[rows], choice[rows],
-                           short[rows], festival_name))  # fmt: skip
-        with transaction.atomic():
-            RestockAdvice.objects.filter(customer_id__in=chunk_ids.tolist()).delete()
-            written, flagged = _write(blocks, order_day_of, now)
-        counts["shops"] += len(order_day_of)
-        counts["series"] += written
-        counts["short"] += flagged
-        del chunk_lines, blocks
+    parts = [info[offset : offset + chunk] for offset in range(0, len(info), chunk)]
+    reads = _ChunkReads(parts, start, today)
+    try:
+        for index, part in enumerate(parts):
+            chunk_ids = np.array([pk for pk, _c, _w in part], dtype=np.int64)
+            groups: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
+            order_day_of = {}
+            for pk, cycle, weekday in part:
+                day = days[(cycle, weekday)]
+                if day is None:
+                    continue
+                order_day_of[pk] = day
+                groups[(1 if cycle == "weekly" else 2, monday(day))].append(pk)
+            chunk_lines = reads.get(index)
+            # each line's group, by a binary search of its shop in the chunk (np.isin per group sorted the lines
+            # once per group); -1: a shop of the key range that is not forecast (closed, no ordering visits)
+            group_of_shop = np.full(len(chunk_ids), -1)
+            for g, members in enumerate(groups.values()):
+                group_of_shop[np.searchsorted(chunk_ids, np.array(members, dtype=np.int64))] = g
+            at = np.minimum(np.searchsorted(chunk_ids, chunk_lines[:, 0]), len(chunk_ids) - 1)
+            line_group = np.where(chunk_ids[at] == chunk_lines[:, 0], group_of_shop[at], -1)
+            blocks = []
+            for g, ((period, target), _members) in enumerate(groups.items()):
+                lines = chunk_lines[line_group == g]
+                if not len(lines):
+                    continue
+                pairs, f, choice, recent, festival = _forecast_group(
+                    lines, start, period=period, target=target, multipliers=multipliers, weeks=weeks
+                )
+                keep = live[np.minimum(pairs[:, 1], len(live) - 1)] & (pairs[:, 1] < len(live))
+                pairs, f, choice, recent = pairs[keep], f[keep], choice[keep], recent[keep]
+                cap = _caps(pairs, latest)
+                capped = cap >= 0
+                suggested = np.floor(f + 0.5).astype(np.int64)
+                suggested = np.where(capped, np.minimum(suggested, cap), suggested)
+                short = (capped & (f > cap + 0.5)) | ((recent > 0) & (f >= RISE * recent))
+                rows = (suggested != 0) | short
+                festival_name = "" if festival == fc.NORMAL else fc.CLASS_NAMES[festival]
+                blocks.append((pairs[rows], f[rows], recent[rows], suggested[rows], cap[rows], choice[rows],
+                               short[rows], festival_name))  # fmt: skip
+            with transaction.atomic():
+                RestockAdvice.objects.filter(customer_id__in=chunk_ids.tolist()).delete()
+                written, flagged = _write(blocks, order_day_of, now)
+            counts["shops"] += len(order_day_of)
+            counts["series"] += written
+            counts["short"] += flagged
+            del chunk_lines, blocks
+    finally:
+        reads.close()
     return counts
+
+
+class _ChunkReads:
+    """The order lines of chunk i, read while chunk i-1 is forecast and written (PostgreSQL, outside a
+    transaction): a second connection in one thread keeps the database scanning the next chunk's lines while
+    NumPy works on this one, so the run takes about the longer of the two instead of their sum (measured on
+    the 40,000-shop bench city: database ≈ 96 s, Python ≈ 44 s of CPU). Inside a transaction — the tests, a
+    caller's atomic block — another connection would not see its rows, so the reads stay on this connection."""
+
+    def __init__(self, parts, start: dt.date, end: dt.date):
+        self.bounds = [(int(part[0][0]), int(part[-1][0])) for part in parts]
+        self.start, self.end = start, end
+        ahead = connection.vendor == "postgresql" and not connection.in_atomic_block and len(parts) > 1
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="restock-read") if ahead else None
+        self.next = self._submit(0)
+
+    def _read(self, index: int) -> np.ndarray:
+        lo, hi = self.bounds[index]
+        return _weekly_lines(lo, hi, self.start, self.end)
+
+    def _submit(self, index: int):
+        if self.pool is None or index >= len(self.bounds):
+            return None
+        return self.pool.submit(self._read, index)
+
+    def get(self, index: int) -> np.ndarray:
+        if self.pool is None:
+            return self._read(index)
+        lines = self.next.result()
+        self.next = self._submit(index + 1)
+        return lines
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.submit(connections.close_all).result()  # the reading thread's own connection
+            self.pool.shutdown()
 
 
 def _write(blocks, order_day_of: dict, now) -> tuple[int, int]:

@@ -167,3 +167,47 @@ def test_vectorised_run_gives_what_the_series_by_series_rule_gives(year):
                 )  # fmt: skip
     assert stored == expected
     assert any(v[3] is not None for v in stored.values())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reading_the_next_chunk_ahead_stores_the_same_advice(world, monkeypatch):
+    """Outside a transaction on PostgreSQL the job reads chunk i+1 on a second connection while it forecasts
+    chunk i; the stored advice is the same as when every chunk is read in turn (SQLite: always in turn)."""
+    from django.db import connection
+
+    for i in range(12):
+        make_customer(
+            world.route_a1_1, grade=5 + i, order_cycle=("weekly", "odd")[i % 2], order_weekday=1 + i % 5
+        )
+    shops = list(Customer.objects.exclude(order_cycle="none").order_by("pk"))
+    generate_trade(
+        shops=shops, weeks=30, end=NOW.date() - dt.timedelta(days=1), seed=6, now=NOW, lines_scale=0.5
+    )
+
+    def stored():
+        return sorted(
+            RestockAdvice.objects.values_list("customer_id", "product_id", "forecast", "suggested", "short")
+        )
+
+    import threading
+
+    readers = []
+    read = restock._weekly_lines
+
+    def watched(*args):  # only notes which thread read the lines
+        readers.append(threading.current_thread().name)
+        return read(*args)
+
+    monkeypatch.setattr(restock, "_weekly_lines", watched)
+    assert not connection.in_atomic_block
+    counts = restock.restock_run(now=NOW, chunk=4)  # ahead on PostgreSQL
+    ahead_readers, readers[:] = set(readers), []
+    ahead = stored()
+    from django.db import transaction
+
+    with transaction.atomic():  # in turn: another connection would not see this transaction's rows
+        again = restock.restock_run(now=NOW, chunk=4)
+    assert ahead and ahead == stored() and counts == again
+    assert set(readers) == {threading.current_thread().name}
+    if connection.vendor == "postgresql":
+        assert {name.split("_")[0] for name in ahead_readers} == {"restock-read"}
