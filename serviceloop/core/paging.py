@@ -47,9 +47,15 @@ class KeysFirstPaginator(Paginator):
         """
         if self.count_cap is None:
             return super().count
-        found = self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
+        found = len(self._capped_keys)
         self.count_exact = found <= self.count_cap
         return min(found, self.count_cap)
+
+    @cached_property
+    def _capped_keys(self) -> list:
+        """With a cap, the keys of the first ``count_cap + 1`` rows in order: one read gives the count and every
+        reachable page's keys (a rare search term is read once, not once to count and again to page)."""
+        return list(self.object_list.values_list("pk", flat=True)[: self.count_cap + 1])
 
     def page(self, number):
         number = self.validate_number(number)
@@ -57,7 +63,10 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        if self.count_cap is None:
+            keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        else:
+            keys = self._capped_keys[bottom:top]
         rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()} if keys else {}
         return self._get_page([rows[k] for k in keys if k in rows], number, self)
 

@@ -155,16 +155,17 @@ def test_walking_the_pages_as_rendered_shows_every_shop_once_in_order(world, app
 
 
 def test_a_search_and_a_filter_page_on_as_rendered(world, app):
-    for i in range(23):
+    # the filter form carries no page size: pages of 30
+    for i in range(65):
         make_customer(world.route_a1_1, name=f"深页搜索店{i:02d}", stars=3 if i % 2 else 1)
-    form = app.get("/customers/?size=10", user=world.city_admin).forms["customer-filter"]
+    form = app.get("/customers/", user=world.city_admin).forms["customer-filter"]
     form["q"] = "深页搜索"
     first = form.submit()
     second = app.get("/customers/" + pager_link(first, "next"), user=world.city_admin)
     third = app.get("/customers/" + pager_link(second, "next"), user=world.city_admin)
     names = set(Customer.objects.filter(name__contains="深页搜索").values_list("licence_no", flat=True))
     assert licences(first) | licences(second) | licences(third) == names
-    assert len(licences(first)) == 10 and len(licences(third)) == 3
+    assert len(licences(first)) == 30 and len(licences(third)) == 5
     form = first.forms["customer-filter"]
     form["stars"] = ["3"]
     page = form.submit()
@@ -180,18 +181,19 @@ def test_a_search_past_the_count_cap_says_more_than_and_offers_no_last_page(worl
     """Issue 14: a text search is counted up to a cap; the page says so instead of printing a wrong total."""
     from serviceloop.customers import views
 
-    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 12)
-    for i in range(25):
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 40)
+    for i in range(65):
         make_customer(world.route_a1_1, name=f"封顶计数店{i:02d}")
-    form = app.get("/customers/?size=10", user=world.city_admin).forms["customer-filter"]
+    form = app.get("/customers/", user=world.city_admin).forms["customer-filter"]
     form["q"] = "封顶计数"
     first = form.submit()
-    assert "超过 12 条记录" in text_of(first, "[data-testid=result-count]")
+    assert "超过 40 条记录" in text_of(first, "[data-testid=result-count]")
     assert not first.html.select("[data-testid=page-last]")
     second = app.get("/customers/" + pager_link(first, "next"), user=world.city_admin)
-    assert len(licences(first) | licences(second)) == 12  # up to the cap, each once
+    assert len(licences(first) | licences(second)) == 40  # up to the cap, each once
+    assert not second.html.select("[data-testid=page-next]")
     monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 2000)
     exact = form.submit()
-    assert "25" in text_of(exact, "[data-testid=result-count]") and exact.html.select(
+    assert "65" in text_of(exact, "[data-testid=result-count]") and exact.html.select(
         "[data-testid=page-last]"
     )
