@@ -13,6 +13,27 @@ the median of ``BENCH_REQUESTS`` (default 15) after warm-up: the machine is shar
 disturbs least (PostgreSQL's own CPU is in another process: the EXPLAIN ANALYZE times show it).
 Prints each page's CPU ms, query count and growth factor 1× → 10×; records them with the budgets
 (staff pages ≤ 100 ms, customer list ≤ 50 ms, the shop page ≤ 150 ms).
+
+    BENCH_PG_PREFIX=h_<you>_prov_ …     # database names on a shared server (default h_perfdata_prov_)
+    BENCH_PROVINCE_SMALL=14000 …        # the smaller size, when not a tenth (e.g. 14,000 vs 70,000)
+    BENCH_PROVINCE_WEEKS=0 …            # no trade at all (the trade pages then render empty panels)
+
+Issue 14, 2026-12-02 ~16:40 UTC (helper `province`, load average 9–14 on 2 shared cores), 14,000 shops, no
+trade, after the changes: Django CPU first page 79 ms, search 83, filter 80, deep page 73, compliance 57, KPI
+50, shop page 59, panel 25. The "db" column (the wall time Django saw) is meaningless at this load: the first
+page's one COUNT took 72 ms of wall time for 1.9 ms of execution. EXPLAIN ANALYZE execution times, before →
+after (before = the same database with the new indexes dropped inside a rolled-back transaction, old query
+shape = the whole joined row with OFFSET):
+    search "便利店" (3 chars, 4,028 of 14,000): count 144 → 44 ms (BitmapOr on the three trigram indexes);
+        page 2,268 → 0.4 ms (without the expression index the planner had no statistics on UPPER(name),
+        guessed 4 rows and sorted every match with its joins; with them it walks the licence index)
+    search "桃家店村" (14 matches): count 182 → 0.25 ms; page 152 → 0.45 ms; keys 151 → 0.17 ms
+    search "便利" (2 chars): no trigram in two characters, still a scan: count 54–79 ms; the capped keys
+        read (LIMIT 2001) 147 ms, seq scan + sort (the planner's choice at 14,000)
+    deep page 200: joined rows with OFFSET 5,970 229–334 ms (sort spilled 8.5 MB to disk) → keys first
+        8–12 ms (index scan on licence_no, 30 rows joined by pk)
+    overdue shops (compliance page): 337 → 0.7 ms with visits_due_since_nulls_first
+    visit compliance aggregate: 115 ms, a scan of the month's 64,000 visits, unchanged (needs a tally table)
 """
 
 import datetime as dt
