@@ -54,6 +54,7 @@ CONCURRENCY = 4
 QUERIES = {
     "first page": "/customers/",
     "search (name)": "/customers/?q=%E4%BE%BF%E5%88%A9",
+    "search (rare)": "/customers/?q=%E6%A1%83%E5%AE%B6%E5%BA%97%E6%9D%91",  # 桃家店村, 20 shops of 30,000
     "filter (stars+format)": "/customers/?stars=4&retail_format=B&market_type=C",
     "deep page": "/customers/?page=400",
     "sort by grade": "/customers/?ordering=-grade",

@@ -59,6 +59,10 @@ PREFIX = os.environ.get("BENCH_PG_PREFIX", "h_perfdata_prov_")  # one name per p
 PAGES = {  # name → (url, budget ms)
     "customer list, first page": ("/customers/", 50),
     "customer list, search": ("/customers/?q=%E4%BE%BF%E5%88%A9", 50),
+    "customer list, search (rare, 4 chars)": (
+        "/customers/?q=%E6%A1%83%E5%AE%B6%E5%BA%97%E6%9D%91",
+        50,
+    ),  # 桃家店村: trigram indexes
     "customer list, filter": ("/customers/?stars=4&retail_format=B&market_type=C", 50),
     "customer list, deep page": ("/customers/?page=200", 50),
     "visit compliance (+ not visited for too long)": ("/visits/compliance/", 100),
