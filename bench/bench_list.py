@@ -27,7 +27,7 @@ Growth 3,000 → 30,000 under the same load: 0.7–1.3×, except the rare search
 LIKE '%…%' and reads every shop once). The ≤ 50 ms budget is not shown met at this load (worst 91 ms); at
 the load of the issue's 22.7 ms the same ratio would put the worst near 40 ms, an estimate, not a measurement.
 What changed (issue 14): keys-first pages (deferred join: the offset walks the licence index, 30 rows
-joined), a text search counted up to 2,000 with one read, `only()` the columns shown and no account manager
+joined), a text search counted up to 2,000 with one read (1,000 since: see bench_province), `only()` the columns shown and no account manager
 join, the route/station/branch options load id and name only, no DISTINCT for plain-column filters.
 """
 

@@ -34,6 +34,18 @@ shape = the whole joined row with OFFSET):
         8–12 ms (index scan on licence_no, 30 rows joined by pk)
     overdue shops (compliance page): 337 → 0.7 ms with visits_due_since_nulls_first
     visit compliance aggregate: 115 ms, a scan of the month's 64,000 visits, unchanged (needs a tally table)
+
+70,000 shops (320,141 visits of the month, no trade; BENCH_PROVINCE_SHOPS=70000 BENCH_PROVINCE_SMALL=14000
+BENCH_PROVINCE_WEEKS=0; the 140,000 build would not have finished in the session), load average 13.7, Django
+CPU 14,000 → 70,000 (growth): first page 79.1 → 75.6 (0.96×), search 83.2 → 96.7 (1.16×), filter 79.8 → 107.1
+(1.34×), deep page 72.6 → 100.7 (1.39×), compliance 57.3 → 99.4 (1.74×), KPI 50.1 → 45.6, shop page 59.2 →
+56.3, panel 24.9 → 26.6. (The 14,000 run had the exact count, the 70,000 run the capped keys read; neither
+database had the since-NULLS-FIRST index when measured.) EXPLAIN ANALYZE at 70,000, before → after:
+    search "桃家店村" (70 matches): count 576 ms + keys 292 ms → one capped keys read 12 ms (BitmapOr)
+    search "便利店" / "便利" (a third of the shops): count 689 / 391 ms → the capped read walks the licence
+        index until it has cap + 1 matches: 142 / 116 ms for 2,001, 69 ms for 1,001 (hence the cap of 1,000)
+    deep page 200: keys first 57–64 ms at this load (index scan of 6,000 licence entries)
+    overdue shops: 903 → 51 ms (visits_due_since_nulls_first, created inside a rolled-back transaction)
 """
 
 import datetime as dt

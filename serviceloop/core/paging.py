@@ -43,7 +43,7 @@ class KeysFirstPaginator(Paginator):
         """The exact count, or with ``count_cap`` at most the cap (``count_exact`` False when there are more).
 
         Counting stops at the cap: a search matching a third of a province's shops is not read to the end
-        to print "41,873 records" (the page then says "more than 2,000" and offers no last-page link).
+        to print "41,873 records" (the page then says "more than 1,000" and offers no last-page link).
         """
         if self.count_cap is None:
             return super().count

@@ -18,7 +18,7 @@ from . import selectors
 from .forms import CustomerForm
 from .services import customer_create, customer_update, may_edit_customers
 
-SEARCH_COUNT_CAP = 2000
+SEARCH_COUNT_CAP = 1000
 
 
 @login_required
