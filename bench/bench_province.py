@@ -44,7 +44,8 @@ database had the since-NULLS-FIRST index when measured.) EXPLAIN ANALYZE at 70,0
     search "桃家店村" (70 matches): count 576 ms + keys 292 ms → one capped keys read 12 ms (BitmapOr)
     search "便利店" / "便利" (a third of the shops): count 689 / 391 ms → the capped read walks the licence
         index until it has cap + 1 matches: 142 / 116 ms for 2,001, 69 ms for 1,001 (hence the cap of 1,000)
-    deep page 200: keys first 57–64 ms at this load (index scan of 6,000 licence entries)
+    search, old page query (whole joined rows, no trigram index): 298–814 ms on top of the count
+    deep page 200: whole joined rows with OFFSET 222–235 ms → keys first 57–64 ms at this load
     overdue shops: 903 → 51 ms (visits_due_since_nulls_first, created inside a rolled-back transaction)
 """
 
