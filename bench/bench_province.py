@@ -13,6 +13,40 @@ the median of ``BENCH_REQUESTS`` (default 15) after warm-up: the machine is shar
 disturbs least (PostgreSQL's own CPU is in another process: the EXPLAIN ANALYZE times show it).
 Prints each page's CPU ms, query count and growth factor 1× → 10×; records them with the budgets
 (staff pages ≤ 100 ms, customer list ≤ 50 ms, the shop page ≤ 150 ms).
+
+    BENCH_PG_PREFIX=h_<you>_prov_ …     # database names on a shared server (default h_perfdata_prov_)
+    BENCH_PROVINCE_SMALL=14000 …        # the smaller size, when not a tenth (e.g. 14,000 vs 70,000)
+    BENCH_PROVINCE_WEEKS=0 …            # no trade at all (the trade pages then render empty panels)
+
+Issue 14, 2026-12-02 ~16:40 UTC (helper `province`, load average 9–14 on 2 shared cores), 14,000 shops, no
+trade, after the changes: Django CPU first page 79 ms, search 83, filter 80, deep page 73, compliance 57, KPI
+50, shop page 59, panel 25. The "db" column (the wall time Django saw) is meaningless at this load: the first
+page's one COUNT took 72 ms of wall time for 1.9 ms of execution. EXPLAIN ANALYZE execution times, before →
+after (before = the same database with the new indexes dropped inside a rolled-back transaction, old query
+shape = the whole joined row with OFFSET):
+    search "便利店" (3 chars, 4,028 of 14,000): count 144 → 44 ms (BitmapOr on the three trigram indexes);
+        page 2,268 → 0.4 ms (without the expression index the planner had no statistics on UPPER(name),
+        guessed 4 rows and sorted every match with its joins; with them it walks the licence index)
+    search "桃家店村" (14 matches): count 182 → 0.25 ms; page 152 → 0.45 ms; keys 151 → 0.17 ms
+    search "便利" (2 chars): no trigram in two characters, still a scan: count 54–79 ms; the capped keys
+        read (LIMIT 2001) 147 ms, seq scan + sort (the planner's choice at 14,000)
+    deep page 200: joined rows with OFFSET 5,970 229–334 ms (sort spilled 8.5 MB to disk) → keys first
+        8–12 ms (index scan on licence_no, 30 rows joined by pk)
+    overdue shops (compliance page): 337 → 0.7 ms with visits_due_since_nulls_first
+    visit compliance aggregate: 115 ms, a scan of the month's 64,000 visits, unchanged (needs a tally table)
+
+70,000 shops (320,141 visits of the month, no trade; BENCH_PROVINCE_SHOPS=70000 BENCH_PROVINCE_SMALL=14000
+BENCH_PROVINCE_WEEKS=0; the 140,000 build would not have finished in the session), load average 13.7, Django
+CPU 14,000 → 70,000 (growth): first page 79.1 → 75.6 (0.96×), search 83.2 → 96.7 (1.16×), filter 79.8 → 107.1
+(1.34×), deep page 72.6 → 100.7 (1.39×), compliance 57.3 → 99.4 (1.74×), KPI 50.1 → 45.6, shop page 59.2 →
+56.3, panel 24.9 → 26.6. (The 14,000 run had the exact count, the 70,000 run the capped keys read; neither
+database had the since-NULLS-FIRST index when measured.) EXPLAIN ANALYZE at 70,000, before → after:
+    search "桃家店村" (70 matches): count 576 ms + keys 292 ms → one capped keys read 12 ms (BitmapOr)
+    search "便利店" / "便利" (a third of the shops): count 689 / 391 ms → the capped read walks the licence
+        index until it has cap + 1 matches: 142 / 116 ms for 2,001, 69 ms for 1,001 (hence the cap of 1,000)
+    search, old page query (whole joined rows, no trigram index): 298–814 ms on top of the count
+    deep page 200: whole joined rows with OFFSET 222–235 ms → keys first 57–64 ms at this load
+    overdue shops: 903 → 51 ms (visits_due_since_nulls_first, created inside a rolled-back transaction)
 """
 
 import datetime as dt
@@ -29,13 +63,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 PY = str(ROOT / ".venv" / "bin" / "python")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 BIG = int(os.environ.get("BENCH_PROVINCE_SHOPS", "14000"))
-SIZES = (BIG // 10, BIG)
+# BENCH_PROVINCE_SMALL: the smaller size when not a tenth (e.g. 14,000 vs 70,000 when 140,000 takes too long)
+SIZES = (int(os.environ.get("BENCH_PROVINCE_SMALL", BIG // 10)), BIG)
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "15"))
 TRADE_WEEKS = int(os.environ.get("BENCH_PROVINCE_WEEKS", "2"))
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+PREFIX = os.environ.get("BENCH_PG_PREFIX", "h_perfdata_prov_")  # one name per person on a shared server
 PAGES = {  # name → (url, budget ms)
     "customer list, first page": ("/customers/", 50),
     "customer list, search": ("/customers/?q=%E4%BE%BF%E5%88%A9", 50),
+    "customer list, search (rare, 4 chars)": (
+        "/customers/?q=%E6%A1%83%E5%AE%B6%E5%BA%97%E6%9D%91",
+        50,
+    ),  # 桃家店村: trigram indexes
     "customer list, filter": ("/customers/?stars=4&retail_format=B&market_type=C", 50),
     "customer list, deep page": ("/customers/?page=200", 50),
     "visit compliance (+ not visited for too long)": ("/visits/compliance/", 100),
@@ -46,14 +86,14 @@ PAGES = {  # name → (url, budget ms)
 
 
 def database_url(shops: int) -> str:
-    return f"{SERVER}/h_perfdata_prov_{shops}"
+    return f"{SERVER}/{PREFIX}{shops}"
 
 
 def ensure_database(shops: int) -> bool:
     """Creates the database when missing; True when it was there already."""
     import psycopg
 
-    name = f"h_perfdata_prov_{shops}"
+    name = f"{PREFIX}{shops}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not os.environ.get("BENCH_REUSE"):
@@ -92,8 +132,11 @@ def build(shops: int) -> None:
     print(f"  key lists, visit-due rows and {visits:,} visits of the month in {time.perf_counter() - t:.0f} s",
           flush=True)  # fmt: skip
     t = time.perf_counter()
-    counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=TRADE_WEEKS, end=today, seed=1,
-                            now=now, lines_scale=0.35)  # fmt: skip
+    if not TRADE_WEEKS:  # BENCH_PROVINCE_WEEKS=0: no trade (the trade pages then show empty panels)
+        counts = {"order_lines": 0}
+    else:
+        counts = generate_trade(shops=list(Customer.objects.order_by("pk")), weeks=TRADE_WEEKS, end=today, seed=1,
+                                now=now, lines_scale=0.35)  # fmt: skip
     print(f"  {counts['order_lines']:,} order lines ({TRADE_WEEKS} weeks) in {time.perf_counter() - t:.0f} s",
           flush=True)  # fmt: skip
     t = time.perf_counter()
@@ -186,6 +229,10 @@ def main() -> None:
             if line.startswith("RESULT\t"):
                 _tag, name, ms, n, db_ms = line.split("\t")
                 results[shops][name] = (float(ms), int(n), float(db_ms))
+                print(
+                    f"  {name:<46} CPU {float(ms):7.1f} ms  db {float(db_ms):7.1f} ms  {n} queries",
+                    flush=True,
+                )
             elif line.startswith("EXPLAIN\t") or line.startswith("  "):
                 print(line)
     small, big = SIZES

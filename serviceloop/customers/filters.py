@@ -41,24 +41,30 @@ class Ordering(df.OrderingFilter):
     descending_fmt = _("%s (descending)")
 
 
+# The multiple-choice filters below are on the shop's own columns: no join can repeat a shop, so no DISTINCT (which
+# made SQLite sort every matching row with all its columns, 0.3 s at 30,000 shops).
 class CustomerFilter(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
     branch = df.ModelChoiceFilter(queryset=None, label=_("branch"), empty_label=_("All"))
     station = df.ModelChoiceFilter(queryset=None, label=_("station"), empty_label=_("All"))
     route = df.ModelChoiceFilter(queryset=None, label=_("route"), empty_label=_("All"))
-    retail_format = df.MultipleChoiceFilter(choices=RetailFormat.choices, label=_("retail format"))
+    retail_format = df.MultipleChoiceFilter(
+        choices=RetailFormat.choices, label=_("retail format"), distinct=False
+    )
     market_type = df.ChoiceFilter(choices=MarketType.choices, label=_("market type"))
     business_scale = df.ChoiceFilter(choices=BusinessScale.choices, label=_("business scale"))
     urban_rural_code = df.ChoiceFilter(choices=UrbanRuralCode.choices, label=_("urban-rural code"))
     trading_area = df.ChoiceFilter(choices=TradingArea.choices, label=_("trading area"))
-    stars = df.MultipleChoiceFilter(choices=STAR_CHOICES, label=_("stars"))
+    stars = df.MultipleChoiceFilter(choices=STAR_CHOICES, label=_("stars"), distinct=False)
     grade_min = df.NumberFilter(
         field_name="grade", lookup_expr="gte", label=_("grade from"), min_value=1, max_value=30
     )
     grade_max = df.NumberFilter(
         field_name="grade", lookup_expr="lte", label=_("grade to"), min_value=1, max_value=30
     )
-    credit_rating = df.MultipleChoiceFilter(choices=CreditRating.choices, label=_("credit rating"))
+    credit_rating = df.MultipleChoiceFilter(
+        choices=CreditRating.choices, label=_("credit rating"), distinct=False
+    )
     order_cycle = df.ChoiceFilter(choices=OrderCycle.choices, label=_("order cycle"))
     status = df.ChoiceFilter(choices=CustomerStatus.choices, label=_("status"))
     e_settlement = yes_no(_("e-settlement"))
@@ -79,10 +85,11 @@ class CustomerFilter(df.FilterSet):
         super().__init__(*args, **kwargs)
         user = user or self.request.user  # the API's filter backend passes the request instead
         self.user = user
-        # Only org units the user may see are offered (and accepted).
-        self.filters["branch"].queryset = branches_visible_to(user)
-        self.filters["station"].queryset = stations_visible_to(user)
-        self.filters["route"].queryset = routes_visible_to(user)
+        # Only org units the user may see are offered (and accepted). A province's 440 routes become options on
+        # every list page: their name is all an option needs, not 10 columns per route.
+        self.filters["branch"].queryset = branches_visible_to(user).only("id", "name")
+        self.filters["station"].queryset = stations_visible_to(user).only("id", "name")
+        self.filters["route"].queryset = routes_visible_to(user).only("id", "name")
         from serviceloop.trade.models import Segment
 
         self.filters["segment"].queryset = Segment.objects.order_by("kind", "number")

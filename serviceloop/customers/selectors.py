@@ -21,6 +21,17 @@ def customer_list(*, user, params):
     return filterset, qs
 
 
+# The list page shows a dozen of the shop's 40 columns and the names of its route and station: loading only those
+# (and not the route's account manager, a whole User row per shop) halves the cost of building a page's rows.
+PAGE_COLUMNS = ("licence_no", "name", "owner_name", "phone", "retail_format", "grade", "stars", "status", "care_flag",
+                "care_note", "route__name", "station__name")  # fmt: skip
+
+
+def customer_page(qs):
+    """The list page's narrow version of ``customer_list``'s queryset (same rows, same order)."""
+    return qs.select_related(None).select_related("route", "station").only(*PAGE_COLUMNS)
+
+
 def customer_get(*, user, pk) -> Customer:
     """A shop the user may see, or 404 — never 403, so ids of other shops are not confirmed."""
     return get_object_or_404(

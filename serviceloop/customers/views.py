@@ -18,12 +18,23 @@ from . import selectors
 from .forms import CustomerForm
 from .services import customer_create, customer_update, may_edit_customers
 
+SEARCH_COUNT_CAP = 1000
+
 
 @login_required
 @require_GET
 def customer_list(request):
     filterset, qs = selectors.customer_list(user=request.user, params=request.GET)
-    page, query = paginate(request, qs, size=settings.CUSTOMER_PAGE_SIZE)
+    # Keys first: a deep page skips thousands of shops on the ordering's index alone, then joins 30. A text search
+    # is counted up to SEARCH_COUNT_CAP: "便利" matches a third of the shops, and a two-character term can use no
+    # trigram index, so an exact count would read every shop of a province (issue 14). Filters keep exact counts.
+    page, query = paginate(
+        request,
+        selectors.customer_page(qs),
+        size=settings.CUSTOMER_PAGE_SIZE,
+        keys_first=True,
+        count_cap=SEARCH_COUNT_CAP if request.GET.get("q", "").strip() else None,
+    )
     context = {
         "filter": filterset,
         "page": page,

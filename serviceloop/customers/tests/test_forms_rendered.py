@@ -117,3 +117,83 @@ def test_a_stale_edit_is_refused_and_a_bad_grade_is_shown_next_to_its_field(worl
 def test_roles_that_may_not_edit_get_no_form(world, app):
     app.get("/customers/new/", user=world.agent, status=403)
     app.get(f"/customers/{world.shops['城关1号线'][0].pk}/edit/", user=world.account_manager, status=404)
+
+
+def pager_link(page, which: str) -> str:
+    """The href of the pagination link ``which`` (first, prev, next, last) as rendered."""
+    links = page.html.select(f"[data-testid=page-{which}]")
+    assert links, f"no {which!r} link"
+    return links[0]["href"]
+
+
+def test_walking_the_pages_as_rendered_shows_every_shop_once_in_order(world, app):
+    """Issue 14: pages are fetched keys first (deferred join); next, previous, first and last links still agree."""
+    for i in range(35):
+        make_customer(world.route_a1_1, name=f"翻页测试店{i:02d}")
+    every = list(
+        Customer.objects.visible_to(world.city_admin)
+        .order_by("licence_no")
+        .values_list("licence_no", flat=True)
+    )
+    page = app.get("/customers/?size=10", user=world.city_admin)
+    seen = []
+    while True:
+        rows = [
+            a.get_text(strip=True)
+            for a in page.html.select("[data-testid=customer-table] tbody td:first-child a")
+        ]
+        seen += rows
+        if not page.html.select("[data-testid=page-next]"):
+            break
+        page = app.get("/customers/" + pager_link(page, "next"), user=world.city_admin)
+    assert seen == every, (len(seen), len(every), set(seen) ^ set(every))  # each shop once, in licence order
+    count = text_of(page, "[data-testid=result-count]")
+    assert str(len(every)) in count.replace(",", ""), count
+    first = app.get("/customers/" + pager_link(page, "first"), user=world.city_admin)
+    last = app.get("/customers/" + pager_link(first, "last"), user=world.city_admin)
+    assert sorted(licences(last)) == every[(len(every) - 1) // 10 * 10 :]
+
+
+def test_a_search_and_a_filter_page_on_as_rendered(world, app):
+    # the filter form carries no page size: pages of 30
+    for i in range(65):
+        make_customer(world.route_a1_1, name=f"深页搜索店{i:02d}", stars=3 if i % 2 else 1)
+    form = app.get("/customers/", user=world.city_admin).forms["customer-filter"]
+    form["q"] = "深页搜索"
+    first = form.submit()
+    second = app.get("/customers/" + pager_link(first, "next"), user=world.city_admin)
+    third = app.get("/customers/" + pager_link(second, "next"), user=world.city_admin)
+    names = set(Customer.objects.filter(name__contains="深页搜索").values_list("licence_no", flat=True))
+    assert licences(first) | licences(second) | licences(third) == names
+    assert len(licences(first)) == 30 and len(licences(third)) == 5
+    form = first.forms["customer-filter"]
+    form["stars"] = ["3"]
+    page = form.submit()
+    shown = licences(page) | licences(
+        app.get("/customers/" + pager_link(page, "next"), user=world.city_admin)
+    )
+    assert shown == set(
+        Customer.objects.filter(name__contains="深页搜索", stars=3).values_list("licence_no", flat=True)
+    )
+
+
+def test_a_search_past_the_count_cap_says_more_than_and_offers_no_last_page(world, app, monkeypatch):
+    """Issue 14: a text search is counted up to a cap; the page says so instead of printing a wrong total."""
+    from serviceloop.customers import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 40)
+    for i in range(65):
+        make_customer(world.route_a1_1, name=f"封顶计数店{i:02d}")
+    form = app.get("/customers/", user=world.city_admin).forms["customer-filter"]
+    form["q"] = "封顶计数"
+    first = form.submit()
+    assert "超过 40 条记录" in text_of(first, "[data-testid=result-count]")
+    assert not first.html.select("[data-testid=page-last]")
+    second = app.get("/customers/" + pager_link(first, "next"), user=world.city_admin)
+    assert len(licences(first) | licences(second)) == 40  # up to the cap, each once
+    assert not second.html.select("[data-testid=page-next]")
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 1000)
+    exact = form.submit()
+    assert "65" in text_of(exact, "[data-testid=result-count]") and exact.html.select(
+        "[data-testid=page-last]"
+    )
