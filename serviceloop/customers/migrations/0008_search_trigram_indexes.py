@@ -36,6 +36,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0005_validate_phones_and_coordinates")]
+    dependencies = [("customers", "0007_move_shop_messages")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
