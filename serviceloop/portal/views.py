@@ -92,6 +92,8 @@ def shop_page(request, token):
         "customer": link.customer,
         "open_requests": open_requests,
         "form": form,
+        "categories": form.radios("category"),
+        "kinds": form.radios("kind"),
         "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
         "max_text": MAX_TEXT,
         "max_photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
