@@ -252,7 +252,9 @@ def stored(db: Path) -> tuple[int, int]:
 def main() -> int:
     global PORT
     PORT = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
+    # BENCH_TMP_PREFIX: another name for the throw-away folder under /tmp (a helper beside others: intake_).
+    prefix = os.environ.get("BENCH_TMP_PREFIX", "bench_intake_")
+    with tempfile.TemporaryDirectory(prefix=prefix, dir="/tmp") as tmp:
         db, media = Path(tmp) / "intake.sqlite3", Path(tmp) / "media"
         env = env_for(db, media)
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
