@@ -17,6 +17,18 @@ thread pool — each thread first GETs the page once for its CSRF cookie, like a
 is a double tap (the previous key sent again), which must be answered with the same tracking link and
 store nothing. At the end, the rows stored must equal the filings accepted.
 
+Figures (2026-12-02, branch intake, the shared 2-core machine at load average 9–13: every figure is inflated by
+other helpers' work; read ratios taken in the same run, not absolute values):
+- In-process A/B, same database copy, alternated runs (GET / POST / submission medians, ms CPU): before
+  32.3 / 17.7 / 50.3 → after 14.2 / 17.1 / 31.4 (load 11). GET: the route's contacts and the latest allocation
+  runs kept a minute per process, the token resolved with the shop only, radio buttons from plain lists; POST:
+  the shop message's commit hook sends the row it saved (12 queries with the hook's, was 13).
+- This bench at load 13.4: CPU per submission 35.4 ms median (p90 41.9) — over the 10 ms budget on this loaded
+  machine; the lead's 22.7 ms (before) was taken at a lower load. Gunicorn: 11.5 submissions/s at concurrency 8
+  and 32, p50/p99 599/1275 ms (c8) and 2564/5556 ms (c32), workers' CPU 33.8/37.6 ms per submission; 540 of
+  540 accepted stored, 0 lost, double taps answered with the same link. The p99 budget (100 ms) cannot be
+  judged on a machine this loaded: the CPU queue, not the page, sets the latency.
+
 The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
 raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
 """
@@ -252,7 +264,9 @@ def stored(db: Path) -> tuple[int, int]:
 def main() -> int:
     global PORT
     PORT = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp:
+    # BENCH_TMP_PREFIX: another name for the throw-away folder under /tmp (a helper beside others: intake_).
+    prefix = os.environ.get("BENCH_TMP_PREFIX", "bench_intake_")
+    with tempfile.TemporaryDirectory(prefix=prefix, dir="/tmp") as tmp:
         db, media = Path(tmp) / "intake.sqlite3", Path(tmp) / "media"
         env = env_for(db, media)
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)

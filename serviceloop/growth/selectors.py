@@ -61,26 +61,41 @@ def latest_run(kind=None):
     return (qs.filter(kind=kind) if kind else qs).order_by("-created_at", "-id").first()
 
 
-def shop_allocation_for(customer, *, run=None) -> dict:
-    """What this shop may order and why: its rows in ``run``, or by default in the latest weekly-sheet run
-    and the latest points run (an older run's quantities are never shown as this week's).
+def latest_runs(*, kept: bool = False) -> list[AllocationRun]:
+    """The latest done weekly-sheet run, then the latest points run, in one query.
 
-    Not scoped by user: callers are the shop's own pages (customer detail, already scoped; the public
-    QR page, by its token)."""
-    if run is not None:
-        runs = [run]
-    else:  # the latest run of each kind in one query (the public QR page counts its queries)
+    ``kept``: this process's copy of the last minute (``core.refcache``), for the public QR page, which shows
+    them on every view — compiling this query's two subqueries cost as much as the page's other queries. A
+    run is made once a week; the process that made it forgets its copy at once (services), the others show
+    the new run within the minute (the page dates the run it shows). Staff pages read them afresh."""
+    from serviceloop.core.refcache import reference
 
+    def load():
         def latest(kind):
             runs = AllocationRun.objects.filter(status="done", kind=kind)
             return Subquery(runs.order_by("-created_at", "-id").values("pk")[:1])
 
         found = AllocationRun.objects.defer("sheet").filter(Q(pk=latest("sheet")) | Q(pk=latest("points")))
-        runs = sorted(found, key=lambda r: r.kind != "sheet")
-    items = list(
-        ShopAllocation.objects.filter(customer=customer, run__in=runs)
-        .select_related("product", "run")
-        .order_by("run__kind", "product__position")
+        return sorted(found, key=lambda r: r.kind != "sheet")
+
+    return reference("growth:latest_runs", load) if kept else load()
+
+
+def shop_allocation_for(customer, *, run=None, public: bool = False) -> dict:
+    """What this shop may order and why: its rows in ``run``, or by default in the latest weekly-sheet run
+    and the latest points run (an older run's quantities are never shown as this week's).
+
+    Not scoped by user: callers are the shop's own pages (customer detail, already scoped; the public
+    QR page, by its token; ``public``: with the latest runs of the last minute, see ``latest_runs``)."""
+    runs = [run] if run is not None else latest_runs(kept=public)
+    items = (
+        list(
+            ShopAllocation.objects.filter(customer=customer, run__in=runs)
+            .select_related("product", "run")
+            .order_by("run__kind", "product__position")
+        )
+        if runs
+        else []
     )
     reason = ""
     if not items:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.refcache import reference_forget
 from serviceloop.customers.models import Customer
 from serviceloop.growth.sheet import SheetError, parse_allocation_sheet
 from serviceloop.integrations.events import allocation_event
@@ -141,6 +142,7 @@ def allocationrun_create(
         data={"file": filename, "sha256": run.sha256, "rerun_of": rerun_of.pk if rerun_of else None},
     )
     allocation_event(run, now=now)  # outbound event (issue 15), in this transaction
+    transaction.on_commit(lambda: reference_forget("growth:latest_runs"))  # selectors.latest_runs
     return run
 
 
@@ -411,6 +413,7 @@ def points_allocate(
             strict=False,
         )
     )
+    transaction.on_commit(lambda: reference_forget("growth:latest_runs"))  # selectors.latest_runs
     return run
 
 

@@ -5,9 +5,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.refcache import reference_forget
 from serviceloop.customers.models import Customer
 
 from .models import Role, Route, Station, User
+
+
+def contacts_changed() -> None:
+    """The QR pages' contacts (a route's managers, station head, inspectors) are kept a minute per process
+    (``core.refcache``): this process shows a change at once, the others within the minute."""
+    transaction.on_commit(lambda: reference_forget("portal:contacts:"))
 
 
 @transaction.atomic
@@ -21,6 +28,7 @@ def org_unit_save(*, unit, data: dict, actor, now):
         setattr(unit, field, value)
     unit.full_clean()
     unit.save()
+    contacts_changed()
     if isinstance(unit, Route) and not creating and before.get("station") != unit.station_id:
         Customer.objects.filter(route=unit).update(station=unit.station_id, branch=unit.station.branch_id)
     if isinstance(unit, Station) and not creating and before.get("branch") != unit.branch_id:
@@ -47,6 +55,7 @@ def staff_save(*, staff: User, data: dict, password: str | None, actor, now) -> 
         staff.set_unusable_password()
     staff.full_clean(exclude=["password"])
     staff.save()
+    contacts_changed()
     safe = {k: str(v) for k, v in data.items()}
     audit_record(
         actor=actor,
@@ -81,6 +90,7 @@ def routes_assign_account_manager(*, routes, manager: User, actor, now) -> int:
             },
             code="scope",
         )
+    contacts_changed()
     for route in routes:
         before = route.account_manager_id
         route.account_manager = manager

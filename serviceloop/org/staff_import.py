@@ -230,6 +230,9 @@ def _plan(rows, report) -> list[tuple]:
 
 
 def _write(plan, report, *, actor, now) -> None:
+    from .services import contacts_changed
+
+    contacts_changed()
     for user, username, values, routes in plan:
         if user is None:
             user = User(username=username, **values)

@@ -105,6 +105,16 @@ class IntakeForm(forms.Form):
         self.categories = {c.code: c for c in public_categories()}
         self.fields["category"].choices = [(code, c.name) for code, c in self.categories.items()]
 
+    def radios(self, name: str) -> list[tuple[str, str, str, bool]]:
+        """(id, value, label, checked) of each choice of a radio field: what the page draws as big buttons,
+        without Django building a widget context per choice (a third of the page's template time)."""
+        chosen = self[name].value()
+        chosen = "" if chosen is None else str(chosen)
+        return [
+            (f"id_{name}_{i}", str(value), label, str(value) == chosen)
+            for i, (value, label) in enumerate(self.fields[name].choices)
+        ]
+
     def clean_category(self):
         return self.categories[self.cleaned_data["category"]]
 

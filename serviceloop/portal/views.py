@@ -33,7 +33,7 @@ def invalid_link(request):
 
 @require_http_methods(["GET", "POST"])
 def shop_page(request, token):
-    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP, for_filing=request.method == "POST")
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
     if link is None:
         return invalid_link(request)
     status = 200
@@ -77,8 +77,6 @@ def shop_page(request, token):
             status = 400
     else:
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
-    if request.method == "POST":  # refused: the page again, with the contacts the filing did not load
-        link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP) or link
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
     open_requests = [
@@ -94,6 +92,8 @@ def shop_page(request, token):
         "customer": link.customer,
         "open_requests": open_requests,
         "form": form,
+        "categories": form.radios("category"),
+        "kinds": form.radios("kind"),
         "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
         "max_text": MAX_TEXT,
         "max_photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),

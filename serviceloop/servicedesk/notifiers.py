@@ -102,11 +102,15 @@ def shop_notifier():
     return import_string(conf("SHOP_NOTIFIER"))()
 
 
-def shopmessage_deliver(*, message_id: int, now: datetime) -> bool:
-    """Sends one message if it is still due and no one else is sending it; records the outcome."""
+def shopmessage_deliver(*, message_id: int, now: datetime, message=None) -> bool:
+    """Sends one message if it is still due and no one else is sending it; records the outcome.
+
+    ``message``: the row as just saved (the commit hook of the transaction that made it), saving a read; the
+    claim below still only moves the counter if the stored row is unchanged, so a stale copy sends nothing."""
     from .models import DeliveryState, ShopMessage
 
-    message = ShopMessage.objects.filter(pk=message_id).first()
+    if message is None or message.pk != message_id:
+        message = ShopMessage.objects.filter(pk=message_id).first()
     if message is None or message.state == DeliveryState.SENT:
         return False
     # Claim this attempt: of two runners (or the commit hook and the retry job) only one moves the counter.

@@ -131,7 +131,7 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: s
         notifier=type(notifier).__name__,
     )
     # Sent once the request is saved for good; a failure is recorded on the row and retried by a job.
-    transaction.on_commit(lambda: shopmessage_deliver(message_id=message.pk, now=now))
+    transaction.on_commit(lambda: shopmessage_deliver(message_id=message.pk, now=now, message=message))
 
 
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million

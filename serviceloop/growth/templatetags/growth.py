@@ -6,9 +6,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def allocation_of(customer, run=None):
-    """``{% allocation_of customer as alloc %}`` — see selectors.shop_allocation_for."""
-    return shop_allocation_for(customer, run=run)
+def allocation_of(customer, run=None, public=False):
+    """``{% allocation_of customer public=public as alloc %}`` — see selectors.shop_allocation_for."""
+    return shop_allocation_for(customer, run=run, public=bool(public))
 
 
 @register.simple_tag

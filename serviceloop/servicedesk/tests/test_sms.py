@@ -156,3 +156,20 @@ def test_a_gateway_nobody_listens_on_is_a_failure_not_a_crash(settings, gateway,
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"  # discard port: connection refused
     _sr, message = filed()
     assert message.state == DeliveryState.FAILED and message.last_error
+
+
+def test_the_commit_hook_sends_the_row_it_saved_and_a_stale_copy_sends_nothing(gateway, file_request):
+    """The filing's commit hook passes the message it just saved (issue 14: one read less per filing); the
+    claim on the stored row still decides, so a copy that missed a send posts nothing again."""
+    from serviceloop.servicedesk.notifiers import shopmessage_deliver
+
+    sr = file_request(callback_phone="13812345678")  # in the test's transaction: the hook has not run
+    stale = ShopMessage.objects.get(request=sr)
+    assert (stale.state, stale.attempts) == (DeliveryState.PENDING, 0)
+    assert shopmessage_deliver(message_id=stale.pk, now=NOW, message=stale)
+    assert not shopmessage_deliver(
+        message_id=stale.pk, now=NOW, message=stale
+    )  # stale: attempts 0, state pending
+    stale.refresh_from_db()
+    assert (stale.state, stale.attempts) == (DeliveryState.SENT, 1)
+    assert len(gateway.received) == 1
