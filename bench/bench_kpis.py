@@ -42,6 +42,9 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
 BUDGET_MS = 300  # p95 wall time of a list page
 CPU_BUDGET_MS = 100  # CPU per request (issue 14)
 GROWTH_BUDGET = 2.0  # 3,000 → 30,000 shops
+# Where the databases go: /tmp/bench_kpis_<shops>.sqlite3 unless BENCH_DB_PREFIX names another stem (helpers
+# sharing a machine each use their own).
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "/tmp/bench_kpis")
 
 
 def months():
@@ -198,13 +201,13 @@ def main():
     results = {}
     for n, m in SPEC:
         MONTHS = m
-        db = Path(f"/tmp/bench_kpis_{n}.sqlite3")
+        db = Path(f"{PREFIX}_{n}.sqlite3")
         if not (db.exists() and os.environ.get("BENCH_REUSE")):
             build(n, db)
         results[n] = measure(n, db)
         results[n]["months"] = m
         results[n]["aggregate_per_month_s"] = results[n]["aggregate_year_s"] / m
-        Path(f"/tmp/bench_kpis_{n}.json").write_text(json.dumps(results[n]))  # a size's figures survive a cut
+        Path(f"{PREFIX}_{n}.json").write_text(json.dumps(results[n]))  # a size's figures survive a cut
         print(
             f"  measured {n:,} shops × {m} months: {json.dumps(results[n], ensure_ascii=False)}", flush=True
         )

@@ -179,7 +179,7 @@ def main():
               f"{'board/station':>13} {'/strategy':>9} {'/month':>7} {'compliance':>10} {'gaps':>6}")  # fmt: skip
     lines = []
     for customers in (3_000, 30_000):
-        db = Path(f"/tmp/bench_visits_{customers}.sqlite3")
+        db = Path(f"{os.environ.get('BENCH_DB_PREFIX', '/tmp/bench_visits')}_{customers}.sqlite3")
         build(db, customers)
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings"}
         out = subprocess.run([PY, __file__, "--db", str(customers)], cwd=ROOT, env=env, check=True,
