@@ -66,7 +66,7 @@ def test_the_compliance_page_costs_the_same_queries_in_a_bigger_city(world, app)
         grow(world)
         visits_generate(start=MONTH[0], end=MONTH[1], now=NOON)
         visitdue_refresh(now=NOON)
-        assert Visit.objects.count() > 3 * 50
+        assert Visit.objects.count() >= 100  # 24 shops for the 8 of the small city
         big = {u: (queries(app, getattr(world, u), url), queries(app, getattr(world, u), url + "&by=route"))
                for u in USERS}  # fmt: skip
     assert big == small
