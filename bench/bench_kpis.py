@@ -15,6 +15,11 @@ within the list-page budget (p95 ≤ 300 ms), ≤ 100 ms CPU per request, growin
 aggregation growing no faster than the data (≤ 10×). Figures go to ``bench/summary.py`` with their budgets.
 
     BENCH_SHOPS=3000:2,30000:2 .venv/bin/python bench/bench_kpis.py   # a quick run (two months; ~15 min built)
+
+Home page after issue 14's count tables (2026-12-02, quick run, two months, 20 requests a page, load average 11–14 on
+2 shared cores — CPU figures inflated 2–3× by the load; before = b6910a1 on the same databases), CPU medians
+3,000 → 30,000 shops: city admin 78.3 → 152.4 ms (1.95×) before, 45.6 → 55.3 ms (1.21×) after; station head
+71.1 → 88.2 ms (1.24×) before, 67.3 → 72.5 ms (1.08×) after. Budget 100 ms and 2×: met. See docs/scaling.md.
 """
 
 import datetime as dt
