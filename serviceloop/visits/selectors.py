@@ -4,7 +4,8 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -175,25 +176,39 @@ def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
     """Active shops whose last completed visit is older than their policy's longest gap, longest first.
 
     A shop never visited counts from its join date (or is listed at once when that is unknown). Reads the
-    ``VisitDue`` rows kept by the key-list job and by each completed visit (one indexed query).
+    ``VisitDue`` rows kept by the key-list job and by each completed visit.
     """
     from .models import VisitDue
 
     today = timezone.localdate(now)
-    rows = (
-        # Scope and status through the join, not ``customer__in`` a subquery: with the subquery the database
-        # walked every active shop of the city to find the few overdue ones (growth 7.8× from 3,000 to 30,000
-        # shops); now it starts from the due_on index.
-        VisitDue.objects.filter(Q(due_on__lt=today) | Q(due_on__isnull=True),
-                                scope_q(user, branch="customer__branch", station="customer__station",
+    # Due before today (no due date: due at once), as one expression on purpose: no index serves it, so the
+    # candidates are read from the ``since`` index in the list's order and the reading stops at ``window`` rows.
+    # Joined to the shops in one query, the database read every overdue shop of the city (three in four) through
+    # the due_on index and sorted them: 5.2× (then 14.9× under load) from 3,000 to 30,000 shops (issue 14).
+    overdue = (
+        VisitDue.objects.alias(due=Coalesce("due_on", Value(dt.date.min)))
+        .filter(due__lt=today)
+        .order_by(F("since").asc(nulls_first=True), "customer_id")
+    )
+    scoped = (
+        VisitDue.objects.filter(scope_q(user, branch="customer__branch", station="customer__station",
                                         route="customer__route"),
                                 customer__status=CustomerStatus.ACTIVE)
         .order_by(F("since").asc(nulls_first=True), "customer_id")
         .values("customer_id", "customer__name", "customer__licence_no", "customer__route__name",
                 "customer__joined_on", "policy__name", "policy__max_gap_days", "since", "last_visit_on")
     )  # fmt: skip
-    if limit:
-        rows = rows[:limit]
+    if not limit:
+        rows = list(scoped.filter(customer_id__in=overdue.values("customer_id")))
+    else:
+        # A window of the oldest overdue shops, widened until it holds ``limit`` of the user's (or holds them
+        # all): one query for a city user, a few for a station's, whatever the city's size.
+        window = max(500, 10 * limit)
+        while True:
+            rows = list(scoped.filter(customer_id__in=overdue.values("customer_id")[:window])[:limit])
+            if len(rows) >= limit or not overdue[window : window + 1].exists():
+                break
+            window *= 4
     return [
         {"id": r["customer_id"], "name": r["customer__name"], "licence_no": r["customer__licence_no"],
          "route__name": r["customer__route__name"], "joined_on": r["customer__joined_on"], "policy": r["policy__name"],
