@@ -7,7 +7,13 @@
    next month (bulk insert), the loop board (city admin, by station / strategy / month) with the demo's
    tags plus a synthetic year of 10 tags per 100 shops, compliance and "not visited for too long".
 
-Run: .venv/bin/python bench/bench_visits.py   (BENCH_REUSE=1 reuses the demo databases in /tmp)
+Run: .venv/bin/python bench/bench_visits.py   (BENCH_REUSE=1 reuses the demo databases in /tmp; BENCH_DB_PREFIX names
+another file stem, e.g. copies of bench_kpis's cities)
+
+Issue 14 (2026-12-02, on copies of bench_kpis's two-month cities, load 9–15 on 2 shared cores; before = b6910a1):
+compliance page CPU, city admin 77.1 → 531.4 ms (6.89×) before, 79.5 → 103.3 ms (1.30×) after; station head
+42.8 → 58.9 ms before, 59.3 → 70.0 ms (1.18×) after; not visited for too long 8.3 → 99.2 ms (11.95×) before,
+5.8 → 5.4 ms (0.93×) after. The "compliance" column is the whole city's table (the export): it still grows.
 """
 
 import datetime as dt
