@@ -79,7 +79,11 @@ def build() -> float:
     Customer.objects.bulk_create(shops, batch_size=2000)
     t = time.perf_counter()
     counts = generate_trade(
-        shops=list(Customer.objects.order_by("pk")), weeks=52, end=NOW.date(), seed=1, now=NOW,
+        shops=list(Customer.objects.order_by("pk")),
+        weeks=52,
+        end=NOW.date(),
+        seed=1,
+        now=NOW,
         lines_scale=LINES_SCALE,
     )
     seconds = time.perf_counter() - t

@@ -7,7 +7,13 @@
    next month (bulk insert), the loop board (city admin, by station / strategy / month) with the demo's
    tags plus a synthetic year of 10 tags per 100 shops, compliance and "not visited for too long".
 
-Run: .venv/bin/python bench/bench_visits.py   (BENCH_REUSE=1 reuses the demo databases in /tmp)
+Run: .venv/bin/python bench/bench_visits.py   (BENCH_REUSE=1 reuses the demo databases in /tmp; BENCH_DB_PREFIX names
+another file stem, e.g. copies of bench_kpis's cities)
+
+Issue 14 (2026-12-02, on copies of bench_kpis's two-month cities, load 9–15 on 2 shared cores; before = b6910a1):
+compliance page CPU, city admin 77.1 → 531.4 ms (6.89×) before, 79.5 → 103.3 ms (1.30×) after; station head
+42.8 → 58.9 ms before, 59.3 → 70.0 ms (1.18×) after; not visited for too long 8.3 → 99.2 ms (11.95×) before,
+5.8 → 5.4 ms (0.93×) after. The "compliance" column is the whole city's table (the export): it still grows.
 """
 
 import datetime as dt
@@ -166,10 +172,21 @@ def part_db(customers: int) -> dict:
     # CPU time (issue 14's figure: the machine is shared, load stretches wall clock), median of 5, warm.
     comp_cpu, _r = cpu(lambda: compliance(user=admin, first=MONTH[0], last=MONTH[1]), runs=5)
     gaps_cpu, _r = cpu(lambda: shops_not_visited(user=admin, now=now, limit=50), runs=5)
+    # The whole page (its table, the short visits and the not-visited list), as the city admin and a station head
+    # open it: in-process test client, warm, CPU median of 7.
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    page_cpu = []
+    for user in (admin, User.objects.filter(role="station_head").order_by("pk").first()):
+        client.force_login(user)
+        url = f"/visits/compliance/?month={MONTH[0]:%Y-%m}"
+        assert client.get(url).status_code == 200
+        page_cpu.append(cpu(lambda url=url: client.get(url), runs=7)[0])
     connection.close()
     print(f"RESULT {customers} {made} {generate:.2f} {regenerate:.2f} {n_tags} {n_events} "
           f"{board['station']:.2f} {board['strategy']:.2f} {board['month']:.2f} {comp:.3f} {gaps:.3f} "
-          f"{comp_cpu:.4f} {gaps_cpu:.4f}")  # fmt: skip
+          f"{comp_cpu:.4f} {gaps_cpu:.4f} {page_cpu[0]:.4f} {page_cpu[1]:.4f}")  # fmt: skip
 
 
 def main():
@@ -179,9 +196,10 @@ def main():
               f"{'board/station':>13} {'/strategy':>9} {'/month':>7} {'compliance':>10} {'gaps':>6}")  # fmt: skip
     lines = []
     for customers in (3_000, 30_000):
-        db = Path(f"/tmp/bench_visits_{customers}.sqlite3")
+        db = Path(f"{os.environ.get('BENCH_DB_PREFIX', '/tmp/bench_visits')}_{customers}.sqlite3")
         build(db, customers)
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings"}
+        env = {"STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage", **os.environ,
+               "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
         out = subprocess.run([PY, __file__, "--db", str(customers)], cwd=ROOT, env=env, check=True,
                              capture_output=True, text=True).stdout  # fmt: skip
         lines.append([line for line in out.splitlines() if line.startswith("RESULT")][0].split()[1:])
@@ -196,10 +214,13 @@ def main():
     g1, g10 = float(lines[0][2]), float(lines[1][2])
     b1, b10 = float(lines[0][6]), float(lines[1][6])
     print(f"ratios 1× → 10×: plan insert {g10 / g1:.1f}×, loop board {b10 / b1:.1f}×")
-    (c1, p1), (c10, p10) = ((float(r[11]), float(r[12])) for r in lines)
+    (c1, p1, a1, h1), (c10, p10, a10, h10) = ((float(r[11]), float(r[12]), float(r[13]), float(r[14]))
+                                              for r in lines)  # fmt: skip
     print(f"CPU ms per page (median of 5): compliance {1000 * c1:.1f} → {1000 * c10:.1f} ({c10 / c1:.2f}×), "
           f"not visited for too long {1000 * p1:.1f} → {1000 * p10:.1f} ({p10 / p1:.2f}×); "
           f"load average {os.getloadavg()[0]:.1f} (2 shared cores)")  # fmt: skip
+    print(f"CPU ms per compliance page (median of 7): city admin {1000 * a1:.1f} → {1000 * a10:.1f} ({a10 / a1:.2f}×), "
+          f"station head {1000 * h1:.1f} → {1000 * h10:.1f} ({h10 / h1:.2f}×)")  # fmt: skip
     sys.path.insert(0, str(ROOT / "bench"))
     from summary import record
 
@@ -208,6 +229,10 @@ def main():
     record(f"not visited for too long, {big:,} shops, CPU", 1000 * p10, 100, "ms")
     record("visit compliance, growth 3k → 30k shops", c10 / c1, 2, "×")
     record("not visited for too long, growth 3k → 30k shops", p10 / p1, 2, "×")
+    record(f"visit compliance page, city admin, {big:,} shops, CPU", 1000 * a10, 100, "ms")
+    record(f"visit compliance page, station head, {big:,} shops, CPU", 1000 * h10, 100, "ms")
+    record("visit compliance page, city admin, growth 3k → 30k shops", a10 / a1, 2, "×")
+    record("visit compliance page, station head, growth 3k → 30k shops", h10 / h1, 2, "×")
 
 
 if __name__ == "__main__":

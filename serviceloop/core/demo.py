@@ -813,6 +813,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.trainings.demo import build_trainings_demo
 
     build_trainings_demo(city)
+    from serviceloop.core.counts import counts_rebuild
+
+    counts_rebuild(now)  # the demo writes in bulk, around the services that keep the pre-aggregated counts
     city.counts.update(
         companies=1,
         branches=len(city.branches),
@@ -876,4 +879,7 @@ def demo_reset() -> dict[str, int]:
             f"还有 {len(objects)} 条其他数据（{'、'.join(kinds)}）引用演示公司的数据，"
             "例如演示员工操作留下的审计记录；为免丢失这些数据，未做任何删除。"
         ) from exc
+    from serviceloop.customers.tally import shoptally_rebuild
+
+    shoptally_rebuild()  # the shops went in bulk
     return deleted

@@ -82,8 +82,16 @@ def survey_reminders_due(now: datetime) -> str:
     return due(now)
 
 
+def rebuild_counts(now: datetime) -> str:
+    """Recounts the pre-aggregated counts the staff pages read (kept by the services; this corrects drift)."""
+    from serviceloop.core.counts import counts_rebuild
+
+    return counts_rebuild(now)
+
+
 JOBS = [
     Job("purge_stale_uploads", purge_stale_uploads, every=timedelta(hours=1)),
+    Job("rebuild_counts", rebuild_counts, every=timedelta(hours=1)),
     Job("clear_expired_sessions", clear_expired_sessions, every=timedelta(hours=6)),
     Job("purge_finished_work", purge_finished_work, every=timedelta(hours=6)),
     Job("servicedesk_sweep", servicedesk_sweep, every=timedelta(minutes=5)),

@@ -205,6 +205,9 @@ class Customer(models.Model):
             models.Index(fields=["owner_name"]),
             models.Index(fields=["grade"]),
             models.Index(fields=["stars"]),
+            # The home page: new shops by join date; a station head's shops by route (issue 14).
+            models.Index(fields=["joined_on"]),
+            models.Index(fields=["station", "route"]),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=5), name="customer_stars_0_5"),
@@ -362,3 +365,31 @@ class OutboxMessage(models.Model):
     @property
     def request_id(self) -> str:
         return f"training-{self.session_id}" if self.session_id else self.kind
+
+
+class ShopTally(models.Model):
+    """How many shops a station has of each kind the home page breaks down (stars × format × status, with
+    the care and online-ordering flags): a few hundred rows for a city, so a city's home page sums them
+    instead of grouping its 30,000 shops on every request (issue 14).
+
+    Kept exact by ``customers.tally``: each service that creates or edits one shop moves its count from the
+    old kind to the new; bulk writers (the import, the org moves, the star proposals, the demo) recount it all;
+    the ``rebuild_counts`` job and command recount it from the shops too.
+    """
+
+    branch = models.ForeignKey("org.Branch", on_delete=models.CASCADE, null=True, related_name="+")
+    station = models.ForeignKey("org.Station", on_delete=models.CASCADE, null=True, related_name="+")
+    stars = models.PositiveSmallIntegerField()
+    retail_format = models.CharField(max_length=2, blank=True)
+    status = models.CharField(max_length=10)
+    care_flag = models.BooleanField()
+    online_ordering = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("shop count")
+        verbose_name_plural = _("shop counts")
+        indexes = [models.Index(fields=["station", "branch"])]
+
+    def __str__(self):
+        return f"{self.station_id} {self.stars}★ {self.retail_format} {self.status}: {self.n}"

@@ -9,6 +9,7 @@ from serviceloop.org.models import Role
 from serviceloop.org.selectors import routes_visible_to
 
 from .models import ChangeSource, Customer, CustomerChange
+from .tally import shop_key, shoptally_move
 
 # Who keeps the archive: managers for their units, account managers for their own routes' shops.
 EDIT_ROLES = {Role.CITY_ADMIN, Role.BRANCH_MANAGER, Role.STATION_HEAD, Role.ACCOUNT_MANAGER}
@@ -75,6 +76,7 @@ def customer_create(*, data: dict, actor, now, source: str = ChangeSource.MANUAL
     place_on_route(customer)
     customer.full_clean()
     customer.save()
+    shoptally_move(before=None, after=shop_key(customer))
     # No history rows yet: a shop's values at any past moment are the first change's old value after that
     # moment, or its current value when nothing has changed since.
     audit_record(actor=actor, action="customer.create", obj=customer, summary=str(customer), now=now)
@@ -97,6 +99,7 @@ def customer_update(
             _("Someone else changed this shop while you were editing. Reload and try again.")
         )
     before = tracked_values(locked)
+    kind_before = shop_key(locked)
     for field, value in data.items():
         setattr(locked, field, value)
     if "route" in data or "route_id" in data:
@@ -104,6 +107,7 @@ def customer_update(
         place_on_route(locked)
     locked.full_clean()
     locked.save()
+    shoptally_move(before=kind_before, after=shop_key(locked))
     changes = customer_changes(before=before, customer=locked, actor=actor, source=source, now=now)
     CustomerChange.objects.bulk_create(changes)
     if changes:

@@ -49,16 +49,12 @@ def kpi_summary(user) -> dict | None:
 
 
 def _overdue_requests(user, now):
-    from serviceloop.servicedesk.models import OPEN, MilestoneState, ServiceRequest
+    from serviceloop.servicedesk.models import ServiceRequest
 
-    # Counted from the requests joined to their overdue milestones: at 30,000 shops this is 40 % cheaper than the
-    # milestones filtered by an IN (visible requests) subquery, which SQLite materialises first (issue 14).
-    n = (
-        ServiceRequest.objects.visible_to(user)
-        .filter(status__in=OPEN, milestones__state=MilestoneState.PENDING, milestones__paused_at__isnull=True,
-                milestones__due_at__lte=now)
-        .values("pk").distinct().count()
-    )  # fmt: skip
+    # ``next_due_at`` is the earliest running deadline of an open request, kept by every milestone change: one
+    # range of a partial index that holds every scope column, instead of the open requests joined to their
+    # milestones (that count grew 10× from 3,000 to 30,000 shops, issue 14).
+    n = ServiceRequest.objects.visible_to(user).filter(next_due_at__lte=now).count()
     return [
         {"label": _("Overdue requests"), "count": n, "url": reverse("servicedesk:board"), "level": "danger"}
     ]

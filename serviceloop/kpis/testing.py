@@ -103,6 +103,9 @@ def _requests(month, shops, rng, per_shop):
             escalations.append(Escalation(request=r, reason=rng.choice(["breach", "breach_branch", "breach_city"]),
                                           at=r.created_at + dt.timedelta(hours=5)))  # fmt: skip
     RequestMilestone.objects.bulk_create(milestones, batch_size=5000)
+    from serviceloop.servicedesk.sla import next_due_rebuild
+
+    next_due_rebuild()  # bulk milestones bypass the service that keeps each request's next deadline
     Escalation.objects.bulk_create(escalations, batch_size=5000)
     return len(rows)
 
@@ -127,6 +130,9 @@ def _visits(month, shops, rng, per_shop):
                 minutes_spent=minutes, outcome="visited" if check_in else "",
             ))  # fmt: skip
     Visit.objects.bulk_create(rows, batch_size=5000)
+    from serviceloop.visits.tally import visitkeys_note
+
+    visitkeys_note((v.manager_id, v.route_id, v.planned_on) for v in rows)  # bulk, past the planning services
     return len(rows)
 
 

@@ -17,6 +17,12 @@ def contacts_changed() -> None:
     transaction.on_commit(lambda: reference_forget("portal:contacts:"))
 
 
+def _recount_shops() -> None:
+    from serviceloop.customers.tally import shoptally_rebuild
+
+    shoptally_rebuild()  # shops moved to another station or branch in bulk: the home page's counts follow
+
+
 @transaction.atomic
 def org_unit_save(*, unit, data: dict, actor, now):
     """Creates or updates a company, branch, station or route from validated form data."""
@@ -31,8 +37,10 @@ def org_unit_save(*, unit, data: dict, actor, now):
     contacts_changed()
     if isinstance(unit, Route) and not creating and before.get("station") != unit.station_id:
         Customer.objects.filter(route=unit).update(station=unit.station_id, branch=unit.station.branch_id)
+        _recount_shops()
     if isinstance(unit, Station) and not creating and before.get("branch") != unit.branch_id:
         Customer.objects.filter(station=unit).update(branch=unit.branch_id)
+        _recount_shops()
     audit_record(
         actor=actor,
         action=f"org.{unit._meta.model_name}.{'create' if creating else 'update'}",

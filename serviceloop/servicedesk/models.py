@@ -276,6 +276,11 @@ class ServiceRequest(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
+    # The earliest deadline of the request's pending, running milestones (empty when none runs, and always for a
+    # closed, merged or cancelled request), kept by every milestone change in ``sla``: "overdue requests" is then
+    # ``next_due_at <= now``, one index range, instead of every open request joined to its milestones (the
+    # city home page's count grew 10× with the city, issue 14). ``sla.next_due_rebuild`` recomputes it.
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
 
     objects = ServiceRequestQuerySet.as_manager()
 
@@ -291,6 +296,13 @@ class ServiceRequest(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["shop", "category", "created_at"]),
             models.Index(fields=["created_at"]),
+            # Holds the columns of every role's scope, so counting the overdue requests a user sees reads the
+            # index alone; partial: only requests with a running deadline are in it.
+            models.Index(
+                fields=["next_due_at", "kind", "branch", "station", "route", "shop", "owner", "department"],
+                condition=Q(next_due_at__isnull=False),
+                name="request_next_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

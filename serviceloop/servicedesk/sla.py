@@ -4,13 +4,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Min, OuterRef, Q, Subquery
 
 from serviceloop.core.refcache import reference
 
 from . import clock
 from .conf import conf
 from .models import (
+    FINAL,
     MILESTONE_MET_BY,
     Holiday,
     MilestoneKind,
@@ -98,7 +99,9 @@ def milestones_start(
                 round=round,
             )
         )
-    return RequestMilestone.objects.bulk_create(rows)
+    made = RequestMilestone.objects.bulk_create(rows)
+    next_due_refresh(request=request)
+    return made
 
 
 def milestones_restart(*, request: ServiceRequest, now: datetime, round: int) -> list[RequestMilestone]:
@@ -126,6 +129,7 @@ def milestones_restart(*, request: ServiceRequest, now: datetime, round: int) ->
                 round=round,
             )
         )
+        next_due_refresh(request=request)
     return rows
 
 
@@ -139,13 +143,15 @@ def milestones_meet(*, request: ServiceRequest, status: str, now: datetime) -> l
                 m.breached, m.breached_at = True, m.due_at
             m.save(update_fields=["state", "met_at", "breached", "breached_at"])
             met.append(m)
+    if met:
+        next_due_refresh(request=request)
     return met
 
 
 def milestones_pause(*, request: ServiceRequest, now: datetime) -> int:
-    return request.milestones.filter(state=MilestoneState.PENDING, paused_at__isnull=True).update(
-        paused_at=now
-    )
+    n = request.milestones.filter(state=MilestoneState.PENDING, paused_at__isnull=True).update(paused_at=now)
+    next_due_refresh(request=request)
+    return n
 
 
 def milestones_resume(*, request: ServiceRequest, now: datetime) -> int:
@@ -157,13 +163,43 @@ def milestones_resume(*, request: ServiceRequest, now: datetime) -> int:
         m.warn_at = clock.resume(m.warn_at, m.paused_at, now, clock=m.clock, calendar=calendar)
         m.paused_at = None
         m.save(update_fields=["paused_total", "due_at", "warn_at", "paused_at"])
+    next_due_refresh(request=request)
     return len(rows)
 
 
 def milestones_cancel(*, request: ServiceRequest, now: datetime) -> int:
-    return request.milestones.filter(state=MilestoneState.PENDING).update(
+    n = request.milestones.filter(state=MilestoneState.PENDING).update(
         state=MilestoneState.CANCELLED, paused_at=None
     )
+    next_due_refresh(request=request)
+    return n
+
+
+def _next_due() -> Subquery:
+    running = RequestMilestone.objects.filter(
+        request=OuterRef("pk"), state=MilestoneState.PENDING, paused_at__isnull=True
+    ).order_by()
+    return Subquery(running.values("request").annotate(m=Min("due_at")).values("m")[:1])
+
+
+def next_due_refresh(*, request: ServiceRequest) -> None:
+    """Keeps ``ServiceRequest.next_due_at`` (the earliest running deadline) after its milestones changed."""
+    due = None
+    if request.status not in FINAL:
+        due = RequestMilestone.objects.filter(
+            request=request, state=MilestoneState.PENDING, paused_at__isnull=True
+        ).aggregate(m=Min("due_at"))["m"]
+    ServiceRequest.objects.filter(pk=request.pk).update(next_due_at=due)
+    request.next_due_at = due
+
+
+def next_due_rebuild() -> int:
+    """Recomputes every request's ``next_due_at`` from its milestones (the rebuild job and command; bulk
+    generators that write milestones directly). Returns the number of requests with a running deadline."""
+    ServiceRequest.objects.filter(status__in=FINAL, next_due_at__isnull=False).update(next_due_at=None)
+    live = ServiceRequest.objects.exclude(status__in=FINAL)
+    live.update(next_due_at=_next_due())
+    return live.filter(next_due_at__isnull=False).count()
 
 
 def milestone_left(m: RequestMilestone, now: datetime) -> timedelta:

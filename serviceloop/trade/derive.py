@@ -234,6 +234,10 @@ def run_apply(*, run: DerivationRun, actor, now) -> int:
             )  # fmt: skip
         )
     Customer.objects.bulk_update(customers, [field, "updated_at"], batch_size=1000)
+    if field == "stars":
+        from serviceloop.customers.tally import shoptally_rebuild
+
+        shoptally_rebuild()  # stars changed in bulk: recount the home page's shop counts
     CustomerChange.objects.bulk_create(changes, batch_size=2000)
     run.state, run.decided_at, run.decided_by = RunState.APPLIED, now, actor
     run.summary = {**run.summary, "applied_changes": len(changed)}

@@ -213,6 +213,8 @@ class Visit(models.Model):
                 name="visit_month_tally_idx",
             ),
             models.Index(fields=["customer", "check_in_at"]),
+            # The compliance page by route counts a page of routes' month (by manager: the index above).
+            models.Index(fields=["route", "planned_on"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -262,10 +264,38 @@ class VisitDue(models.Model):
     class Meta:
         verbose_name = _("visit due date")
         verbose_name_plural = _("visit due dates")
-        indexes = [models.Index(fields=["due_on"]), models.Index(fields=["since"])]
+        # (since, customer): the "not visited for too long" list's order, read a window at a time (issue 14).
+        indexes = [models.Index(fields=["due_on"]), models.Index(fields=["since", "customer"])]
 
     def __str__(self):
         return f"{self.customer_id} → {self.due_on or '—'}"
+
+
+class VisitMonthKey(models.Model):
+    """That a manager had visits on a route in a month: the rows of the compliance table (issue 14).
+
+    The page lists a page of managers (or routes) by name and counts only their month's visits, through the
+    (manager, planned_on) and (route, planned_on) indexes, so its cost no longer follows the city's size. The
+    managers come from the routes they run now and from these rows, so one who has left a route keeps their
+    months. Rows are added by every service that plans or moves a visit, never removed (a manager whose visits
+    were all cancelled shows none planned); ``visits.tally.visitkeys_rebuild`` (the ``rebuild_counts`` job and
+    command) adds any a bulk write left out.
+    """
+
+    month = models.DateField(_("month"))
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    route = models.ForeignKey("org.Route", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("visit month")
+        verbose_name_plural = _("visit months")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "manager", "route"], name="visitmonthkey_unique")
+        ]
+        indexes = [models.Index(fields=["month", "route"])]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.manager_id} {self.route_id}"
 
 
 class VisitEvent(models.Model):

@@ -26,6 +26,7 @@ from .models import (
     VisitStatus,
 )
 from .planning import PolicyBook, PolicyInput, ShopInput, plan_visits
+from .tally import visitkeys_note
 
 VISITOR_ROLES = {Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.STATION_HEAD}
 PLAN_DAYS_AHEAD = 7
@@ -134,6 +135,7 @@ def visits_generate(*, start: dt.date, end: dt.date, now, customers=None) -> int
         if (p.customer_id, p.day) not in existing
     ]
     _insert_generated(new)
+    visitkeys_note((manager, route, day) for _c, manager, route, _p, day, _g in new)
     return len(new)
 
 
@@ -161,14 +163,15 @@ def visits_follow_routes(*, now) -> int:
     stale = list(
         planned.exclude(route_id=F("customer__route_id"), manager_id=F("customer__route__account_manager_id"))
         .filter(customer__route__account_manager__isnull=False)
-        .values_list("pk", "customer__route_id", "customer__route__account_manager_id")
+        .values_list("pk", "customer__route_id", "customer__route__account_manager_id", "planned_on")
     )
-    for pk, route_id, manager_id in stale:
+    for pk, route_id, manager_id, _day in stale:
         Visit.objects.filter(pk=pk).update(route_id=route_id, manager_id=manager_id)
+    visitkeys_note((m, r, day) for _pk, r, m, day in stale)
     VisitEvent.objects.bulk_create(
         [
             VisitEvent(visit_id=pk, action="reassign", at=now, data={"route": r, "manager": m})
-            for pk, r, m in stale
+            for pk, r, m, _day in stale
         ]
     )
     return len(stale)
@@ -192,6 +195,7 @@ def visit_add(*, customer, day: dt.date, actor, now) -> Visit:
     manager = actor if actor.role == Role.ACCOUNT_MANAGER else (customer.route.account_manager or actor)
     visit = Visit.objects.create(customer=customer, manager=manager, route=customer.route, planned_on=day,
                                  source=VisitSource.MANUAL)  # fmt: skip
+    visitkeys_note([(visit.manager_id, visit.route_id, day)])
     _event(visit, "add", actor, now, day=day.isoformat())
     return visit
 
@@ -208,6 +212,7 @@ def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
     old = visit.planned_on
     visit.planned_on = day
     visit.save(update_fields=["planned_on"])
+    visitkeys_note([(visit.manager_id, visit.route_id, day)])
     _event(visit, "move", actor, now, old=old.isoformat(), new=day.isoformat())
     return visit
 
@@ -240,6 +245,7 @@ def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -
     if timezone.localdate(now) != visit.planned_on:  # done on another day than planned: the record says when
         visit.planned_on = timezone.localdate(now)
     visit.save(update_fields=["status", "check_in_at", "latitude", "longitude", "planned_on"])
+    visitkeys_note([(visit.manager_id, visit.route_id, visit.planned_on)])
     _event(visit, "check_in", actor, now)
     return visit
 

@@ -252,8 +252,9 @@ def compliance(request):
     first, last = selectors.month_bounds(request.GET.get("month"), timezone.localdate(now))
     by = "route" if request.GET.get("by") == "route" else "manager"
     today = timezone.localdate(now)
-    rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today)
+    keys = selectors.compliance_keys(user=request.user, first=first, by=by)
     if request.GET.get("export") == "1":
+        rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today, keys=keys)
         headers = [
             _("name"),
             _("planned this month"),
@@ -266,11 +267,16 @@ def compliance(request):
         return xlsx_response(filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx", sheet_title=_("visit compliance"),
                              headers=headers,
                              rows=[[r.name, r.planned, r.due, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
-    context = {"rows": rows, "first": first, "by": by, "month": f"{first:%Y-%m}", "today": today,
+    # 50 managers (or routes) a page: the city's 800 managers were counted on every request (issue 14).
+    page = Paginator(keys, 50).get_page(request.GET.get("page"))
+    rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today,
+                                keys=list(page.object_list))  # fmt: skip
+    context = {"rows": rows, "page": page, "query": query_without(request), "first": first, "by": by,
+               "month": f"{first:%Y-%m}", "today": today,
                "current": first <= today <= last,
                "short": list(selectors.short_visits(user=request.user, first=first, last=last)[:50]),
                "gaps": selectors.shops_not_visited(user=request.user, now=now, limit=50)}  # fmt: skip
-    return render(request, "visits/compliance.html", context)
+    return render_page(request, "visits/compliance.html", context, partial="visits/_compliance_table.html")
 
 
 @login_required

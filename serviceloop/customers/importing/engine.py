@@ -474,6 +474,9 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
     if updates:
         changed = [customer for customer, _before, _moved in updates]
         Customer.objects.bulk_update(changed, sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
+    from ..tally import shoptally_rebuild
+
+    shoptally_rebuild()  # a bulk write: recount the home page's shop counts (one GROUP BY, in this transaction)
 
     # History is built and written 10,000 rows at a time. New shops have none: their first values are the
     # shop itself, and the import's audit row says when and by whom they arrived.

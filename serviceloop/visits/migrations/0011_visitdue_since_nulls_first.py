@@ -24,6 +24,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("visits", "0008_visit_month_tally_index")]
+    dependencies = [("visits", "0010_visitdue_since_customer")]
 
     operations = [migrations.RunPython(create, drop)]

@@ -1,0 +1,26 @@
+"""Recounts every count the staff pages read pre-aggregated (issue 14) from the rows they count.
+
+The services keep these counts as they write; this is the safety net (an hourly job, ``manage.py
+rebuild_counts``) and the step after bulk writers that go around the services (the demo, generators).
+Each part is exact after it runs; tests compare the kept counts with a recount after a series of changes.
+"""
+
+from datetime import datetime
+
+from django.apps import apps
+
+
+def counts_rebuild(now: datetime | None = None) -> str:
+    parts = []
+    from serviceloop.customers.tally import shoptally_rebuild
+
+    parts.append(f"{shoptally_rebuild()} shop count row(s)")
+    if apps.is_installed("serviceloop.servicedesk"):
+        from serviceloop.servicedesk.sla import next_due_rebuild
+
+        parts.append(f"{next_due_rebuild()} request(s) with a running deadline")
+    if apps.is_installed("serviceloop.visits"):
+        from serviceloop.visits.tally import visitkeys_rebuild
+
+        parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
+    return ", ".join(parts)
