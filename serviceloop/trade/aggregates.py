@@ -140,6 +140,9 @@ def refresh_from_keys(*, whole_history: bool = False) -> dict[str, int]:
         months = cursor.rowcount
         cursor.execute(f"DROP TABLE {KEYS_WEEK}")
         cursor.execute(f"DROP TABLE {KEYS_MONTH}")
+    from .panel import peers_changed
+
+    peers_changed()
     return {"shop_weeks": weeks, "shop_months": months}
 
 

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -64,11 +66,36 @@ def test_the_panel_costs_the_same_queries_with_more_history(client, login, histo
     login(world.city_admin)
 
     def count(pk):
+        cache.clear()  # both shops have the same peers: a cold cache each
         with CaptureQueriesContext(connection) as ctx:
             client.get(reverse("trade:shop-panel", args=[pk]))
         return len(ctx.captured_queries)
 
     assert count(shop.pk) == count(quiet.pk)
+
+
+def test_peers_are_kept_until_the_next_import(client, login, history, django_capture_on_commit_callbacks):
+    """The peers' averages are the same for every shop of the group: kept in the cache, read again after an
+    import changes the aggregates (the kept value is never shown after new trade came in)."""
+    world, shop, quiet = history
+    login(world.city_admin)
+    cache.clear()
+
+    def peer_text():
+        page = client.get(reverse("trade:shop-panel", args=[shop.pk]))
+        return " ".join(el.get_text(" ", strip=True) for el in BeautifulSoup(page.content, "html.parser").select(
+            '[data-testid="trade-peer"]'))  # fmt: skip
+
+    before = peer_text()
+    with CaptureQueriesContext(connection) as ctx:
+        assert peer_text() == before
+    assert not any(
+        "trade_shopweek" in q["sql"] and "COUNT(DISTINCT" in q["sql"] for q in ctx.captured_queries
+    )
+    rows = order_rows(quiet, "Q-new", monday(0), [("53010014", 400, 400)])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_trade_file(file=csv_bytes(ORDER_HEADER, rows), kind="orders", now=timezone.now())
+    assert peer_text() != before
 
 
 def test_key_lists_are_fed_by_trade_data(history):
