@@ -46,16 +46,13 @@ database, as on OrderLine), writing all 105 origins × 5 methods of the forecast
 reads 7 (``method_paths(tail=…)``), ``np.add.at`` (→ bincount), the per-row f-string of the COPY text
 (→ NumPy string columns). The peak traced memory at 4,000 shops of the 40,000-shop city: 206 MiB.
 
-THE CITY, measured 2026-12-02 17:23–17:33 UTC on the fast-built 40,000 shops (48.7 M lines), after the
-rework, ONE run (no time for more), load average 10–11 on 2 cores, not under tracemalloc: 553.6 s wall,
-43.5 s CPU in Python + 96.1 s database backend CPU = 139.6 s of CPU; 40,000 shops, 1,059,463 advice rows
-(241,812 likely short); max RSS 343 MB (/usr/bin/time; 465 MB at 4,000 shops before the rework — the memory
-is one chunk's, flat in the city's size). NOT within the 120 s budget: even the CPU alone is 1.16× it, and
-the job's Python and database take turns (no overlap), so a quiet machine would still see ≳ 140 s wall. The
-database's share grew per shop (2.4 s a 1,000-shop chunk against ~1.7 s on the 4,000-shop city): the
-48.7 M-line table (~6 GB) is read from the OS cache and disk, not shared_buffers (128 MB). Left to try:
-reading the next chunk on a second connection while NumPy forecasts this one (wall → max of the two
-sides), and the scan itself (~0.4 s of the 0.7 s a chunk on a warm cache).
+THE CITY, 40,000 fast-built shops (48.7 M lines), PostgreSQL 15, machine quiet (load average 1–2), one run
+each, 2026-12-02 17:42–17:47 UTC (/usr/bin/time; the job alone, as ``job_restock_advice`` runs it):
+- chunks read in turn (the rework above): 137.9 s wall, 40.1 s CPU + 93.9 s database backend CPU;
+- the next chunk read ahead on a second connection (``_ChunkReads``): 98.8 s and 77.1 s wall (0.82× and
+  0.64× the 120 s budget), 39.6 / 37.3 s CPU; max RSS 401 MB (two chunks' lines at once; 343 MB in turn).
+Both store the same 1,059,463 advice rows (241,812 likely short). Under load 10–11 (7 workers) the job in turn
+took 553.6 s wall for the same 139.6 s of CPU: wall figures here mean nothing on a busy machine.
 
 Earlier (the demo generator's city), BENCH_SHOPS=4000 (3.3 M order lines, ~21 series a shop), PostgreSQL, the machine loaded
 (load average 12–17 on 2 cores), old and new code alternating on the same data, medians of 3:
