@@ -361,6 +361,8 @@ def _write(blocks, order_day_of: dict, now) -> tuple[int, int]:
     rows: list[tuple] = []
     day = {pk: d.isoformat() for pk, d in order_day_of.items()}
     for pairs, f, recent, suggested, cap, choice, short, festival in blocks:
+        if not len(pairs):
+            continue  # a group whose series all rounded to nothing (NumPy's strings.zfill fails on no rows)
         written += len(pairs)
         flagged += int(short.sum())
         columns = zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), f.tolist(), recent.tolist(),

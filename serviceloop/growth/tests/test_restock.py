@@ -211,3 +211,13 @@ def test_reading_the_next_chunk_ahead_stores_the_same_advice(world, monkeypatch)
     assert set(readers) == {threading.current_thread().name}
     if connection.vendor == "postgresql":
         assert {name.split("_")[0] for name in ahead_readers} == {"restock-read"}
+
+
+def test_a_group_with_no_rows_to_store_writes_nothing(world):
+    """A group whose series all round to no suggestion leaves an empty block (found on PostgreSQL, where the
+    COPY text is built by NumPy's string functions, which fail on an empty array)."""
+    empty = np.empty(0)
+    block = (np.empty((0, 2), dtype=np.int64), empty, empty, empty.astype(np.int64), empty.astype(np.int64),
+             empty.astype(np.int64), empty.astype(bool), "")  # fmt: skip
+    assert restock._write([block], {}, NOW) == (0, 0)
+    assert not RestockAdvice.objects.exists()
