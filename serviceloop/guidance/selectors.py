@@ -37,8 +37,9 @@ def book_list(*, user, params):
     for key, field in (("route", "customer__route_id"), ("station", "customer__station_id"),
                        ("customer", "customer_id")):  # fmt: skip
         value = params.get(key) or ""
-        if value.isdigit():
-            qs = qs.filter(**{field: int(value)})
+        if value.isascii() and value.isdigit():
+            # an id past the database's 64-bit integers matches nothing (SQLite raised OverflowError: a 500)
+            qs = qs.filter(**{field: int(value)}) if len(value) <= 18 else qs.none()
     month = _month(params.get("period"))
     if month:
         qs = qs.filter(period=month)

@@ -9,7 +9,6 @@ already has the ``varchar_pattern_ops`` B-tree Django adds to a unique CharField
 SQLite has neither and needs neither at city scale: the operations do nothing there.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = {
@@ -24,6 +23,9 @@ INDEXES = {
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Not Django's TrigramExtension operation: run backwards it asks pg_extension on SQLite too. Kept on the way
+    # back (other objects may use it).
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, how in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON customers_customer {how}")
 
@@ -38,4 +40,4 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("customers", "0007_move_shop_messages")]
 
-    operations = [TrigramExtension(), migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(create, drop)]

@@ -46,3 +46,11 @@ def test_bad_input_other_shops_and_readers_are_refused(year):
     assert outsider.get(f"/api/v1/guidance-books/{made['id']}/file/").status_code == 404
     assert outsider.get("/api/v1/guidance-books/").json()["count"] == 0
     assert APIClient().get("/api/v1/guidance-books/").status_code == 401
+
+
+def test_list_filters_with_ids_past_64_bits_match_nothing(client, year):
+    world = year[0]
+    client.force_login(world.city_admin)
+    for key in ("station", "route", "customer"):
+        response = client.get("/api/v1/guidance-books/", {key: "317106406891756320072925184"})
+        assert response.status_code == 200 and response.json()["count"] == 0
