@@ -81,7 +81,7 @@ class ScorecardWeightViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return s.weight_history(subject if subject in Subject.values else None)
 
     @extend_schema(parameters=[SUBJECT], responses={200: CurrentWeightsSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per subject: a plain list
     def current(self, request):
         self._require_reader()
         subject = request.query_params.get("subject")

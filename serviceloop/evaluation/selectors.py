@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from serviceloop.core.params import id_param
 from serviceloop.kpis.selectors import kpi_scope, unit_choices
 from serviceloop.org.models import Role, Station, User
 
@@ -129,8 +130,8 @@ def grade_list(*, user, q: str = "", grade: str = "", station: str = "", pending
         qs = qs.filter(current_grade__isnull=True)
     elif grade in Grade.values:
         qs = qs.filter(current_grade=grade)
-    if station.isdigit():
-        qs = qs.filter(station_id=int(station))
+    if (value := id_param(station)) is not None:
+        qs = qs.filter(station_id=value)
     if pending_year and grade == "pending":
         qs = qs.filter(proposal_state=ProposalState.PROPOSED)
     return qs.order_by("station__branch__name", "station__name", "full_name", "pk")

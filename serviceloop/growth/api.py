@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_serializer, query
+from serviceloop.core.params import id_param
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
 from . import selectors
@@ -113,7 +114,7 @@ class AllocationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         """Results per shop: what each of the caller's shops may order (paginated)."""
         run = self.get_object()
         raw = request.query_params.get("product", "")
-        product = run.products.filter(pk=int(raw)).first() if raw.isdigit() else None
+        product = run.products.filter(pk=id_param(raw)).first()  # pk=None matches nothing
         qs = selectors.shop_allocations_visible_to(request.user, run=run, product=product,
                                                    q=request.query_params.get("q", "").strip()[:100])  # fmt: skip
         page = self.paginate_queryset(qs)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from serviceloop.core.htmx import render_page
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 
 from . import selectors
@@ -299,9 +300,7 @@ def aliases(request):
     form, status = RegionAliasForm(), 200
     if request.method == "POST":
         if "delete" in request.POST:
-            alias = RegionAlias.objects.filter(
-                pk=request.POST.get("delete") if str(request.POST.get("delete")).isdigit() else None
-            ).first()
+            alias = RegionAlias.objects.filter(pk=id_param(request.POST.get("delete"))).first()
             if alias is None:
                 raise Http404
             regionalias_delete(alias=alias, actor=request.user, now=timezone.now())

@@ -5,6 +5,8 @@ import datetime as dt
 from django.db.models import Q
 from django.http import Http404
 
+from serviceloop.core.params import id_param
+
 from .models import GuidanceBook
 
 
@@ -36,10 +38,9 @@ def book_list(*, user, params):
         qs = qs.filter(match)
     for key, field in (("route", "customer__route_id"), ("station", "customer__station_id"),
                        ("customer", "customer_id")):  # fmt: skip
-        value = params.get(key) or ""
-        if value.isascii() and value.isdigit():
-            # an id past the database's 64-bit integers matches nothing (SQLite raised OverflowError: a 500)
-            qs = qs.filter(**{field: int(value)}) if len(value) <= 18 else qs.none()
+        value = id_param(params.get(key))
+        if value is not None:
+            qs = qs.filter(**{field: value})
     month = _month(params.get("period"))
     if month:
         qs = qs.filter(period=month)

@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
+from serviceloop.core.params import id_param
 from serviceloop.core.phones import phone_for
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
@@ -148,8 +149,8 @@ class RouteViewSet(_Base):
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(station__name__icontains=q)
                            | Q(account_manager__full_name__icontains=q))  # fmt: skip
-        if params.get("station", "").isdigit():
-            qs = qs.filter(station_id=params["station"])
+        if (value := id_param(params.get("station"))) is not None:
+            qs = qs.filter(station_id=value)
         return qs
 
 

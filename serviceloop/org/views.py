@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
+from serviceloop.core.params import id_param
 
 from . import selectors
 from .forms import BranchForm, DepartmentForm, RouteAssignForm, RouteForm, StaffForm, StationForm
@@ -54,8 +55,8 @@ def routes(request):
         qs = qs.filter(
             Q(name__icontains=q) | Q(station__name__icontains=q) | Q(account_manager__full_name__icontains=q)
         )
-    if request.GET.get("station", "").isdigit():
-        qs = qs.filter(station_id=request.GET["station"])
+    if (value := id_param(request.GET.get("station"))) is not None:
+        qs = qs.filter(station_id=value)
     page, query = paginate(request, qs, size=50)
     unassigned = selectors.routes_visible_to(request.user).filter(account_manager__isnull=True).count()
     return render_page(
@@ -72,8 +73,8 @@ def routes_unassigned(request):
     """Routes nobody looks after yet (after a first import): tick several, pick one manager, assign."""
     qs = selectors.routes_with_counts(user=request.user).filter(account_manager__isnull=True)
     station = None
-    if request.GET.get("station", "").isdigit():
-        station = Station.objects.filter(pk=request.GET["station"]).first()
+    if (value := id_param(request.GET.get("station"))) is not None:
+        station = Station.objects.filter(pk=value).first()
         if station is not None:
             qs = qs.filter(station=station)
     form = RouteAssignForm(request.POST or None, routes=qs, station=station)

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from serviceloop.core.params import id_param
+
 from .models import (
     RECT_OPEN,
     RISK_LIVE,
@@ -121,9 +123,9 @@ def risk_list(*, user, params):
     elif status == "live":
         qs = qs.filter(status__in=RISK_LIVE)
     for key, field in (("branch", "branch_id"), ("station", "station_id"), ("owner", "owner_id")):
-        value = params.get(key)
-        if value and str(value).isascii() and str(value).isdigit():  # "²".isdigit() too
-            qs = qs.filter(**{field: int(value)})
+        value = id_param(params.get(key))
+        if value is not None:
+            qs = qs.filter(**{field: value})
     if params.get("overdue") == "1":
         qs = qs.filter(status__in=RISK_LIVE[:2], deadline__lt=timezone.localdate())
     q = (params.get("q") or "").strip()

@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
+from serviceloop.core.params import id_param
 from serviceloop.core.phones import phone_for
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
@@ -252,8 +253,8 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         others = Wave.objects.visible_to(request.user).filter(questionnaire__code=wave.questionnaire.code)
         if compare_id == "none":
             compare = None
-        elif compare_id.isdigit():
-            compare = others.exclude(pk=wave.pk).filter(pk=int(compare_id)).first()
+        elif (value := id_param(compare_id)) is not None:
+            compare = others.exclude(pk=wave.pk).filter(pk=value).first()
             if compare is None:
                 raise ValidationError({"compare": [_("Not a wave of the same questionnaire in your area.")]})
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 
+from serviceloop.core.params import id_param
 from serviceloop.core.phones import phone_q
 from serviceloop.org.models import Role
 from serviceloop.org.scope import is_city_level
@@ -73,10 +74,10 @@ def _filtered(qs, q, state, station, route, user):
         qs = qs.filter(done=True)
     elif state == "pending":
         qs = qs.filter(done=False)
-    if station.isdigit():
-        qs = qs.filter(station_id=int(station))
-    if route.isdigit():
-        qs = qs.filter(route_id=int(route))
+    if (value := id_param(station)) is not None:
+        qs = qs.filter(station_id=value)
+    if (value := id_param(route)) is not None:
+        qs = qs.filter(route_id=value)
     return qs.order_by("station__name", "route__name", "customer__licence_no")
 
 

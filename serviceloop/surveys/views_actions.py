@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 
@@ -52,7 +53,7 @@ def low_score_page(request, pk):
 
     tags = ProblemTag.objects.filter(active=True).select_related("strategy").order_by("category", "name")
     if request.method == "POST":
-        tag = tags.filter(pk=source.get("tag")).first() if str(source.get("tag", "")).isdigit() else None
+        tag = tags.filter(pk=id_param(source.get("tag"))).first()  # pk=None matches nothing
         ids = source.getlist("customer") or None
         try:
             if threshold is None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import workbook_response
 
 from . import selectors, services
@@ -30,8 +31,8 @@ def _results_context(request, pk):
     )
     if compare_id == "none":
         compare = None
-    elif compare_id.isdigit():
-        compare = others.filter(pk=int(compare_id)).first()
+    elif (value := id_param(compare_id)) is not None:
+        compare = others.filter(pk=value).first()
     else:
         compare = previous_wave(wave)
     results = wave_results(wave, request.user, segment=segment, compare=compare)

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from serviceloop.core.params import id_param
+
 from .models import BatchKind, ImportBatch, Order, OrderLine, Product, SettlementAttempt
 from .services import may_import
 
@@ -94,10 +96,10 @@ def shoppoints_list(*, user, params):
         if q.isdigit():
             match |= Q(customer__licence_no__startswith=q)
         qs = qs.filter(match)
-    if str(params.get("station") or "").isdigit():
-        qs = qs.filter(customer__station_id=int(params["station"]))
-    if str(params.get("customer") or "").isdigit():
-        qs = qs.filter(customer_id=int(params["customer"]))
+    if (value := id_param(params.get("station"))) is not None:
+        qs = qs.filter(customer__station_id=value)
+    if (value := id_param(params.get("customer"))) is not None:
+        qs = qs.filter(customer_id=value)
     return qs.order_by("-cycle", "-points", "customer__licence_no")
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from serviceloop.core.params import id_param
 from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Station
 from serviceloop.org.selectors import stations_visible_to
@@ -21,8 +22,7 @@ SEARCH_MAX = 100
 
 
 def _int(value):
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return id_param(value)
 
 
 def _date(value):
