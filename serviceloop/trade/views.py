@@ -28,6 +28,9 @@ def _require_importer(user):
         raise PermissionDenied
 
 
+ORDER_COUNT_CAP = 1_000
+
+
 @login_required
 @require_GET
 def overview(request):
@@ -99,7 +102,9 @@ def batch_rollback_view(request, pk):
 @require_GET
 def order_list(request):
     qs = selectors.order_list(user=request.user, params=request.GET)
-    page, query = paginate(request, qs, size=30)
+    # A city holds millions of orders: keys first, read in the list's index order, and counted up to
+    # ORDER_COUNT_CAP (counting 1.9 M current orders took 158 ms of the page's database time).
+    page, query = paginate(request, qs, size=30, keys_first=True, count_cap=ORDER_COUNT_CAP)
     context = {
         "page": page,
         "query": query,

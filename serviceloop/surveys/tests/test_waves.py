@@ -168,3 +168,25 @@ def test_it_opens_a_wave_before_its_period_only_when_confirmed(world):
     wave_transition(wave=wave, to=WaveStatus.OPEN, actor=world.city_admin, now=NOW, before_period=True)
     event = WaveEvent.objects.get(wave=wave, to_status="open")
     assert "2026-12-01" in event.note
+
+
+def test_the_wave_list_counts_targets_and_submitted_answers_apart(world, big_world):
+    """Counted in one query each, not joined together (targets × answers before DISTINCT was 284 ms at 40,000
+    shops); answers in progress are not counted."""
+    from serviceloop.surveys.models import Answer, AnswerStatus, WaveTarget
+    from serviceloop.surveys.selectors import wave_list
+
+    from .conftest import answered_wave
+
+    done = answered_wave(big_world)
+    empty = make_wave(big_world, name="无人作答的批次")
+    draft = Answer.objects.filter(wave=done).order_by("id").first()
+    Answer.objects.filter(pk=draft.pk).update(status=AnswerStatus.IN_PROGRESS)
+    rows = {w.pk: w for w in wave_list(user=world.city_admin)}
+    assert rows[done.pk].n_targets == WaveTarget.objects.filter(wave=done).count() > 1
+    assert rows[done.pk].n_answered == Answer.objects.filter(wave=done, status=AnswerStatus.SUBMITTED).count()
+    assert rows[done.pk].n_answered == rows[done.pk].n_targets - 1
+    assert (
+        rows[empty.pk].n_answered == 0
+        and rows[empty.pk].n_targets == WaveTarget.objects.filter(wave=empty).count()
+    )

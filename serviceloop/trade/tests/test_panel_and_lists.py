@@ -143,3 +143,26 @@ def test_the_run_review_page_costs_the_same_queries_at_any_page_size(client, log
         return len(ctx.captured_queries)
 
     assert count(10) == count(200)
+
+
+def test_the_order_list_counts_up_to_its_cap_and_ignores_malformed_filters(app, history, monkeypatch):
+    """Millions of orders: the list is counted up to ORDER_COUNT_CAP ("more than …", no last page); a malformed
+    week or customer filters nothing instead of failing; an outsider sees none of the shop's orders."""
+    from serviceloop.trade import views
+
+    world, shop, _quiet = history
+    page = app.get(reverse("trade:orders"), user=world.account_manager)
+    shown = page.html.select_one('[data-testid="result-count"]').text
+    assert "15" in shown and "超过" not in shown  # ten weeks of one shop and five of the other, exactly
+    monkeypatch.setattr(views, "ORDER_COUNT_CAP", 10)
+    capped = app.get(reverse("trade:orders"), user=world.account_manager)
+    assert "超过 10" in capped.html.select_one('[data-testid="result-count"]').text
+    assert not capped.html.select('[data-testid="page-last"]')
+    assert len(capped.html.select("tbody tr")) == 10
+    for bad in ({"week": "x"}, {"week": "2026-02-30"}, {"customer": "²"}, {"customer": "9" * 30}):
+        assert app.get(reverse("trade:orders"), bad, user=world.account_manager).status_code == 200
+    one_week = app.get(
+        reverse("trade:orders"), {"week": monday(1).isoformat()}, user=world.account_manager
+    )  # S1 only
+    assert len(one_week.html.select("tbody tr")) == 1
+    assert not app.get(reverse("trade:orders"), user=world.outsider).html.select("tbody tr td a")
