@@ -10,13 +10,13 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.background import start_export
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
-from serviceloop.core.xlsx import xlsx_response
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
@@ -225,20 +225,17 @@ def _query(request):
     return query_without(request, "export")
 
 
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
 @login_required
 @require_GET
 def visit_list(request):
     qs = selectors.visit_list(user=request.user, params=request.GET)
     if request.GET.get("export") == "1":
-        headers = [_("planned for"), _("shop name"), _("route"), _("account manager"), _("status"), pgettext("visit", "outcome"),
-                   _("checked in"), _("checked out"), _("minutes"), _("notes")]  # fmt: skip
-        rows = ([v.planned_on, v.customer.name, v.route.name, str(v.manager), v.get_status_display(),
-                 v.get_outcome_display(), v.check_in_at and timezone.localtime(v.check_in_at).strftime("%H:%M"),
-                 v.check_out_at and timezone.localtime(v.check_out_at).strftime("%H:%M"), v.minutes, v.notes]
-                for v in qs.iterator(chunk_size=2000))  # fmt: skip
-        return xlsx_response(
-            filename=f"{_('visits')}.xlsx", sheet_title=_("visits"), headers=headers, rows=rows
-        )
+        return start_export(request, builder="serviceloop.visits.export.visit_sheets",
+                            filename=f"{_('visits')}-{_stamp()}.xlsx", title=_("Export of the visit list"))  # fmt: skip
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render_page(request, "visits/list.html", {"page": page, "query": _query(request),
                                                      "statuses": VisitStatus.choices,
@@ -254,19 +251,9 @@ def compliance(request):
     today = timezone.localdate(now)
     keys = selectors.compliance_keys(user=request.user, first=first, by=by)
     if request.GET.get("export") == "1":
-        rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today, keys=keys)
-        headers = [
-            _("name"),
-            _("planned this month"),
-            _("due to date"),
-            _("done"),
-            _("visited"),
-            _("shorter than the minimum"),
-            _("completion rate to date"),
-        ]
-        return xlsx_response(filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx", sheet_title=_("visit compliance"),
-                             headers=headers,
-                             rows=[[r.name, r.planned, r.due, r.done, r.visited, r.short, r.rate] for r in rows])  # fmt: skip
+        return start_export(request, builder="serviceloop.visits.export.compliance_sheets",
+                            filename=f"{_('visit compliance')}-{first:%Y-%m}.xlsx",
+                            title=_("Export of the visit compliance"))  # fmt: skip
     # 50 managers (or routes) a page: the city's 800 managers were counted on every request (issue 14).
     page = Paginator(keys, 50).get_page(request.GET.get("page"))
     rows = selectors.compliance(user=request.user, first=first, last=last, by=by, today=today,
@@ -301,12 +288,9 @@ def keylists(request):
     if key in KeyList.values:
         qs = selectors.keylist_entries(user=request.user, key_list=key, q=request.GET.get("q", ""))
         if request.GET.get("export") == "1":
-            headers = [_("licence number"), _("shop name"), _("station"), _("route"), _("account manager"),
-                       _("listed since"), _("reason")]  # fmt: skip
-            rows = ([e.customer.licence_no, e.customer.name, e.customer.station.name, e.customer.route.name,
-                     str(e.customer.route.account_manager or ""), e.since, e.reason] for e in qs.iterator())  # fmt: skip
-            return xlsx_response(filename=f"{KeyList(key).label}.xlsx", sheet_title=str(KeyList(key).label),
-                                 headers=headers, rows=rows)  # fmt: skip
+            return start_export(request, builder="serviceloop.visits.export.keylist_sheets",
+                                filename=f"{KeyList(key).label}-{_stamp()}.xlsx",
+                                title=_("Export of %(list)s") % {"list": KeyList(key).label})  # fmt: skip
         context.update(page=Paginator(qs, 30).get_page(request.GET.get("page")), query=_query(request),
                        label=KeyList(key).label)  # fmt: skip
     return render(request, "visits/keylists.html", context)

@@ -1,0 +1,63 @@
+"""The visit exports run in the background: the page's export link queues the work and the file holds the rows of
+the user's scope with the page's filters (issue 14: long work never on the request thread)."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from serviceloop.visits.models import Visit, VisitPolicy
+
+pytestmark = pytest.mark.django_db
+
+
+def visit(world, shop, manager, *, days_ago, status="done"):
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    return Visit.objects.create(
+        customer=shop, manager=manager, route=shop.route, source="manual", planned_on=timezone.localdate(at),
+        policy=VisitPolicy.objects.get(name="三四星客户"), status=status, outcome="visited" if status == "done" else "",
+        check_in_at=at if status == "done" else None, check_out_at=at + dt.timedelta(minutes=25) if status == "done" else None,
+        minutes_spent=25 if status == "done" else None,
+    )  # fmt: skip
+
+
+def download(work):
+    """Follows the export's redirect to its work page and opens the file behind the download link."""
+    assert "/work/" in work.request.path
+    link = work.html.select_one('[data-testid="work-download"]')
+    assert link is not None, work.text
+    response = work.click(href=link["href"])
+    assert response.content_type.endswith("spreadsheetml.sheet")
+    return list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
+
+
+@pytest.fixture
+def visits(world):
+    mine = world.shops["张湾1号线"]
+    made = [visit(world, mine[0], world.account_manager, days_ago=2),
+            visit(world, mine[1], world.account_manager, days_ago=1),
+            visit(world, mine[0], world.account_manager, days_ago=0, status="planned")]  # fmt: skip
+    visit(world, world.shops["城关1号线"][0], world.outsider, days_ago=1)  # another branch's
+    return made
+
+
+def test_the_visit_list_export_holds_the_scope_and_the_filter(app, world, visits):
+    page = app.get("/visits/", user=world.account_manager)
+    rows = download(page.click(href="export=1").follow())
+    names = sorted(r[1] for r in rows[1:])
+    assert rows[0][:2] == ("计划日期", "客户名称")
+    assert names == sorted(v.customer.name for v in visits)
+    filtered = app.get("/visits/", {"status": "planned"}, user=world.account_manager)
+    rows = download(filtered.click(href="export=1").follow())
+    assert [r[1] for r in rows[1:]] == [visits[2].customer.name]
+
+
+def test_the_compliance_export_and_the_key_list_export_run_in_the_background(app, world, visits):
+    page = app.get("/visits/compliance/", {"by": "route"}, user=world.station_head)
+    rows = download(page.click(href="export=1").follow())
+    assert len(rows) >= 2 and "张湾1号线" in [r[0] for r in rows[1:]]
+    assert "城关1号线" not in [r[0] for r in rows[1:]]
+    queued = app.get("/visits/key-lists/", {"list": "care", "export": "1"}, user=world.station_head)
+    assert queued.status_code == 302 and len(download(queued.follow())) >= 1  # the header at least
