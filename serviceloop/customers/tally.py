@@ -6,7 +6,7 @@ The ``rebuild_counts`` job recounts on a schedule too, so a write that went arou
 database restore) is corrected within the hour.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 
 from .models import Customer, ShopTally
@@ -43,7 +43,14 @@ def shoptally_counts() -> dict[tuple, int]:
 
 @transaction.atomic
 def shoptally_rebuild() -> int:
-    """Recounts the tally from the shops; returns the number of rows."""
+    """Recounts the tally from the shops; returns the number of rows.
+
+    On PostgreSQL the tally is locked against writes first: an edit that moved a count between the recount and
+    the delete would otherwise be lost until the next rebuild. Edits in flight finish first (and are counted);
+    later ones wait and move the new rows. SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {ShopTally._meta.db_table} IN EXCLUSIVE MODE")
     counts = shoptally_counts()
     ShopTally.objects.all().delete()
     ShopTally.objects.bulk_create(
