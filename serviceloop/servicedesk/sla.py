@@ -75,6 +75,28 @@ def milestones_start(
     only=None,
     calendar: clock.WorkingCalendar | None = None,
 ) -> list[RequestMilestone]:
+    rows = milestones_plan(request=request, now=now, round=round, only=only, calendar=calendar)
+    made = RequestMilestone.objects.bulk_create(rows)
+    # New running milestones can only bring the earliest deadline forward: no need to ask the database for the
+    # minimum again (one query less on every public filing).
+    due = min([r.due_at for r in rows] + ([request.next_due_at] if request.next_due_at else []), default=None)
+    if request.status in FINAL or due is None:
+        next_due_refresh(request=request)
+    elif due != request.next_due_at:
+        ServiceRequest.objects.filter(pk=request.pk).update(next_due_at=due)
+        request.next_due_at = due
+    return made
+
+
+def milestones_plan(
+    *,
+    request: ServiceRequest,
+    now: datetime,
+    round: int = 0,
+    only=None,
+    calendar: clock.WorkingCalendar | None = None,
+) -> list[RequestMilestone]:
+    """The policy's milestones for ``request`` from ``now``, not saved (the request itself may not be yet)."""
     policy = cached_policy_for(request)
     if policy is None:
         return []
@@ -99,16 +121,7 @@ def milestones_start(
                 round=round,
             )
         )
-    made = RequestMilestone.objects.bulk_create(rows)
-    # New running milestones can only bring the earliest deadline forward: no need to ask the database for the
-    # minimum again (one query less on every public filing).
-    due = min([r.due_at for r in rows] + ([request.next_due_at] if request.next_due_at else []), default=None)
-    if request.status in FINAL or due is None:
-        next_due_refresh(request=request)
-    elif due != request.next_due_at:
-        ServiceRequest.objects.filter(pk=request.pk).update(next_due_at=due)
-        request.next_due_at = due
-    return made
+    return rows
 
 
 def milestones_restart(*, request: ServiceRequest, now: datetime, round: int) -> list[RequestMilestone]:
