@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.params import id_param
+from serviceloop.core.subqueries import counted
 
 from . import selectors
 from .forms import BranchForm, DepartmentForm, RouteAssignForm, RouteForm, StaffForm, StationForm
@@ -35,10 +36,10 @@ def city_admin_required(view):
 @require_GET
 def branches(request):
     rows = Branch.objects.select_related("company").annotate(
-        station_count=Count("stations", distinct=True), customer_count=Count("customers", distinct=True)
+        station_count=counted(Branch, "stations"), customer_count=counted(Branch, "customers")
     )
     stations = Station.objects.select_related("branch").annotate(
-        route_count=Count("routes", distinct=True), customer_count=Count("customers", distinct=True)
+        route_count=counted(Station, "routes"), customer_count=counted(Station, "customers")
     )
     departments = Department.objects.annotate(staff_count=Count("staff", filter=Q(staff__is_active=True)))
     return render(

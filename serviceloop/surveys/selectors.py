@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 
 from serviceloop.core.params import id_param
 from serviceloop.core.phones import phone_q
+from serviceloop.core.subqueries import counted
 from serviceloop.org.models import Role
 from serviceloop.org.scope import is_city_level
 
@@ -22,8 +22,8 @@ def wave_list(*, user, q: str = "", status: str = ""):
         Wave.objects.visible_to(user)
         .select_related("questionnaire")
         .annotate(
-            n_targets=_per_wave(WaveTarget.objects.all()),
-            n_answered=_per_wave(Answer.objects.filter(status=AnswerStatus.SUBMITTED)),
+            n_targets=counted(Wave, "targets"),
+            n_answered=counted(Wave, "answers", status=AnswerStatus.SUBMITTED),
         )
     )
     if q:
@@ -31,13 +31,6 @@ def wave_list(*, user, q: str = "", status: str = ""):
     if status in WaveStatus.values:
         qs = qs.filter(status=status)
     return qs.order_by("-period_start", "-id")
-
-
-def _per_wave(rows):
-    """The number of ``rows`` of each wave, counted apart: both counts joined to the wave multiplied a wave's
-    targets by its answers before DISTINCT (40,000 shops: 284 ms for the list's three waves)."""
-    counted = rows.filter(wave=OuterRef("pk")).order_by().values("wave").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def wave_get(*, user, pk) -> Wave:

@@ -1,0 +1,23 @@
+"""``counted``: each relation counted apart, equal to the plain counts, zero where there is nothing."""
+
+import pytest
+
+from serviceloop.core.subqueries import counted
+from serviceloop.customers.models import Customer, CustomerStatus
+from serviceloop.org.models import Branch, Route, Station
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_counts_each_relation_apart(world, app):
+    empty = Station.objects.create(branch=world.branch_b, name="空服务站")
+    rows = Station.objects.annotate(n_routes=counted(Station, "routes"), shops=counted(Station, "customers"))
+    for station in rows:
+        assert station.n_routes == Route.objects.filter(station=station).count()
+        assert station.shops == Customer.objects.filter(station=station).count()
+    assert next(s for s in rows if s.pk == empty.pk).shops == 0
+    active = Branch.objects.annotate(n=counted(Branch, "customers", status=CustomerStatus.ACTIVE))
+    for branch in active:
+        assert branch.n == Customer.objects.filter(branch=branch, status=CustomerStatus.ACTIVE).count()
+    page = app.get("/org/", user=world.city_admin)  # the organisation page draws both counts per unit
+    assert page.status_code == 200 and "空服务站" in page.text
