@@ -13,7 +13,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, query
-from serviceloop.core.phones import phone_for
 
 from . import care, selectors
 from .forms_care import CareFilterForm, RatesFilterForm
@@ -70,12 +69,9 @@ class SettlementRiskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         _need_role(self.request)
         f = CareFilterForm(self.request.query_params or None, user=self.request.user)
         v = f.values() if self.request.query_params else {"q": "", "route": None, "all": False}
-        shops = care.care_shops_visible_to(
+        return care.care_shops_visible_to(
             self.request.user, now=timezone.now(), q=v["q"], route=v["route"], show_all=bool(v["all"])
         )
-        for shop in shops:
-            shop.shown_phone = phone_for(self.request.user, shop.phone)
-        return shops
 
 
 class RateRowSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ The same rule feeds the capital-pressure key list (``serviceloop.visits.keylists
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -227,14 +228,14 @@ def failure_pareto(settlements) -> list[dict]:
 # ------------------------------------------------------------------------------------------- the care list
 
 
-def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool = False, rule_=None) -> list:
+def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool = False, rule_=None):
     """The user's shops with settlement failures in the window — only those likely to fail unless
-    ``show_all`` — highest score first, each with ``risk`` and ``next_order_day`` set."""
+    ``show_all`` — highest score first (a ``CareList``), each with ``risk``, ``next_order_day``,
+    ``reminder_state`` and ``shown_phone`` set."""
     from django.utils import timezone
 
     from serviceloop.customers.models import Customer
 
-    from .restock import next_order_day
     from .selectors import may_see_runs
 
     if not may_see_runs(user):
@@ -248,26 +249,58 @@ def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool 
     risks = settlement_risks(shops, now=now, days=days)
     if not show_all:
         risks = {cid: r for cid, r in risks.items() if r.score >= line}
-    today = timezone.localdate(now)
-    out = list(
-        Customer.objects.filter(pk__in=list(risks))
-        .select_related("route__account_manager")
-        .only("pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
-              "route__name", "route__account_manager__username", "route__account_manager__full_name")
-    )  # fmt: skip
-    from serviceloop.customers.models import OutboxKind, OutboxMessage
+    licences = Customer.objects.filter(pk__in=list(risks)).values_list("pk", "licence_no")
+    ids = [pk for pk, licence in sorted(licences, key=lambda row: (-risks[row[0]].score, row[1]))]
+    return CareList(user=user, ids=ids, risks=risks, today=timezone.localdate(now))
 
-    reminded = dict(
-        OutboxMessage.objects.filter(
-            customer__in=[s.pk for s in out], kind=OutboxKind.SETTLEMENT, cycle__gte=today
+
+class CareList(Sequence):
+    """The care list in its order; each shop is read only when asked for. A page reads its 30 shops and the
+    export reads 1,000 at a time: building the city admin's 5,800 shops on every view cost 0.6 s of CPU at
+    40,000 shops (issue 14)."""
+
+    CHUNK = 1000
+
+    def __init__(self, *, user, ids: list[int], risks: dict, today: dt.date):
+        self._user, self._ids, self._risks, self._today = user, ids, risks, today
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._shops(self._ids[index])
+        return self._shops([self._ids[index]])[0]
+
+    def __iter__(self):
+        for start in range(0, len(self._ids), self.CHUNK):
+            yield from self._shops(self._ids[start : start + self.CHUNK])
+
+    def _shops(self, ids: list[int]) -> list:
+        from serviceloop.core.phones import phone_for
+        from serviceloop.customers.models import Customer, OutboxKind, OutboxMessage
+
+        from .restock import next_order_day
+
+        found = Customer.objects.filter(pk__in=ids).select_related("route__account_manager").only(
+            "pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
+            "route__name", "route__account_manager__username", "route__account_manager__full_name")  # fmt: skip
+        by_id = {shop.pk: shop for shop in found}
+        reminded = dict(
+            OutboxMessage.objects.filter(customer__in=ids, kind=OutboxKind.SETTLEMENT, cycle__gte=self._today)
+            .order_by("cycle")
+            .values_list("customer_id", "state")
         )
-        .order_by("cycle")
-        .values_list("customer_id", "state")
-    )
-    for shop in out:
-        shop.reminder_state = reminded.get(shop.pk, "")
-        shop.risk = risks[shop.pk]
-        shop.next_order_day = next_order_day(
-            today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday
-        )
-    return sorted(out, key=lambda s: (-s.risk.score, s.licence_no))
+        out = []
+        for pk in ids:
+            shop = by_id.get(pk)
+            if shop is None:  # deleted since the list was read
+                continue
+            shop.reminder_state = reminded.get(pk, "")
+            shop.risk = self._risks[pk]
+            shop.next_order_day = next_order_day(
+                self._today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday
+            )
+            shop.shown_phone = phone_for(self._user, shop.phone)
+            out.append(shop)
+        return out

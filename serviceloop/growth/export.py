@@ -73,8 +73,6 @@ def care_sheets(user, params):
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from serviceloop.core.phones import phone_for
-
     from . import care
     from .forms_care import CareFilterForm
 
@@ -85,7 +83,7 @@ def care_sheets(user, params):
     headers = [_("licence number"), _("shop name"), _("owner"), _("phone"), _("route"), _("Account manager"),
                _("next order day"), _("risk score"), _("failed attempts"), _("unpaid settlements"), _("why")]  # fmt: skip
     rows = (
-        [s.licence_no, s.name, s.owner_name, phone_for(user, s.phone), s.route.name,
+        [s.licence_no, s.name, s.owner_name, s.shown_phone, s.route.name,
          str(s.route.account_manager or ""), s.next_order_day, s.risk.score, s.risk.failed, s.risk.unpaid,
          s.risk.explanation]
         for s in shops

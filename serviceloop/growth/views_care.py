@@ -11,7 +11,6 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate, query_without
-from serviceloop.core.phones import phone_for
 from serviceloop.core.xlsx import xlsx_response
 
 from . import care, selectors
@@ -28,8 +27,6 @@ def _care_rows(request, rule):
     f = form.values() if request.GET else {"q": "", "route": None, "all": False}
     shops = care.care_shops_visible_to(request.user, now=timezone.now(), q=f["q"], route=f["route"],
                                        show_all=bool(f["all"]), rule_=rule)  # fmt: skip
-    for shop in shops:
-        shop.shown_phone = phone_for(request.user, shop.phone)
     return form, shops
 
 

@@ -305,3 +305,21 @@ def test_the_rates_export(app, attempts):
     ws = openpyxl.load_workbook(io.BytesIO(response.body)).active
     rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if any(r)]
     assert ("张湾服务站" in [r[0] for r in rows]) and ("余额不足" in [r[0] for r in rows])
+
+
+def test_the_care_list_reads_only_the_shops_asked_for(attempts, monkeypatch):
+    """Highest score first; a slice (a page) reads only its shops, and iterating (the export) reads in chunks."""
+    world, a, b, c, d, e = attempts
+    shops = care.care_shops_visible_to(world.city_admin, now=timezone.now(), show_all=True)
+    assert len(shops) == 4
+    assert [s.pk for s in shops[0:2]] == [c.pk, e.pk]
+    first = shops[0]
+    assert first.risk.score == 100 and first.shown_phone and first.next_order_day
+    with CaptureQueriesContext(connection) as page:
+        assert [s.pk for s in shops[2:4]] == [a.pk, b.pk]
+    built = [q["sql"] for q in page.captured_queries if 'FROM "customers_customer"' in q["sql"]]
+    assert len(built) == 1  # the page's two shops, in one query
+    monkeypatch.setattr(care.CareList, "CHUNK", 3)
+    with CaptureQueriesContext(connection) as walk:
+        assert [s.pk for s in shops] == [c.pk, e.pk, a.pk, b.pk]
+    assert sum('FROM "customers_customer"' in q["sql"] for q in walk.captured_queries) == 2
