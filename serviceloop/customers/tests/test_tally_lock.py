@@ -14,7 +14,7 @@ def other_connection():
                            dbname=s["NAME"], autocommit=True)  # fmt: skip
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded rows for the next
 def test_a_rebuild_holds_off_moves_until_it_commits(world):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one writing transaction at a time")
