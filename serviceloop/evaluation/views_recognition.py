@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from serviceloop.core.paging import paginate, query_without
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.kpis.selectors import kpi_scope, parse_period
 from serviceloop.org.models import Role, Station, User
@@ -34,7 +35,8 @@ def _when(at):
 
 def _year(request, default):
     text = request.GET.get("year", "")
-    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else default
+    year = id_param(text)
+    return year if year is not None and 2000 <= year <= 2100 else default
 
 
 # --------------------------------------------------------------------------------------------------- grades

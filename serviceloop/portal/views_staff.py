@@ -19,6 +19,7 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.background import WorkFailed, background, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.selectors import customer_get
 from serviceloop.org.selectors import routes_visible_to, stations_visible_to
@@ -125,8 +126,7 @@ def _route_list(request):
         qs = qs.filter(
             Q(name__icontains=q) | Q(station__name__icontains=q) | Q(account_manager__full_name__icontains=q)
         )
-    station = request.GET.get("station", "")
-    if station.isdigit():
+    if (station := id_param(request.GET.get("station"))) is not None:
         qs = qs.filter(station_id=station)
     return qs
 

@@ -7,6 +7,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from serviceloop.core.params import id_param
+
 from .models import OPEN_STATUSES, CustomerTag, CustomerTagEvent, ProblemTag, TagAction, TagStatus
 
 
@@ -30,10 +32,10 @@ def customertag_list(*, user, params, now):
         )
     if params.get("status") in TagStatus.values:
         qs = qs.filter(status=params["status"])
-    if (params.get("tag") or "").isdigit():
-        qs = qs.filter(tag_id=int(params["tag"]))
-    if (params.get("station") or "").isdigit():
-        qs = qs.filter(customer__station_id=int(params["station"]))
+    if (value := id_param(params.get("tag"))) is not None:
+        qs = qs.filter(tag_id=value)
+    if (value := id_param(params.get("station"))) is not None:
+        qs = qs.filter(customer__station_id=value)
     if params.get("overdue") == "1":
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     if params.get("to_verify") == "1":

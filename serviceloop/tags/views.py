@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
+from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.selectors import customer_get, customer_list
 from serviceloop.org.selectors import stations_visible_to
@@ -139,10 +140,10 @@ def tag_attach(request, customer_pk):
     if not services.may_attach(request.user, customer):
         raise PermissionDenied
     visit = None
-    if (request.GET.get("visit") or "").isdigit():
+    if (visit_pk := id_param(request.GET.get("visit"))) is not None:
         from serviceloop.visits.selectors import visit_get
 
-        visit = visit_get(user=request.user, pk=int(request.GET["visit"]))
+        visit = visit_get(user=request.user, pk=visit_pk)
         if visit.customer_id != customer.pk:
             raise PermissionDenied
     form = AttachForm(

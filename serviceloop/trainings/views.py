@@ -15,6 +15,7 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
+from serviceloop.core.params import id_param
 from serviceloop.core.phones import sees_phones
 from serviceloop.org.selectors import branches_visible_to, stations_visible_to
 
@@ -239,8 +240,8 @@ def session_attendance(request, pk):
     if not may_take_attendance(request.user, session):
         raise PermissionDenied
     # The page shows one page of invitations: only those shown are changed, the others keep their state.
-    shown = {int(v) for v in request.POST.getlist("shown") if v.isdigit()}
-    ticked = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+    shown = {id_param(v) for v in request.POST.getlist("shown")} - {None}
+    ticked = {id_param(v) for v in request.POST.getlist("attended")} - {None}
     if not ticked <= shown:
         messages.error(request, _("Some ticked shops are not invited to this session."))
         return redirect("trainings:session", pk=session.pk)

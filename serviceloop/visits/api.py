@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
 from serviceloop.core.files import file_response
+from serviceloop.core.params import id_param
 from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
@@ -180,9 +181,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         """Adds a visit to the plan (an unplanned call on a shop)."""
         data = form_data(request)
-        if not str(data.get("customer") or "").isdigit():
+        if (customer_pk := id_param(data.get("customer"))) is None:
             raise ValidationError({"customer": [_("Choose the shop.")]})
-        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=int(data["customer"]))
+        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)
         d = clean(DayForm(data))
         visit = call(services.visit_add, customer=customer, day=d["day"], actor=request.user)
         return self._detail(visit, status.HTTP_201_CREATED)

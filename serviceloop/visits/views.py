@@ -17,6 +17,7 @@ from serviceloop.core.background import start_export
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
+from serviceloop.core.params import id_param
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
@@ -343,7 +344,7 @@ def cycle(request):
         if request.method == "POST":
             raise PermissionDenied
         managers = selectors.account_managers_visible_to(user)
-        manager = get_object_or_404(managers, pk=wanted) if wanted.isdigit() else None
+        manager = get_object_or_404(managers, pk=id_param(wanted)) if id_param(wanted) is not None else None
     else:
         raise PermissionDenied
     try:

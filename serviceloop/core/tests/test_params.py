@@ -25,3 +25,28 @@ from serviceloop.core.params import ID_MAX, id_param
 )
 def test_it_reads_ids_and_nothing_else(text, expected):
     assert id_param(text) == expected
+
+
+ODD = ["²", "１２", "-1", "317106406891756320072925184", "1e3"]
+PAGES = [
+    ("/tags/", "tag"), ("/tags/", "station"), ("/evaluation/grades/", "year"), ("/visits/cycle/", "manager"),
+    ("/portal/cards/", "station"), ("/org/routes/", "station"), ("/trade/orders/", "customer"),
+    ("/trade/points/", "station"), ("/guidance/", "station"), ("/supervision/risks/", "branch"),
+    ("/evaluation/grades/", "station"),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "key"), PAGES)
+def test_pages_answer_odd_ids_instead_of_failing(client, world, path, key):
+    client.force_login(world.city_admin)
+    for value in ODD:
+        assert client.get(path, {key: value}).status_code < 500, (path, key, value)
+
+
+@pytest.mark.django_db
+def test_attaching_a_tag_from_an_odd_visit_id_answers(client, world):
+    client.force_login(world.account_manager)
+    shop = world.shops["张湾1号线"][0]
+    for value in ODD:
+        assert client.get(f"/tags/attach/{shop.pk}/", {"visit": value}).status_code < 500, value
