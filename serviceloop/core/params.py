@@ -1,4 +1,6 @@
-"""Ids read from query strings and forms."""
+"""Ids and dates read from query strings and forms: a malformed one filters nothing instead of failing."""
+
+import datetime as dt
 
 ID_MAX = 2**63 - 1  # the databases' 64-bit integer keys
 
@@ -12,3 +14,11 @@ def id_param(value) -> int | None:
         return None
     number = int(text)
     return number if number <= ID_MAX else 0
+
+
+def date_param(value) -> dt.date | None:
+    """The ISO date in ``value`` ("2026-11-02"), or None when it is blank or not a date ("2026-02-30")."""
+    try:
+        return dt.date.fromisoformat(str(value or "").strip()) if value else None
+    except ValueError:
+        return None

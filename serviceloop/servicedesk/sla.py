@@ -67,15 +67,10 @@ def policy_for(request: ServiceRequest) -> SlaPolicy | None:
     return SlaPolicy.objects.filter(q).order_by("-priority", "id").prefetch_related("milestones").first()
 
 
-def milestones_start(
-    *,
-    request: ServiceRequest,
-    now: datetime,
-    round: int = 0,
-    only=None,
-    calendar: clock.WorkingCalendar | None = None,
-) -> list[RequestMilestone]:
-    rows = milestones_plan(request=request, now=now, round=round, only=only, calendar=calendar)
+def milestones_start(*, request: ServiceRequest, now: datetime, **plan) -> list[RequestMilestone]:
+    """Stores the policy's milestones (``milestones_plan``, with its ``round``/``only``/``calendar``) and keeps
+    the request's earliest deadline."""
+    rows = milestones_plan(request=request, now=now, **plan)
     made = RequestMilestone.objects.bulk_create(rows)
     # New running milestones can only bring the earliest deadline forward: no need to ask the database for the
     # minimum again (one query less on every public filing).

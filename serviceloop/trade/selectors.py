@@ -1,12 +1,10 @@
 """Reads of trade data, each through the caller's data scope (the shop's route, station, branch)."""
 
-import datetime as dt
-
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from serviceloop.core.params import id_param
+from serviceloop.core.params import date_param, id_param
 
 from .models import BatchKind, ImportBatch, Order, OrderLine, Product, SettlementAttempt
 from .services import may_import
@@ -28,20 +26,12 @@ def order_list(*, user, params):
     for field in ("channel", "status"):
         if params.get(field):
             qs = qs.filter(**{field: params[field]})
-    week = _date(params.get("week"))
+    week = date_param(params.get("week"))
     if week:
         qs = qs.filter(week=week)
     if (value := id_param(params.get("customer"))) is not None:
         qs = qs.filter(customer_id=value)
     return qs.order_by("-order_date", "order_no")
-
-
-def _date(text):
-    """A date from a query string, or None (a malformed one filters nothing instead of failing)."""
-    try:
-        return dt.date.fromisoformat(str(text or "").strip()) if text else None
-    except ValueError:
-        return None
 
 
 def order_get(*, user, pk) -> Order:

@@ -1,7 +1,6 @@
 """Reads of trainings. Every read starts from ``TrainingSession.objects.visible_to(user)`` (or the customers the
 user may see), so no view filters by hand."""
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -9,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from serviceloop.core.params import id_param
+from serviceloop.core.params import date_param, id_param
 from serviceloop.customers.models import Customer, CustomerStatus
 from serviceloop.org.models import Station
 from serviceloop.org.selectors import stations_visible_to
@@ -19,17 +18,6 @@ from .filters import InviteFilter
 from .models import Invitation, SessionStatus, TrainingSession, TrainingTopic
 
 SEARCH_MAX = 100
-
-
-def _int(value):
-    return id_param(value)
-
-
-def _date(value):
-    try:
-        return dt.date.fromisoformat(str(value or "").strip()) if value else None
-    except ValueError:
-        return None
 
 
 def session_list(*, user, params):
@@ -44,10 +32,10 @@ def session_list(*, user, params):
     if status in SessionStatus.values:
         qs = qs.filter(status=status)
     for name in ("topic", "branch", "station"):
-        pk = _int(params.get(name))
+        pk = id_param(params.get(name))
         if pk is not None:
             qs = qs.filter(**{f"{name}_id": pk})
-    start, end = _date(params.get("from")), _date(params.get("to"))
+    start, end = date_param(params.get("from")), date_param(params.get("to"))
     if start:
         qs = qs.filter(starts_at__date__gte=start)
     if end:
@@ -179,7 +167,7 @@ def tag_effect(invitations, *, now) -> Effect:
 
 # --- coverage by station ---------------------------------------------------------------------------------------
 def coverage_year(params, *, now) -> int:
-    year = _int(params.get("year"))
+    year = id_param(params.get("year"))
     return year if year and 2000 <= year <= 2100 else timezone.localdate(now).year
 
 
@@ -189,7 +177,7 @@ def coverage_sessions(*, user, params, now):
     qs = TrainingSession.objects.visible_to(user).filter(
         status__in=[SessionStatus.HELD, SessionStatus.CLOSED], starts_at__year=year
     )
-    topic = _int(params.get("topic"))
+    topic = id_param(params.get("topic"))
     if topic is not None:
         qs = qs.filter(topic_id=topic)
     return qs
@@ -197,7 +185,7 @@ def coverage_sessions(*, user, params, now):
 
 def coverage_stations(*, user, params):
     qs = stations_visible_to(user).select_related("branch").order_by("branch__name", "name")
-    branch, station = _int(params.get("branch")), _int(params.get("station"))
+    branch, station = id_param(params.get("branch")), id_param(params.get("station"))
     if branch is not None:
         qs = qs.filter(branch_id=branch)
     if station is not None:

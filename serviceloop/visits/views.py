@@ -344,7 +344,7 @@ def cycle(request):
         if request.method == "POST":
             raise PermissionDenied
         managers = selectors.account_managers_visible_to(user)
-        manager = get_object_or_404(managers, pk=id_param(wanted)) if id_param(wanted) is not None else None
+        manager = get_object_or_404(managers, pk=pk) if (pk := id_param(wanted)) is not None else None
     else:
         raise PermissionDenied
     try:

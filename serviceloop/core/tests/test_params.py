@@ -1,8 +1,10 @@
 """Ids from query strings: only ASCII digits; past 64 bits an id no row has."""
 
+import datetime as dt
+
 import pytest
 
-from serviceloop.core.params import ID_MAX, id_param
+from serviceloop.core.params import ID_MAX, date_param, id_param
 
 
 @pytest.mark.parametrize(
@@ -25,6 +27,15 @@ from serviceloop.core.params import ID_MAX, id_param
 )
 def test_it_reads_ids_and_nothing_else(text, expected):
     assert id_param(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2026-11-02", dt.date(2026, 11, 2)), (" 2026-11-02 ", dt.date(2026, 11, 2)), ("2026-02-30", None),
+     ("x", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_it_reads_dates_and_nothing_else(text, expected):
+    assert date_param(text) == expected
 
 
 ODD = ["²", "１２", "-1", "317106406891756320072925184", "1e3"]
