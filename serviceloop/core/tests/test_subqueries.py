@@ -21,3 +21,15 @@ def test_it_counts_each_relation_apart(world, app):
         assert branch.n == Customer.objects.filter(branch=branch, status=CustomerStatus.ACTIVE).count()
     page = app.get("/org/", user=world.city_admin)  # the organisation page draws both counts per unit
     assert page.status_code == 200 and "空服务站" in page.text
+
+
+def test_the_route_list_counts_every_shop_of_each_route(world, app):
+    from serviceloop.org.selectors import routes_with_counts
+
+    empty = Route.objects.create(station=world.station_a1, name="空线路")
+    rows = list(routes_with_counts(user=world.city_admin))
+    assert {r.pk: r.customer_count for r in rows} == {
+        r.pk: Customer.objects.filter(route=r).count() for r in Route.objects.all()
+    }
+    assert next(r for r in rows if r.pk == empty.pk).customer_count == 0
+    assert "空线路" in app.get("/org/routes/", user=world.city_admin).text

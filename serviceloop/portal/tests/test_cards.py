@@ -241,3 +241,25 @@ def test_it_reuses_the_links_when_a_route_is_printed_again(world):
     a = shoptokens_ensure(customers=shops, actor=None, now=now)
     b = shoptokens_ensure(customers=shops, actor=None, now=now)
     assert {t.pk for t in a.values()} == {t.pk for t in b.values()}
+
+
+def test_it_counts_each_routes_open_shops_and_live_links_apart(login, world):
+    """The counts are correlated subqueries: a shop with two links (one revoked) and a closed shop are counted as
+    the plain queries count them."""
+    from serviceloop.customers.models import Customer
+    from serviceloop.portal.services import shoptoken_regenerate, shoptokens_ensure
+
+    shops = world.shops["张湾1号线"]
+    now = timezone.now()
+    shoptokens_ensure(customers=shops, actor=None, now=now)
+    shoptoken_regenerate(customer=shops[0], actor=world.city_admin, now=now)  # one revoked link, one live
+    closed = make_customer(world.route_a1_1, status="closed")
+    shoptokens_ensure(customers=[closed], actor=None, now=now)
+    page = login(world.city_admin).get(reverse("portal:routes")).context["page"]
+    for route in page:
+        assert route.customer_count == Customer.objects.filter(route=route).exclude(status="closed").count()
+        assert route.linked_count == ShopToken.objects.filter(
+            customer__route=route, purpose=TokenPurpose.SHOP, revoked_at__isnull=True
+        ).count()
+    first = next(r for r in page if r.name == "张湾1号线")
+    assert first.customer_count == len(shops) and first.linked_count == len(shops) + 1  # the closed shop's link
