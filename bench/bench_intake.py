@@ -43,6 +43,7 @@ raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RA
 import http.client
 import json
 import os
+import queue
 import re
 import socket
 import sqlite3
@@ -66,6 +67,10 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PORT = 0  # chosen at start: a free port on 127.0.0.1 (other benchmarks may be running)
 SHOPS = 200
 LEVELS = [(8, 200), (32, 400)]  # (concurrency, submissions)
+# Open loop: submissions arrive at a fixed rate whatever the server's pace, at most 32 in flight (the phones of a
+# closed loop wait for their answer before sending again, so their p99 measures the queue they build themselves).
+OPEN_RATES = [(20, 400), (40, 600)]  # (submissions per second, submissions)
+OPEN_IN_FLIGHT = 32
 CPU_WARM, CPU_RUNS = 30, 200
 HELPDESK_MS = (
     40.0  # django-helpdesk 2.6.1's public form, GET + POST, measured in issue 14 (38–44 ms over 8 runs)
@@ -219,16 +224,10 @@ class Phone:
 
 
 def run_level(tokens: list[str], concurrency: int, count: int, offset: int, master: int) -> dict:
+    """Closed loop: ``concurrency`` phones, each sending its next submission when the last is answered."""
     local = threading.local()
     first_location: dict[str, str] = {}
     lock = threading.Lock()
-    jobs = []
-    for i in range(count):
-        n = offset + i
-        if i % DOUBLE_TAP_EVERY == DOUBLE_TAP_EVERY - 1:
-            jobs.append((n, jobs[-1][1], jobs[-1][2]))  # the same form sent again
-        else:
-            jobs.append((n, tokens[n % len(tokens)], uuid.uuid4().hex))
 
     def work(job):
         n, token, key = job
@@ -241,12 +240,58 @@ def run_level(tokens: list[str], concurrency: int, count: int, offset: int, mast
 
     t, cpu = time.perf_counter(), workers_cpu(master)
     with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(work, jobs))
+        results = list(pool.map(work, _jobs(tokens, count, offset)))
     wall, cpu = time.perf_counter() - t, workers_cpu(master) - cpu
+    return _summary(results, str(concurrency), count, wall, cpu)
+
+
+def _jobs(tokens: list[str], count: int, offset: int) -> list[tuple[int, str, str]]:
+    jobs = []
+    for i in range(count):
+        n = offset + i
+        if i % DOUBLE_TAP_EVERY == DOUBLE_TAP_EVERY - 1:
+            jobs.append((n, jobs[-1][1], jobs[-1][2]))  # the same form sent again
+        else:
+            jobs.append((n, tokens[n % len(tokens)], uuid.uuid4().hex))
+    return jobs
+
+
+def run_open(tokens: list[str], rate: float, count: int, offset: int, master: int) -> dict:
+    """Submissions arrive every 1/``rate`` s (open loop), served by up to OPEN_IN_FLIGHT phones at once; a
+    submission's latency runs from its scheduled arrival, so time spent waiting for a free phone counts (no
+    coordinated omission). Double taps may now race their first send."""
+    phones: queue.Queue = queue.Queue()
+    for _ in range(OPEN_IN_FLIGHT):
+        phones.put(Phone(tokens[0]))
+    first_location: dict[str, str] = {}
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+
+    def work(indexed):
+        i, (n, token, key) = indexed
+        due = start + i / rate
+        time.sleep(max(0.0, due - time.perf_counter()))
+        phone = phones.get()
+        try:
+            status, location, _seconds = phone.file(token, key, n)
+        finally:
+            phones.put(phone)
+        with lock:
+            same = first_location.setdefault(key, location) == location
+        return status, key, time.perf_counter() - due, same
+
+    t, cpu = time.perf_counter(), workers_cpu(master)
+    with ThreadPoolExecutor(OPEN_IN_FLIGHT + 8) as pool:
+        results = list(pool.map(work, enumerate(_jobs(tokens, count, offset))))
+    wall, cpu = time.perf_counter() - t, workers_cpu(master) - cpu
+    return _summary(results, f"{rate:g}/s", count, wall, cpu)
+
+
+def _summary(results: list, level: str, count: int, wall: float, cpu: float) -> dict:
     latencies = sorted(r[2] for r in results)
     accepted = {r[1] for r in results if r[0] == 302}
     return {
-        "concurrency": concurrency,
+        "concurrency": level,
         "sent": count,
         "wall": wall,
         "rps": count / wall,
@@ -315,6 +360,9 @@ def main() -> int:
             for concurrency, count in LEVELS:
                 rows.append(run_level(tokens, concurrency, count, offset, server.pid))
                 offset += count
+            for rate, count in OPEN_RATES:
+                rows.append(run_open(tokens, rate, count, offset, server.pid))
+                offset += count
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -346,23 +394,27 @@ def main() -> int:
             f"{r['concurrency']:>11} {r['sent']:>6} {r['accepted']:>8} {r['errors']:>6} {r['rps']:>8.1f} "
             f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['cpu_ms']:>7.1f} {str(r['double_taps_same_link']):>24}"
         )
-    if len(rows) == 2:
-        print(
-            f"throughput ratio c{rows[1]['concurrency']}/c{rows[0]['concurrency']}: "
-            f"{rows[1]['rps'] / rows[0]['rps']:.2f}×; p99 ratio: {rows[1]['p99'] / rows[0]['p99']:.2f}×"
-        )
+    closed = rows[: len(LEVELS)]
+    print(
+        f"closed loop, throughput ratio c{closed[-1]['concurrency']}/c{closed[0]['concurrency']}: "
+        f"{closed[-1]['rps'] / closed[0]['rps']:.2f}×; p99 ratio: {closed[-1]['p99'] / closed[0]['p99']:.2f}×; "
+        f'open loop ("20/s"): a fixed arrival rate, at most {OPEN_IN_FLIGHT} in flight, latency from the arrival'
+    )
     lost = accepted - requests
     print(
         f"stored requests: {requests}, tracking links: {links}, accepted (distinct keys): {accepted} → "
         f"{'OK' if requests == accepted == links else 'MISMATCH'} ({lost} lost)"
     )
-    top = rows[-1]
+    top = closed[-1]
     record("public intake: CPU per submission (GET + POST), median", cpu_median, 10, "ms")
     record("public intake: cheaper than django-helpdesk's form (40 ms)", HELPDESK_MS / cpu_median, 4, "×",
            lower_is_better=False)  # fmt: skip
     record(f"public intake: p99 at concurrency {top['concurrency']} (loaded machine)", top["p99"], 100, "ms")
     record(f"public intake: submissions/s at concurrency {top['concurrency']}", top["rps"], None, "/s")
     record("public intake: workers' CPU per submission under load", top["cpu_ms"], None, "ms")
+    for r in rows[len(LEVELS) :]:
+        record(f"public intake: p99 at {r['concurrency']} arrivals (open loop, ≤ {OPEN_IN_FLIGHT} in flight)",
+               r["p99"], 100, "ms")  # fmt: skip
     record("public intake: submissions lost", lost, None, "")
     record("QR page first load over the wire (gzip)", total / 1024, 50, "KB")
     ok = requests == accepted == links and all(r["errors"] == 0 and r["double_taps_same_link"] for r in rows)
