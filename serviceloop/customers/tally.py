@@ -7,7 +7,8 @@ database restore) is corrected within the hour.
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from .models import Customer, ShopTally
 
@@ -57,6 +58,13 @@ def shoptally_rebuild() -> int:
         ShopTally(n=n, **dict(zip(KEY, key, strict=True))) for key, n in counts.items()
     )
     return len(counts)
+
+
+def shoptally_shops(unit: str):
+    """The number of shops of the outer row's ``unit`` ("branch" or "station") as a subquery on the tally: the
+    organisation page counted every shop of the city per unit (91 ms of database time at 30,000 shops)."""
+    per_unit = ShopTally.objects.filter(**{unit: OuterRef("pk")}).order_by().values(unit).annotate(s=Sum("n"))
+    return Coalesce(Subquery(per_unit.values("s"), output_field=IntegerField()), 0)
 
 
 def shoptally_kept() -> dict[tuple, int]:

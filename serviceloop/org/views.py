@@ -35,11 +35,13 @@ def city_admin_required(view):
 @city_admin_required
 @require_GET
 def branches(request):
+    from serviceloop.customers.tally import shoptally_shops
+
     rows = Branch.objects.select_related("company").annotate(
-        station_count=counted(Branch, "stations"), customer_count=counted(Branch, "customers")
+        station_count=counted(Branch, "stations"), customer_count=shoptally_shops("branch")
     )
     stations = Station.objects.select_related("branch").annotate(
-        route_count=counted(Station, "routes"), customer_count=counted(Station, "customers")
+        route_count=counted(Station, "routes"), customer_count=shoptally_shops("station")
     )
     departments = Department.objects.annotate(staff_count=Count("staff", filter=Q(staff__is_active=True)))
     return render(

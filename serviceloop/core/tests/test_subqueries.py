@@ -33,3 +33,15 @@ def test_the_route_list_counts_every_shop_of_each_route(world, app):
     }
     assert next(r for r in rows if r.pk == empty.pk).customer_count == 0
     assert "空线路" in app.get("/org/routes/", user=world.city_admin).text
+
+
+def test_the_organisation_page_counts_shops_from_the_kept_tally(world, app):
+    from serviceloop.customers.tally import shoptally_rebuild
+
+    shoptally_rebuild()  # the test world's shops are made in bulk, around the services that keep the tally
+    page = app.get("/org/", user=world.city_admin)
+    branches = {b.pk: b.customer_count for b in page.context["branches"]}
+    stations = {s.pk: s.customer_count for s in page.context["stations"]}
+    assert branches == {b.pk: Customer.objects.filter(branch=b).count() for b in Branch.objects.all()}
+    assert stations == {s.pk: Customer.objects.filter(station=s).count() for s in Station.objects.all()}
+    assert sum(stations.values()) > 0
