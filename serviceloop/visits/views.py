@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serviceloop.core.background import start_export
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
-from serviceloop.core.paging import query_without
+from serviceloop.core.paging import KeysFirstPaginator, query_without
 from serviceloop.core.params import id_param
 from serviceloop.org.models import Role
 from serviceloop.org.scope import can_manage_org
@@ -237,7 +237,9 @@ def visit_list(request):
     if request.GET.get("export") == "1":
         return start_export(request, builder="serviceloop.visits.export.visit_sheets",
                             filename=f"{_('visits')}-{_stamp()}.xlsx", title=_("Export of the visit list"))  # fmt: skip
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    # Keys first: the newest day alone holds a city's ~7,000 visits, sorted by shop name; sorting them as whole
+    # joined rows cost twice the keys' sort (63 vs 33 ms at 30,000 shops).
+    page = KeysFirstPaginator(qs, 30).get_page(request.GET.get("page"))
     return render_page(request, "visits/list.html", {"page": page, "query": _query(request),
                                                      "statuses": VisitStatus.choices,
                                                      "outcomes": VisitOutcome.choices}, partial="visits/_table.html")  # fmt: skip

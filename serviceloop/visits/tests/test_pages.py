@@ -86,6 +86,9 @@ def test_list_pages_use_a_fixed_number_of_queries(world, login):
     with CaptureQueriesContext(connection) as many_visits:
         r = client.get("/visits/")
     assert len(r.context["page"]) == 8 and len(many_visits) == len(one_visits)
+    # read keys first, then the page's rows: the order survives the second query
+    order = [(v.planned_on, v.customer.name) for v in r.context["page"]]
+    assert order == sorted(order, key=lambda o: (-o[0].toordinal(), o[1]))
     with CaptureQueriesContext(connection) as many_entries:
         r = client.get("/visits/key-lists/", {"list": "care"})
     assert len(r.context["page"]) == 8 and len(many_entries) == len(one_entries)
