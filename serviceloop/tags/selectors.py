@@ -1,9 +1,11 @@
 """Reads of the tag loop, scoped with ``CustomerTag.objects.visible_to(user)``; the loop board."""
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -75,63 +77,73 @@ def _median_hours(values) -> float | None:
     return round(statistics.median(values) / 3600, 1) if values else None
 
 
+def _board_key(group: str, prefix: str = ""):
+    """The board's grouping of a tag (``prefix``: the path from the queried model to the tag)."""
+    if group == "month":
+        return TruncMonth(f"{prefix}attached_at", tzinfo=timezone.get_current_timezone())
+    return F(prefix + {"station": "customer__station__name", "strategy": "tag__name"}[group])
+
+
 def loop_board(*, user, now, group: str = "station", date_from=None, date_to=None) -> dict:
     """Counts and median stage durations of the loop, grouped by station, strategy (tag) or month of attaching.
 
     attached/removed/verified/sent back count events in the period; overdue counts open tags now.
     Stage durations: attach → first removal, last removal → verification (hours, median).
+
+    Counted and timed in the database: reading every tag and every event of the period into Python grew 2.8×
+    from 3,000 to 30,000 shops (issue 14). Python only takes the medians, of one duration pair per tag.
     """
     tags = CustomerTag.objects.visible_to(user)
     if date_from:
         tags = tags.filter(attached_at__date__gte=date_from)
     if date_to:
         tags = tags.filter(attached_at__date__lte=date_to)
-    key_field = {"station": "customer__station__name", "strategy": "tag__name"}.get(group)
-    rows = tags.values_list(
-        "pk", key_field if key_field else "attached_at", "status", "due_at", "attached_at"
-    )
-    key_of, overdue = {}, defaultdict(int)
-    for pk, key, status, due, _attached in rows.iterator(chunk_size=5000):
-        if group == "month":
-            key = timezone.localtime(key).strftime("%Y-%m")
-        key_of[pk] = key
-        if status in OPEN_STATUSES and due < now:
-            overdue[key] += 1
+    keyed = tags.annotate(key=_board_key(group)).order_by()
+    overdue = dict(
+        keyed.filter(status__in=OPEN_STATUSES, due_at__lt=now).values("key").annotate(n=Count("id")).values_list(
+            "key", "n")
+    )  # fmt: skip
     counts = defaultdict(lambda: defaultdict(int))
-    first_removal, last_removal, verified, attached = {}, {}, {}, {}
-    events = CustomerTagEvent.objects.filter(customer_tag__in=tags.values("pk")).values_list(
-        "customer_tag_id", "action", "at"
+    events = CustomerTagEvent.objects.filter(customer_tag__in=tags.values("pk")).annotate(
+        key=_board_key(group, "customer_tag__")
     )
-    for tid, action, at in events.order_by("at", "id").iterator(chunk_size=10000):
-        key = key_of.get(tid)
-        if key is None:
-            continue
-        counts[key][action] += 1
-        if action == TagAction.ATTACH:
-            attached[tid] = at
-        elif action == TagAction.REMOVE:
-            first_removal.setdefault(tid, at)
-            last_removal[tid] = at
-        elif action == TagAction.VERIFY:
-            verified[tid] = at
+    for key, action, n in events.order_by().values("key", "action").annotate(n=Count("id")).values_list(
+        "key", "action", "n"
+    ):  # fmt: skip
+        counts[key][action] += n
+    at = "events__at"
+    stages = keyed.annotate(
+        attached_ev=Max(at, filter=Q(events__action=TagAction.ATTACH)),
+        first_removal=Min(at, filter=Q(events__action=TagAction.REMOVE)),
+        last_removal=Max(at, filter=Q(events__action=TagAction.REMOVE)),
+        verified=Max(at, filter=Q(events__action=TagAction.VERIFY)),
+    ).annotate(
+        to_remove=ExpressionWrapper(F("first_removal") - F("attached_ev"), output_field=DurationField()),
+        to_verify=ExpressionWrapper(F("verified") - F("last_removal"), output_field=DurationField()),
+    )
     to_remove, to_verify = defaultdict(list), defaultdict(list)
-    for tid, at in first_removal.items():
-        if tid in attached:
-            to_remove[key_of[tid]].append((at - attached[tid]).total_seconds())
-    for tid, at in verified.items():
-        if tid in last_removal:
-            to_verify[key_of[tid]].append((at - last_removal[tid]).total_seconds())
-    keys = sorted(set(key_of.values()))
+    for key, removing, verifying in stages.filter(first_removal__isnull=False).values_list(
+        "key", "to_remove", "to_verify"
+    ):  # fmt: skip
+        if removing is not None:
+            to_remove[key].append(removing.total_seconds())
+        if verifying is not None:
+            to_verify[key].append(verifying.total_seconds())
     out = []
-    for key in keys:
+    for key in sorted(set(keyed.values_list("key", flat=True).distinct())):
         c = counts[key]
         out.append({
-            "key": key, "attached": c[TagAction.ATTACH], "removed": c[TagAction.REMOVE],
+            "key": _key_label(key), "attached": c[TagAction.ATTACH], "removed": c[TagAction.REMOVE],
             "verified": c[TagAction.VERIFY], "sent_back": c[TagAction.SEND_BACK] + c[TagAction.OVERTURN],
-            "overdue": overdue[key], "hours_to_remove": _median_hours(to_remove[key]),
+            "overdue": overdue.get(key, 0), "hours_to_remove": _median_hours(to_remove[key]),
             "hours_to_verify": _median_hours(to_verify[key]),
         })  # fmt: skip
     totals = {k: sum(r[k] for r in out) for k in ("attached", "removed", "verified", "sent_back", "overdue")}
     totals["hours_to_remove"] = _median_hours([v for vs in to_remove.values() for v in vs])
     totals["hours_to_verify"] = _median_hours([v for vs in to_verify.values() for v in vs])
     return {"rows": out, "totals": totals}
+
+
+def _key_label(key) -> str:
+    """A month's key is the month's first instant (local time): shown as 2027-03."""
+    return timezone.localtime(key).strftime("%Y-%m") if isinstance(key, dt.datetime) else key
