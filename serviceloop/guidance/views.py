@@ -34,8 +34,8 @@ def _need_role(user):
 
 
 def _filters(user):
-    stations = stations_visible_to(user).order_by("name").only("pk", "name")
-    routes = routes_visible_to(user).order_by("name").only("pk", "name")
+    stations = stations_visible_to(user).order_by("name").values_list("pk", "name")
+    routes = routes_visible_to(user).order_by("name").values_list("pk", "name")
     return {"stations": stations, "routes": routes}
 
 

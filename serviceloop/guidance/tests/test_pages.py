@@ -12,6 +12,7 @@ from serviceloop.core.models import AuditEvent
 from serviceloop.core.testing import owner_unlock
 from serviceloop.guidance.models import MAX_REMARKS, GuidanceBook
 from serviceloop.guidance.services import guidancebook_generate
+from serviceloop.org.selectors import routes_visible_to
 
 from .conftest import NOW
 
@@ -108,6 +109,18 @@ def test_list_scope_search_filters_and_export(app, book, client, django_assert_m
     form["period"] = "2026-11"
     form["remarks"] = "no"
     assert len(form.submit().html.select('[data-testid="books-table"] tbody tr')) == 2
+    form = page.forms["books-filter"]  # the route options are drawn by a tag: pick one as rendered
+    form["period"] = ""
+    form["route"] = str(shop.route_id)
+    chosen = form.submit()
+    assert chosen.html.select_one(f'select[name="route"] option[value="{shop.route_id}"]').has_attr(
+        "selected"
+    )
+    assert shop.name in chosen.text
+    assert {o["value"] for o in page.html.select('select[name="route"] option')} == {
+        "",
+        *(str(pk) for pk in routes_visible_to(world.account_manager).values_list("pk", flat=True)),
+    }
     odd = app.get(reverse("guidance:list"), {"period": "abc", "route": "x", "station": "-1", "q": "长" * 300},
                   user=world.account_manager)  # fmt: skip
     assert odd.status_code == 200
