@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.background import start_export
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate, query_without
@@ -146,13 +147,9 @@ def record_photo(request, pk):
 def rectifications(request):
     qs = selectors.rectification_list(user=request.user, params=request.GET)
     if request.GET.get("export") == "1":
-        headers = [_("station"), _("what to rectify"), _("owner"), _("deadline"), _("status"), _("inspector"),
-                   _("severity"), _("created at")]  # fmt: skip
-        rows = ([r.station.name, r.task, str(r.owner), r.deadline, r.get_status_display(), str(r.record.inspector),
-                 r.record.get_severity_display(), timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")]
-                for r in qs.iterator(chunk_size=2000))  # fmt: skip
-        return xlsx_response(filename=f"{_('rectifications')}.xlsx", sheet_title=_("rectifications"),
-                             headers=headers, rows=rows)  # fmt: skip
+        return start_export(request, builder="serviceloop.supervision.export.rectification_sheets",
+                            filename=f"{_('rectifications')}.xlsx",
+                            title=_("Export of %(list)s") % {"list": _("rectifications")})  # fmt: skip
     page, query = paginate(request, qs)
     return render_page(request, "supervision/rectifications.html",
                        {"page": page, "query": query_without(request, "export"), "statuses": RectStatus.choices,
@@ -190,22 +187,14 @@ def rectification(request, pk):
 
 
 # --- risk register -------------------------------------------------------------------------------------------
-def _risk_rows(qs):
-    for r in qs.iterator(chunk_size=2000):
-        yield [r.reference, r.get_level_display(), str(r.unit or _("The whole city")), r.title, r.get_cause_display(),
-               str(r.owner or ""), r.measures, r.deadline, r.get_status_display(), r.review,
-               timezone.localtime(r.raised_at).strftime("%Y-%m-%d")]  # fmt: skip
-
-
 @login_required
 @require_GET
 def risks(request):
     qs = selectors.risk_list(user=request.user, params=request.GET)
     if request.GET.get("export") == "1":
-        headers = [_("reference"), _("level"), _("unit"), _("risk"), _("raised by"), _("owner"), _("measures"),
-                   _("deadline"), _("status"), _("review"), _("raised at")]  # fmt: skip
-        return xlsx_response(filename=f"{_('risk register')}.xlsx", sheet_title=_("risk register"), headers=headers,
-                             rows=_risk_rows(qs))  # fmt: skip
+        return start_export(request, builder="serviceloop.supervision.export.risk_sheets",
+                            filename=f"{_('risk register')}.xlsx",
+                            title=_("Export of %(list)s") % {"list": _("risk register")})  # fmt: skip
     page, query = paginate(request, qs)
     branches, stations = selectors.unit_filter_choices(request.user)
     context = {"page": page, "query": query_without(request, "export"), "levels": RiskLevel.choices,

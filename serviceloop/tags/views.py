@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.background import start_export
 from serviceloop.core.files import file_response
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import query_without
@@ -52,19 +53,9 @@ def tag_list(request):
 @login_required
 @require_GET
 def tag_export(request):
-    now = timezone.now()
-    qs = selectors.customertag_list(user=request.user, params=request.GET, now=now)
-    headers = [_("licence number"), _("shop name"), _("station"), _("route"), _("tag"), _("status"), _("why"),
-               _("attached by"), _("attached at"), _("due at"), _("overdue")]  # fmt: skip
-    rows = (
-        [t.customer.licence_no, t.customer.name, t.customer.station.name, t.customer.route.name, t.tag.name,
-         t.get_status_display(), t.reason, str(t.attached_by or ""),
-         timezone.localtime(t.attached_at).strftime("%Y-%m-%d %H:%M"),
-         timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M"), _("yes") if t.is_overdue(now) else _("no")]
-        for t in qs.iterator(chunk_size=2000)
-    )  # fmt: skip
-    return xlsx_response(filename=f"{_('customer tags')}.xlsx", sheet_title=_("customer tags"), headers=headers,
-                         rows=rows)  # fmt: skip
+    # One row per tag on a shop: a city's list grows with its shops and months, so it is written in the background.
+    return start_export(request, builder="serviceloop.tags.export.tag_sheets", filename=f"{_('customer tags')}.xlsx",
+                        title=_("Export of %(list)s") % {"list": _("customer tags")})  # fmt: skip
 
 
 VERBS = {
