@@ -816,6 +816,9 @@ def demo_build(*, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, 
     from serviceloop.core.counts import counts_rebuild
 
     counts_rebuild(now)  # the demo writes in bulk, around the services that keep the pre-aggregated counts
+    from serviceloop.growth.care import settlementrisk_rebuild
+
+    settlementrisk_rebuild(now=now)  # and its settlements around the imports that keep the care list's scores
     city.counts.update(
         companies=1,
         branches=len(city.branches),

@@ -166,6 +166,17 @@ def restock_advice(now: datetime) -> str:
 JOBS += [Job("restock_advice", restock_advice, every=timedelta(hours=6), lease=timedelta(hours=1))]
 
 
+def settlement_risks(now: datetime) -> str:
+    """E-settlement risk scores of every shop (R29, issue 14), kept for the care list: daily, because the window
+    slides (imports refresh their own shops' scores as they are written)."""
+    from serviceloop.growth.care import job_settlement_risks
+
+    return job_settlement_risks(now)
+
+
+JOBS += [Job("settlement_risks", settlement_risks, every=timedelta(days=1), lease=timedelta(hours=1))]
+
+
 def claim(job: Job, now: datetime) -> str | None:
     """Takes the job's lease if it is due and nobody holds it. Returns the lease's token (None: not this
     runner's turn). A runner killed mid-job leaves its lease to expire; then the next runner takes the job,

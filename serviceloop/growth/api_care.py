@@ -36,8 +36,8 @@ class SettlementRiskSerializer(serializers.Serializer):
     route_name = serializers.CharField(source="route.name")
     next_order_day = serializers.DateField(allow_null=True)
     score = serializers.IntegerField(source="risk.score")
-    failed_attempts = serializers.IntegerField(source="risk.failed")
-    unpaid_settlements = serializers.IntegerField(source="risk.unpaid")
+    failed_attempts = serializers.IntegerField(source="risk.failed_attempts")
+    unpaid_settlements = serializers.IntegerField(source="risk.unpaid_settlements")
     reasons = serializers.DictField(child=serializers.IntegerField(), source="risk.reasons")
     parts = serializers.SerializerMethodField()
 
@@ -57,7 +57,8 @@ class SettlementRiskSerializer(serializers.Serializer):
 )
 class SettlementRiskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's shops likely to fail their next e-settlement, highest risk score first, with the parts of
-    the score (the rule is in the page's text and ``serviceloop.growth.care``)."""
+    the score (the rule is in the page's text and ``serviceloop.growth.care``). The scores are the kept ones
+    (``care.settlementrisk_rebuild``, daily and after each settlement import), read a page at a time."""
 
     serializer_class = SettlementRiskSerializer
 
@@ -70,8 +71,14 @@ class SettlementRiskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         f = CareFilterForm(self.request.query_params or None, user=self.request.user)
         v = f.values() if self.request.query_params else {"q": "", "route": None, "all": False}
         return care.care_shops_visible_to(
-            self.request.user, now=timezone.now(), q=v["q"], route=v["route"], show_all=bool(v["all"])
+            self.request.user, q=v["q"], route=v["route"], show_all=bool(v["all"])
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:  # pragma: no cover - the API is always paginated (REST_FRAMEWORK settings)
+            return None
+        return care.care_decorate(page, user=self.request.user, today=timezone.localdate())
 
 
 class RateRowSerializer(serializers.Serializer):

@@ -14,14 +14,16 @@ default: two failed attempts, or one blocked-card failure). The trade data holds
 exports balances); the insufficient-balance failures are what stands for it.
 
 The same rule feeds the capital-pressure key list (``serviceloop.visits.keylists``): one rule, not two.
+The care list (page, API, export) reads the scores kept per shop in ``SettlementRisk`` (see "the kept scores"
+below); the reminder job and the key list score live.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -96,24 +98,30 @@ def threshold() -> int:
 def settlement_risks(customers, *, now, days: int | None = None) -> dict[int, Risk]:
     """{customer id: Risk} for the shops of ``customers`` (a queryset) with any failure in the window; two
     grouped queries whatever the number of shops."""
+    return _scored({"customer__in": customers.values("pk")}, now=now, days=days)
+
+
+def _scored(shops: dict, *, now, days: int | None = None) -> dict[int, Risk]:
+    """``settlement_risks`` of the shops chosen by ``shops``, lookups on the settlement (``customer__in``, or a
+    range of ``customer_id``: the kept scores' chunks filter the settlements' (customer, first attempt) index
+    directly, with no join to the shops whose row estimate the planner may get wrong)."""
     from serviceloop.trade.models import AttemptResult, Settlement, SettlementAttempt, SettlementState
 
     days = window_days() if days is None else days
     since = now - dt.timedelta(days=days)
-    ids = customers.values("pk")
     risks: dict[int, Risk] = {}
     for cid, reason, n in (
         SettlementAttempt.objects.filter(
-            settlement__is_current=True, settlement__customer__in=ids, settlement__first_attempt_at__gte=since,
-            result=AttemptResult.FAILED,
+            settlement__is_current=True, settlement__first_attempt_at__gte=since, result=AttemptResult.FAILED,
+            **{f"settlement__{k}": v for k, v in shops.items()},
         ).values_list("settlement__customer_id", "failure_reason").annotate(n=Count("id")).order_by()
     ):  # fmt: skip
         risk = risks.setdefault(cid, Risk(cid))
         risk.reasons[reason.strip()] = risk.reasons.get(reason.strip(), 0) + n
         risk.failed += n
     for cid, n in (
-        Settlement.objects.filter(is_current=True, customer__in=ids, first_attempt_at__gte=since,
-                                  state=SettlementState.FAILED)
+        Settlement.objects.filter(is_current=True, first_attempt_at__gte=since, state=SettlementState.FAILED,
+                                  **shops)
         .values_list("customer_id").annotate(n=Count("id")).order_by()
     ):  # fmt: skip
         risks.setdefault(cid, Risk(cid)).unpaid = n
@@ -225,82 +233,174 @@ def failure_pareto(settlements) -> list[dict]:
     return out
 
 
+# ----------------------------------------------------------------------------------------- the kept scores
+# The care list reads one ``SettlementRisk`` row a shop (issue 14): scoring the whole city's window on every
+# view cost the city admin ~0.3 s of CPU and ~1 s of database grouping at 40,000 shops. A shop's row changes
+# only when its settlements change (an import or a rollback: ``settlementrisk_refresh`` for those shops), when
+# the window slides (the daily job: ``settlementrisk_rebuild``) or when the window setting changes (the same,
+# called by ``trade.services.derivationsettings_update``). The threshold is applied when reading, so changing
+# it needs no recomputation. The reminder job and the capital-pressure key list still score live
+# (``likely_to_fail``): they are jobs, and live scores are exact to the minute.
+
+CHUNK = 2000  # shops scored and written at a time: memory stays bounded whatever the size of the city
+
+
+def _keep(shops: dict, kept, *, now, days: int) -> int:
+    """Replaces the kept rows ``kept`` (those of ``shops``, lookups on the settlement as ``_scored`` takes them)
+    by the shops' scores now; returns the rows kept.
+
+    Called in a transaction. On PostgreSQL it first takes the trade import's lock (held by an import for its
+    whole transaction, and taken again here at no cost when the import itself refreshes): a chunk of the daily
+    job then waits for a running import and scores what it wrote, instead of racing it to the same rows."""
+    from django.db import connection
+
+    from serviceloop.trade.importing.engine import _LOCK as TRADE_IMPORT_LOCK
+
+    from .models import SettlementRisk
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRADE_IMPORT_LOCK])
+    risks = _scored(shops, now=now, days=days)
+    kept.delete()
+    SettlementRisk.objects.bulk_create(
+        [
+            SettlementRisk(
+                customer_id=cid, score=r.score, failed_attempts=r.failed, unpaid_settlements=r.unpaid,
+                reasons=r.reasons, parts=[list(p) for p in r.parts], window_days=days, computed_at=now,
+            )
+            for cid, r in risks.items()
+        ],
+        batch_size=CHUNK,
+    )  # fmt: skip
+    return len(risks)
+
+
+def settlementrisk_refresh(*, customer_ids, now) -> int:
+    """Scores these shops again (after their settlements were imported or rolled back); returns the rows kept."""
+
+    from .models import SettlementRisk
+
+    ids = sorted(set(customer_ids))
+    days, kept = window_days(), 0
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            kept += _keep({"customer_id__in": chunk}, SettlementRisk.objects.filter(customer_id__in=chunk),
+                          now=now, days=days)  # fmt: skip
+    return kept
+
+
+def settlementrisk_rebuild(*, now) -> dict[str, int]:
+    """Scores every shop of the city again, ``CHUNK`` shops (a range of ids) at a time, each range in its own
+    transaction (a reader sees a range's old rows or its new ones, never none)."""
+    from serviceloop.customers.models import Customer
+
+    from .models import SettlementRisk
+
+    days = window_days()
+    shops = kept = 0
+    last = 0
+    while True:
+        ids = list(Customer.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK])
+        if not ids:
+            break
+        lo, hi = ids[0], ids[-1]
+        with transaction.atomic():
+            kept += _keep(
+                {"customer_id__gte": lo, "customer_id__lte": hi},
+                SettlementRisk.objects.filter(customer_id__gte=lo, customer_id__lte=hi),
+                now=now, days=days,
+            )  # fmt: skip
+        shops, last = shops + len(ids), hi
+    # rows of shops no longer in the archive go with their shop (CASCADE); nothing is left above the last id
+    SettlementRisk.objects.filter(customer_id__gt=last).delete()
+    return {"shops": shops, "kept": kept, "days": days}
+
+
+def job_settlement_risks(now) -> str:
+    """Daily: the window slides, so a failure that has just left it must stop counting."""
+    counts = settlementrisk_rebuild(now=now)
+    return f"{counts['kept']} shop(s) with settlement failures of {counts['shops']} scored (last {counts['days']} days)"
+
+
+def scores_computed_at():
+    """When the oldest kept score was computed: every score on the care list is at least this fresh (a shop
+    without a row has had no failure since its last import, so it cannot be stale)."""
+    from django.db.models import Min
+
+    from .models import SettlementRisk
+
+    return SettlementRisk.objects.aggregate(at=Min("computed_at"))["at"]
+
+
 # ------------------------------------------------------------------------------------------- the care list
 
+CARE_FIELDS = (
+    "pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
+    "route__name", "route__account_manager__username", "route__account_manager__full_name",
+    "settlement_risk__score", "settlement_risk__failed_attempts", "settlement_risk__unpaid_settlements",
+    "settlement_risk__reasons", "settlement_risk__parts", "settlement_risk__window_days",
+    "settlement_risk__computed_at",
+)  # fmt: skip
 
-def care_shops_visible_to(user, *, now, q: str = "", route=None, show_all: bool = False, rule_=None):
-    """The user's shops with settlement failures in the window — only those likely to fail unless
-    ``show_all`` — highest score first (a ``CareList``), each with ``risk``, ``next_order_day``,
-    ``reminder_state`` and ``shown_phone`` set."""
-    from django.utils import timezone
 
+def care_shops_visible_to(user, *, q: str = "", route=None, show_all: bool = False, line: int | None = None):
+    """The user's shops with a kept settlement risk — only those at or over the line (``threshold()`` unless
+    given) unless ``show_all`` — highest score first, then by licence number: a queryset the database filters,
+    orders and pages. ``care_decorate`` completes the rows read (a page, or a chunk of the export)."""
     from serviceloop.customers.models import Customer
 
     from .selectors import may_see_runs
 
     if not may_see_runs(user):
-        return []
-    shops = Customer.objects.visible_to(user)
+        return Customer.objects.none()
+    shops = Customer.objects.visible_to(user).filter(settlement_risk__isnull=False)
     if route is not None:
         shops = shops.filter(route=route)
     if q:
         shops = shops.filter(Q(name__icontains=q) | Q(licence_no__icontains=q) | Q(owner_name__icontains=q))
-    days, line = rule_ or rule()
-    risks = settlement_risks(shops, now=now, days=days)
     if not show_all:
-        risks = {cid: r for cid, r in risks.items() if r.score >= line}
-    licences = Customer.objects.filter(pk__in=list(risks)).values_list("pk", "licence_no")
-    ids = [pk for pk, licence in sorted(licences, key=lambda row: (-risks[row[0]].score, row[1]))]
-    return CareList(user=user, ids=ids, risks=risks, today=timezone.localdate(now))
+        shops = shops.filter(settlement_risk__score__gte=threshold() if line is None else line)
+    return (
+        shops.select_related("settlement_risk", "route__account_manager")
+        .only(*CARE_FIELDS)
+        .order_by("-settlement_risk__score", "licence_no")
+    )
 
 
-class CareList(Sequence):
-    """The care list in its order; each shop is read only when asked for. A page reads its 30 shops and the
-    export reads 1,000 at a time: building the city admin's 5,800 shops on every view cost 0.6 s of CPU at
-    40,000 shops (issue 14)."""
+def care_decorate(shops, *, user, today: dt.date) -> list:
+    """Sets ``risk`` (the kept ``SettlementRisk``), ``reminder_state``, ``next_order_day`` and ``shown_phone``
+    (masked for roles that need not see it) on these shops, in one more query whatever their number."""
+    from serviceloop.core.phones import phone_for
+    from serviceloop.customers.models import OutboxKind, OutboxMessage
 
-    CHUNK = 1000
+    from .restock import next_order_day
 
-    def __init__(self, *, user, ids: list[int], risks: dict, today: dt.date):
-        self._user, self._ids, self._risks, self._today = user, ids, risks, today
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self._shops(self._ids[index])
-        return self._shops([self._ids[index]])[0]
-
-    def __iter__(self):
-        for start in range(0, len(self._ids), self.CHUNK):
-            yield from self._shops(self._ids[start : start + self.CHUNK])
-
-    def _shops(self, ids: list[int]) -> list:
-        from serviceloop.core.phones import phone_for
-        from serviceloop.customers.models import Customer, OutboxKind, OutboxMessage
-
-        from .restock import next_order_day
-
-        found = Customer.objects.filter(pk__in=ids).select_related("route__account_manager").only(
-            "pk", "licence_no", "name", "owner_name", "phone", "order_cycle", "order_weekday", "e_settlement",
-            "route__name", "route__account_manager__username", "route__account_manager__full_name")  # fmt: skip
-        by_id = {shop.pk: shop for shop in found}
-        reminded = dict(
-            OutboxMessage.objects.filter(customer__in=ids, kind=OutboxKind.SETTLEMENT, cycle__gte=self._today)
-            .order_by("cycle")
-            .values_list("customer_id", "state")
+    shops = list(shops)
+    reminded = dict(
+        OutboxMessage.objects.filter(
+            customer__in=[s.pk for s in shops], kind=OutboxKind.SETTLEMENT, cycle__gte=today
         )
-        out = []
-        for pk in ids:
-            shop = by_id.get(pk)
-            if shop is None:  # deleted since the list was read
-                continue
-            shop.reminder_state = reminded.get(pk, "")
-            shop.risk = self._risks[pk]
-            shop.next_order_day = next_order_day(
-                self._today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday
-            )
-            shop.shown_phone = phone_for(self._user, shop.phone)
-            out.append(shop)
-        return out
+        .order_by("cycle")
+        .values_list("customer_id", "state")
+    ) if shops else {}  # fmt: skip
+    for shop in shops:
+        shop.risk = shop.settlement_risk
+        shop.reminder_state = reminded.get(shop.pk, "")
+        shop.next_order_day = next_order_day(
+            today - dt.timedelta(days=1), shop.order_cycle, shop.order_weekday
+        )
+        shop.shown_phone = phone_for(user, shop.phone)
+    return shops
+
+
+def care_rows(shops, *, user, today: dt.date, chunk: int = 1000):
+    """Every shop of ``care_shops_visible_to``'s queryset, decorated, ``chunk`` at a time (the export)."""
+    start = 0
+    while True:
+        rows = list(shops[start : start + chunk])
+        if not rows:
+            return
+        yield from care_decorate(rows, user=user, today=today)
+        start += chunk

@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from serviceloop.core.background import export_sheets, start_export, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.params import id_param
-from serviceloop.core.xlsx import xlsx_response
 
 from . import selectors
-from .export import run_workbook_response
 from .forms import (
     PointsAllocateForm,
     PointsEntryForm,
@@ -98,28 +97,10 @@ def run_list(request):
 
 @login_required
 def run_list_export(request):
+    """Queues the export of the list of runs as searched (``growth.export.run_list_sheets``)."""
     _need_role(request.user)
-    q = request.GET.get("q", "").strip()[:100]
-    rows = (
-        [
-            r.pk,
-            r.title,
-            r.get_kind_display(),
-            r.total_target,
-            r.total_allocated,
-            r.total_abs_error,
-            str(r.created_by or ""),
-            timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
-            r.sha256,
-        ]
-        for r in selectors.runs_visible_to(request.user, q=q).iterator()
-    )
-    return xlsx_response(
-        filename="货源投放记录.xlsx",
-        sheet_title="投放记录",
-        headers=["编号", "名称", "类型", "目标量", "分配量", "总误差", "操作人", "时间", "文件 SHA-256"],
-        rows=rows,
-    )
+    return start_export(request, builder="serviceloop.growth.export.run_list_sheets", filename="货源投放记录.xlsx",
+                        title=_("Export of the allocation runs"))  # fmt: skip
 
 
 @login_required
@@ -210,8 +191,19 @@ def my_shops(request, pk):
 
 @login_required
 def run_export(request, pk):
+    """Queues the export of one run (``growth.export.run_export_sheets``: the user's shops of it, and the grade
+    tables) and goes to its work page. The run is a path parameter, so it is handed to the builder itself."""
     run = selectors.run_get(user=request.user, pk=pk)
-    return run_workbook_response(run=run, user=request.user)
+    work = start_work(
+        export_sheets,
+        user=request.user,
+        title=_("Export of allocation run %(id)s") % {"id": run.pk},
+        builder="serviceloop.growth.export.run_export_sheets",
+        user_id=request.user.pk,
+        params={"run": [str(run.pk)]},
+        filename=f"货源投放_{run.pk}.xlsx",
+    )
+    return redirect(work)
 
 
 @login_required
@@ -327,10 +319,6 @@ def aliases(request):
     )
 
 
-def _restock_filters(request):
-    return request.GET.get("q", "").strip()[:100], request.GET.get("short") == "1"
-
-
 @login_required
 def restock(request):
     """Restock advice (R28): the user's shops with a suggested order for their next order day, the ones
@@ -338,7 +326,7 @@ def restock(request):
     from serviceloop.core.paging import paginate
 
     _need_role(request.user)
-    q, short_only = _restock_filters(request)
+    q, short_only = selectors.restock_filters(request.GET)
     page, query = paginate(
         request, selectors.restock_shops_visible_to(request.user, q=q, short_only=short_only)
     )
@@ -348,39 +336,8 @@ def restock(request):
 
 @login_required
 def restock_export(request):
+    """Queues the export of every advice line of the shops the page lists, with its search and filter
+    (``growth.export.restock_sheets``: a city's is ~400,000 lines), and goes to its work page."""
     _need_role(request.user)
-    q, short_only = _restock_filters(request)
-    rows = (
-        [
-            a.customer.licence_no,
-            a.customer.name,
-            a.order_day,
-            a.product.code,
-            a.product.name,
-            a.product.price_class,
-            a.forecast,
-            a.suggested,
-            a.cap,
-            _("yes") if a.short else "",
-            a.method,
-        ]  # fmt: skip
-        for a in selectors.restock_lines_visible_to(request.user, q=q, short_only=short_only).iterator()
-    )
-    return xlsx_response(
-        filename="订货建议.xlsx",
-        sheet_title=_("Restock advice"),
-        headers=[
-            _("licence number"),
-            _("shop name"),
-            _("next order day"),
-            _("product code"),
-            _("product name"),
-            _("price class"),
-            _("forecast demand (cartons)"),
-            _("suggested quantity (cartons)"),
-            _("allocation cap"),
-            _("likely to run short"),
-            _("method"),
-        ],  # fmt: skip
-        rows=rows,
-    )
+    return start_export(request, builder="serviceloop.growth.export.restock_sheets", filename="订货建议.xlsx",
+                        title=_("Export of the restock advice"))  # fmt: skip

@@ -22,22 +22,19 @@ def _need_role(user):
         raise PermissionDenied
 
 
-def _care_rows(request, rule):
-    form = CareFilterForm(request.GET or None, user=request.user)
-    f = form.values() if request.GET else {"q": "", "route": None, "all": False}
-    shops = care.care_shops_visible_to(request.user, now=timezone.now(), q=f["q"], route=f["route"],
-                                       show_all=bool(f["all"]), rule_=rule)  # fmt: skip
-    return form, shops
-
-
 @login_required
 @require_GET
 def settlement_care(request):
-    """Shops likely to fail their next e-settlement, for their account manager (and the managers above)."""
+    """Shops likely to fail their next e-settlement, for their account manager (and the managers above): the
+    kept scores (``care.settlementrisk_rebuild``), filtered, ordered and paged by the database."""
     _need_role(request.user)
-    days, line = rule = care.rule()
-    form, shops = _care_rows(request, rule)
+    days, line = care.rule()
+    form = CareFilterForm(request.GET or None, user=request.user)
+    f = form.values() if request.GET else {"q": "", "route": None, "all": False}
+    shops = care.care_shops_visible_to(request.user, q=f["q"], route=f["route"], show_all=bool(f["all"]),
+                                       line=line)  # fmt: skip
     page, query = paginate(request, shops)
+    page.object_list = care.care_decorate(page.object_list, user=request.user, today=timezone.localdate())
     context = {
         "form": form,
         "page": page,
@@ -45,6 +42,7 @@ def settlement_care(request):
         "target": "#care-table",
         "threshold": line,
         "days": days,
+        "computed_at": care.scores_computed_at(),
     }
     return render_page(request, "growth/care.html", context, partial="growth/_care_table.html")
 

@@ -43,6 +43,14 @@ def batch_rollback(*, batch: ImportBatch, actor, now) -> ImportBatch:
         raise ValidationError(_("Only an imported batch can be rolled back."))
     if batch.kind == BatchKind.PRODUCTS:
         _rollback_products(batch)
+    elif batch.kind == BatchKind.SETTLEMENTS:
+        from serviceloop.growth.care import settlementrisk_refresh
+
+        from .importing.settlements import settlement_shops
+
+        shops = settlement_shops(batch)
+        _rollback_revisions(batch)
+        settlementrisk_refresh(customer_ids=shops, now=now)  # the care list's kept risk scores (issue 14)
     else:
         _rollback_revisions(batch)
     batch.status = BatchStatus.ROLLED_BACK
@@ -245,6 +253,10 @@ def derivationsettings_update(*, values: dict, seen_updated_at, actor, now):
     current.updated_at = now
     current.full_clean()
     current.save()
+    if "failed_settlement_days" in changed:  # the care list's kept risk scores were for the old window
+        from serviceloop.growth.care import settlementrisk_rebuild
+
+        settlementrisk_rebuild(now=now)
     audit_record(actor=actor, action="trade.settings.update", obj=current, now=now,
                  summary=_("Computation settings changed: %(fields)s") % {"fields": ", ".join(changed) or "—"},
                  data={"changed": changed})  # fmt: skip

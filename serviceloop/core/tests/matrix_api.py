@@ -119,6 +119,7 @@ def _second_paths(fx):
     from django.utils import timezone
 
     from serviceloop.growth.models import RestockAdvice
+    from serviceloop.growth.restock import restockshop_refresh
     from serviceloop.integrations.events import event_record
     from serviceloop.integrations.models import ApiToken, Delivery, Subscription
     from serviceloop.kpis.models import Kpi
@@ -129,6 +130,7 @@ def _second_paths(fx):
     for shop in (fx.shop_in, fx.shop_out):
         RestockAdvice.objects.create(customer=shop, product=product, order_day=timezone.localdate(now), forecast=3,
                                      suggested=3, method="ets", computed_at=now)  # fmt: skip
+    restockshop_refresh(customer_ids=[fx.shop_in.pk, fx.shop_out.pk])  # the restock list reads the summaries
     event_record(kind="tag.attached", payload={"id": 1}, now=now)
     delivery = Delivery.objects.order_by("-pk").first()
     sub = Subscription.objects.order_by("-pk").first()

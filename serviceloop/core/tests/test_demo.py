@@ -251,3 +251,16 @@ def test_it_does_not_reset_shops_that_were_edited_or_imported(city):
     with pytest.raises(CommandError, match="已被编辑或导入"):
         call_command("demo", "--reset", "--customers", "10", stdout=StringIO())
     assert Customer.objects.count() == SHOPS
+
+
+def test_it_scores_the_care_list_of_its_settlements(city):
+    """The demo writes settlements in bulk, around the imports that keep the care list's scores: it scores them
+    itself, so the care list is not empty on a new demo."""
+    from serviceloop.customers.models import Customer
+    from serviceloop.growth.care import settlement_risks
+    from serviceloop.growth.models import SettlementRisk
+
+    kept = dict(SettlementRisk.objects.values_list("customer_id", "score"))
+    computed_at = SettlementRisk.objects.values_list("computed_at", flat=True).first()
+    live = {cid: r.score for cid, r in settlement_risks(Customer.objects.all(), now=computed_at).items()}
+    assert kept and kept == live

@@ -43,13 +43,13 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "customers:import-confirm": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "customers:list": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
     "growth:aliases": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
-    "growth:export": ("L 404 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:export": ("L 404 R R R R R R R R R R", None),  # to the export's work page
     "growth:points": ("L 403 200 403 403 403 403 403 403 403 403 403", None),
     "growth:product": ("L 404 200 200 200 200 200 200 200 200 200 200", None),
     "growth:rerun": ("L 405 405 405 405 405 405 405 405 405 405 405", None),
     "growth:run": ("L 404 200 200 200 200 200 200 200 200 200 200", None),
     "growth:runs": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
-    "growth:runs-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:runs-export": ("L 403 R R R R R R R R R R", None),  # to the export's work page
     "growth:shops": ("L 404 200 200 200 200 200 200 200 200 200 200", None),
     "home": ("L 200 200 200 200 200 200 200 200 200 200 200", None),
     "login": ("200 R R R R R R R R R R R", None),
@@ -330,7 +330,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "reviews:round": ("L 403 200 403 403 403 403 403 200 403 403 403", None),
     "reviews:rounds": ("L 403 200 403 403 403 403 403 200 403 403 403", None),
     "growth:restock": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
-    "growth:restock-export": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
+    "growth:restock-export": ("L 403 R R R R R R R R R R", None),  # to the export's work page
     "growth:settlement-care": ("L 403 200 200 200 200 200 200 200 200 200 200", None),
     "growth:settlement-care-export": ("L 403 R R R R R R R R R R", None),  # to the export's work page
     "growth:settlement-rates": ("L 403 200 200 200 200 200 200 200 200 200 200", None),

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from serviceloop.growth.models import RestockAdvice
+from serviceloop.growth.restock import restockshop_refresh
 from serviceloop.integrations.services import apitoken_create
 from serviceloop.trade.models import Product
 
@@ -32,6 +33,7 @@ def advice(world):
     for i, shop in enumerate(shops):
         RestockAdvice.objects.create(customer=shop, product=product, order_day=day, forecast=4.6 + i, recent=4,
                                      suggested=5 + i, cap=None, method="ets", short=i == 1, computed_at=now)  # fmt: skip
+    restockshop_refresh(customer_ids=[s.pk for s in shops])  # the list reads the summaries the job keeps
     return shops
 
 

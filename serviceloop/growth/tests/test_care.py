@@ -62,6 +62,7 @@ def attempts(world):
     settle(d, ago(4), [FAIL_BALANCE, FAIL_BALANCE, FAIL_BALANCE], current=False)  # a replaced revision
     settle(d, ago(4), [OK], method="transfer")
     settle(e, ago(6), [FAIL_BALANCE, FAIL_BALANCE, FAIL_BALANCE, OK])  # 60 + 20 = 80
+    care.settlementrisk_rebuild(now=timezone.now())  # the pages read the kept scores (the daily job's work)
     return world, a, b, c, d, e
 
 
@@ -254,6 +255,7 @@ def test_the_care_list_costs_the_same_queries_with_more_shops(client, login, att
     shops = [make_customer(world.route_a1_1) for _i in range(15)]
     for shop in shops:
         settle(shop, ago(2), [FAIL_FROZEN, OK])
+    care.settlementrisk_rebuild(now=timezone.now())
     # … each reminded (the "reminded" badge reads the shop-message outbox): still the same number of queries
     OutboxMessage.objects.bulk_create([
         OutboxMessage(customer=shop, kind="settlement", cycle=timezone.localdate() + dt.timedelta(days=1),
@@ -307,19 +309,20 @@ def test_the_rates_export(app, attempts):
     assert ("张湾服务站" in [r[0] for r in rows]) and ("余额不足" in [r[0] for r in rows])
 
 
-def test_the_care_list_reads_only_the_shops_asked_for(attempts, monkeypatch):
-    """Highest score first; a slice (a page) reads only its shops, and iterating (the export) reads in chunks."""
+def test_the_care_list_is_ordered_and_paged_by_the_database(attempts):
+    """Highest score first, then by licence number; a page reads only its shops, and the export reads them in
+    chunks, each chunk completed (reminder, next order day, phone) in one more query."""
     world, a, b, c, d, e = attempts
-    shops = care.care_shops_visible_to(world.city_admin, now=timezone.now(), show_all=True)
-    assert len(shops) == 4
-    assert [s.pk for s in shops[0:2]] == [c.pk, e.pk]
-    first = shops[0]
-    assert first.risk.score == 100 and first.shown_phone and first.next_order_day
+    shops = care.care_shops_visible_to(world.city_admin, show_all=True)
+    assert shops.count() == 4
     with CaptureQueriesContext(connection) as page:
-        assert [s.pk for s in shops[2:4]] == [a.pk, b.pk]
-    built = [q["sql"] for q in page.captured_queries if 'FROM "customers_customer"' in q["sql"]]
-    assert len(built) == 1  # the page's two shops, in one query
-    monkeypatch.setattr(care.CareList, "CHUNK", 3)
+        rows = care.care_decorate(shops[0:2], user=world.city_admin, today=timezone.localdate())
+    assert [s.pk for s in rows] == [c.pk, e.pk]
+    assert len(page.captured_queries) == 2  # the shops, their reminders
+    first = rows[0]
+    assert first.risk.score == 100 and first.shown_phone and first.next_order_day
+    assert "银行卡或账户被冻结" in first.risk.explanation
     with CaptureQueriesContext(connection) as walk:
-        assert [s.pk for s in shops] == [c.pk, e.pk, a.pk, b.pk]
-    assert sum('FROM "customers_customer"' in q["sql"] for q in walk.captured_queries) == 2
+        rows = list(care.care_rows(shops, user=world.city_admin, today=timezone.localdate(), chunk=3))
+    assert [s.pk for s in rows] == [c.pk, e.pk, a.pk, b.pk]
+    assert sum('FROM "customers_customer"' in q["sql"] for q in walk.captured_queries) == 3  # 3 + 1 + none

@@ -60,7 +60,17 @@ def test_it_refuses_uploads_from_staff_who_may_not_run(world, login):
     assert client.post(reverse("growth:points"), {}).status_code == 403
 
 
-def test_it_shows_an_account_manager_only_their_shops(world, login, run):
+def download(work):
+    """The export's work page (after the redirect) → its download link → the workbook."""
+    assert "/work/" in work.request.path
+    link = work.html.select_one('[data-testid="work-download"]')
+    assert link is not None, work.text
+    response = work.click(href=link["href"])
+    assert response.content_type.endswith("spreadsheetml.sheet")
+    return openpyxl.load_workbook(io.BytesIO(response.body))
+
+
+def test_it_shows_an_account_manager_only_their_shops(world, login, app, run):
     mine = {s.pk for s in world.shops["张湾1号线"]}
     client = login(world.account_manager)
     page = client.get(reverse("growth:shops", args=[run.pk])).content.decode()
@@ -70,11 +80,11 @@ def test_it_shows_an_account_manager_only_their_shops(world, login, run):
     assert client.get(reverse("customers:detail", args=[other.pk])).status_code == 404
     own = client.get(reverse("customers:detail", args=[min(mine)])).content.decode()
     assert 'data-testid="shop-allocation"' in own and "D10 档每户 2 条" in own
-    # the outsider sees only theirs in the export too
-    client = login(world.outsider)
-    wb = openpyxl.load_workbook(
-        io.BytesIO(b"".join(client.get(reverse("growth:export", args=[run.pk])).streaming_content))
-    )
+    # the outsider sees only theirs in the export too (written in the background, from the run page's link)
+    page = app.get(reverse("growth:run", args=[run.pk]), user=world.outsider)
+    queued = page.click(linkid="run-export")
+    assert queued.status_code == 302
+    wb = download(queued.follow())
     licences = {r[0] for r in wb["客户投放量"].iter_rows(min_row=2, values_only=True)}
     assert licences == {s.licence_no for s in world.shops["城关1号线"]}
     assert wb["档位投放表"]["A2"].value == "42000001"
@@ -291,7 +301,7 @@ def test_it_keeps_queries_flat_on_the_per_shop_page(world, login, run):
     assert len(many) == len(few)
 
 
-def test_it_filters_shops_by_product_and_exports_the_run_list(world, login):
+def test_it_filters_shops_by_product_and_exports_the_run_list(world, login, app):
     client = login(world.city_admin)
     upload(client, sheet_bytes({"ADV": 16}, {"ADV": 8, "LOWEST_GRADE": "D5"}))
     run = AllocationRun.objects.get()
@@ -299,7 +309,25 @@ def test_it_filters_shops_by_product_and_exports_the_run_list(world, login):
     page = client.get(reverse("growth:shops", args=[run.pk]) + f"?product={second.pk}").content.decode()
     assert "测试烟2" in page and "测试烟1" not in page.split('data-testid="shop-allocations"')[1]
     assert client.get(reverse("growth:shops", args=[run.pk]) + "?product=abc").status_code == 200
-    response = client.get(reverse("growth:runs-export") + "?q=week")
-    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    # the list's export runs in the background, with the page's search
+    form = app.get(reverse("growth:runs"), user=world.city_admin).forms["run-filter"]
+    form["q"] = "week"
+    wb = download(form.submit().click(linkid="runs-export").follow())
     assert wb.active["B2"].value == "week.xlsx" and wb.active["F2"].value == 0
-    assert login(world.outsider).get(reverse("growth:runs-export")).status_code == 200
+    form["q"] = "no-such-run"
+    wb = download(form.submit().click(linkid="runs-export").follow())
+    assert wb.active.max_row == 1  # the header only
+    page = app.get(reverse("growth:runs"), user=world.outsider)
+    assert len(download(page.click(linkid="runs-export").follow()).active["A"]) == 2
+    from serviceloop.core.testing import make_user
+
+    nobody = make_user("nobody", "", company=world.company)  # a log-in without a role sees no runs
+    app.get(reverse("growth:runs-export"), user=nobody, status=403)
+    app.get(reverse("growth:export", args=[run.pk]), user=nobody, status=404)
+    from django.http import QueryDict
+
+    from serviceloop.core.background import WorkFailed
+    from serviceloop.growth.export import run_export_sheets
+
+    with pytest.raises(WorkFailed):  # the builder checks the scope again when the work runs
+        run_export_sheets(nobody, QueryDict(f"run={run.pk}"))

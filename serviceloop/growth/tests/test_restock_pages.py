@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from serviceloop.core.testing import make_customer
 from serviceloop.growth.models import RestockAdvice
+from serviceloop.growth.restock import restockshop_refresh
 from serviceloop.trade.testing import make_products
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +18,23 @@ NOW = timezone.make_aware(dt.datetime(2026, 11, 25, 9, 0))
 
 
 def advise(shop, product, suggested, *, short=False, cap=None):
-    return RestockAdvice.objects.create(
+    """An advice line and its shop's summary, as the restock job writes them (the list reads the summaries)."""
+    line = RestockAdvice.objects.create(
         customer=shop, product=product, order_day=dt.date(2026, 11, 30), forecast=suggested, recent=suggested,
         suggested=suggested, cap=cap, method="tsb", short=short, computed_at=NOW,
     )  # fmt: skip
+    restockshop_refresh(customer_ids=[shop.pk])
+    return line
+
+
+def download(work):
+    """The export's work page (after the redirect) → its download link → the sheet's rows."""
+    assert "/work/" in work.request.path
+    link = work.html.select_one('[data-testid="work-download"]')
+    assert link is not None, work.text
+    response = work.click(href=link["href"])
+    assert response.content_type.endswith("spreadsheetml.sheet")
+    return openpyxl.load_workbook(io.BytesIO(response.body)).active
 
 
 @pytest.fixture
@@ -63,13 +77,26 @@ def test_search_and_short_filter_through_the_rendered_form(app, advice):
     )
 
 
-def test_export_has_the_lines_of_the_users_shops_only(app, advice):
+def test_export_runs_in_the_background_with_the_lines_of_the_users_shops_only(app, advice):
     world, mine, other, _ = advice
-    response = app.get(reverse("growth:restock-export"), user=world.account_manager)
-    ws = openpyxl.load_workbook(io.BytesIO(response.body)).active
+    page = app.get(reverse("growth:restock"), user=world.account_manager)
+    queued = page.click(linkid="restock-export")
+    assert queued.status_code == 302
+    ws = download(queued.follow())
     licences = [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert sorted(licences) == sorted([mine[0].licence_no, mine[0].licence_no, mine[1].licence_no])
     assert ws.cell(1, 8).value == "建议订货量（条）"
+    # the page's filter carries over: only the lines likely to run short, of the shops listed
+    form = page.forms["restock-filter"]
+    form["short"] = True
+    ws = download(form.submit().click(linkid="restock-export").follow())
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[9]) for r in rows] == [(mine[0].licence_no, "是")]
+    # another route's manager gets their own shops' lines, never these
+    ws = download(
+        app.get(reverse("growth:restock"), user=world.outsider).click(linkid="restock-export").follow()
+    )
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == [other[0].licence_no]
 
 
 def test_list_queries_are_flat_in_page_size(app, advice, django_assert_max_num_queries):

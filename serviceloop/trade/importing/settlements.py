@@ -122,9 +122,23 @@ class SettlementsHandler:
             SettlementAttempt.objects.bulk_create(rows, batch_size=bulk_size())
 
         write_revisions(Settlement, self.batch, self.plan, self.existing, after=attempts)
+        # the care list's kept risk scores of these shops (issue 14), in this transaction
+        from serviceloop.growth.care import settlementrisk_refresh
+
+        settlementrisk_refresh(customer_ids=settlement_shops(self.batch), now=self.now)
 
     def add_keys(self) -> None:
         add_month_keys("trade_settlement", self.batch.pk)
 
     def cleanup(self) -> None:
         pass
+
+
+def settlement_shops(batch) -> set[int]:
+    """The shops whose settlements ``batch`` wrote or replaced."""
+    from django.db.models import Q
+
+    rows = Settlement.objects.filter(Q(batch=batch) | Q(replaced_by=batch)).values_list(
+        "customer_id", flat=True
+    )
+    return set(rows.distinct())
