@@ -47,6 +47,17 @@ database had the since-NULLS-FIRST index when measured.) EXPLAIN ANALYZE at 70,0
     search, old page query (whole joined rows, no trigram index): 298–814 ms on top of the count
     deep page 200: whole joined rows with OFFSET 222–235 ms → keys first 57–64 ms at this load
     overdue shops: 903 → 51 ms (visits_due_since_nulls_first, created inside a rolled-back transaction)
+
+140,000 shops (the issue's size), 2026-12-03, built by this script in 4 min (42 s shops, 76 s key lists, visit-due
+rows and 640,318 visits of the month, 98 s 1,087,483 order lines of 2 weeks, 11 s KPI values) at load ~4, then
+measured again with BENCH_REUSE=1 on the quiet machine (load 0.9; code after 9f3f040, migrations applied). Django CPU
+14,000 → 140,000 (growth), database time at 140,000: customer list first page 23.1 → 35.8 ms (1.55×) + 9 ms db,
+search 23.7 → 39.8 (1.68×) + 9, rare search 19.9 → 37.7 (1.89×) + 6, filter 22.5 → 40.7 (1.81×) + 22 (its exact
+COUNT), deep page 22.2 → 37.6 (1.70×) + 13; compliance 18.5 → 22.8 (1.23×) + 76 ms db (a page of 50 managers
+holds 80,000 visits of the month here: the builder gives 400 account managers 350 shops each); KPI page 13.6, shop
+page 16.3, panel 8.7 (flat). The customer list's CPU growth is the route filter's options: 2,150 routes at 140,000
+(select_options draws them in Python, ~10 ms). 3,000 → 30,000 the same day, quiet: customer list 20.6–22.4 →
+22.3–25.2 ms (1.13–1.31×), compliance 15.9 → 21.1 (1.33×) + 29 ms db, KPI 13.5 → 13.2, shop page 16.9 → 16.6.
 """
 
 import datetime as dt
