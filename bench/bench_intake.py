@@ -418,7 +418,7 @@ def main() -> int:
     record("public intake: CPU per submission (GET + POST), median", cpu_median, 10, "ms")
     record("public intake: cheaper than django-helpdesk's form (40 ms)", HELPDESK_MS / cpu_median, 4, "×",
            lower_is_better=False)  # fmt: skip
-    record(f"public intake: p99 at concurrency {top['concurrency']} (loaded machine)", top["p99"], 100, "ms")
+    record(f"public intake: p99 at concurrency {top['concurrency']} (closed loop)", top["p99"], 100, "ms")
     record(f"public intake: submissions/s at concurrency {top['concurrency']}", top["rps"], None, "/s")
     record("public intake: workers' CPU per submission under load", top["cpu_ms"], None, "ms")
     for r in rows[len(LEVELS) :]:

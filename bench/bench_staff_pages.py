@@ -1,0 +1,181 @@
+"""Benchmark: every staff list page of the demo city, at two city sizes, for three roles (issue 14: "every staff page
+≤ 100 ms server CPU at city scale, growth from 3,000 to 30,000 shops ≤ 2×").
+
+    .venv/bin/python bench/bench_staff_pages.py                               # 300 and 3,000 shops (short)
+    BENCH_CITY_SHOPS=30000 .venv/bin/python bench/bench_staff_pages.py        # 3,000 and 30,000 (the issue's)
+    BENCH_REUSE=1 …                                                           # keep the cities already built
+
+Each size is a PostgreSQL database (``h_perfdata_city_<shops>`` on the server of BENCH_PG, default 127.0.0.1) with
+the whole demo city of ``manage.py demo --customers N``: a year of requests, visits, weekly orders with their
+deliveries and settlements, tags, surveys, allocation runs; then a year of KPI values (``compute_kpis --months
+12``), the restock job and the settlement risk scores. Building 30,000 shops takes ~16 minutes (13 M order lines).
+
+Every page is requested in process (Django's test client) as the city admin, a station head and an account
+manager: server CPU per request (``time.process_time``, median of BENCH_REQUESTS after two warm-ups; load disturbs
+it least), wall time, the database's share of it as Django timed the queries, and the query count. A page flagged
+``<<`` is over 100 ms of CPU or grew more than 2× in CPU from the small city to the big one.
+
+Measured 2026-12-03 on the issue's sizes (3,000 → 30,000 shops; BENCH_REUSE=1 on cities built with main at 1732c27
+and migrated, then the restock job and the risk scores run; code at 9f3f040; quiet machine, load 0.0–0.7): 52 pages
+× 3 roles, none over 100 ms of CPU, none grown more than 2×. Slowest: the city admin's task list 42.6 ms (1.52×);
+largest growth: the station head's live board 1.91× (10.7 → 20.4 ms). Highest wall time: the success-rate page
+67 ms (54 ms of it in PostgreSQL), the compliance page 62–66 ms, the ledger 64 ms. Before this stop's changes the
+same sweep (machine load 4) had the settlement care page at 140 ms CPU / 578 ms wall (4.4×), the tag board 2.8×,
+the guidance list 1.9× and the success-rate page at 412 ms wall.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+PY = str(ROOT / ".venv" / "bin" / "python")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+BIG = int(os.environ.get("BENCH_CITY_SHOPS", "3000"))
+SIZES = (int(os.environ.get("BENCH_CITY_SMALL", BIG // 10)), BIG)
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5"))
+SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+PREFIX = os.environ.get("BENCH_PG_PREFIX", "h_perfdata_city_")
+ROLES = ("admin", "station", "manager")  # the demo's logins: city admin, station head, account manager
+BUDGET_MS, GROWTH = 100, 2
+PAGE_LINES = """
+/ /work/ /org/ /org/routes/ /org/staff/ /audit/
+/customers/ /customers/?q=%E4%BE%BF%E5%88%A9 /customers/?page=50
+/servicedesk/ /servicedesk/ledger/ /servicedesk/board/ /servicedesk/kpis/ /servicedesk/notifications/
+/tags/ /tags/board/ /tags/board/?group=month /tags/library/
+/visits/ /visits/today/ /visits/compliance/ /visits/key-lists/ /visits/policies/ /visits/cycle/
+/surveys/ /surveys/questionnaires/ /portal/cards/
+/allocation/ /allocation/points/ /allocation/restock/ /allocation/settlement/ /allocation/settlement/rates/
+/trade/ /trade/orders/ /trade/products/ /trade/derived/ /trade/points/ /integrations/deliveries/
+/kpis/ /kpis/targets/ /evaluation/scorecards/ /evaluation/weights/ /evaluation/grades/ /evaluation/stars/
+/supervision/plans/ /supervision/work/ /supervision/rectifications/ /supervision/risks/
+/reviews/ /guidance/ /trainings/ /trainings/coverage/
+"""
+PAGES = [url for line in PAGE_LINES.splitlines() for url in line.split()]
+
+
+def ensure_database(shops: int) -> bool:
+    """Creates the database when missing; True when it was there already (and BENCH_REUSE keeps it)."""
+    import psycopg
+
+    name = f"{PREFIX}{shops}"
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not os.environ.get("BENCH_REUSE"):
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return bool(exists)
+
+
+def build(env: dict, shops: int) -> None:
+    started = time.perf_counter()
+    for args in (["migrate", "-v0"], ["demo", "--customers", str(shops)], ["compute_kpis", "--months", "12"]):
+        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    script = (
+        "from django.utils import timezone\n"
+        "from serviceloop.growth.restock import restock_run\n"
+        "restock_run(now=timezone.now())\n"
+        "from django.db import connection\n"
+        "connection.cursor().execute('VACUUM ANALYZE')\n"
+    )
+    subprocess.run(
+        [PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    print(f"  built {shops:,} shops in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def measure() -> None:
+    """In a child process on the size's database: one RESULT line per role and page."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from serviceloop.org.models import User
+
+    for role in ROLES:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=role))
+        for url in PAGES:
+            cpu, wall, db = [], [], []
+            for i in range(REQUESTS + 2):
+                with CaptureQueriesContext(connection) as queries:
+                    c, w = time.process_time(), time.perf_counter()
+                    response = client.get(url)
+                    c, w = time.process_time() - c, time.perf_counter() - w
+                if i >= 2:
+                    cpu.append(1000 * c)
+                    wall.append(1000 * w)
+                    db.append(1000 * sum(float(q["time"]) for q in queries.captured_queries))
+            print(f"RESULT\t{role}\t{url}\t{response.status_code}\t{statistics.median(cpu):.2f}\t"
+                  f"{statistics.median(wall):.2f}\t{statistics.median(db):.2f}\t{len(queries)}", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    import psycopg
+    from summary import record
+
+    try:
+        psycopg.connect(f"{SERVER}/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as exc:  # `make bench` on a machine without PostgreSQL: skip, do not fail
+        print(f"skipped: no PostgreSQL at {SERVER} ({exc})")
+        return
+    results: dict[int, dict[tuple[str, str], tuple]] = {}
+    for shops in SIZES:
+        reused = ensure_database(shops)
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"{SERVER}/{PREFIX}{shops}",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        print(f"== {shops:,} shops ({'reused' if reused else 'building'})", flush=True)
+        if not reused:
+            build(env, shops)
+        proc = subprocess.run([PY, __file__, "--measure"], cwd=ROOT, env=env, capture_output=True, text=True)
+        if proc.returncode:
+            sys.exit(proc.stderr[-3000:])
+        results[shops] = {}
+        for line in proc.stdout.splitlines():
+            if line.startswith("RESULT\t"):
+                _tag, role, url, status, cpu, wall, db, n = line.split("\t")
+                results[shops][role, url] = (int(status), float(cpu), float(wall), float(db), int(n))
+    small, big = SIZES
+    print(f"\nserver CPU per request (median of {REQUESTS}, in process, PostgreSQL; load average "
+          f"{os.getloadavg()[0]:.1f}); << over {BUDGET_MS} ms CPU or grown over {GROWTH}×")  # fmt: skip
+    worst_cpu, worst_growth, over = (0.0, ""), (0.0, ""), 0
+    for role in ROLES:
+        print(f"\n{role}: {'page':<44} {f'CPU {small:,}':>10} {f'CPU {big:,}':>11} {'growth':>7} "
+              f"{f'wall {big:,}':>11} {f'db {big:,}':>9} queries")  # fmt: skip
+        for url in PAGES:
+            s, b = results[small][role, url], results[big][role, url]
+            if s[0] != 200 or b[0] != 200:  # the role may not open the page
+                continue
+            growth = b[1] / s[1]
+            flag = "  <<" if b[1] > BUDGET_MS or growth > GROWTH else ""
+            over += b[1] > BUDGET_MS
+            worst_cpu = max(worst_cpu, (b[1], f"{role} {url}"))
+            worst_growth = max(worst_growth, (growth, f"{role} {url}"))
+            print(f"{'':{len(role) + 2}}{url:<44} {s[1]:>10.1f} {b[1]:>11.1f} {growth:>6.2f}× {b[2]:>11.1f} "
+                  f"{b[3]:>9.1f} {s[4]:>3} → {b[4]}{flag}")  # fmt: skip
+    print(
+        f"\nslowest: {worst_cpu[1]} {worst_cpu[0]:.1f} ms; largest growth: {worst_growth[1]} {worst_growth[0]:.2f}×"
+    )
+    record(f"staff pages at {big:,} shops: slowest CPU ({worst_cpu[1]})", worst_cpu[0], BUDGET_MS, "ms")
+    record(f"staff pages {small:,} → {big:,} shops: largest CPU growth", worst_growth[0], GROWTH, "×")
+    record(f"staff pages at {big:,} shops over {BUDGET_MS} ms CPU (3 roles)", over, None, "")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--measure"]:
+        measure()
+    else:
+        main()
