@@ -131,3 +131,23 @@ def work_file(client, response) -> bytes:
     download = client.get(work_url + "download/")
     assert download.status_code == 200, download.status_code
     return b"".join(download.streaming_content)
+
+
+def work_workbook(page):
+    """The workbook of a background export, from its work page (WebTest: the export's redirect, followed): the
+    page's download link clicked as the user would."""
+    import io
+
+    import openpyxl
+
+    assert "/work/" in page.request.path
+    link = page.html.select_one('[data-testid="work-download"]')
+    assert link is not None, page.text
+    response = page.click(href=link["href"])
+    assert response.content_type.endswith("spreadsheetml.sheet")
+    return openpyxl.load_workbook(io.BytesIO(response.body))
+
+
+def work_rows(page) -> list[tuple]:
+    """The first sheet's rows of a background export (see ``work_workbook``)."""
+    return list(work_workbook(page).active.iter_rows(values_only=True))

@@ -1,8 +1,5 @@
 """Pages: upload → run → product table and chart → per shop; scope; export; points; panels."""
 
-import io
-
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -10,6 +7,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from serviceloop.core.testing import work_workbook as download
 from serviceloop.growth.models import AllocationRun, PointsEntry, ShopAllocation
 
 from .helpers import sheet_bytes
@@ -58,16 +56,6 @@ def test_it_refuses_uploads_from_staff_who_may_not_run(world, login):
     assert upload(client, sheet_bytes({})).status_code == 403
     client = login(world.outsider)
     assert client.post(reverse("growth:points"), {}).status_code == 403
-
-
-def download(work):
-    """The export's work page (after the redirect) → its download link → the workbook."""
-    assert "/work/" in work.request.path
-    link = work.html.select_one('[data-testid="work-download"]')
-    assert link is not None, work.text
-    response = work.click(href=link["href"])
-    assert response.content_type.endswith("spreadsheetml.sheet")
-    return openpyxl.load_workbook(io.BytesIO(response.body))
 
 
 def test_it_shows_an_account_manager_only_their_shops(world, login, app, run):

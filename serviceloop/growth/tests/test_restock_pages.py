@@ -1,14 +1,12 @@
 """Restock advice pages: the account manager's list (scope, search, filter, paging, export) and the shop panel."""
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from serviceloop.core.testing import make_customer
+from serviceloop.core.testing import make_customer, work_workbook
 from serviceloop.growth.models import RestockAdvice
 from serviceloop.growth.restock import restockshop_refresh
 from serviceloop.trade.testing import make_products
@@ -28,13 +26,7 @@ def advise(shop, product, suggested, *, short=False, cap=None):
 
 
 def download(work):
-    """The export's work page (after the redirect) → its download link → the sheet's rows."""
-    assert "/work/" in work.request.path
-    link = work.html.select_one('[data-testid="work-download"]')
-    assert link is not None, work.text
-    response = work.click(href=link["href"])
-    assert response.content_type.endswith("spreadsheetml.sheet")
-    return openpyxl.load_workbook(io.BytesIO(response.body)).active
+    return work_workbook(work).active
 
 
 @pytest.fixture

@@ -1,26 +1,15 @@
 """The ledger's export runs in the background (issue 14): the page's export link queues the work, and the file holds
 the rows of the user's scope with the page's filters, as the page shows them."""
 
-import io
 from datetime import timedelta
 
-import openpyxl
 import pytest
 from django.utils import timezone
 
 from serviceloop.core.models import AuditEvent, Work
+from serviceloop.core.testing import work_rows as download
 
 pytestmark = pytest.mark.django_db
-
-
-def download(work):
-    """Follows the export's redirect to its work page and opens the file behind the download link."""
-    assert "/work/" in work.request.path
-    link = work.html.select_one('[data-testid="work-download"]')
-    assert link is not None, work.text
-    response = work.click(href=link["href"])
-    assert response.content_type.endswith("spreadsheetml.sheet")
-    return list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
 
 
 @pytest.fixture

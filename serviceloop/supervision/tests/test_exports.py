@@ -2,13 +2,12 @@
 queues the work, and the file holds the rows of the user's scope with the page's filters, as the page shows them."""
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 import time_machine
 
 from serviceloop.core.models import Work
+from serviceloop.core.testing import work_rows as download
 from serviceloop.supervision.models import InspectionItem
 from serviceloop.supervision.services import plan_create, plan_draw, record_create, risk_raise
 
@@ -21,16 +20,6 @@ pytestmark = pytest.mark.django_db
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def download(work):
-    """Follows the export's redirect to its work page and opens the file behind the download link."""
-    assert "/work/" in work.request.path
-    link = work.html.select_one('[data-testid="work-download"]')
-    assert link is not None, work.text
-    response = work.click(href=link["href"])
-    assert response.content_type.endswith("spreadsheetml.sheet")
-    return list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
 
 
 @pytest.fixture

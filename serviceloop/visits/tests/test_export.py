@@ -2,12 +2,11 @@
 the user's scope with the page's filters (issue 14: long work never on the request thread)."""
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 from django.utils import timezone
 
+from serviceloop.core.testing import work_rows as download
 from serviceloop.visits.models import Visit, VisitPolicy
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +20,6 @@ def visit(world, shop, manager, *, days_ago, status="done"):
         check_in_at=at if status == "done" else None, check_out_at=at + dt.timedelta(minutes=25) if status == "done" else None,
         minutes_spent=25 if status == "done" else None,
     )  # fmt: skip
-
-
-def download(work):
-    """Follows the export's redirect to its work page and opens the file behind the download link."""
-    assert "/work/" in work.request.path
-    link = work.html.select_one('[data-testid="work-download"]')
-    assert link is not None, work.text
-    response = work.click(href=link["href"])
-    assert response.content_type.endswith("spreadsheetml.sheet")
-    return list(openpyxl.load_workbook(io.BytesIO(response.body)).active.iter_rows(values_only=True))
 
 
 @pytest.fixture
