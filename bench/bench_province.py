@@ -100,21 +100,6 @@ def database_url(shops: int) -> str:
     return f"{SERVER}/{PREFIX}{shops}"
 
 
-def ensure_database(shops: int) -> bool:
-    """Creates the database when missing; True when it was there already."""
-    import psycopg
-
-    name = f"{PREFIX}{shops}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not os.environ.get("BENCH_REUSE"):
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return bool(exists)
-
-
 def build(shops: int) -> None:
     from django.core.management import call_command
     from django.utils import timezone
@@ -217,6 +202,7 @@ def explain(captured, name: str, top: int = 3) -> None:
 
 def main() -> None:
     import psycopg
+    from pgdb import ensure_database
     from summary import record
 
     try:
@@ -226,7 +212,7 @@ def main() -> None:
         return
     results: dict[int, dict[str, tuple[float, int, float]]] = {}
     for shops in SIZES:
-        built = ensure_database(shops)
+        built = ensure_database(SERVER, f"{PREFIX}{shops}")
         env = {**os.environ, "DATABASE_URL": database_url(shops), "DJANGO_SETTINGS_MODULE": "config.settings"}
         if built:
             env["BENCH_BUILT"] = "1"

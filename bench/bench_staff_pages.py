@@ -59,21 +59,6 @@ PAGE_LINES = """
 PAGES = [url for line in PAGE_LINES.splitlines() for url in line.split()]
 
 
-def ensure_database(shops: int) -> bool:
-    """Creates the database when missing; True when it was there already (and BENCH_REUSE keeps it)."""
-    import psycopg
-
-    name = f"{PREFIX}{shops}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not os.environ.get("BENCH_REUSE"):
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return bool(exists)
-
-
 def build(env: dict, shops: int) -> None:
     started = time.perf_counter()
     for args in (["migrate", "-v0"], ["demo", "--customers", str(shops)], ["compute_kpis", "--months", "12"]):
@@ -122,6 +107,7 @@ def measure() -> None:
 
 def main() -> None:
     import psycopg
+    from pgdb import ensure_database
     from summary import record
 
     try:
@@ -131,7 +117,7 @@ def main() -> None:
         return
     results: dict[int, dict[tuple[str, str], tuple]] = {}
     for shops in SIZES:
-        reused = ensure_database(shops)
+        reused = ensure_database(SERVER, f"{PREFIX}{shops}")
         env = {
             **os.environ,
             "DATABASE_URL": f"{SERVER}/{PREFIX}{shops}",
