@@ -252,15 +252,11 @@ def _keep(shops: dict, kept, *, now, days: int) -> int:
     Called in a transaction. On PostgreSQL it first takes the trade import's lock (held by an import for its
     whole transaction, and taken again here at no cost when the import itself refreshes): a chunk of the daily
     job then waits for a running import and scores what it wrote, instead of racing it to the same rows."""
-    from django.db import connection
-
-    from serviceloop.trade.importing.engine import _LOCK as TRADE_IMPORT_LOCK
+    from serviceloop.trade.importing.engine import import_lock
 
     from .models import SettlementRisk
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRADE_IMPORT_LOCK])
+    import_lock()
     risks = _scored(shops, now=now, days=days)
     kept.delete()
     SettlementRisk.objects.bulk_create(

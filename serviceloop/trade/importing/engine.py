@@ -30,6 +30,15 @@ from .report import Report
 _LOCK = 72_201_025
 
 
+def import_lock() -> None:
+    """Waits for a running trade import and keeps others out until this transaction ends (PostgreSQL; on SQLite
+    writing transactions already run one at a time). Also for writers that must see an import whole, such as the
+    care list's risk scores."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+
+
 def handler_class(kind: str):
     from .deliveries import DeliveriesHandler
     from .orders import OrdersHandler
@@ -109,9 +118,7 @@ def _run(
     committed = False
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+            import_lock()
             handler = handler_class(kind)(batch=batch, report=report, now=now)
             if _read(rows(), table, kind, handler, report, on_rows):
                 handler.check()  # also when some rows were bad: every problem is reported at once
