@@ -186,9 +186,15 @@ def export_sheets(progress: Progress, *, builder: str, user_id: int, params: dic
     progress.note(_("%(n)s rows exported.") % {"n": f"{progress.work.done:,}"})
 
 
-def exportable(count=None):
+def exportable(count=None, *, listed=None):
     """Marks a sheet builder ``builder(user, params) -> [(title, headers, rows)]`` as an export;
-    ``count(user, params)`` (optional) gives the number of rows, so the page can show a percentage."""
+    ``count(user, params)`` (optional) gives the number of rows, so the page can show a percentage. ``listed``
+    instead: the selector ``listed(user=…, params=…)`` whose queryset the builder writes, one row each; its
+    ``count()`` is the number of rows."""
+    if listed is not None:
+
+        def count(user, params):
+            return listed(user=user, params=params).count()
 
     def mark(builder):
         builder.exportable = True

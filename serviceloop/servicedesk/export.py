@@ -140,11 +140,7 @@ def _ledger(user, params):
     return qs
 
 
-def _ledger_count(user, params) -> int:
-    return _ledger(user, params).count()
-
-
-@exportable(count=_ledger_count)
+@exportable(listed=_ledger)
 def ledger_sheets(user, params):
     """The ledger as filtered on its page, for the user who started the export (their scope, their phones)."""
     headers, rows = ledger_rows(_ledger(user, params), user=user)

@@ -10,11 +10,7 @@ from serviceloop.core.background import exportable
 from . import selectors
 
 
-def _rect_count(user, params) -> int:
-    return selectors.rectification_list(user=user, params=params).count()
-
-
-@exportable(count=_rect_count)
+@exportable(listed=selectors.rectification_list)
 def rectification_sheets(user, params):
     qs = selectors.rectification_list(user=user, params=params)
     headers = [_("station"), _("what to rectify"), _("owner"), _("deadline"), _("status"), _("inspector"),
@@ -25,11 +21,7 @@ def rectification_sheets(user, params):
     return [(_("rectifications"), headers, rows)]
 
 
-def _risk_count(user, params) -> int:
-    return selectors.risk_list(user=user, params=params).count()
-
-
-@exportable(count=_risk_count)
+@exportable(listed=selectors.risk_list)
 def risk_sheets(user, params):
     qs = selectors.risk_list(user=user, params=params)
     headers = [_("reference"), _("level"), _("unit"), _("risk"), _("raised by"), _("owner"), _("measures"),

@@ -8,11 +8,7 @@ from serviceloop.core.background import exportable
 from . import selectors
 
 
-def _session_count(user, params) -> int:
-    return selectors.session_list(user=user, params=params).count()
-
-
-@exportable(count=_session_count)
+@exportable(listed=selectors.session_list)
 def session_sheets(user, params):
     qs = selectors.session_list(user=user, params=params)
     headers = [_("topic"), _("starts at"), _("ends at"), _("place"), _("branch"), _("station"), _("trainer"),
@@ -28,15 +24,11 @@ def session_sheets(user, params):
     return [(_("trainings"), headers, rows())]
 
 
-def _coverage_count(user, params) -> int:
-    return selectors.coverage_stations(user=user, params=params).count()
-
-
 def _pct(value):
     return round(value * 100, 1) if value is not None else ""
 
 
-@exportable(count=_coverage_count)
+@exportable(listed=selectors.coverage_stations)
 def coverage_sheets(user, params):
     now = timezone.now()
     rows, total = selectors.coverage(user=user, params=params, now=now)

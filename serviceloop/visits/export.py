@@ -11,11 +11,7 @@ from . import selectors
 from .models import KeyList
 
 
-def _visit_count(user, params) -> int:
-    return selectors.visit_list(user=user, params=params).count()
-
-
-@exportable(count=_visit_count)
+@exportable(listed=selectors.visit_list)
 def visit_sheets(user, params):
     """The visit list as filtered on its page, streamed in chunks of 2,000."""
     qs = selectors.visit_list(user=user, params=params)

@@ -178,3 +178,23 @@ def test_it_removes_old_work_files(world, settings, tmp_path):
     purge_finished_work(timezone.now() + timedelta(days=settings.WORK_KEEP_DAYS + 1))
     work.refresh_from_db()
     assert not path.exists() and work.file == ""
+
+
+def test_an_export_of_a_listed_queryset_counts_its_rows_for_the_progress_bar(world):
+
+    def shops(*, user, params):
+        return Customer.objects.visible_to(user).filter(route__name__in=params.get("route", []))
+
+    @exportable(listed=shops)
+    def sheets(user, params):
+        return [("shops", ["name"], ([c.name] for c in shops(user=user, params=params)))]
+
+    params = {"route": ["张湾1号线", "茅箭1号线"]}
+    assert (
+        sheets.exportable
+        and sheets.count(world.city_admin, params) == shops(user=world.city_admin, params=params).count() > 0
+    )
+    assert (
+        sheets.count(world.account_manager, params)
+        == Customer.objects.filter(route__name="张湾1号线").count()
+    )
