@@ -191,12 +191,18 @@ def claim(job: Job, now: datetime) -> str | None:
     return token if taken else None
 
 
+def job_run_soon(name: str) -> None:
+    """Makes a job due at the runner's next tick, whatever its schedule: what it computes from has changed (a
+    city-wide run that a form's request must not do itself). A run in progress finishes first (the lease)."""
+    JobState.objects.filter(name=name).update(last_started_at=None)
+
+
 def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
     """Runs every due job once. ``force`` ignores the schedule (not the lease)."""
     results = {}
     for job in JOBS:
         if force:
-            JobState.objects.filter(name=job.name).update(last_started_at=None)
+            job_run_soon(job.name)
         token = claim(job, now)
         if token is None:
             continue

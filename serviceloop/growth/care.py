@@ -237,8 +237,8 @@ def failure_pareto(settlements) -> list[dict]:
 # The care list reads one ``SettlementRisk`` row a shop (issue 14): scoring the whole city's window on every
 # view cost the city admin ~0.3 s of CPU and ~1 s of database grouping at 40,000 shops. A shop's row changes
 # only when its settlements change (an import or a rollback: ``settlementrisk_refresh`` for those shops), when
-# the window slides (the daily job: ``settlementrisk_rebuild``) or when the window setting changes (the same,
-# called by ``trade.services.derivationsettings_update``). The threshold is applied when reading, so changing
+# the window slides (the daily job: ``settlementrisk_rebuild``) or when the window setting changes (the same job,
+# made due at once by ``trade.services.derivationsettings_update``). The threshold is applied when reading, so changing
 # it needs no recomputation. The reminder job and the capital-pressure key list still score live
 # (``likely_to_fail``): they are jobs, and live scores are exact to the minute.
 

@@ -391,7 +391,7 @@ class SettlementRisk(models.Model):
 
     Only shops with a failed attempt or an unpaid settlement in the window have a row. Rows are replaced by
     ``care.settlementrisk_refresh`` for the shops of each settlement import or rollback, and for every shop by
-    the daily job (the window slides) and when the window setting changes."""
+    the daily job (the window slides), which a change of the window setting makes due at once."""
 
     customer = models.OneToOneField(
         "customers.Customer",

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from serviceloop.core.jobs import JOBS
+from serviceloop.core.jobs import JOBS, claim
+from serviceloop.core.models import JobState
 from serviceloop.core.testing import make_user
 from serviceloop.customers.models import Customer
 from serviceloop.growth import care
@@ -103,8 +104,14 @@ def test_a_new_window_rescores_every_shop_and_a_new_line_only_filters(app, attem
     assert licences(app.get(url, user=world.city_admin)) == [c.licence_no, e.licence_no, a.licence_no]
     cfg = DerivationSettings.current()
     now = timezone.now()
+    JobState.objects.update_or_create(name="settlement_risks", defaults={"last_started_at": now})  # ran today
     cfg = derivationsettings_update(values={"failed_settlement_days": 7}, seen_updated_at=cfg.updated_at,
                                     actor=world.city_admin, now=now)  # fmt: skip
+    # the change makes the daily job due at once (the runner claims it though it ran today) and the job scores
+    # the city for the new window
+    job = next(j for j in JOBS if j.name == "settlement_risks")
+    assert claim(job, now) is not None
+    job.func(now)
     assert kept() == live(now) and set(kept()) == {b.pk, e.pk}
     assert kept()[e.pk][4][0][1].startswith("近7天扣款失败3次")
     page = app.get(url, user=world.city_admin)
