@@ -63,6 +63,25 @@ def check_file(progress, *, path: str, kind: str, user_id: int | None, filename:
     progress.link(batch.get_absolute_url())
 
 
+@background
+def rollback_batch(progress, *, batch_id: int, user_id: int) -> None:
+    """Rolls an import batch back: a week of orders is hundreds of thousands of lines, their aggregates and (for
+    settlements) the care list's scores of its shops. The work page then links to the batch."""
+    from serviceloop.org.models import User
+
+    from .models import ImportBatch
+    from .services import batch_rollback
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    progress.link(batch.get_absolute_url())
+    progress.note(_("Rolling back…"))
+    try:
+        batch_rollback(batch=batch, actor=User.objects.get(pk=user_id), now=timezone.now())
+    except ValidationError as exc:  # a later batch corrected its rows, or it is not an imported batch
+        raise WorkFailed(" ".join(exc.messages)) from exc
+    progress.note(_("The batch was rolled back."))
+
+
 def start_check(request, *, path: Path, kind: str, filename: str):
     work = start_work(
         check_file, user=request.user, title=_("Check %(name)s") % {"name": filename},

@@ -20,7 +20,7 @@ from serviceloop.core.paging import paginate
 from . import selectors
 from .forms import TradeImportForm
 from .models import BatchKind, BatchStatus, Channel, OrderStatus, PriceClass
-from .services import batch_rollback, may_import
+from .services import may_import
 
 
 def _require_importer(user):
@@ -87,15 +87,14 @@ def batch_detail(request, pk):
 @login_required
 @require_POST
 def batch_rollback_view(request, pk):
+    from .tasks import rollback_batch
+
     _require_importer(request.user)
     batch = selectors.batch_get(user=request.user, pk=pk)
-    try:
-        batch_rollback(batch=batch, actor=request.user, now=timezone.now())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The batch was rolled back."))
-    return redirect(batch)
+    # In the background, like the import it undoes; the service checks again whether it may be rolled back.
+    work = start_work(rollback_batch, user=request.user, title=_("Roll back batch #%(id)s") % {"id": batch.pk},
+                      batch_id=batch.pk, user_id=request.user.pk)  # fmt: skip
+    return redirect(work)
 
 
 @login_required

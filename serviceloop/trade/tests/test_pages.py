@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from webtest import Upload
 
+from serviceloop.core.models import Work
 from serviceloop.trade.importing import import_trade_file
 from serviceloop.trade.models import BatchStatus, ImportBatch, Order
 from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
@@ -44,6 +45,10 @@ def test_it_checks_then_imports_an_uploaded_file(app, trade):
     done = app.get(batch.get_absolute_url(), user=world.city_admin)
     rolled = done.forms["batch-rollback"].submit().follow()
     assert rolled.status_code == 200 and not Order.objects.exists()
+    # the rollback ran as background work, whose page reports it and links back to the batch
+    assert "批次已撤销" in rolled.text and batch.get_absolute_url() in rolled.text
+    again = done.forms["batch-rollback"].submit().follow()  # the same button on the stale page
+    assert "只有已导入的批次可以撤销" in again.text and Work.objects.latest("pk").status == "failed"
 
 
 def test_a_refused_upload_lists_every_bad_row(app, trade):
