@@ -106,14 +106,10 @@ def measure() -> None:
 
 
 def main() -> None:
-    import psycopg
-    from pgdb import ensure_database
+    from pgdb import ensure_database, reachable
     from summary import record
 
-    try:
-        psycopg.connect(f"{SERVER}/postgres", connect_timeout=5).close()
-    except psycopg.OperationalError as exc:  # `make bench` on a machine without PostgreSQL: skip, do not fail
-        print(f"skipped: no PostgreSQL at {SERVER} ({exc})")
+    if not reachable(SERVER):
         return
     results: dict[int, dict[tuple[str, str], tuple]] = {}
     for shops in SIZES:

@@ -3,6 +3,19 @@
 import os
 
 
+def reachable(server: str) -> bool:
+    """Whether PostgreSQL answers; if not, says so (``make bench`` on a machine without it skips, it does not
+    fail)."""
+    import psycopg
+
+    try:
+        psycopg.connect(f"{server}/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        print(f"skipped: no PostgreSQL at {server} ({exc})")
+        return False
+    return True
+
+
 def ensure_database(server: str, name: str) -> bool:
     """Creates the database when missing; True when it was there already. Without BENCH_REUSE an existing one is
     dropped and created again (the benchmark builds its city afresh)."""
