@@ -205,9 +205,12 @@ def exportable(count=None, *, listed=None):
     return mark
 
 
-def start_export(request, *, builder: str, filename: str, title: str | None = None):
-    """Queues an export of a list (the builder gets the request's GET parameters) and redirects to its page."""
-    params = dict(request.GET.lists())
+def start_export(
+    request, *, builder: str, filename: str, title: str | None = None, params: dict | None = None
+):
+    """Queues an export of a list and redirects to its page. The builder gets the request's GET parameters, or
+    ``params`` ({name: [values]}) when what it exports is not in the query (e.g. an id from the URL's path)."""
+    params = dict(request.GET.lists()) if params is None else params
     work = start_work(
         export_sheets,
         user=request.user,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from serviceloop.core.background import export_sheets, start_export, start_work
+from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.params import id_param
 
@@ -192,18 +192,11 @@ def my_shops(request, pk):
 @login_required
 def run_export(request, pk):
     """Queues the export of one run (``growth.export.run_export_sheets``: the user's shops of it, and the grade
-    tables) and goes to its work page. The run is a path parameter, so it is handed to the builder itself."""
+    tables) and goes to its work page."""
     run = selectors.run_get(user=request.user, pk=pk)
-    work = start_work(
-        export_sheets,
-        user=request.user,
-        title=_("Export of allocation run %(id)s") % {"id": run.pk},
-        builder="serviceloop.growth.export.run_export_sheets",
-        user_id=request.user.pk,
-        params={"run": [str(run.pk)]},
-        filename=f"货源投放_{run.pk}.xlsx",
-    )
-    return redirect(work)
+    return start_export(request, builder="serviceloop.growth.export.run_export_sheets",
+                        filename=f"货源投放_{run.pk}.xlsx", title=_("Export of allocation run %(id)s") % {"id": run.pk},
+                        params={"run": [str(run.pk)]})  # fmt: skip
 
 
 @login_required
