@@ -48,14 +48,20 @@ def fresh_database() -> None:
     call_command("migrate", verbosity=0)
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time and that of its finished children: the xlsx reader's child works for the import."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def import_once(path: Path):
     from django.utils import timezone
 
     from serviceloop.customers.importing import import_customers_file
 
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     report = import_customers_file(file=path, filename=path.name, actor=None, now=timezone.now())
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     if report.errors:
         raise SystemExit(f"import failed: {report.errors[:5]}")
     return seconds, cpu, report

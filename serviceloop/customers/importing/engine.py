@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.bulk import insert_instances
 
 from ..codes import ZH_NAMES
 from ..models import ChangeSource, CodeAlias, Customer, CustomerChange
@@ -35,6 +36,7 @@ BLANK_VALUES |= dict.fromkeys(("trading_area", "credit_rating", "care_note"), ""
 BLANK_VALUES |= dict.fromkeys(("latitude", "longitude", "grade", "joined_on"), None)
 
 _KEEP = object()  # placement result: the shop stays on its current route
+_UNSEEN = object()
 
 # Yes/no columns segment the shops (quality terminals, e-settlement…). One that holds the same value on every
 # row of a file this large is an export default, not a fact about each shop: it is reported in the check and
@@ -302,29 +304,27 @@ def _parse_row(line, cells, mapping: Mapping, parsers, cache, report) -> Row | N
                 column_index=licence_col.index + 1,
             )
     row = Row(line=line, licence=licence or "")
+    width = len(cells)
     for f, column in mapping.columns.items():
         if f == "licence_no":
             continue
-        raw = cell(column)
-        if v.is_blank(raw):
-            if f in BLANK_VALUES:
-                row.values[f] = BLANK_VALUES[f]
-            continue
+        raw = cells[column.index] if column.index < width else None
         # Most columns repeat a few values (30 grades, 7 formats), so each distinct cell is parsed once.
         memo = (f, type(raw), raw)
-        result = cache.get(memo)
-        if result is None:
-            try:
-                result = parsers[f](raw)
-            except v.Bad as exc:
-                result = exc
+        result = cache.get(memo, _UNSEEN)
+        if result is _UNSEEN:
+            if v.is_blank(raw):
+                result = {f: BLANK_VALUES[f]} if f in BLANK_VALUES else {}
+            else:
+                try:
+                    result = parsers[f](raw)
+                except v.Bad as exc:
+                    result = exc
             cache[memo] = result
-        if isinstance(result, v.Bad):
-            report.error(line, str(result), column=column.header, value=raw, column_index=column.index + 1)
-        elif f in ORG_FIELDS:
-            row.org.update(result)
+        if result.__class__ is dict:
+            (row.org if f in ORG_FIELDS else row.values).update(result)
         else:
-            row.values.update(result)
+            report.error(line, str(result), column=column.header, value=raw, column_index=column.index + 1)
     # A row with a bad cell still goes on to the duplicate and placement checks, so that all its problems
     # are reported at once; nothing is written while there are errors.
     return row if licence else None
@@ -423,9 +423,10 @@ def _compare(placed, report: ImportReport):
     new: list[Customer] = []
     updates: list[tuple[Customer, dict, bool]] = []  # shop, tracked values before, moved to another route
     update_fields: set[str] = set()
+    build = _shop_builder()
     for row, customer, route in placed:
         if customer is None:
-            customer = Customer(licence_no=row.licence, **row.values)
+            customer = build(row.licence, row.values)
             customer.route = route
             new.append(customer)
             continue
@@ -450,6 +451,30 @@ def _compare(placed, report: ImportReport):
     return new, updates, update_fields
 
 
+def _shop_builder():
+    """``build(licence, values)`` → a new Customer, made through Model.__init__'s positional fast path.
+
+    Keyword construction looks every field up in the keywords and falls back to its default: two thirds of the
+    time of comparing a city's file of new shops. Positional values are the defaults with the row's on top.
+    """
+    fields = Customer._meta.concrete_fields
+    made_per_shop = [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+    template = [f.get_default() for f in fields]
+    where = {f.attname: i for i, f in enumerate(fields)}
+    licence_at = where["licence_no"]
+
+    def build(licence: str, values: dict) -> Customer:
+        args = template.copy()
+        for i, f in made_per_shop:
+            args[i] = f.get_default()
+        args[licence_at] = licence
+        for attr, value in values.items():
+            args[where[attr]] = value
+        return Customer(*args)
+
+    return build
+
+
 def _report_units(plan: OrgPlan, report: ImportReport) -> None:
     if plan.new_company:
         report.created_company = plan.company.name
@@ -466,7 +491,7 @@ def _write(plan: OrgPlan, new, updates, update_fields, report: ImportReport, *, 
     plan.save()
     for customer in new:
         _settle_route(customer)
-    Customer.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    insert_instances(Customer, new)  # a city's file is 15,000 new shops: bulk_create's preparation was ~2 s
     for customer, _before, moved in updates:
         if moved:
             _settle_route(customer)

@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 import itertools
+import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from .columns import HEADER_SEARCH_ROWS, is_licence_header
+from .xlsx_fast import ChildDied, calamine_sheet
 
 # Magic numbers of files people upload by mistake, so the message can say what the file is.
 _NOT_SPREADSHEET = [
@@ -52,7 +54,10 @@ def read_sheet(data: bytes, *, header_test=is_licence_header) -> Sheet:
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise UnreadableFile("文件是空的。")
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(io.BytesIO(data), header_test)
+        # The fast reader's child opens a path: the upload goes to a temporary file, removed after reading.
+        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as fh:
+            fh.write(data)
+        return _xlsx_sheet(Path(fh.name), header_test, temporary=True)
     for magic, message in _NOT_SPREADSHEET:
         if data.startswith(magic):
             raise UnreadableFile(message)
@@ -73,8 +78,7 @@ def stream_sheet(path, *, header_test=is_licence_header) -> Sheet:
     if not head or not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise UnreadableFile("文件是空的。")
     if head.startswith(b"PK\x03\x04"):
-        # An open file, not the path: openpyxl refuses paths whose extension is not .xlsx (uploads are renamed).
-        return _xlsx_sheet(path.open("rb"), header_test)
+        return _xlsx_sheet(path, header_test)
     for magic, message in _NOT_SPREADSHEET:
         if head.startswith(magic):
             raise UnreadableFile(message)
@@ -154,15 +158,48 @@ MAX_COLUMNS = 200
 MAX_UNPACKED = 200 * 1024 * 1024  # shared-strings and zip bombs are refused before openpyxl parses them
 
 
-def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
-    from serviceloop.core.uploads import UploadRejected, guarded, xlsx_check
+def _xlsx_sheet(path: Path, header_test=is_licence_header, *, temporary: bool = False) -> Sheet:
+    from serviceloop.core.uploads import UploadRejected, xlsx_check
+
+    def done():
+        if temporary:
+            path.unlink(missing_ok=True)
 
     try:
-        xlsx_check(source, max_bytes=MAX_UNPACKED)  # also refuses DOCTYPE/ENTITY (XXE, billion laughs)
+        xlsx_check(path, max_bytes=MAX_UNPACKED)  # also refuses DOCTYPE/ENTITY (XXE, billion laughs)
     except UploadRejected as exc:
-        source.close()
+        done()
         raise UnreadableFile(str(exc)) from None
-    source.seek(0)
+    fast = calamine_sheet(path, header_test, max_columns=MAX_COLUMNS, top_rows=HEADER_SEARCH_ROWS + 1)
+    if fast is None:
+        # An open file, not the path: openpyxl refuses paths whose extension is not .xlsx (uploads are renamed).
+        return _openpyxl_sheet(path.open("rb"), header_test, done)
+    index, title, cells = fast
+
+    def rows():
+        try:
+            yield from _numbered(cells)
+        except ChildDied as exc:
+            raise UnreadableFile(
+                "Excel 文件内容过多或已损坏，读取中断。请用 Excel 打开后另存为 .xlsx。"
+            ) from exc
+        finally:
+            cells.close()
+            done()
+
+    return Sheet("xlsx" if index == 0 else f"xlsx，工作表“{title}”", rows())
+
+
+def _numbered(cells):
+    from serviceloop.core.uploads import UploadRejected, guarded
+
+    try:
+        yield from enumerate(guarded(cells, max_rows=MAX_ROWS), start=1)
+    except UploadRejected as exc:
+        raise UnreadableFile(str(exc)) from None
+
+
+def _openpyxl_sheet(source, header_test, done) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
@@ -177,25 +214,33 @@ def _xlsx_sheet(source, header_test=is_licence_header) -> Sheet:
         TypeError,
         SyntaxError,
     ) as exc:  # ParseError too
+        source.close()
+        done()
         # A .docx or a broken download is a zip too; openpyxl raises on the missing workbook parts.
         raise UnreadableFile(
             "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或是其他格式。请用 Excel 打开后另存为 .xlsx。"
         ) from exc
     if not wb.worksheets:
+        source.close()
+        done()
         raise UnreadableFile("Excel 文件中没有工作表。")
-    with _broken_sheet():
-        ws = _sheet_with_header(wb.worksheets, header_test)
+    try:
+        with _broken_sheet():
+            ws = _sheet_with_header(wb.worksheets, header_test)
+    except UnreadableFile:
+        wb.close()
+        source.close()
+        done()
+        raise
 
     def rows():
         with _broken_sheet():
             try:
-                capped = guarded(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows=MAX_ROWS)
-                yield from enumerate(capped, start=1)
-            except UploadRejected as exc:
-                raise UnreadableFile(str(exc)) from None
+                yield from _numbered(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True))
             finally:
                 wb.close()
                 source.close()
+                done()
 
     name = "xlsx" if ws is wb.worksheets[0] else f"xlsx，工作表“{ws.title}”"
     return Sheet(name, rows())
