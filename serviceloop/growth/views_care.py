@@ -43,6 +43,7 @@ def settlement_care(request):
         "threshold": line,
         "days": days,
         "computed_at": care.scores_computed_at(),
+        "pending": care.scores_pending(),
     }
     return render_page(request, "growth/care.html", context, partial="growth/_care_table.html")
 

@@ -187,3 +187,23 @@ def test_the_api_lists_the_kept_scores_a_page_at_a_time(attempts):  # noqa: F811
     assert top["next_order_day"] and top["route_name"] == "张湾2号线"
     body = client.get("/api/v1/growth/settlement-risks/").json()
     assert [r["licence_no"] for r in body["results"]] == [c.licence_no, e.licence_no, a.licence_no]
+
+
+def test_an_upgraded_database_says_the_scores_are_pending_until_the_job_first_runs(app, attempts):  # noqa: F811
+    world = attempts[0]
+    SettlementRisk.objects.all().delete()  # the table as the migration left it, failed debits already stored
+    JobState.objects.filter(name="settlement_risks").delete()
+    url = reverse("growth:settlement-care")
+
+    page = app.get(url, user=world.city_admin)
+    assert page.html.select_one('[data-testid="care-pending"]').get_text(strip=True) == (
+        "风险评分正在后台进行首次计算，请几分钟后刷新本页。"
+    )
+    job = next(j for j in JOBS if j.name == "settlement_risks")
+    now = timezone.now()
+    assert claim(job, now) is not None  # a job that has never run is due at the runner's next tick
+    job.func(now)
+    JobState.objects.filter(name=job.name).update(last_finished_at=now)
+
+    page = app.get(url, user=world.city_admin)
+    assert page.html.select_one('[data-testid="care-pending"]') is None and licences(page)
