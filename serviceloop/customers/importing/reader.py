@@ -21,7 +21,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from .columns import HEADER_SEARCH_ROWS, is_licence_header
-from .xlsx_fast import ChildDied, calamine_sheet
+from .xlsx_fast import calamine_sheet
 
 # Magic numbers of files people upload by mistake, so the message can say what the file is.
 _NOT_SPREADSHEET = [
@@ -178,11 +178,7 @@ def _xlsx_sheet(path: Path, header_test=is_licence_header, *, temporary: bool = 
 
     def rows():
         try:
-            yield from _numbered(cells)
-        except ChildDied as exc:
-            raise UnreadableFile(
-                "Excel 文件内容过多或已损坏，读取中断。请用 Excel 打开后另存为 .xlsx。"
-            ) from exc
+            yield from _numbered(cells)  # a child that stops half-way is "damaged after row n" (``guarded``)
         finally:
             cells.close()
             done()

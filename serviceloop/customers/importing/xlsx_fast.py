@@ -106,4 +106,5 @@ def calamine_sheet(
 
 
 class ChildDied(Exception):
-    """The child stopped half-way through streaming a sheet (its CPU limit): the file cannot be read."""
+    """The child stopped half-way through streaming a sheet (its CPU limit); the reader's ``guarded`` reports the
+    file as damaged after the last row read."""

@@ -118,3 +118,25 @@ def test_an_unfinished_read_ends_its_child(monkeypatch):
     rows.close()  # the import stopped early (a bad header): the child must not be left running
 
     assert started and started[0].process.returncode is not None
+
+
+def test_a_child_that_stops_half_way_makes_the_file_unreadable_after_the_rows_it_sent(tmp_path, monkeypatch):
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import pickle, sys\n"
+        "out = sys.stdout.buffer\n"
+        "pickle.dump(('sheet', 0, '客户', [('许可证号',)]), out); out.flush()\n"
+        "sys.stdin.readline()\n"
+        "pickle.dump(('rows', [('许可证号',), ('420301100001',)]), out); out.flush()\n"
+        "sys.exit(9)  # as its CPU limit would end it\n"
+    )
+    monkeypatch.setattr(xlsx_fast, "CHILD", child)
+    sheet = read_sheet(workbook_bytes())
+    seen = []
+
+    with pytest.raises(UnreadableFile) as refused:
+        for line, cells in sheet.rows:
+            seen.append((line, cells))
+
+    assert seen == [(1, ("许可证号",)), (2, ("420301100001",))]
+    assert "2" in str(refused.value)
