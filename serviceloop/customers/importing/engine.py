@@ -36,7 +36,7 @@ BLANK_VALUES |= dict.fromkeys(("trading_area", "credit_rating", "care_note"), ""
 BLANK_VALUES |= dict.fromkeys(("latitude", "longitude", "grade", "joined_on"), None)
 
 _KEEP = object()  # placement result: the shop stays on its current route
-_UNSEEN = object()
+_UNSEEN = object()  # a cell not parsed yet (None and {} are results the parse cache holds)
 
 # Yes/no columns segment the shops (quality terminals, e-settlement…). One that holds the same value on every
 # row of a file this large is an export default, not a fact about each shop: it is reported in the check and
