@@ -48,7 +48,7 @@ send in the open loop) answered with the same link. At load 6.1 the open loop ga
 340.7 ms at 40/s: on two shared cores the tail is the neighbours' work. A city of 15,000 shops files a few hundred
 QR requests a day; 20/s is about a thousand times its busiest hour.
 
-Same machine, alternating (2026-12-03, a slower machine of the same kind, load 1.3, main at 1c1f5a2): ours 10.9 ms
+Same machine, alternating (2026-12-03, a slower machine of the same kind, load 1.3, main at 6b6b592 plus the peer): ours 10.9 ms
 (runs 10.9, 10.5, 11.6; p90 14.7), django-helpdesk 15.9 ms (runs 14.8, 15.9, 16.5): ours is **1.47× cheaper**, not
 the ≥ 4× the issue asks (and not the 4.6× above, which divided issue 14's 40 ms by this machine's figure). By hand
 the same day, alternating, the ratio was 1.1–1.35× (ours 16.6–18.2 ms, the peer's 18.2–24.7 ms: this machine's speed
