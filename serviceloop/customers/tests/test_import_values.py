@@ -115,3 +115,12 @@ def test_it_maps_the_real_file_header():
     }  # fmt: skip
     # Without COMPANY_BRANCH, COMPANY_DISTRICT names the branch.
     assert map_headers(("CUST_CODE", "COMPANY_DISTRICT")).columns["branch"].header == "COMPANY_DISTRICT"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [None, "", " ", "\u3000", "\u200b", "\u200b a", "a", "\xa0", "\t\n", 0, 0.0, False, True, dt.date(2026, 1, 1)],
+)  # fmt: skip
+def test_is_blank_says_what_the_text_of_the_cell_says(cell):
+    # is_blank skips building the text (it runs for every cell of a file); it must agree with it.
+    assert values.is_blank(cell) == (values.text(cell) == "")
