@@ -11,8 +11,9 @@ deliveries and settlements, tags, surveys, allocation runs; then a year of KPI v
 12``), the restock job and the settlement risk scores. Building 30,000 shops takes ~16 minutes (13 M order lines).
 
 Every page is requested in process (Django's test client) as the city admin, a station head and an account
-manager: server CPU per request (``time.process_time``, median of BENCH_REQUESTS after two warm-ups; load disturbs
-it least), wall time, the database's share of it as Django timed the queries, and the query count. A page flagged
+manager: server CPU per request (``time.process_time``, median of BENCH_REQUESTS after two warm-ups, in
+BENCH_ROUNDS rounds that alternate the two sizes, samples pooled; load disturbs CPU time least), wall time, the
+database's share of it as Django timed the queries, and the query count. A page flagged
 ``<<`` is over 100 ms of CPU or grew more than 2× in CPU from the small city to the big one.
 
 Measured 2026-12-03 on the issue's sizes (3,000 → 30,000 shops; BENCH_REUSE=1 on cities built with main at 1732c27
@@ -22,6 +23,13 @@ largest growth: the station head's live board 1.91× (10.7 → 20.4 ms). Highest
 67 ms (54 ms of it in PostgreSQL), the compliance page 62–66 ms, the ledger 64 ms. Before this stop's changes the
 same sweep (machine load 4) had the settlement care page at 140 ms CPU / 578 ms wall (4.4×), the tag board 2.8×,
 the guidance list 1.9× and the success-rate page at 412 ms wall.
+
+Stop 22 (2026-12-03, a slower machine whose speed drifts by half within an hour; cities built at 6b6b592): with one
+pass per size, two sweeps flagged 7 and 4 page-role pairs at 2.0–2.5× growth, different pages each time, the
+slowest page 81.0 then 50.5 ms. Hence the rounds: two sweeps of 3 rounds flagged 1 and 2 pairs (2.06×; 2.25× and the
+station head's service cards 2.89×), slowest 76.7 and 57.1 ms; none over 100 ms. The one page near 2× in every run is
+a station head's live board: median of 20 requests, alternating the sizes by hand, 21.3 → 35.7 and 16.9 → 32.7 ms
+(1.68×, 1.93×).
 """
 
 import os
@@ -38,7 +46,8 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 BIG = int(os.environ.get("BENCH_CITY_SHOPS", "3000"))
 SIZES = (int(os.environ.get("BENCH_CITY_SMALL", BIG // 10)), BIG)
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5"))  # per page, role and round
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 PREFIX = os.environ.get("BENCH_PG_PREFIX", "h_perfdata_city_")
 ROLES = ("admin", "station", "manager")  # the demo's logins: city admin, station head, account manager
@@ -101,8 +110,12 @@ def measure() -> None:
                     cpu.append(1000 * c)
                     wall.append(1000 * w)
                     db.append(1000 * sum(float(q["time"]) for q in queries.captured_queries))
-            print(f"RESULT\t{role}\t{url}\t{response.status_code}\t{statistics.median(cpu):.2f}\t"
-                  f"{statistics.median(wall):.2f}\t{statistics.median(db):.2f}\t{len(queries)}", flush=True)  # fmt: skip
+            print(f"RESULT\t{role}\t{url}\t{response.status_code}\t{_samples(cpu)}\t{_samples(wall)}\t"
+                  f"{_samples(db)}\t{len(queries)}", flush=True)  # fmt: skip
+
+
+def _samples(values: list[float]) -> str:
+    return ",".join(f"{v:.2f}" for v in values)
 
 
 def main() -> None:
@@ -111,27 +124,38 @@ def main() -> None:
 
     if not reachable(SERVER):
         return
-    results: dict[int, dict[tuple[str, str], tuple]] = {}
+    envs = {}
     for shops in SIZES:
         reused = ensure_database(SERVER, f"{PREFIX}{shops}")
-        env = {
+        envs[shops] = {
             **os.environ,
             "DATABASE_URL": f"{SERVER}/{PREFIX}{shops}",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         print(f"== {shops:,} shops ({'reused' if reused else 'building'})", flush=True)
         if not reused:
-            build(env, shops)
-        proc = subprocess.run([PY, __file__, "--measure"], cwd=ROOT, env=env, capture_output=True, text=True)
-        if proc.returncode:
-            sys.exit(proc.stderr[-3000:])
-        results[shops] = {}
-        for line in proc.stdout.splitlines():
-            if line.startswith("RESULT\t"):
-                _tag, role, url, status, cpu, wall, db, n = line.split("\t")
-                results[shops][role, url] = (int(status), float(cpu), float(wall), float(db), int(n))
+            build(envs[shops], shops)
+    # The sizes are measured in turns (small, big, small, big…) and each page's samples pooled over the rounds:
+    # these machines' speed drifts by half within an hour, and one pass per size put the drift into the growth.
+    samples: dict[int, dict[tuple[str, str], list]] = {shops: {} for shops in SIZES}
+    for _round in range(ROUNDS):
+        for shops in SIZES:
+            proc = subprocess.run([PY, __file__, "--measure"], cwd=ROOT, env=envs[shops], capture_output=True,
+                                  text=True)  # fmt: skip
+            if proc.returncode:
+                sys.exit(proc.stderr[-3000:])
+            for line in proc.stdout.splitlines():
+                if line.startswith("RESULT\t"):
+                    _tag, role, url, status, cpu, wall, db, n = line.split("\t")
+                    pooled = samples[shops].setdefault((role, url), [int(status), [], [], [], int(n)])
+                    for i, values in ((1, cpu), (2, wall), (3, db)):
+                        pooled[i] += [float(v) for v in values.split(",")]
+    results = {
+        shops: {key: (p[0], *(statistics.median(p[i]) for i in (1, 2, 3)), p[4]) for key, p in pages.items()}
+        for shops, pages in samples.items()
+    }
     small, big = SIZES
-    print(f"\nserver CPU per request (median of {REQUESTS}, in process, PostgreSQL; load average "
+    print(f"\nserver CPU per request (median of {REQUESTS} × {ROUNDS} rounds, in process, PostgreSQL; load average "
           f"{os.getloadavg()[0]:.1f}); << over {BUDGET_MS} ms CPU or grown over {GROWTH}×")  # fmt: skip
     worst_cpu, worst_growth, over = (0.0, ""), (0.0, ""), 0
     for role in ROLES:
