@@ -6,8 +6,8 @@ python_calamine (no Django), so it starts in tens of milliseconds.
 Why a child: calamine reads the city's customer file ten times faster than openpyxl, but it builds the whole
 cell range in memory, sized by the cells' addresses. A single crafted cell at XFD1048576 makes it ask for
 512 GiB and abort the process (SIGABRT, not an exception) — in a web or job worker that would be every
-request on it. Here the abort, or the address-space limit set below, ends only this child, and the parent
-refuses the file.
+request on it. Here the abort, or the address-space limit set below, ends only this child, and the parent reads
+the file with openpyxl instead (which streams, and refuses a sheet of more rows than the import allows).
 
 Protocol, pickled frames on stdout, answers as lines on stdin:
   ("error", text)                   calamine cannot open the file (the parent falls back to openpyxl)
@@ -23,7 +23,7 @@ import resource
 import sys
 from datetime import date, datetime
 
-ADDRESS_SPACE = 1024 * 1024 * 1024  # a province file needs ~400 MB; a sparse-range bomb is stopped here
+ADDRESS_SPACE = 1024 * 1024 * 1024  # a 140,000-row province file peaked at 265 MB; a sparse-range bomb stops here
 CPU_SECONDS = 300
 CHUNK = 2000
 MAX_CELLS = 10_000_000  # a province file is ~4 million; beyond, openpyxl reads only the cells the file holds
