@@ -23,7 +23,7 @@ import resource
 import sys
 from datetime import date, datetime
 
-ADDRESS_SPACE = 1024 * 1024 * 1024  # a 140,000-row province file peaked at 265 MB; a sparse-range bomb stops here
+ADDRESS_SPACE = 1024**3  # a 140,000-row province file peaked at 265 MB; a sparse-range bomb stops here
 CPU_SECONDS = 300
 CHUNK = 2000
 MAX_CELLS = 10_000_000  # a province file is ~4 million; beyond, openpyxl reads only the cells the file holds
