@@ -12,7 +12,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
@@ -159,43 +159,44 @@ MAX_UNPACKED = 200 * 1024 * 1024  # shared-strings and zip bombs are refused bef
 
 
 def _xlsx_sheet(path: Path, header_test=is_licence_header, *, temporary: bool = False) -> Sheet:
-    from serviceloop.core.uploads import UploadRejected, xlsx_check
+    from serviceloop.core.uploads import UploadRejected, guarded, xlsx_check
 
-    def done():
-        if temporary:
-            path.unlink(missing_ok=True)
-
+    # Whatever the way out — a refusal here, or the rows read to the end or dropped half-way — the reader's child,
+    # openpyxl's workbook and open file, and a temporary copy of the upload are released once, in that order.
+    release = ExitStack()
+    if temporary:
+        release.callback(path.unlink, missing_ok=True)
     try:
-        xlsx_check(path, max_bytes=MAX_UNPACKED)  # also refuses DOCTYPE/ENTITY (XXE, billion laughs)
-    except UploadRejected as exc:
-        done()
-        raise UnreadableFile(str(exc)) from None
-    fast = calamine_sheet(path, header_test, max_columns=MAX_COLUMNS, top_rows=HEADER_SEARCH_ROWS + 1)
-    if fast is None:
-        # An open file, not the path: openpyxl refuses paths whose extension is not .xlsx (uploads are renamed).
-        return _openpyxl_sheet(path.open("rb"), header_test, done)
-    index, title, cells = fast
+        try:
+            xlsx_check(path, max_bytes=MAX_UNPACKED)  # also refuses DOCTYPE/ENTITY (XXE, billion laughs)
+        except UploadRejected as exc:
+            raise UnreadableFile(str(exc)) from None
+        fast = calamine_sheet(path, header_test, max_columns=MAX_COLUMNS, top_rows=HEADER_SEARCH_ROWS + 1)
+        if fast is not None:
+            index, title, cells = fast
+            release.callback(cells.close)
+        else:
+            ws, index = _openpyxl_sheet(path, header_test, release)
+            title, cells = ws.title, ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except BaseException:
+        release.close()
+        raise
 
     def rows():
-        try:
-            yield from _numbered(cells)  # a child that stops half-way is "damaged after row n" (``guarded``)
-        finally:
-            cells.close()
-            done()
+        # guarded turns a failure half-way (broken XML, a reader child that stopped) into "damaged after row n"
+        with release, _broken_sheet():
+            try:
+                yield from enumerate(guarded(cells, max_rows=MAX_ROWS), start=1)
+            except UploadRejected as exc:
+                raise UnreadableFile(str(exc)) from None
 
     return Sheet("xlsx" if index == 0 else f"xlsx，工作表“{title}”", rows())
 
 
-def _numbered(cells):
-    from serviceloop.core.uploads import UploadRejected, guarded
-
-    try:
-        yield from enumerate(guarded(cells, max_rows=MAX_ROWS), start=1)
-    except UploadRejected as exc:
-        raise UnreadableFile(str(exc)) from None
-
-
-def _openpyxl_sheet(source, header_test, done) -> Sheet:
+def _openpyxl_sheet(path: Path, header_test, release: ExitStack):
+    """(worksheet, its index) read by openpyxl, for what calamine gives up on; the workbook joins ``release``."""
+    # An open file, not the path: openpyxl refuses paths whose extension is not .xlsx (uploads are renamed).
+    source = release.enter_context(path.open("rb"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know; harmless here
@@ -210,36 +211,16 @@ def _openpyxl_sheet(source, header_test, done) -> Sheet:
         TypeError,
         SyntaxError,
     ) as exc:  # ParseError too
-        source.close()
-        done()
         # A .docx or a broken download is a zip too; openpyxl raises on the missing workbook parts.
         raise UnreadableFile(
             "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或是其他格式。请用 Excel 打开后另存为 .xlsx。"
         ) from exc
+    release.callback(wb.close)
     if not wb.worksheets:
-        source.close()
-        done()
         raise UnreadableFile("Excel 文件中没有工作表。")
-    try:
-        with _broken_sheet():
-            ws = _sheet_with_header(wb.worksheets, header_test)
-    except UnreadableFile:
-        wb.close()
-        source.close()
-        done()
-        raise
-
-    def rows():
-        with _broken_sheet():
-            try:
-                yield from _numbered(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True))
-            finally:
-                wb.close()
-                source.close()
-                done()
-
-    name = "xlsx" if ws is wb.worksheets[0] else f"xlsx，工作表“{ws.title}”"
-    return Sheet(name, rows())
+    with _broken_sheet():
+        ws = _sheet_with_header(wb.worksheets, header_test)
+    return ws, wb.worksheets.index(ws)
 
 
 def _sheet_with_header(sheets, header_test):

@@ -66,7 +66,7 @@ def calamine_sheet(
     except OSError:
         log.warning("xlsx child could not start; reading with openpyxl", exc_info=True)
         return None
-    chosen = (0, None)
+    offered, taken = [], None  # (index, name) of the sheets the child showed, and the one with the header
     while True:
         frame = child.receive()
         if frame is None or frame[0] in ("error", "broken"):
@@ -77,19 +77,19 @@ def calamine_sheet(
         if frame[0] != "sheet":
             break  # the first chunk of rows, or the end of an empty workbook
         _, index, name, top = frame
-        if chosen[1] is None:
-            chosen = (0, name)  # no sheet has the header: the child streams sheet 0
+        offered.append((index, name))
         found = any(header_test(cell) for cells in top for cell in cells)
         if found:
-            chosen = (index, name)
+            taken = (index, name)
         try:
             child.answer("take" if found else "next")
         except OSError:
             child.close()
             return None
-    if chosen[1] is None:
+    if not offered:
         child.close()
         return None  # a workbook without sheets: openpyxl's reading says so
+    index, name = taken or offered[0]  # no sheet has the header: the child streams the first
 
     def rows(first=frame):
         try:
@@ -102,7 +102,7 @@ def calamine_sheet(
         finally:
             child.close()
 
-    return chosen[0], chosen[1], rows()
+    return index, name, rows()
 
 
 class ChildDied(Exception):
