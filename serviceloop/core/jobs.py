@@ -197,6 +197,11 @@ def job_run_soon(name: str) -> None:
     JobState.objects.filter(name=name).update(last_started_at=None)
 
 
+def job_has_finished(name: str) -> bool:
+    """Whether the job has ever finished a run here (what it keeps exists, if only empty)."""
+    return JobState.objects.filter(name=name, last_finished_at__isnull=False).exists()
+
+
 def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
     """Runs every due job once. ``force`` ignores the schedule (not the lease)."""
     results = {}

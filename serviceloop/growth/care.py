@@ -334,14 +334,14 @@ def scores_pending() -> bool:
     """The kept scores have never been computed although failed debits exist: a database upgraded to kept
     scores, before the daily job's first run (a job that has never run is due at the runner's next tick). The
     page says so instead of showing an empty list as if no shop were at risk."""
-    from serviceloop.core.models import JobState
+    from serviceloop.core.jobs import job_has_finished
     from serviceloop.trade.models import AttemptResult, SettlementAttempt
 
     from .models import SettlementRisk
 
     if SettlementRisk.objects.exists():
         return False
-    if JobState.objects.filter(name="settlement_risks", last_finished_at__isnull=False).exists():
+    if job_has_finished("settlement_risks"):
         return False
     return SettlementAttempt.objects.filter(result=AttemptResult.FAILED).exists()
 
