@@ -141,7 +141,18 @@ def shop_messages_retry(now: datetime) -> str:
     return shopmessages_retry(now)
 
 
-JOBS += [Job("shop_messages_retry", shop_messages_retry, every=timedelta(minutes=5))]
+def shop_messages_send(now: datetime) -> str:
+    """Messages to shops that services wrote (a request filed, its status changed): sent every minute, so no
+    request thread waits on the SMS gateway."""
+    from serviceloop.servicedesk.notifiers import shopmessages_send
+
+    return shopmessages_send(now)
+
+
+JOBS += [
+    Job("shop_messages_send", shop_messages_send, every=timedelta(minutes=1)),
+    Job("shop_messages_retry", shop_messages_retry, every=timedelta(minutes=5)),
+]
 
 JOBS += [Job("trade_drop_folder", trade_drop_folder, every=timedelta(minutes=10), lease=timedelta(hours=1))]
 

@@ -4,11 +4,15 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from serviceloop.core.refcache import reference
 from serviceloop.servicedesk.selectors import servicerequest_public_result, servicerequest_public_timeline
 
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
@@ -92,14 +96,33 @@ def shop_page(request, token):
         "customer": link.customer,
         "open_requests": open_requests,
         "form": form,
+        "fields_html": "" if form.is_bound else _blank_fields_html(form),
+        "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
+    }
+    if form.is_bound:
+        context.update(_fields_context(form))
+    return _public(render(request, "portal/shop.html", context, status=status))
+
+
+def _fields_context(form):
+    return {
+        "form": form,
         "categories": form.radios("category"),
         "kinds": form.radios("kind"),
-        "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
         "max_text": MAX_TEXT,
         "max_photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "max_photo_bytes": MAX_PHOTO_BYTES,
     }
-    return _public(render(request, "portal/shop.html", context, status=status))
+
+
+def _blank_fields_html(form):
+    """The form's fields before anything is typed: the same for every shop, so drawn once a minute per process
+    and language (the bulk of the page's template time). Named under the categories' reference, so an edit of
+    the categories drops it with them."""
+    return reference(
+        f"servicedesk:categories:intake-fields:{get_language()}",
+        lambda: mark_safe(render_to_string("portal/_intake_fields.html", _fields_context(form))),
+    )
 
 
 @require_GET

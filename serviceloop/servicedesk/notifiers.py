@@ -6,10 +6,11 @@
   settings ``SMS_GATEWAY_URL``, ``SMS_ACCOUNT``, ``SMS_KEY``, ``SMS_SIGNATURE``, ``SMS_TIMEOUT``; chosen
   automatically when ``SMS_GATEWAY_URL`` is set (see README, configuration).
 
-Nothing is lost: each `ShopMessage` row records its delivery (state, attempts, last error). It is sent right
-after its request's transaction commits; a failure (gateway error, HTTP error, timeout) leaves it "failed",
-and the job ``shop_messages_retry`` tries again every few minutes up to ``SMS_MAX_ATTEMPTS`` times, as
-webhook deliveries are retried. A message carries its id (``msgid``) so a gateway can drop a repeat.
+Nothing is lost: each `ShopMessage` row records its delivery (state, attempts, last error). Services only
+write the row, in their transaction; the job ``shop_messages_send`` sends new rows every minute, off the
+request thread (a gateway may take up to ``SMS_TIMEOUT`` to answer), as the shop-message outbox does. A
+failure (gateway error, HTTP error, timeout) leaves it "failed", and the job ``shop_messages_retry`` tries
+again every few minutes up to ``SMS_MAX_ATTEMPTS`` times, as webhook deliveries are retried. A message carries its id (``msgid``) so a gateway can drop a repeat.
 """
 
 import hashlib
@@ -105,8 +106,8 @@ def shop_notifier():
 def shopmessage_deliver(*, message_id: int, now: datetime, message=None) -> bool:
     """Sends one message if it is still due and no one else is sending it; records the outcome.
 
-    ``message``: the row as just saved (the commit hook of the transaction that made it), saving a read; the
-    claim below still only moves the counter if the stored row is unchanged, so a stale copy sends nothing."""
+    ``message``: the row as already read, saving a read; the claim below still only moves the counter if the
+    stored row is unchanged, so a stale copy sends nothing."""
     from .models import DeliveryState, ShopMessage
 
     if message is None or message.pk != message_id:
@@ -135,16 +136,27 @@ def shopmessage_deliver(*, message_id: int, now: datetime, message=None) -> bool
     return True
 
 
+def shopmessages_send(now: datetime) -> str:
+    """The job: sends the messages written since its last run (every minute; none of them tried yet)."""
+    from .models import DeliveryState
+
+    return _deliver_due(now, [DeliveryState.PENDING])
+
+
 def shopmessages_retry(now: datetime) -> str:
     """The job: sends messages still pending or failed (fewer than ``SMS_MAX_ATTEMPTS`` tries)."""
-    from .models import DeliveryState, ShopMessage
+    from .models import DeliveryState
 
-    due = ShopMessage.objects.filter(
-        state__in=[DeliveryState.PENDING, DeliveryState.FAILED], attempts__lt=settings.SMS_MAX_ATTEMPTS
-    ).values_list("pk", flat=True)
+    return _deliver_due(now, [DeliveryState.PENDING, DeliveryState.FAILED])
+
+
+def _deliver_due(now: datetime, states: list[str]) -> str:
+    from .models import ShopMessage
+
+    due = ShopMessage.objects.filter(state__in=states, attempts__lt=settings.SMS_MAX_ATTEMPTS).order_by("pk")
     sent = failed = 0
-    for pk in list(due.order_by("pk")[:1000]):
-        if shopmessage_deliver(message_id=pk, now=now):
+    for message in list(due[:1000]):
+        if shopmessage_deliver(message_id=message.pk, now=now, message=message):
             sent += 1
         else:
             failed += 1

@@ -40,7 +40,7 @@ from .models import (
     Urgency,
     visibility_q,
 )
-from .notifiers import shop_notifier, shopmessage_deliver
+from .notifiers import shop_notifier
 from .perms import is_desk, may
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -124,15 +124,15 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: s
         template = FILED_WITH_LINK
     notifier = shop_notifier()
     phone = request.callback_phone or (request.shop.phone if request.shop_id else "")
-    message = ShopMessage.objects.create(
+    ShopMessage.objects.create(
         request=request,
         phone=phone,
         text=_(template).format(ref=request.reference, url=url)[:300],
         created_at=now,
         notifier=type(notifier).__name__,
     )
-    # Sent once the request is saved for good; a failure is recorded on the row and retried by a job.
-    transaction.on_commit(lambda: shopmessage_deliver(message_id=message.pk, now=now, message=message))
+    # Only written here: the job ``shop_messages_send`` sends it within a minute or so, so a slow SMS gateway
+    # (up to SMS_TIMEOUT) never holds the owner's form or the agent's click, and a failure is retried by a job.
 
 
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; Pillow's own bomb limit is ~179 million

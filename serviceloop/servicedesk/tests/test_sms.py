@@ -1,5 +1,6 @@
 """Messages to shops through an HTTP SMS gateway, tested against a real HTTP server on 127.0.0.1: sent, refused by
-the gateway, HTTP error, timeout — a message that did not go out is kept and sent by the retry job later."""
+the gateway, HTTP error, timeout — a message that did not go out is kept and sent by the retry job later. Services
+only write the message; the job ``shop_messages_send`` sends it, so no request waits on the gateway."""
 
 import hashlib
 import hmac
@@ -12,7 +13,13 @@ import urllib.parse
 import pytest
 
 from serviceloop.servicedesk.models import DeliveryState, ShopMessage
-from serviceloop.servicedesk.notifiers import HttpSmsNotifier, LogNotifier, shop_notifier, shopmessages_retry
+from serviceloop.servicedesk.notifiers import (
+    HttpSmsNotifier,
+    LogNotifier,
+    shop_notifier,
+    shopmessages_retry,
+    shopmessages_send,
+)
 
 from .conftest import NOW
 
@@ -78,14 +85,45 @@ def gateway(settings):
 
 @pytest.fixture
 def filed(file_request, django_capture_on_commit_callbacks):
-    """Files a request by phone with a callback number; the first message is sent on commit."""
+    """Files a request by phone with a callback number, then runs the job that sends new messages."""
 
     def _file(**extra):
         with django_capture_on_commit_callbacks(execute=True):
             sr = file_request(callback_phone="13812345678", **extra)
+        shopmessages_send(NOW)
         return sr, ShopMessage.objects.get(request=sr)
 
     return _file
+
+
+def test_filing_only_writes_the_message_and_the_send_job_posts_it(
+    gateway, file_request, django_capture_on_commit_callbacks
+):
+    """A slow or dead gateway must not hold the owner's form or the agent's click: nothing is posted on the
+    request thread, not even after its transaction commits."""
+    gateway.mode = "slow"  # answers after a second, beyond SMS_TIMEOUT
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as hooks:
+        sr = file_request(callback_phone="13812345678")
+    assert hooks == [] and gateway.received == []
+    assert time.monotonic() - started < 1.0
+    message = ShopMessage.objects.get(request=sr)
+    assert (message.state, message.attempts) == (DeliveryState.PENDING, 0)
+
+    gateway.mode = "ok"
+    assert shopmessages_send(NOW) == "1 shop message(s) sent, 0 not sent"
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (DeliveryState.SENT, 1)
+    assert [p["form"]["msgid"] for p in gateway.received] == [str(message.pk)]
+
+
+def test_the_send_job_leaves_failed_messages_to_the_retry_job(gateway, filed):
+    gateway.mode = "down"
+    _sr, message = filed()
+    assert (message.state, message.attempts) == (DeliveryState.FAILED, 1)
+    gateway.mode = "ok"
+    assert shopmessages_send(NOW) == "0 shop message(s) sent, 0 not sent"  # every minute: no hammering
+    assert shopmessages_retry(NOW) == "1 shop message(s) sent, 0 not sent"  # every five minutes
 
 
 def test_the_log_notifier_stays_the_default(settings, filed):
@@ -143,10 +181,10 @@ def test_the_retry_job_gives_up_after_the_maximum_attempts_and_keeps_the_message
     assert ShopMessage.objects.filter(pk=message.pk).exists()
 
 
-def test_a_message_without_a_phone_is_not_posted(gateway, file_request, django_capture_on_commit_callbacks):
+def test_a_message_without_a_phone_is_not_posted(gateway, file_request):
     shop = None  # a consumer's request with no shop and no callback number
-    with django_capture_on_commit_callbacks(execute=True):
-        sr = file_request(shop, kind="inquiry")
+    sr = file_request(shop, kind="inquiry")
+    shopmessages_send(NOW)
     message = ShopMessage.objects.get(request=sr)
     assert message.state == DeliveryState.FAILED and message.last_error == "no phone number"
     assert gateway.received == []
@@ -158,12 +196,12 @@ def test_a_gateway_nobody_listens_on_is_a_failure_not_a_crash(settings, gateway,
     assert message.state == DeliveryState.FAILED and message.last_error
 
 
-def test_the_commit_hook_sends_the_row_it_saved_and_a_stale_copy_sends_nothing(gateway, file_request):
-    """The filing's commit hook passes the message it just saved (issue 14: one read less per filing); the
-    claim on the stored row still decides, so a copy that missed a send posts nothing again."""
+def test_a_stale_copy_of_a_message_sends_nothing(gateway, file_request):
+    """The send job passes the rows it read (one read less per message); the claim on the stored row still
+    decides, so a copy that missed a send posts nothing again."""
     from serviceloop.servicedesk.notifiers import shopmessage_deliver
 
-    sr = file_request(callback_phone="13812345678")  # in the test's transaction: the hook has not run
+    sr = file_request(callback_phone="13812345678")
     stale = ShopMessage.objects.get(request=sr)
     assert (stale.state, stale.attempts) == (DeliveryState.PENDING, 0)
     assert shopmessage_deliver(message_id=stale.pk, now=NOW, message=stale)
