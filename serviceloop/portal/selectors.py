@@ -17,18 +17,23 @@ from .models import ShopToken, TokenPurpose
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # what secrets.token_urlsafe makes
 
 
-def shoptoken_resolve(*, value: str, purpose: str) -> ShopToken | None:
+def shoptoken_resolve(*, value: str, purpose: str, shop_fields: tuple[str, ...] = ()) -> ShopToken | None:
     """The live link with this value and purpose, or None (unknown, tampered, revoked or of another kind).
 
     With the shop (a tracking link also with its request and category), in one query on the token's unique
     value. The QR page's contacts come from ``contacts_for_customer`` (kept a minute per process): joining the
     route's managers and the station people's subqueries here cost two thirds of the page's query compiling.
-    Callers answer every None the same way, so a revoked link tells nothing a made-up one would not."""
+    Callers answer every None the same way, so a revoked link tells nothing a made-up one would not.
+
+    ``shop_fields``: only these of the shop's columns (the QR page's ``QR_SHOP_FIELDS``: compiling the shop's
+    33 columns was a third of the page's reading); another field read later costs a query of its own."""
     if not TOKEN_RE.fullmatch(value or ""):  # before the database: PostgreSQL refuses NUL bytes with an error
         return None
     tokens = ShopToken.objects.filter(value=value, purpose=purpose, revoked_at__isnull=True)
     if purpose == TokenPurpose.SHOP:
         tokens = tokens.select_related("customer")
+        if shop_fields:
+            tokens = tokens.only("value", "purpose", "customer_id", *(f"customer__{f}" for f in shop_fields))
     else:
         tokens = tokens.select_related("customer", "service_request__category")
     return next(iter(tokens.order_by()[:1]), None)  # the value is unique: no ORDER BY to compile or run
@@ -38,18 +43,16 @@ SHOP_OPEN_REQUESTS_SHOWN = 20
 
 
 def shop_open_requests(customer: Customer):
-    """The shop's requests still in the loop, newest first (the QR page lists them with their tracking links).
+    """The shop's requests still in the loop, newest first (the QR page lists them with their tracking links,
+    read by ``intake.trackingtokens_ensure`` only when there are some: most shops have none, and a subquery for
+    the links here cost more than the list itself).
 
     Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
     from serviceloop.servicedesk.models import OPEN, ServiceRequest
 
-    live_link = ShopToken.objects.filter(
-        service_request=OuterRef("pk"), purpose=TokenPurpose.TRACK, revoked_at__isnull=True
-    )
     return (
         ServiceRequest.objects.filter(shop=customer, status__in=OPEN)
         .only("pk", "reference", "status", "created_at", "shop_id")
-        .annotate(tracking_value=Subquery(live_link.values("value")[:1]))  # their links in the same query
         .order_by("-created_at", "-id")[:SHOP_OPEN_REQUESTS_SHOWN]
     )
 

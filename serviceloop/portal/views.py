@@ -35,9 +35,15 @@ def invalid_link(request):
     return _public(render(request, "portal/invalid.html", status=404))
 
 
+# What the QR page and a filing read of the shop: its name (page), route (contacts), the allocation's order days
+# and grade, the units a request is filed under, its phone (the message) and licence (the outbound event).
+QR_SHOP_FIELDS = ("name", "licence_no", "phone", "status", "route_id", "station_id", "branch_id",
+                  "order_cycle", "order_weekday", "grade")  # fmt: skip
+
+
 @require_http_methods(["GET", "POST"])
 def shop_page(request, token):
-    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP)
+    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP, shop_fields=QR_SHOP_FIELDS)
     if link is None:
         return invalid_link(request)
     status = 200
@@ -83,14 +89,9 @@ def shop_page(request, token):
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
-    open_requests = [
-        (r, ShopToken(value=r.tracking_value) if r.tracking_value else None)
-        for r in shop_open_requests(link.customer)
-    ]
-    if any(token is None for _r, token in open_requests):
-        open_requests = trackingtokens_ensure(
-            service_requests=[r for r, _t in open_requests], now=timezone.now()
-        )
+    open_requests = list(shop_open_requests(link.customer))
+    if open_requests:
+        open_requests = trackingtokens_ensure(service_requests=open_requests, now=timezone.now())
     context = {
         "link": link,
         "customer": link.customer,
