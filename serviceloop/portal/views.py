@@ -18,7 +18,7 @@ from serviceloop.servicedesk.selectors import servicerequest_public_result, serv
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
 from .intake import RateLimited, client_address, portal_request_file, trackingtokens_ensure
 from .models import ShopToken, TokenPurpose
-from .selectors import contacts_for_customer, shop_open_requests, shoptoken_resolve
+from .selectors import contacts_for_customer, qr_link_resolve, shop_open_requests, shoptoken_resolve
 
 
 def _public(response):
@@ -35,15 +35,9 @@ def invalid_link(request):
     return _public(render(request, "portal/invalid.html", status=404))
 
 
-# What the QR page and a filing read of the shop: its name (page), route (contacts), the allocation's order days
-# and grade, the units a request is filed under, its phone (the message) and licence (the outbound event).
-QR_SHOP_FIELDS = ("name", "licence_no", "phone", "status", "route_id", "station_id", "branch_id",
-                  "order_cycle", "order_weekday", "grade")  # fmt: skip
-
-
 @require_http_methods(["GET", "POST"])
 def shop_page(request, token):
-    link = shoptoken_resolve(value=token, purpose=TokenPurpose.SHOP, shop_fields=QR_SHOP_FIELDS)
+    link = qr_link_resolve(token)
     if link is None:
         return invalid_link(request)
     status = 200
@@ -89,7 +83,7 @@ def shop_page(request, token):
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
-    open_requests = list(shop_open_requests(link.customer))
+    open_requests = shop_open_requests(link.customer)
     if open_requests:
         open_requests = trackingtokens_ensure(service_requests=open_requests, now=timezone.now())
     context = {

@@ -120,3 +120,39 @@ def test_it_uses_the_configured_public_address_in_links(settings, world):
     link = shoptoken_ensure(customer=world.shops["茅箭1号线"][0], actor=None, now=timezone.now())
     assert public_url(link) == f"https://fw.example.cn/s/{link.value}/"
     assert len(link.value) == 24
+
+
+def test_the_qr_pages_own_read_gives_what_the_orm_gives(world, shop_link, django_assert_num_queries):
+    """``qr_link_resolve`` is written in SQL (issue 14: a quarter of the ORM's CPU); it must load the same link and
+    shop, answer None where ``shoptoken_resolve`` does, and read any other field of the shop when it is used."""
+    from serviceloop.portal.selectors import QR_SHOP_FIELDS, qr_link_resolve, shoptoken_resolve
+
+    with django_assert_num_queries(1):
+        link = qr_link_resolve(shop_link.value)
+        assert link.customer.name == world.shops["张湾1号线"][0].name  # with the shop: no second query
+    orm = shoptoken_resolve(value=shop_link.value, purpose=TokenPurpose.SHOP)
+    assert (link.pk, link.value, link.purpose, link.customer_id) == (orm.pk, orm.value, orm.purpose, orm.customer_id)
+    assert not link._state.adding and link.customer.pk == orm.customer.pk
+    for field in QR_SHOP_FIELDS:
+        assert getattr(link.customer, field) == getattr(orm.customer, field), field
+    with django_assert_num_queries(1):  # a field the page does not use: read when asked
+        assert link.customer.address == orm.customer.address
+
+    tracking = ShopToken.objects.get(service_request=_a_request(world, orm.customer))  # made by the filing
+    assert qr_link_resolve(tracking.value) is None
+    for value in ["", "x" * 15, "' OR 1=1 --xxxxxxxxxxxx", "a\x00" * 10, shop_link.value + "x"]:
+        assert qr_link_resolve(value) is None
+    shop_link.revoked_at = timezone.now()
+    shop_link.save(update_fields=["revoked_at"])
+    assert qr_link_resolve(shop_link.value) is None
+
+
+def _a_request(world, shop):
+    from serviceloop.servicedesk.models import Category
+    from serviceloop.servicedesk.services import servicerequest_file
+
+    request, _created = servicerequest_file(
+        customer=shop, channel="phone", kind="request", text="送货晚了",
+        category=Category.objects.filter(active=True).first(), actor=world.agent, now=timezone.now(),
+    )  # fmt: skip
+    return request
