@@ -8,7 +8,9 @@ SQLite; psycopg pipelines it on PostgreSQL). Only the fields whose database valu
 ``pre_save`` (``auto_now``, ``auto_now_add``) call it.
 
 The instances must hold values of their fields' Python types (what a form's or a parser's cleaning gives);
-their primary keys are not read back.
+``insert_instances`` does not read their primary keys back, ``insert_instance`` does (one row, RETURNING).
+A busy single-row insert gains too: ``Model.save()`` compiles its INSERT anew each time, twice the cost of
+sending the kept statement (the QR filing's five rows, issue 14).
 """
 
 import itertools
@@ -23,28 +25,59 @@ _AS_IS = (models.CharField, models.TextField, models.IntegerField, models.Boolea
 def insert_instances(model, instances, *, batch_size: int = 2000) -> int:
     """Insert ``instances`` of ``model`` (an iterable, consumed in batches); returns how many were inserted."""
     connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
-    plain = [f for f in fields if _as_is(f)]
-    prepared = [f for f in fields if not _as_is(f)]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in plain + prepared)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
-    plain_values = _tuple_getter([f.attname for f in plain])
-
-    def prepare(f):
-        if type(f).pre_save is not models.Field.pre_save:  # auto_now, auto_now_add, files
-            return lambda obj: f.get_db_prep_save(f.pre_save(obj, True), connection)
-        return lambda obj: f.get_db_prep_save(getattr(obj, f.attname), connection)
-
-    prepared_values = [prepare(f) for f in prepared]
+    statement = _statement(model, connection)
     inserted = 0
     instances = iter(instances)
     with connection.cursor() as cursor:
         while batch := list(itertools.islice(instances, batch_size)):
-            rows = [plain_values(obj) + tuple(value(obj) for value in prepared_values) for obj in batch]
-            cursor.executemany(sql, rows)
+            cursor.executemany(statement.sql, [statement.values(obj, connection) for obj in batch])
             inserted += len(batch)
     return inserted
+
+
+def insert_instance(instance) -> None:
+    """Insert one instance as ``save()`` would for a new row, and set its primary key (auto_now fields set too)."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    statement = _statement(model, connection)
+    returning, params = connection.ops.return_insert_columns([model._meta.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(f"{statement.sql} {returning}", statement.values(instance, connection) + tuple(params))
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding, instance._state.db = False, alias
+
+
+class _Statement:
+    """A model's INSERT of every column but the automatic key, and how to read an instance's values for it."""
+
+    def __init__(self, model, ops):
+        fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+        plain = [f for f in fields if _as_is(f)]
+        self.prepared = [f for f in fields if not _as_is(f)]
+        names = ", ".join(ops.quote_name(f.column) for f in plain + self.prepared)
+        marks = ", ".join(["%s"] * len(fields))
+        self.sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
+        self.plain_values = _tuple_getter([f.attname for f in plain])
+        self.pre_save = [type(f).pre_save is not models.Field.pre_save for f in self.prepared]  # auto_now…
+
+    def values(self, obj, connection) -> tuple:
+        # As save() and bulk_create do: a foreign key set to an object saved since takes that object's key.
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        return self.plain_values(obj) + tuple(
+            f.get_db_prep_save(f.pre_save(obj, True) if pre else getattr(obj, f.attname), connection)
+            for f, pre in zip(self.prepared, self.pre_save, strict=True)
+        )
+
+
+_statements: dict[tuple, _Statement] = {}  # per model and database vendor (quoting): built once per process
+
+
+def _statement(model, connection) -> _Statement:
+    key = (model, connection.vendor)
+    if key not in _statements:
+        _statements[key] = _Statement(model, connection.ops)
+    return _statements[key]
 
 
 def _tuple_getter(attnames: list[str]):

@@ -7,6 +7,7 @@ particular to an anonymous public page.
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from serviceloop.core.bulk import insert_instance
 from serviceloop.servicedesk.models import Channel, ServiceRequest
 from serviceloop.servicedesk.services import servicerequest_file
 
@@ -113,13 +114,14 @@ def trackingtokens_ensure(*, service_requests, now) -> list[tuple[ServiceRequest
 
 def trackingtoken_create(*, service_request: ServiceRequest, now) -> ShopToken:
     """The tracking link of a request saved in this very transaction (it cannot have one yet): one insert."""
-    token = ShopToken.objects.create(
+    token = ShopToken(
         value=new_token_value(),
         customer_id=service_request.shop_id,
         purpose=TokenPurpose.TRACK,
         service_request=service_request,
         created_at=now,
     )
+    insert_instance(token)
     service_request.tracking_link = token
     return token
 

@@ -68,7 +68,9 @@ def qr_link_resolve(value: str) -> ShopToken | None:
     if customer is None:
         return None
     known = {"id": customer.link_id, "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
-    names = [f.attname for f in token.concrete_fields if f.attname in known]  # from_db takes the model's order
+    names = [
+        f.attname for f in token.concrete_fields if f.attname in known
+    ]  # from_db takes the model's order
     link = ShopToken.from_db(customer._state.db, names, [known[n] for n in names])
     link.customer = customer
     return link

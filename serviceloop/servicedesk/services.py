@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.bulk import insert_instance, insert_instances
 from serviceloop.core.refcache import reference_forget
 from serviceloop.integrations.events import request_event
 from serviceloop.org.models import Role
@@ -55,7 +56,7 @@ def _check(actor, action: str, request: ServiceRequest) -> None:
 
 
 def _event(request, *, kind, actor, now, from_status="", to_status="", note="", data=None) -> RequestEvent:
-    return RequestEvent.objects.create(
+    event = RequestEvent(
         request=request,
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -65,6 +66,8 @@ def _event(request, *, kind, actor, now, from_status="", to_status="", note="", 
         at=now,
         data=data or {},
     )
+    insert_instance(event)  # every step of every request writes one: the kept statement (core.bulk)
+    return event
 
 
 def _lock(request: ServiceRequest) -> ServiceRequest:
@@ -124,13 +127,14 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: s
         template = FILED_WITH_LINK
     notifier = shop_notifier()
     phone = request.callback_phone or (request.shop.phone if request.shop_id else "")
-    ShopMessage.objects.create(
+    message = ShopMessage(
         request=request,
         phone=phone,
         text=_(template).format(ref=request.reference, url=url)[:300],
         created_at=now,
         notifier=type(notifier).__name__,
     )
+    insert_instances(ShopMessage, [message])
     # Only written here: the job ``shop_messages_send`` sends it within a minute or so, so a slow SMS gateway
     # (up to SMS_TIMEOUT) never holds the owner's form or the agent's click, and a failure is retried by a job.
 
@@ -285,10 +289,10 @@ def _servicerequest_file(
     request.next_due_at = min((m.due_at for m in milestones), default=None)
     try:
         if duplicate_raises:
-            request.save()
+            insert_instance(request)
         else:
             with transaction.atomic():
-                request.save()
+                insert_instance(request)
     except IntegrityError:
         if idempotency_key and not duplicate_raises:
             existing = ServiceRequest.objects.filter(idempotency_key=idempotency_key).first()
@@ -304,7 +308,7 @@ def _servicerequest_file(
         to_status=Status.NEW,
         data={"channel": channel, "photos": len(cleaned)},
     )
-    RequestMilestone.objects.bulk_create(milestones)
+    insert_instances(RequestMilestone, milestones)
     _shop_message(
         request, Status.NEW, now, url=servicerequest_tracking_url(request=request, now=now, new=True)
     )

@@ -3,9 +3,12 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
-from serviceloop.core.bulk import insert_instances
+from serviceloop.core.bulk import insert_instance, insert_instances
 from serviceloop.customers.models import Customer
 
 
@@ -36,3 +39,35 @@ def test_it_stores_what_bulk_create_stores(world, django_assert_num_queries):
     for customer in stored:
         assert model_to_dict(customer, exclude=["id", "licence_no"]) == expected
         assert customer.created_at is not None and customer.updated_at is not None  # auto_now(_add) applied
+
+
+def test_one_instance_is_stored_as_save_stores_it_with_its_key(world, django_assert_num_queries):
+    saved, inserted = shop(world, "420301100971"), shop(world, "420301100972")
+    saved.save()
+    with django_assert_num_queries(1):
+        insert_instance(inserted)
+    assert inserted.pk is not None and inserted.pk != saved.pk and not inserted._state.adding
+    stored = Customer.objects.get(pk=inserted.pk)
+    assert model_to_dict(stored, exclude=["id", "licence_no"]) == model_to_dict(
+        Customer.objects.get(pk=saved.pk), exclude=["id", "licence_no"]
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():  # the same licence again: the database refuses
+        insert_instance(shop(world, "420301100972"))
+
+
+def test_a_foreign_key_to_an_object_saved_since_takes_its_key(world):
+    """A request's deadlines are planned before the request is inserted (it has no key yet): as with
+    bulk_create, they are stored with the key it has by then; an object never saved is refused."""
+    from serviceloop.servicedesk.models import Category, RequestEvent, ServiceRequest
+
+    now = timezone.now()
+    request = ServiceRequest(
+        reference="SR20261204-9999", shop=world.shops["张湾1号线"][0], channel="phone", kind="request",
+        category=Category.objects.filter(active=True).first(), text="送货晚了", created_at=now, updated_at=now,
+    )  # fmt: skip
+    event = RequestEvent(request=request, kind="filed", to_status="new", at=now, data={"channel": "phone"})
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_instances(RequestEvent, [event])
+    insert_instance(request)
+    insert_instances(RequestEvent, [event])
+    assert RequestEvent.objects.get(request=request).data == {"channel": "phone"}

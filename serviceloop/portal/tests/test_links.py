@@ -131,7 +131,12 @@ def test_the_qr_pages_own_read_gives_what_the_orm_gives(world, shop_link, django
         link = qr_link_resolve(shop_link.value)
         assert link.customer.name == world.shops["张湾1号线"][0].name  # with the shop: no second query
     orm = shoptoken_resolve(value=shop_link.value, purpose=TokenPurpose.SHOP)
-    assert (link.pk, link.value, link.purpose, link.customer_id) == (orm.pk, orm.value, orm.purpose, orm.customer_id)
+    assert (link.pk, link.value, link.purpose, link.customer_id) == (
+        orm.pk,
+        orm.value,
+        orm.purpose,
+        orm.customer_id,
+    )
     assert not link._state.adding and link.customer.pk == orm.customer.pk
     for field in QR_SHOP_FIELDS:
         assert getattr(link.customer, field) == getattr(orm.customer, field), field
