@@ -1,7 +1,11 @@
 // Small page behaviours, declared in the templates with data attributes, so that no page needs inline
 // event handlers (the Content-Security-Policy allows scripts only from this site or with the page's nonce).
 //   <form data-confirm="…">, <button data-confirm="…">   ask before submitting / following
-//   <form data-busy>                                      disable its buttons (and show a spinner) once sent
+//   <form data-busy>                                      disable its buttons (and show a spinner) once sent;
+//                                                         a button's own data-busy="…" replaces its text
+//   <textarea data-count="CSS selector">                  show the number of characters typed there
+//   <input type=file data-max-bytes="n" data-too-large="…" data-error="CSS selector">
+//                                                         refuse a file over n bytes at once, saying why there
 //   <select data-autosubmit>                              submit the form when the choice changes
 //   <button data-print>                                   print the page
 //   <a data-check="CSS selector">                         tick that radio / checkbox
@@ -52,7 +56,9 @@
     if (submitter && submitter.dataset.confirm && !window.confirm(submitter.dataset.confirm)) { e.preventDefault(); return; }
     if (form.hasAttribute("data-busy")) {
       setTimeout(function () {
-        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        form.querySelectorAll("button").forEach(function (b) {
+          b.disabled = true; if (b.dataset.busy) b.textContent = b.dataset.busy;
+        });
         var spinner = form.querySelector(".spinner-border"); if (spinner) spinner.classList.remove("d-none");
       }, 0);
     }
@@ -65,7 +71,21 @@
     var checker = e.target.closest ? e.target.closest("[data-check]") : null;
     if (checker) { var input = document.querySelector(checker.dataset.check); if (input) input.checked = true; }
   });
+  document.addEventListener("input", function (e) {
+    var shown = e.target.dataset && e.target.dataset.count ? document.querySelector(e.target.dataset.count) : null;
+    if (shown) shown.textContent = e.target.value.length;
+  });
+  // A photo over the server's limit is refused here at once, not after a long upload on a village network.
+  function checkSize(input) {
+    var f = input.files && input.files[0], error = document.querySelector(input.dataset.error);
+    if (error) error.textContent = "";
+    if (f && f.size > parseInt(input.dataset.maxBytes, 10)) {
+      if (error) error.textContent = input.dataset.tooLarge;
+      input.value = "";
+    }
+  }
   document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("input[type=file][data-max-bytes]")) checkSize(e.target);
     if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.submit();
     if (e.target.matches && e.target.matches("[data-check-all]")) {
       document.querySelectorAll(e.target.dataset.checkAll).forEach(function (box) { box.checked = e.target.checked; });

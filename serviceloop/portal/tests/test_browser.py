@@ -77,3 +77,23 @@ def test_an_owner_who_lost_the_link_scans_the_card_again_and_finds_the_request(b
     page.wait_for_url(f"{live_server.url}/t/**")
     assert page.locator('[data-testid="reference"]').inner_text() == sr.reference
     context.close()
+
+
+def test_the_form_counts_the_words_and_refuses_a_photo_too_large_at_once(browser, live_server, link):
+    """The page's behaviours come from the site's script (no inline script): the count under the text, and a
+    photo over the limit refused before a long upload on a village network."""
+    from serviceloop.portal.forms import MAX_PHOTO_BYTES
+
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{link.value}/")
+    page.fill("textarea[name=text]", "今天的货少送了两条")
+    assert page.locator("#text-count").inner_text() == "9"
+    big = {"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (MAX_PHOTO_BYTES + 1)}
+    page.set_input_files("input[name=photo]", files=[big])
+    assert page.locator('[data-testid="photo-error"]').inner_text() == "照片太大，请换一张小一点的照片。"
+    assert page.evaluate("document.querySelector('input[name=photo]').files.length") == 0
+    small = {"name": "small.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * 1000}
+    page.set_input_files("input[name=photo]", files=[small])
+    assert page.locator('[data-testid="photo-error"]').inner_text() == ""
+    context.close()
