@@ -80,7 +80,7 @@ def shop_page(request, token):
         else:
             status = 400
     else:
-        form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+        form = None  # a blank form: its fields are drawn once a minute (_blank_fields_html)
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
     open_requests = shop_open_requests(link.customer)
@@ -90,12 +90,12 @@ def shop_page(request, token):
         "link": link,
         "customer": link.customer,
         "open_requests": open_requests,
-        "form": form,
-        "fields_html": "" if form.is_bound else _blank_fields_html(form),
         "contacts": [c for c in contacts_for_customer(link.customer) if c.name],
     }
-    if form.is_bound:
-        context.update(_fields_context(form))
+    if form is None:  # each page its own key: a double tap sends the same key twice, a new page another
+        context.update(idempotency_key=uuid.uuid4().hex, fields_html=_blank_fields_html())
+    else:
+        context.update(_fields_context(form), idempotency_key=form["idempotency_key"].value() or "")
     return _public(render(request, "portal/shop.html", context, status=status))
 
 
@@ -110,13 +110,13 @@ def _fields_context(form):
     }
 
 
-def _blank_fields_html(form):
+def _blank_fields_html():
     """The form's fields before anything is typed: the same for every shop, so drawn once a minute per process
     and language (the bulk of the page's template time). Named under the categories' reference, so an edit of
     the categories drops it with them."""
     return reference(
         f"servicedesk:categories:intake-fields:{get_language()}",
-        lambda: mark_safe(render_to_string("portal/_intake_fields.html", _fields_context(form))),
+        lambda: mark_safe(render_to_string("portal/_intake_fields.html", _fields_context(IntakeForm()))),
     )
 
 
