@@ -80,22 +80,24 @@ SHOP_OPEN_REQUESTS_SHOWN = 20
 
 
 def shop_open_requests(customer: Customer) -> list:
-    """The shop's requests still in the loop, newest first, at most ``SHOP_OPEN_REQUESTS_SHOWN`` (the QR page
-    lists them with their tracking links, read by ``intake.trackingtokens_ensure`` only when there are some:
-    most shops have none, and a subquery for the links here cost more than the list itself).
+    """The shop's requests still in the loop, newest first, at most ``SHOP_OPEN_REQUESTS_SHOWN``, each with the
+    value of its live tracking link as ``tracking_value`` (None for a request taken by phone before links
+    existed: the QR page makes it one). A request has at most one live link (a unique constraint).
 
     Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
     from serviceloop.servicedesk.models import OPEN, ServiceRequest
 
-    request = ServiceRequest._meta
+    request, token = ServiceRequest._meta, ShopToken._meta
+    r = {f: f"r.{_column(request, f)}" for f in ("id", "reference", "status", "created_at", "shop_id")}
+    t = {f: f"t.{_column(token, f)}" for f in ("value", "service_request_id", "purpose", "revoked_at")}
     sql = (
-        f"SELECT {', '.join(_column(request, f) for f in ('id', 'reference', 'status', 'created_at', 'shop_id'))} "
-        f"FROM {_quote(request.db_table)} WHERE {_column(request, 'shop_id')} = %s "
-        f"AND {_column(request, 'status')} IN ({', '.join(['%s'] * len(OPEN))}) "
-        f"ORDER BY {_column(request, 'created_at')} DESC, {_column(request, 'id')} DESC "
-        f"LIMIT {SHOP_OPEN_REQUESTS_SHOWN}"
+        f"SELECT {r['id']}, {r['reference']}, {r['status']}, {r['created_at']}, {t['value']} AS tracking_value "
+        f"FROM {_quote(request.db_table)} r LEFT JOIN {_quote(token.db_table)} t "
+        f"ON {t['service_request_id']} = {r['id']} AND {t['purpose']} = %s AND {t['revoked_at']} IS NULL "
+        f"WHERE {r['shop_id']} = %s AND {r['status']} IN ({', '.join(['%s'] * len(OPEN))}) "
+        f"ORDER BY {r['created_at']} DESC, {r['id']} DESC LIMIT {SHOP_OPEN_REQUESTS_SHOWN}"
     )
-    return list(ServiceRequest.objects.raw(sql, [customer.pk, *OPEN]))
+    return list(ServiceRequest.objects.raw(sql, [TokenPurpose.TRACK, customer.pk, *OPEN]))
 
 
 def _column(meta, field: str) -> str:

@@ -83,9 +83,14 @@ def shop_page(request, token):
         form = None  # a blank form: its fields are drawn once a minute (_blank_fields_html)
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
-    open_requests = shop_open_requests(link.customer)
-    if open_requests:
-        open_requests = trackingtokens_ensure(service_requests=open_requests, now=timezone.now())
+    open_requests = [
+        (r, ShopToken(value=r.tracking_value) if r.tracking_value else None)
+        for r in shop_open_requests(link.customer)
+    ]
+    if any(token is None for _r, token in open_requests):
+        open_requests = trackingtokens_ensure(
+            service_requests=[r for r, _t in open_requests], now=timezone.now()
+        )
     context = {
         "link": link,
         "customer": link.customer,
