@@ -55,18 +55,18 @@ the same day, alternating, the ratio was 1.1–1.35× (ours 16.6–18.2 ms, the 
 drifts by half within an hour). Gunicorn in that run: c8 57.2/s p50/p99 127.9/379.0 ms, c32 70.2/s 421.9/1143.7 ms;
 open loop 20/s p50/p99 21.8/37.2 ms, 40/s 21.9/98.3 ms; 1,440 of 1,440 stored.
 
-Stop 23 (2026-12-04, another machine of the same kind, load 0.8–0.9), alternating with the peer as above: before
-this stop's changes (d716e39) the split figures (GET / POST, ms CPU, median of 200 on a fresh copy of the database)
-were 4.5 / 5.3; after, 2.9–3.2 / 4.2–4.5. The shop's messages are written by the filing and sent by a job (two
-UPDATEs and the notifier off the request), the blank form's fields are drawn once a minute per process, the open
-requests are read without a subquery for their links (1.3 → 0.5 ms), and the shop with the columns the page uses.
-This benchmark: 8.9 ms after the first two changes (peer 15.2 → 1.70×), **8.3 ms** after all four (runs 7.4, 8.3,
-8.5: each run adds filings, so later runs list more open requests; peer 15.2 ms → **1.83× cheaper**, not ≥ 4×).
-Gunicorn: c8 89.3/s p50/p99 60.2/492.1 ms, c32 121.1/s 258.3/896.5 ms; open loop 20/s 14.7/23.9 ms, 40/s
-13.7/21.4 ms; 1,440 of 1,440 stored. Where the rest goes (cProfile of GET + POST): 40 % in Django's ORM compiling
-and running 13 statements (a hand-written SELECT of the token and shop costs 0.11 ms against the ORM's 0.76),
-the rest in middleware, CSRF, multipart parsing and the templates. 4× (≤ 3.8 ms here) would take the public form
-off the ORM and templates, which this stop did not do.
+Stop 23 (2026-12-04, another machine of the same kind, load 0.8–1.3), alternating with the peer as above: the split
+figures (GET / POST, ms CPU, median of 200 on a fresh copy of the seeded database) went from 4.6 / 5.4 at d716e39
+to 1.9 / 3.2. The shop's messages are written by the filing and sent by a job (two UPDATEs and the notifier off the
+request), the blank form's fields are drawn once a minute per process, the link with its shop and the open
+requests with their links are two fixed SQL statements (0.15 and 0.10 ms against the ORM's 0.6–0.76 and 0.5–1.3),
+and the filing's five rows are inserted through a kept statement (core.bulk.insert_instance). Each CPU run now starts
+from the seeded database (before, every run added a filing per shop, so later runs listed more open requests: 5.2,
+6.3, 6.4 ms for the same code). This benchmark: **5.3 ms** (runs 5.3, 5.3, 5.2; p90 6.0), the peer 15.3 ms →
+**2.92× cheaper**, not ≥ 4×. Gunicorn: c8 126.3/s p50/p99 35.9/321.8 ms, c32 182.6/s 203.7/453.1 ms, workers' CPU
+11.9/8.0 ms per submission; open loop 20/s 11.1/18.4 ms, 40/s 10.3/16.7 ms; 1,440 of 1,440 stored. Where the rest
+goes: a constant view through our middleware, with the same GET and multipart POST, costs 1.4 ms (multipart parsing,
+CSRF, django-csp's header); the page's template ~0.9 ms; the filing's statements and rules ~1.7 ms.
 
 The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
 raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
