@@ -43,7 +43,7 @@ def _is_token(value) -> bool:
 # The QR page is the busiest public page, and its two reads are fixed statements. Written in SQL (column and
 # table names from the models), they cost 0.15 and 0.10 ms of CPU; Django compiled the same queries for 0.6 and
 # 0.5 ms (issue 14). RawQuerySet still converts the values as the ORM does.
-
+#
 # What the QR page and a filing read of the shop: its name (page), route (contacts), the allocation's order days
 # and grade, the units a request is filed under, its phone (the message) and licence (the outbound event). Any
 # other field is read by a query of its own when used (Django's deferred fields).
@@ -68,9 +68,8 @@ def qr_link_resolve(value: str) -> ShopToken | None:
     if customer is None:
         return None
     known = {"id": customer.link_id, "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
-    names = [
-        f.attname for f in token.concrete_fields if f.attname in known
-    ]  # from_db takes the model's order
+    # from_db takes the values in the model's order of fields.
+    names = [f.attname for f in token.concrete_fields if f.attname in known]
     link = ShopToken.from_db(customer._state.db, names, [known[n] for n in names])
     link.customer = customer
     return link

@@ -774,7 +774,8 @@ class ShopMessage(models.Model):
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("at"))
     notifier = models.CharField(_("sent by"), max_length=100)
-    # Delivery: sent by the job ``shop_messages_send``, retried by ``shop_messages_retry`` (servicedesk/notifiers.py).
+    # Delivery: sent by the job ``shop_messages_send``, retried by ``shop_messages_retry``
+    # (servicedesk/notifiers.py).
     state = models.CharField(
         _("state"), max_length=8, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )

@@ -10,7 +10,8 @@ Nothing is lost: each `ShopMessage` row records its delivery (state, attempts, l
 write the row, in their transaction; the job ``shop_messages_send`` sends new rows every minute, off the
 request thread (a gateway may take up to ``SMS_TIMEOUT`` to answer), as the shop-message outbox does. A
 failure (gateway error, HTTP error, timeout) leaves it "failed", and the job ``shop_messages_retry`` tries
-again every few minutes up to ``SMS_MAX_ATTEMPTS`` times, as webhook deliveries are retried. A message carries its id (``msgid``) so a gateway can drop a repeat.
+again every few minutes up to ``SMS_MAX_ATTEMPTS`` times, as webhook deliveries are retried. A message
+carries its id (``msgid``) so a gateway can drop a repeat.
 """
 
 import hashlib

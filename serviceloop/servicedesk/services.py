@@ -134,7 +134,7 @@ def _shop_message(request: ServiceRequest, status: str, now: datetime, *, url: s
         created_at=now,
         notifier=type(notifier).__name__,
     )
-    insert_instances(ShopMessage, [message])
+    insert_instance(message)
     # Only written here: the job ``shop_messages_send`` sends it within a minute or so, so a slow SMS gateway
     # (up to SMS_TIMEOUT) never holds the owner's form or the agent's click, and a failure is retried by a job.
 
