@@ -101,16 +101,12 @@ def test_filing_only_writes_the_message_and_the_send_job_posts_it(
 ):
     """A slow or dead gateway must not hold the owner's form or the agent's click: nothing is posted on the
     request thread, not even after its transaction commits."""
-    gateway.mode = "slow"  # answers after a second, beyond SMS_TIMEOUT
-    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True) as hooks:
         sr = file_request(callback_phone="13812345678")
-    assert hooks == [] and gateway.received == []
-    assert time.monotonic() - started < 1.0
+    assert hooks == [] and gateway.received == []  # no hook left to post it once the transaction commits
     message = ShopMessage.objects.get(request=sr)
     assert (message.state, message.attempts) == (DeliveryState.PENDING, 0)
 
-    gateway.mode = "ok"
     assert shopmessages_send(NOW) == "1 shop message(s) sent, 0 not sent"
     message.refresh_from_db()
     assert (message.state, message.attempts) == (DeliveryState.SENT, 1)
