@@ -42,11 +42,12 @@ def _is_token(value) -> bool:
 
 # The QR page is the busiest public page, and its two reads are fixed statements. Written in SQL (column and
 # table names from the models), they cost 0.15 and 0.10 ms of CPU; Django compiled the same queries for 0.6 and
-# 0.5 ms (issue 14). RawQuerySet still converts the values as the ORM does.
+# 0.5 ms (issue 14).
 #
 # What the QR page and a filing read of the shop: its name (page), route (contacts), the allocation's order days
 # and grade, the units a request is filed under, its phone (the message) and licence (the outbound event). Any
-# other field is read by a query of its own when used (Django's deferred fields).
+# other field is read by a query of its own when used (Django's deferred fields). Only text, integer and foreign
+# key fields, which the database returns as Python has them: the rows are taken without the ORM's converters.
 QR_SHOP_FIELDS = ("name", "licence_no", "phone", "status", "route_id", "station_id", "branch_id",
                   "order_cycle", "order_weekday", "grade")  # fmt: skip
 
@@ -57,20 +58,26 @@ def qr_link_resolve(value: str) -> ShopToken | None:
     if not _is_token(value):
         return None
     token, shop = ShopToken._meta, Customer._meta
+    # Model.from_db takes the values in the model's order of fields.
+    shop_fields = [
+        f.attname for f in shop.concrete_fields if f.attname == "id" or f.attname in QR_SHOP_FIELDS
+    ]
     sql = (
-        f"SELECT s.{_column(shop, 'id')}, {', '.join(f's.{_column(shop, f)}' for f in QR_SHOP_FIELDS)}, "
-        f"t.{_column(token, 'id')} AS link_id FROM {_quote(token.db_table)} t "
+        f"SELECT t.{_column(token, 'id')}, {', '.join(f's.{_column(shop, f)}' for f in shop_fields)} "
+        f"FROM {_quote(token.db_table)} t "
         f"JOIN {_quote(shop.db_table)} s ON s.{_column(shop, 'id')} = t.{_column(token, 'customer_id')} "
         f"WHERE t.{_column(token, 'value')} = %s AND t.{_column(token, 'purpose')} = %s "
         f"AND t.{_column(token, 'revoked_at')} IS NULL"
     )
-    customer = next(iter(Customer.objects.raw(sql, [value, TokenPurpose.SHOP])), None)
-    if customer is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, TokenPurpose.SHOP])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    known = {"id": customer.link_id, "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
-    # from_db takes the values in the model's order of fields.
+    customer = Customer.from_db(connection.alias, shop_fields, row[1:])
+    known = {"id": row[0], "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
     names = [f.attname for f in token.concrete_fields if f.attname in known]
-    link = ShopToken.from_db(customer._state.db, names, [known[n] for n in names])
+    link = ShopToken.from_db(connection.alias, names, [known[n] for n in names])
     link.customer = customer
     return link
 
