@@ -57,16 +57,17 @@ open loop 20/s p50/p99 21.8/37.2 ms, 40/s 21.9/98.3 ms; 1,440 of 1,440 stored.
 
 Stop 23 (2026-12-04, another machine of the same kind, load 0.8–1.3), alternating with the peer as above: the split
 figures (GET / POST, ms CPU, median of 200 on a fresh copy of the seeded database) went from 4.6 / 5.4 at d716e39
-to 1.9 / 3.2. The shop's messages are written by the filing and sent by a job (two UPDATEs and the notifier off the
+to 2.0 / 3.1. The shop's messages are written by the filing and sent by a job (two UPDATEs and the notifier off the
 request), the blank form's fields are drawn once a minute per process, the link with its shop and the open
 requests with their links are two fixed SQL statements (0.15 and 0.10 ms against the ORM's 0.6–0.76 and 0.5–1.3),
 and the filing's five rows are inserted through a kept statement (core.bulk.insert_instance). Each CPU run now starts
 from the seeded database (before, every run added a filing per shop, so later runs listed more open requests: 5.2,
-6.3, 6.4 ms for the same code). This benchmark: **5.3 ms** (runs 5.3, 5.3, 5.2; p90 6.0), the peer 15.3 ms →
-**2.92× cheaper**, not ≥ 4×. Gunicorn: c8 126.3/s p50/p99 35.9/321.8 ms, c32 182.6/s 203.7/453.1 ms, workers' CPU
-11.9/8.0 ms per submission; open loop 20/s 11.1/18.4 ms, 40/s 10.3/16.7 ms; 1,440 of 1,440 stored. Where the rest
+6.3, 6.4 ms for the same code). This benchmark: **5.0 ms** (runs 5.0, 5.0, 5.0; p90 5.4), the peer 15.0 ms →
+**3.00× cheaper**, not ≥ 4×. Gunicorn: c8 139.0/s p50/p99 40.3/264.5 ms, c32 182.1/s 96.4/484.1 ms, workers' CPU
+10.8/7.9 ms per submission; open loop 20/s 9.4/14.9 ms, 40/s 9.1/14.3 ms; 1,440 of 1,440 stored. Where the rest
 goes: a constant view through our middleware, with the same GET and multipart POST, costs 1.4 ms (multipart parsing,
-CSRF, django-csp's header); the page's template ~0.9 ms; the filing's statements and rules ~1.7 ms.
+CSRF, django-csp's header); SQLite itself 0.8 ms (nine statements); the page's template ~0.9 ms; the filing's
+rules, the form and the rows' Python side the rest.
 
 The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
 raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
