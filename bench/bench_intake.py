@@ -146,6 +146,11 @@ for i in range(WARM, WARM + RUNS):
     times.append(time.process_time() - t)
 times.sort()
 print("CPU", statistics.median(times) * 1000, times[int(len(times) * 0.9)] * 1000)
+import sys
+sys.path.insert(0, "bench")
+import config.urls
+from floor import floor_ms
+print("FLOOR", floor_ms(config.urls, WARM, RUNS))
 import gzip, json
 from serviceloop.core.pageweight import first_load_bytes
 page = Client(HTTP_HOST="127.0.0.1").get(f"/s/{tokens[0]}/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
@@ -155,9 +160,10 @@ print("WEIGHT", json.dumps(first_load_bytes(html.decode(), html_on_wire=len(raw)
 """
 
 
-def cpu_per_submission(env: dict, tokens: list[str]) -> tuple[float, float, dict]:
-    """Median and p90 CPU ms of one GET + POST in one process (the test client: no network, no server), and
-    the QR page's first-load bytes per resource."""
+def cpu_per_submission(env: dict, tokens: list[str]) -> tuple[float, float, dict, float]:
+    """Median and p90 CPU ms of one GET + POST in one process (the test client: no network, no server), the
+    QR page's first-load bytes per resource, and the floor: the CPU ms of a constant view fetched the same way
+    through the same middleware (bench/floor.py)."""
     script = (
         CPU_SCRIPT.replace("TOKENS", repr(tokens))
         .replace("WARM", str(CPU_WARM))
@@ -173,7 +179,8 @@ def cpu_per_submission(env: dict, tokens: list[str]) -> tuple[float, float, dict
     ).stdout
     median, p90 = re.search(r"CPU ([\d.]+) ([\d.]+)", out).groups()
     weight = json.loads(re.search(r"WEIGHT (.*)", out).group(1))
-    return float(median), float(p90), weight
+    floor = float(re.search(r"FLOOR ([\d.]+)", out).group(1))
+    return float(median), float(p90), weight, floor
 
 
 PEER = ROOT / "bench" / "peer_helpdesk"
@@ -193,19 +200,20 @@ def peer_env(tmp: Path) -> dict | None:
         if made.returncode != 0:
             print(f"django-helpdesk {PEER_VERSION} could not be installed: {made.stderr.strip()[-300:]}")
             return None
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(PEER), "DJANGO_SETTINGS_MODULE": "settings",
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{PEER}:{PEER.parent}", "DJANGO_SETTINGS_MODULE": "settings",
            "HELPDESK_DB": str(tmp / "helpdesk.sqlite3")}  # fmt: skip
     subprocess.run([str(python), "-m", "django", "migrate", "-v0"], env=env, check=True, capture_output=True)
     return env
 
 
-def peer_cpu(env: dict) -> float:
-    """Median CPU ms of one GET + POST of django-helpdesk's public ticket form, measured like ours."""
+def peer_cpu(env: dict) -> tuple[float, float]:
+    """Median CPU ms of one GET + POST of django-helpdesk's public ticket form, measured like ours, and the floor
+    under its settings (bench/floor.py)."""
     out = subprocess.run(
         [str(PEER_VENV / "bin" / "python"), str(PEER / "cpu.py"), str(CPU_WARM), str(CPU_RUNS)],
         env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    return float(re.search(r"CPU ([\d.]+)", out).group(1))
+    return float(re.search(r"CPU ([\d.]+)", out).group(1)), float(re.search(r"FLOOR ([\d.]+)", out).group(1))
 
 
 def workers_cpu(master: int) -> float:
@@ -410,10 +418,12 @@ def main() -> int:
             ours.append(cpu_per_submission(env, tokens))
             if helpdesk:
                 peer.append(peer_cpu(helpdesk))
-        cpu_median = statistics.median(m for m, _p90, _w in ours)
-        cpu_p90 = statistics.median(p90 for _m, p90, _w in ours)
+        cpu_median = statistics.median(run[0] for run in ours)
+        cpu_p90 = statistics.median(run[1] for run in ours)
         weight = ours[0][2]
-        peer_ms = statistics.median(peer) if peer else HELPDESK_MS
+        floor = statistics.median(run[3] for run in ours)
+        peer_ms = statistics.median(ms for ms, _floor in peer) if peer else HELPDESK_MS
+        peer_floor = statistics.median(f for _ms, f in peer) if peer else None
         before = stored(db)  # the CPU run's requests, not counted below
         server = subprocess.Popen(
             [
@@ -455,12 +465,18 @@ def main() -> int:
     )
     print(
         f"CPU per submission (GET + POST), one process, median of {CPU_RUNS} (median of {len(ours)} runs): "
-        f"{cpu_median:.1f} ms (p90 {cpu_p90:.1f}); runs {', '.join(f'{m:.1f}' for m, _p, _w in ours)}"
+        f"{cpu_median:.1f} ms (p90 {cpu_p90:.1f}); runs {', '.join(f'{run[0]:.1f}' for run in ours)}"
     )
     if peer:
         print(
             f"django-helpdesk {PEER_VERSION}'s public form, measured alternately on this machine: {peer_ms:.1f} ms "
-            f"(runs {', '.join(f'{m:.1f}' for m in peer)}) → ours is {peer_ms / cpu_median:.2f}× cheaper"
+            f"(runs {', '.join(f'{ms:.1f}' for ms, _f in peer)}) → ours is {peer_ms / cpu_median:.2f}× cheaper"
+        )
+        print(
+            f"The floor, a constant view fetched the same way through each one's middleware (bench/floor.py): ours "
+            f"{floor:.1f} ms, django-helpdesk's {peer_floor:.1f} ms; above it, the form's own work: ours "
+            f"{cpu_median - floor:.1f} ms, django-helpdesk's {peer_ms - peer_floor:.1f} ms → "
+            f"{(peer_ms - peer_floor) / (cpu_median - floor):.2f}×"
         )
     else:
         print(
@@ -498,6 +514,9 @@ def main() -> int:
     record("public intake: CPU per submission (GET + POST), median", cpu_median, 10, "ms")
     peer_name = "django-helpdesk's form, same machine" if peer else "django-helpdesk's form (40 ms, issue 14)"
     record(f"public intake: cheaper than {peer_name}", peer_ms / cpu_median, 4, "×", lower_is_better=False)
+    if peer:
+        own = (peer_ms - peer_floor) / (cpu_median - floor)
+        record("public intake: its own work (above the middleware floor) cheaper than the peer's", own, None, "×")
     record(f"public intake: p99 at concurrency {top['concurrency']} (closed loop)", top["p99"], 100, "ms")
     record(f"public intake: submissions/s at concurrency {top['concurrency']}", top["rps"], None, "/s")
     record("public intake: workers' CPU per submission under load", top["cpu_ms"], None, "ms")

@@ -40,3 +40,8 @@ for i in range(WARM, WARM + RUNS):
     times.append(time.process_time() - started)
 times.sort()
 print("CPU", statistics.median(times) * 1000, times[int(len(times) * 0.9)] * 1000)
+
+import urls  # noqa: E402 - the floor under these settings (bench/floor.py, on the path beside this folder)
+from floor import floor_ms  # noqa: E402
+
+print("FLOOR", floor_ms(urls, WARM, RUNS))
