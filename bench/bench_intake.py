@@ -517,7 +517,9 @@ def main() -> int:
     record(f"public intake: cheaper than {peer_name}", peer_ms / cpu_median, 4, "×", lower_is_better=False)
     if peer:
         own = (peer_ms - peer_floor) / (cpu_median - floor)
-        record("public intake: its own work (above the middleware floor) cheaper than the peer's", own, None, "×")
+        record(
+            "public intake: its own work (above the middleware floor) cheaper than the peer's", own, None, "×"
+        )
     record(f"public intake: p99 at concurrency {top['concurrency']} (closed loop)", top["p99"], 100, "ms")
     record(f"public intake: submissions/s at concurrency {top['concurrency']}", top["rps"], None, "/s")
     record("public intake: workers' CPU per submission under load", top["cpu_ms"], None, "ms")
