@@ -163,6 +163,29 @@ def test_the_blank_form_is_drawn_once_a_minute_and_follows_a_category_edit(
     assert "送货时间" in labels() and before not in labels()
 
 
+def test_the_form_as_rendered_is_sent_corrected_and_sent_again_without_a_second_request(
+    app, settings, shop_link
+):
+    """The owner's path through the page as drawn, with the blank form kept as in production: sent without a
+    category, the page comes back with the text and the same double-tap key (drawn from the bound form, not the
+    kept drawing); corrected and sent, it files once, and the same page sent again finds that request."""
+    settings.REFERENCE_CACHE_SECONDS = 60
+    page = app.get(shop_url(shop_link))
+    form = page.forms["intake"]
+    key = form["idempotency_key"].value
+    form["text"] = "送货员没有按时来"
+    refused = form.submit(expect_errors=True)
+    assert refused.status_code == 400 and refused.html.select("[data-testid=category-error]")
+
+    again = refused.forms["intake"]
+    assert (again["idempotency_key"].value, again["text"].value) == (key, "送货员没有按时来")
+    again["category"] = again["category"].options[0][0]
+    filed = again.submit()
+    assert filed.status_code == 302 and "/t/" in filed.location
+    assert again.submit().location == filed.location  # a double tap: the same request's link
+    assert ServiceRequest.objects.count() == 1
+
+
 def test_a_filing_costs_ten_queries_and_stores_everything_in_one_transaction(
     client, world, settings, shop_link, django_assert_max_num_queries
 ):

@@ -209,7 +209,7 @@ def test_a_stale_copy_of_a_message_sends_nothing(gateway, file_request):
     assert len(gateway.received) == 1
 
 
-def test_the_job_runner_sends_a_new_message_within_a_minute(filed_without_sending):
+def test_the_job_runner_sends_a_new_message_within_a_minute(file_request):
     """``shop_messages_send`` is one of the runner's jobs, due every minute: the message a filing wrote goes out at
     the runner's next tick without waiting for the five-minute retry."""
     from datetime import timedelta
@@ -217,18 +217,10 @@ def test_the_job_runner_sends_a_new_message_within_a_minute(filed_without_sendin
     from serviceloop.core.jobs import JOBS, run_due_jobs
 
     assert {j.name: j.every for j in JOBS}["shop_messages_send"] == timedelta(minutes=1)
-    message = filed_without_sending()
+    message = ShopMessage.objects.get(request=file_request(callback_phone="13812345678"))
     run_due_jobs(NOW)
     results = run_due_jobs(NOW + timedelta(minutes=1))
     assert "shop_messages_retry" not in results
     assert results["shop_messages_send"] == "0 shop message(s) sent, 0 not sent"  # sent by the first run
     message.refresh_from_db()
     assert (message.state, message.attempts) == (DeliveryState.SENT, 1)
-
-
-@pytest.fixture
-def filed_without_sending(file_request):
-    def _file():
-        return ShopMessage.objects.get(request=file_request(callback_phone="13812345678"))
-
-    return _file
