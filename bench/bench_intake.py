@@ -91,6 +91,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -161,7 +162,14 @@ print("WEIGHT", json.dumps(first_load_bytes(html.decode(), html_on_wire=len(raw)
 """
 
 
-def cpu_per_submission(env: dict, tokens: list[str]) -> tuple[float, float, dict, float]:
+class CpuRun(NamedTuple):
+    median: float  # ms of CPU per submission
+    p90: float
+    weight: dict  # first-load bytes per resource
+    floor: float  # ms of CPU for a constant view fetched the same way
+
+
+def cpu_per_submission(env: dict, tokens: list[str]) -> CpuRun:
     """Median and p90 CPU ms of one GET + POST in one process (the test client: no network, no server), the
     QR page's first-load bytes per resource, and the floor: the CPU ms of a constant view fetched the same way
     through the same middleware (bench/floor.py)."""
@@ -181,7 +189,7 @@ def cpu_per_submission(env: dict, tokens: list[str]) -> tuple[float, float, dict
     median, p90 = re.search(r"CPU ([\d.]+) ([\d.]+)", out).groups()
     weight = json.loads(re.search(r"WEIGHT (.*)", out).group(1))
     floor = float(re.search(r"FLOOR ([\d.]+)", out).group(1))
-    return float(median), float(p90), weight, floor
+    return CpuRun(float(median), float(p90), weight, floor)
 
 
 PEER = ROOT / "bench" / "peer_helpdesk"
@@ -419,10 +427,10 @@ def main() -> int:
             ours.append(cpu_per_submission(env, tokens))
             if helpdesk:
                 peer.append(peer_cpu(helpdesk))
-        cpu_median = statistics.median(run[0] for run in ours)
-        cpu_p90 = statistics.median(run[1] for run in ours)
-        weight = ours[0][2]
-        floor = statistics.median(run[3] for run in ours)
+        cpu_median = statistics.median(run.median for run in ours)
+        cpu_p90 = statistics.median(run.p90 for run in ours)
+        weight = ours[0].weight
+        floor = statistics.median(run.floor for run in ours)
         peer_ms = statistics.median(ms for ms, _floor in peer) if peer else HELPDESK_MS
         peer_floor = statistics.median(f for _ms, f in peer) if peer else None
         before = stored(db)  # the CPU run's requests, not counted below
@@ -466,7 +474,7 @@ def main() -> int:
     )
     print(
         f"CPU per submission (GET + POST), one process, median of {CPU_RUNS} (median of {len(ours)} runs): "
-        f"{cpu_median:.1f} ms (p90 {cpu_p90:.1f}); runs {', '.join(f'{run[0]:.1f}' for run in ours)}"
+        f"{cpu_median:.1f} ms (p90 {cpu_p90:.1f}); runs {', '.join(f'{run.median:.1f}' for run in ours)}"
     )
     if peer:
         print(

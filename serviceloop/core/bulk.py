@@ -36,7 +36,8 @@ def insert_instances(model, instances, *, batch_size: int = 2000) -> int:
 
 
 def insert_instance(instance) -> None:
-    """Insert one instance as ``save()`` would for a new row, and set its primary key (auto_now fields set too)."""
+    """Insert one instance as ``save()`` would for a new row, and set its primary key (auto_now fields set too).
+    Unlike ``save()`` it sends no model signals: the project keeps no domain logic in them (DESIGN.md)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
