@@ -1,5 +1,6 @@
 """Reads of the portal: resolving public links and the contacts printed on a shop's service card."""
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -57,10 +58,65 @@ def qr_link_resolve(value: str) -> ShopToken | None:
     ``shoptoken_resolve`` answers: unknown, tampered, revoked and tracking links alike)."""
     if not _is_token(value):
         return None
+    sql, shop_fields, token_fields = _qr_link_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, TokenPurpose.SHOP])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    customer = Customer.from_db(connection.alias, shop_fields, row[1:])
+    known = {"id": row[0], "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
+    link = ShopToken.from_db(connection.alias, token_fields, [known[n] for n in token_fields])
+    link.customer = customer
+    return link
+
+
+SHOP_OPEN_REQUESTS_SHOWN = 20
+
+
+def shop_open_requests(customer: Customer) -> list[tuple]:
+    """The shop's requests still in the loop, newest first, at most ``SHOP_OPEN_REQUESTS_SHOWN``, each with the
+    value of its live tracking link, as (request, value) pairs. The value is None for a request taken by phone
+    before links existed: the QR page makes it one. A request has at most one live link (a unique constraint).
+
+    Only this shop's, and only what identifies them: the page shows reference, date and status, never text.
+    The requests hold only those fields (and the shop's key); any other is loaded when read."""
+    from serviceloop.servicedesk.models import OPEN, ServiceRequest
+
+    sql, fields = _shop_open_requests_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TokenPurpose.TRACK, customer.pk, *OPEN])
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    # SQLite answers the time as text: the field's converters (what the ORM applies) make it an aware datetime.
+    field = ServiceRequest._meta.get_field("created_at")
+    created_at = field.get_col(ServiceRequest._meta.db_table)
+    converters = connection.ops.get_db_converters(created_at) + field.get_db_converters(connection)
+    at = fields.index("created_at")
+    pairs = []
+    for row in rows:
+        values = list(row[:-1])
+        for convert in converters:
+            values[at] = convert(values[at], created_at, connection)
+        pairs.append((ServiceRequest.from_db(connection.alias, fields, values), row[-1]))
+    return pairs
+
+
+# The two statements are written once per process (and database vendor, for its quoting): building them from the
+# models' names cost as much as running them.
+
+
+@functools.cache
+def _qr_link_statement(vendor: str) -> tuple[str, list[str], list[str]]:
+    """The QR link's SELECT, the shop's fields it reads in the order of its columns (``Model.from_db`` takes them
+    in the model's order of fields) and the link's own fields it knows."""
     token, shop = ShopToken._meta, Customer._meta
-    # Model.from_db takes the values in the model's order of fields.
     shop_fields = [
         f.attname for f in shop.concrete_fields if f.attname == "id" or f.attname in QR_SHOP_FIELDS
+    ]
+    token_fields = [
+        f.attname for f in token.concrete_fields if f.attname in ("id", "value", "customer_id", "purpose")
     ]
     sql = (
         f"SELECT t.{_column(token, 'id')}, {', '.join(f's.{_column(shop, f)}' for f in shop_fields)} "
@@ -69,41 +125,31 @@ def qr_link_resolve(value: str) -> ShopToken | None:
         f"WHERE t.{_column(token, 'value')} = %s AND t.{_column(token, 'purpose')} = %s "
         f"AND t.{_column(token, 'revoked_at')} IS NULL"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value, TokenPurpose.SHOP])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    customer = Customer.from_db(connection.alias, shop_fields, row[1:])
-    known = {"id": row[0], "value": value, "customer_id": customer.pk, "purpose": TokenPurpose.SHOP}
-    names = [f.attname for f in token.concrete_fields if f.attname in known]
-    link = ShopToken.from_db(connection.alias, names, [known[n] for n in names])
-    link.customer = customer
-    return link
+    return sql, shop_fields, token_fields
 
 
-SHOP_OPEN_REQUESTS_SHOWN = 20
-
-
-def shop_open_requests(customer: Customer) -> list:
-    """The shop's requests still in the loop, newest first, at most ``SHOP_OPEN_REQUESTS_SHOWN``, each with the
-    value of its live tracking link as ``tracking_value`` (None for a request taken by phone before links
-    existed: the QR page makes it one). A request has at most one live link (a unique constraint).
-
-    Only this shop's, and only what identifies them: the page shows reference, date and status, never text."""
+@functools.cache
+def _shop_open_requests_statement(vendor: str) -> tuple:
+    """The open requests' SELECT and the request's fields it reads."""
     from serviceloop.servicedesk.models import OPEN, ServiceRequest
 
     request, token = ServiceRequest._meta, ShopToken._meta
-    r = {f: f"r.{_column(request, f)}" for f in ("id", "reference", "status", "created_at", "shop_id")}
+    # Model.from_db takes the values in the model's order of fields.
+    fields = [
+        f.attname
+        for f in request.concrete_fields
+        if f.attname in ("id", "reference", "status", "created_at", "shop_id")
+    ]
+    r = {f: f"r.{_column(request, f)}" for f in fields}
     t = {f: f"t.{_column(token, f)}" for f in ("value", "service_request_id", "purpose", "revoked_at")}
     sql = (
-        f"SELECT {r['id']}, {r['reference']}, {r['status']}, {r['created_at']}, {t['value']} AS tracking_value "
+        f"SELECT {', '.join(r.values())}, {t['value']} "
         f"FROM {_quote(request.db_table)} r LEFT JOIN {_quote(token.db_table)} t "
         f"ON {t['service_request_id']} = {r['id']} AND {t['purpose']} = %s AND {t['revoked_at']} IS NULL "
         f"WHERE {r['shop_id']} = %s AND {r['status']} IN ({', '.join(['%s'] * len(OPEN))}) "
         f"ORDER BY {r['created_at']} DESC, {r['id']} DESC LIMIT {SHOP_OPEN_REQUESTS_SHOWN}"
     )
-    return list(ServiceRequest.objects.raw(sql, [TokenPurpose.TRACK, customer.pk, *OPEN]))
+    return sql, fields
 
 
 def _column(meta, field: str) -> str:

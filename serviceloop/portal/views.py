@@ -84,8 +84,8 @@ def shop_page(request, token):
     # An owner who lost a tracking link finds it again by scanning the card: each open request with its link
     # (requests taken by phone before links existed get theirs here, once).
     open_requests = [
-        (r, ShopToken(value=r.tracking_value) if r.tracking_value else None)
-        for r in shop_open_requests(link.customer)
+        (r, ShopToken(value=tracking_value) if tracking_value else None)
+        for r, tracking_value in shop_open_requests(link.customer)
     ]
     if any(token is None for _r, token in open_requests):
         open_requests = trackingtokens_ensure(

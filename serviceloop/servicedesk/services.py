@@ -199,10 +199,12 @@ def _store_photos(request, cleaned, *, actor, now, report=None) -> list[Attachme
 
 
 def _choice(value, choices, label):
-    if value not in choices.values:
+    try:
+        choices(value)  # the enum's own look-up: ``.values`` builds the list of choices on every call
+    except ValueError:
         raise ValidationError(
             _("Unknown %(field)s: %(value)s") % {"field": label, "value": value}, code="choice"
-        )
+        ) from None
     return value
 
 

@@ -153,6 +153,37 @@ def test_the_qr_pages_own_read_gives_what_the_orm_gives(world, shop_link, django
     assert qr_link_resolve(shop_link.value) is None
 
 
+def test_the_qr_pages_open_requests_read_gives_what_the_orm_gives(
+    world, shop_link, django_assert_num_queries
+):
+    """``shop_open_requests`` is written in SQL too: the shop's open requests, newest first, with the same values
+    and types as the ORM's (SQLite answers the time as text: Django's converters are applied), and each with its
+    live tracking link's value, or None for a request that has none."""
+    from serviceloop.portal.selectors import shop_open_requests
+    from serviceloop.servicedesk.models import ServiceRequest, Status
+
+    shop = shop_link.customer
+    first, second, closed = (_a_request(world, shop) for _ in range(3))
+    ServiceRequest.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    _a_request(world, next(s for s in world.shops["张湾1号线"] if s.pk != shop.pk))  # another shop's
+    ShopToken.objects.filter(service_request=first).delete()  # taken by phone before links existed
+    with django_assert_num_queries(1):
+        pairs = shop_open_requests(shop)
+        assert [r.pk for r, _value in pairs] == [second.pk, first.pk]
+    live = ShopToken.objects.get(service_request=second, revoked_at__isnull=True)
+    assert [value for _r, value in pairs] == [live.value, None]
+    for ours, _value in pairs:
+        orm = ServiceRequest.objects.get(pk=ours.pk)
+        for field in ("reference", "status", "created_at", "shop_id"):
+            assert (getattr(ours, field), type(getattr(ours, field))) == (
+                getattr(orm, field),
+                type(getattr(orm, field)),
+            ), field
+        assert ours.created_at.tzinfo is not None and not ours._state.adding
+    with django_assert_num_queries(1):  # a field the page does not read: loaded when asked
+        assert pairs[0][0].text == "送货晚了"
+
+
 def _a_request(world, shop):
     from serviceloop.servicedesk.models import Category
     from serviceloop.servicedesk.services import servicerequest_file
