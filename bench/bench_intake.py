@@ -124,8 +124,11 @@ print("\\n".join(t.value for t in links.values()))
 
 
 CPU_SCRIPT = """
-import re, statistics, time, uuid
+import re, statistics, sys, time, uuid
 from django.test import Client
+sys.path.insert(0, "bench")
+from serverclock import install, server_seconds
+install()
 tokens = TOKENS
 client = Client(HTTP_HOST="127.0.0.1")
 
@@ -141,18 +144,17 @@ def submission(i):
 client.enforce_csrf_checks = True
 for i in range(WARM):
     submission(i)
-times = []
+times, server = [], []
 for i in range(WARM, WARM + RUNS):
-    t = time.process_time()
+    t, s = time.process_time(), server_seconds()
     submission(i)
     times.append(time.process_time() - t)
+    server.append(server_seconds() - s)
 times.sort()
-print("CPU", statistics.median(times) * 1000, times[int(len(times) * 0.9)] * 1000)
-import sys
-sys.path.insert(0, "bench")
+print("CPU", statistics.median(times) * 1000, times[int(len(times) * 0.9)] * 1000, statistics.median(server) * 1000)
 import config.urls
 from floor import floor_ms
-print("FLOOR", floor_ms(config.urls, WARM, RUNS))
+print("FLOOR", *floor_ms(config.urls, WARM, RUNS))
 import gzip, json
 from serviceloop.core.pageweight import first_load_bytes
 page = Client(HTTP_HOST="127.0.0.1").get(f"/s/{tokens[0]}/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
@@ -163,16 +165,26 @@ print("WEIGHT", json.dumps(first_load_bytes(html.decode(), html_on_wire=len(raw)
 
 
 class CpuRun(NamedTuple):
-    median: float  # ms of CPU per submission
+    median: float  # ms of CPU per submission, client and server in one process
     p90: float
-    weight: dict  # first-load bytes per resource
+    server: float  # ms of it inside Django's handler (bench/serverclock.py): the server's CPU, median
     floor: float  # ms of CPU for a constant view fetched the same way
+    floor_server: float  # ms of it inside Django's handler
+    weight: dict  # first-load bytes per resource (ours only)
+
+
+def _cpu_run(out: str) -> CpuRun:
+    """The figures printed by our CPU script or the peer's (``bench/peer_helpdesk/cpu.py``)."""
+    median, p90, server = (float(x) for x in re.search(r"CPU ([\d.]+) ([\d.]+) ([\d.]+)", out).groups())
+    floor, floor_server = (float(x) for x in re.search(r"FLOOR ([\d.]+) ([\d.]+)", out).groups())
+    weight = re.search(r"WEIGHT (.*)", out)
+    return CpuRun(median, p90, server, floor, floor_server, json.loads(weight.group(1)) if weight else {})
 
 
 def cpu_per_submission(env: dict, tokens: list[str]) -> CpuRun:
-    """Median and p90 CPU ms of one GET + POST in one process (the test client: no network, no server), the
-    QR page's first-load bytes per resource, and the floor: the CPU ms of a constant view fetched the same way
-    through the same middleware (bench/floor.py)."""
+    """CPU ms of one GET + POST in one process (the test client: no network, no server), median and p90, and
+    the server's share of it; the QR page's first-load bytes per resource, and the floor: the CPU ms of a
+    constant view fetched the same way through the same middleware (bench/floor.py)."""
     script = (
         CPU_SCRIPT.replace("TOKENS", repr(tokens))
         .replace("WARM", str(CPU_WARM))
@@ -186,10 +198,7 @@ def cpu_per_submission(env: dict, tokens: list[str]) -> CpuRun:
         capture_output=True,
         text=True,
     ).stdout
-    median, p90 = re.search(r"CPU ([\d.]+) ([\d.]+)", out).groups()
-    weight = json.loads(re.search(r"WEIGHT (.*)", out).group(1))
-    floor = float(re.search(r"FLOOR ([\d.]+)", out).group(1))
-    return CpuRun(float(median), float(p90), weight, floor)
+    return _cpu_run(out)
 
 
 PEER = ROOT / "bench" / "peer_helpdesk"
@@ -215,14 +224,26 @@ def peer_env(tmp: Path) -> dict | None:
     return env
 
 
-def peer_cpu(env: dict) -> tuple[float, float]:
-    """Median CPU ms of one GET + POST of django-helpdesk's public ticket form, measured like ours, and the floor
-    under its settings (bench/floor.py)."""
+def peer_cpu(env: dict) -> CpuRun:
+    """CPU ms of one GET + POST of django-helpdesk's public ticket form, measured like ours, and the floor under
+    its settings (bench/floor.py)."""
     out = subprocess.run(
         [str(PEER_VENV / "bin" / "python"), str(PEER / "cpu.py"), str(CPU_WARM), str(CPU_RUNS)],
         env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    return float(re.search(r"CPU ([\d.]+)", out).group(1)), float(re.search(r"FLOOR ([\d.]+)", out).group(1))
+    return _cpu_run(out)
+
+
+def _medians(runs: list[CpuRun]) -> CpuRun:
+    """Each figure's median over the runs."""
+    return CpuRun(
+        *(statistics.median(getattr(r, f) for r in runs) for f in CpuRun._fields[:-1]), runs[0].weight
+    )
+
+
+def _own_work_ratio(mine: CpuRun, theirs: CpuRun) -> float:
+    """How much less server CPU our form spends above its middleware floor than the peer's above its own."""
+    return (theirs.server - theirs.floor_server) / (mine.server - mine.floor_server)
 
 
 def workers_cpu(master: int) -> float:
@@ -427,12 +448,8 @@ def main() -> int:
             ours.append(cpu_per_submission(env, tokens))
             if helpdesk:
                 peer.append(peer_cpu(helpdesk))
-        cpu_median = statistics.median(run.median for run in ours)
-        cpu_p90 = statistics.median(run.p90 for run in ours)
+        mine, theirs = _medians(ours), _medians(peer) if peer else None
         weight = ours[0].weight
-        floor = statistics.median(run.floor for run in ours)
-        peer_ms = statistics.median(ms for ms, _floor in peer) if peer else HELPDESK_MS
-        peer_floor = statistics.median(f for _ms, f in peer) if peer else None
         before = stored(db)  # the CPU run's requests, not counted below
         server = subprocess.Popen(
             [
@@ -473,19 +490,23 @@ def main() -> int:
         f"Load average {load:.1f} on {os.cpu_count()} CPUs (the machine is shared: read CPU times, not wall times)"
     )
     print(
-        f"CPU per submission (GET + POST), one process, median of {CPU_RUNS} (median of {len(ours)} runs): "
-        f"{cpu_median:.1f} ms (p90 {cpu_p90:.1f}); runs {', '.join(f'{run.median:.1f}' for run in ours)}"
+        f"CPU per submission (GET + POST), median of {CPU_RUNS} (median of {len(ours)} runs), client and server in "
+        f"one process: {mine.median:.1f} ms (p90 {mine.p90:.1f}; runs {', '.join(f'{r.median:.1f}' for r in ours)}); "
+        f"the server's share, inside Django's handler (bench/serverclock.py): {mine.server:.1f} ms "
+        f"(runs {', '.join(f'{r.server:.1f}' for r in ours)})"
     )
-    if peer:
+    if theirs:
         print(
-            f"django-helpdesk {PEER_VERSION}'s public form, measured alternately on this machine: {peer_ms:.1f} ms "
-            f"(runs {', '.join(f'{ms:.1f}' for ms, _f in peer)}) → ours is {peer_ms / cpu_median:.2f}× cheaper"
+            f"django-helpdesk {PEER_VERSION}'s public form, measured alternately the same way: {theirs.median:.1f} ms, "
+            f"the server's share {theirs.server:.1f} ms (runs {', '.join(f'{r.server:.1f}' for r in peer)}) → "
+            f"ours is {theirs.server / mine.server:.2f}× cheaper on the server ({theirs.median / mine.median:.2f}× "
+            f"counting the client's side too)"
         )
         print(
-            f"The floor, a constant view fetched the same way through each one's middleware (bench/floor.py): ours "
-            f"{floor:.1f} ms, django-helpdesk's {peer_floor:.1f} ms; above it, the form's own work: ours "
-            f"{cpu_median - floor:.1f} ms, django-helpdesk's {peer_ms - peer_floor:.1f} ms → "
-            f"{(peer_ms - peer_floor) / (cpu_median - floor):.2f}×"
+            f"The floor, a constant view fetched the same way through each one's middleware (bench/floor.py), server "
+            f"share: ours {mine.floor_server:.1f} ms, django-helpdesk's {theirs.floor_server:.1f} ms; above it, the "
+            f"form's own work: ours {mine.server - mine.floor_server:.1f} ms, django-helpdesk's "
+            f"{theirs.server - theirs.floor_server:.1f} ms → {_own_work_ratio(mine, theirs):.2f}×"
         )
     else:
         print(
@@ -520,14 +541,15 @@ def main() -> int:
         f"{'OK' if requests == accepted == links else 'MISMATCH'} ({lost} lost)"
     )
     top = closed[-1]
-    record("public intake: CPU per submission (GET + POST), median", cpu_median, 10, "ms")
-    peer_name = "django-helpdesk's form, same machine" if peer else "django-helpdesk's form (40 ms, issue 14)"
-    record(f"public intake: cheaper than {peer_name}", peer_ms / cpu_median, 4, "×", lower_is_better=False)
-    if peer:
-        own = (peer_ms - peer_floor) / (cpu_median - floor)
-        record(
-            "public intake: its own work (above the middleware floor) cheaper than the peer's", own, None, "×"
-        )
+    record("public intake: server CPU per submission (GET + POST), median", mine.server, 10, "ms")
+    if theirs:
+        record("public intake: server CPU cheaper than django-helpdesk's form, same machine",
+               theirs.server / mine.server, 4, "×", lower_is_better=False)  # fmt: skip
+        record("public intake: its own work (above the middleware floor) cheaper than the peer's",
+               _own_work_ratio(mine, theirs), None, "×")  # fmt: skip
+    else:
+        record("public intake: cheaper than django-helpdesk's form (40 ms, issue 14)", HELPDESK_MS / mine.median,
+               4, "×", lower_is_better=False)  # fmt: skip
     record(f"public intake: p99 at concurrency {top['concurrency']} (closed loop)", top["p99"], 100, "ms")
     record(f"public intake: submissions/s at concurrency {top['concurrency']}", top["rps"], None, "/s")
     record("public intake: workers' CPU per submission under load", top["cpu_ms"], None, "ms")

@@ -12,6 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.test import Client
 from django.urls import clear_url_caches, path
+from serverclock import install, server_seconds
 
 
 def _constant(request):
@@ -21,8 +22,10 @@ def _constant(request):
     return HttpResponse(f'<form><input name="csrfmiddlewaretoken" value="{get_token(request)}"></form>')
 
 
-def floor_ms(urlconf, warm: int, runs: int) -> float:
-    """Median CPU ms of a GET and a POST of the constant view, added to ``urlconf`` (a module) for the run."""
+def floor_ms(urlconf, warm: int, runs: int) -> tuple[float, float]:
+    """Median CPU ms of a GET and a POST of the constant view, added to ``urlconf`` (a module) for the run, client
+    and server in one process, and the server's share (bench/serverclock.py)."""
+    install()
     urlconf.urlpatterns.insert(0, path("bench-floor/", _constant))
     clear_url_caches()
     client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
@@ -38,9 +41,10 @@ def floor_ms(urlconf, warm: int, runs: int) -> float:
 
     for i in range(warm):
         once(i)
-    times = []
+    times, server = [], []
     for i in range(runs):
-        started = time.process_time()
+        started, served = time.process_time(), server_seconds()
         once(i)
         times.append(time.process_time() - started)
-    return statistics.median(times) * 1000
+        server.append(server_seconds() - served)
+    return statistics.median(times) * 1000, statistics.median(server) * 1000
