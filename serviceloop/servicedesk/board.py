@@ -1,63 +1,49 @@
 """The live board: counts by status, overdue and about-to-be-overdue lists, open work by unit, owner, category.
 
-Reads only open requests and pending milestones (both indexed), so its cost follows the open workload."""
+Every supervisor's board refreshes itself every 30 s, so it counts in the database: a few GROUP BYs over the open
+requests the user sees, the overdue ones by ``next_due_at`` (the earliest running deadline, kept by ``sla``), and
+two lists of at most ``LIST_LIMIT`` deadlines. Drawing every open request into Python to count it made a station
+head's board grow with the station's workload (1.9× from 3,000 to 30,000 shops, issue 14)."""
 
-from collections import Counter
+from django.db.models import Count, Q
 
 from .models import OPEN, MilestoneState, RequestMilestone, ServiceRequest, Status
 
 LIST_LIMIT = 50
+GROUPS_SHOWN = 15
 
 
 def board_data(*, user, now) -> dict:
-    visible_open = ServiceRequest.objects.visible_to(user).filter(status__in=OPEN)
-    rows = list(
-        visible_open.values_list(
-            "id",
-            "status",
-            "station__name",
-            "route__name",
-            "owner__full_name",
-            "owner__username",
-            "category__name",
-        )
-    )
+    visible_open = ServiceRequest.objects.visible_to(user).filter(status__in=OPEN).order_by()
+    counts = {"open": Count("id"), "overdue": Count("id", filter=Q(next_due_at__lte=now))}
+    by_status = {r["status"]: r for r in visible_open.values("status").annotate(**counts)}
     pending = RequestMilestone.objects.filter(
         state=MilestoneState.PENDING, paused_at__isnull=True, request__in=visible_open.values("pk")
     )
-    overdue_qs = pending.filter(due_at__lte=now).select_related("request", "request__owner", "request__shop")
-    soon_qs = pending.filter(warn_at__lte=now, due_at__gt=now).select_related(
-        "request", "request__owner", "request__shop"
-    )
-    overdue_ids = set(pending.filter(due_at__lte=now).values_list("request_id", flat=True))
-    by_status = Counter(r[1] for r in rows)
+    listed = pending.select_related("request", "request__owner", "request__shop").order_by("due_at")
 
-    def grouped(index):
-        total, late = Counter(), Counter()
-        for r in rows:
-            key = r[index] or "—"
-            total[key] += 1
-            if r[0] in overdue_ids:
-                late[key] += 1
-        return [{"name": k, "open": n, "overdue": late[k]} for k, n in total.most_common(15)]
+    def grouped(*names):
+        """Open and overdue requests per name (the first of ``names`` that is set), the largest first."""
+        groups = {}
+        for r in visible_open.values(*names).annotate(**counts):
+            group = groups.setdefault(next((r[n] for n in names if r[n]), "—"), {"open": 0, "overdue": 0})
+            group["open"] += r["open"]
+            group["overdue"] += r["overdue"]
+        largest = sorted(groups.items(), key=lambda item: (-item[1]["open"], str(item[0])))[:GROUPS_SHOWN]
+        return [{"name": name, **n} for name, n in largest]
 
-    owners_total, owners_late = Counter(), Counter()
-    for r in rows:
-        key = r[4] or r[5] or "—"
-        owners_total[key] += 1
-        if r[0] in overdue_ids:
-            owners_late[key] += 1
     return {
         "now": now,
-        "status_counts": [{"status": s, "label": Status(s).label, "n": by_status.get(s, 0)} for s in OPEN],
-        "open_total": len(rows),
-        "overdue_total": len(overdue_ids),
-        "overdue": list(overdue_qs.order_by("due_at")[:LIST_LIMIT]),
-        "soon": list(soon_qs.order_by("due_at")[:LIST_LIMIT]),
-        "by_station": grouped(2),
-        "by_route": grouped(3),
-        "by_owner": [
-            {"name": k, "open": n, "overdue": owners_late[k]} for k, n in owners_total.most_common(15)
+        "status_counts": [
+            {"status": s, "label": Status(s).label, "n": by_status[s]["open"] if s in by_status else 0}
+            for s in OPEN
         ],
-        "by_category": grouped(6),
+        "open_total": sum(r["open"] for r in by_status.values()),
+        "overdue_total": sum(r["overdue"] for r in by_status.values()),
+        "overdue": list(listed.filter(due_at__lte=now)[:LIST_LIMIT]),
+        "soon": list(listed.filter(warn_at__lte=now, due_at__gt=now)[:LIST_LIMIT]),
+        "by_station": grouped("station__name"),
+        "by_route": grouped("route__name"),
+        "by_owner": grouped("owner__full_name", "owner__username"),
+        "by_category": grouped("category__name"),
     }
