@@ -73,6 +73,17 @@ peer's 0.9 ms (multipart parsing, CSRF, django-csp's header); SQLite itself 0.8 
 template ~0.9 ms; the filing's rules, the form and the rows' Python side the rest. Above each one's floor: ours
 3.9 ms, the peer's 14.0–14.6 ms → 3.64–3.75×.
 
+Stop 24 (2026-12-04, another machine of the same kind, load 0.4–1.1; its speed differs: the peer took 16.2 ms here
+against 15.0): the QR page's two statements are written once per process, the open requests are read by a cursor,
+icons are drawn once, and the filing's choice checks use the enum's look-up (GET about 0.2 ms less, by hand). The
+benchmark now reports the server's share of each submission (inside Django's handler; the client's encoding and
+cookie jar are the phone's work): ours **5.3 ms** (runs 5.3, 5.3, 5.8; 5.5 ms with the client's side), the peer's
+16.2 ms → **3.05×** (2.96× with the client's side), not ≥ 4×; above each one's floor (ours 0.8, the peer's 0.6 ms)
+3.48×. Gunicorn: c8 111.2/s p50/p99 26.4/372.1 ms, c32 142.8/s 85.5/1,368.6 ms; open loop 20/s p99 20.8 ms, 40/s
+18.4 ms; 1,440 of 1,440 stored. The same c32 loop on PostgreSQL: 140.6/s, p50/p99 213.2/500.3 ms (p99/p50 2.35×
+against SQLite's 16×), 0 lost: SQLite's busy handler, which sleeps between a waiting writer's tries, makes the
+long tail; the rest is the queue itself (32 in flight at 140/s wait 228 ms on average, Little's law).
+
 The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
 raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
 """
