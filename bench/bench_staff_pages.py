@@ -35,7 +35,8 @@ Stop 24 (2026-12-04, cities built this stop by this benchmark's `build`, load 1.
 100 ms of CPU, none grown more than 2×. Slowest: the city admin's service desk 56.6 ms; largest growth: an account
 manager's rectifications 1.75×. The live board now counts in the database and loads only what its lines show: a
 station head's 20.1 → 24.6 ms (1.22×), the city admin's 26.5 → 36.6 ms (1.38×). By hand, alternating with the
-code before (60 requests each): the city admin's at 30,000 shops 43.3 → 32.5 ms, a station head's 36.4 → 31.1 ms.
+code before (60 requests per size and role, two runs): a station head's at 30,000 shops 36.4 → 25.8–31.1 ms; the
+city admin's no change beyond the machine's drift.
 """
 
 import os

@@ -1,9 +1,10 @@
 """The live board: counts by status, overdue and about-to-be-overdue lists, open work by unit, owner, category.
 
-Every supervisor's board refreshes itself every 30 s, so it counts in the database: a few GROUP BYs over the open
-requests the user sees, the overdue ones by ``next_due_at`` (the earliest running deadline, kept by ``sla``), and
-two lists of at most ``LIST_LIMIT`` deadlines. Drawing every open request into Python to count it made a station
-head's board grow with the station's workload (1.9× from 3,000 to 30,000 shops, issue 14)."""
+Every supervisor's board refreshes itself every 30 s. It counts in the database: a few GROUP BYs over the open
+requests the user sees, the overdue ones by ``next_due_at`` (the earliest running deadline, kept by ``sla``, which
+the home page counts too), so the Python side stays the same size however large the backlog; and it lists at most
+``LIST_LIMIT`` deadlines of each kind. It drew every open request into Python before (issue 14: a station head's
+board grew 1.9× from 3,000 to 30,000 shops)."""
 
 from django.db.models import Count, Q
 
@@ -20,8 +21,8 @@ def board_data(*, user, now) -> dict:
     pending = RequestMilestone.objects.filter(
         state=MilestoneState.PENDING, paused_at__isnull=True, request__in=visible_open.values("pk")
     )
-    # What a line of the two lists shows, and no more: loading the shop's and the owner's every column for up to
-    # a hundred lines was most of the board's CPU.
+    # What a line of the two lists shows, and no more: every column of the shop and of the owner was loaded for
+    # each of up to a hundred lines.
     listed = (
         pending.select_related("request__owner", "request__shop")
         .only(
@@ -31,7 +32,7 @@ def board_data(*, user, now) -> dict:
             "request__owner__full_name",
             "request__owner__username",
             "request__shop__name",
-        )  # fmt: skip
+        )
         .order_by("due_at")
     )
 
