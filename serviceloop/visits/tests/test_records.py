@@ -209,3 +209,25 @@ def test_the_not_visited_list_costs_the_same_queries_whatever_the_city(world, dj
         2
     ):  # the oldest overdue shops' ids, then the user's among them (issue 14)
         shops_not_visited(user=world.city_admin, now=dt.datetime(2027, 3, 11, 9, tzinfo=TZ), limit=50)
+
+
+def test_a_stations_not_visited_list_is_one_query_and_the_head_of_the_whole_list(
+    world, django_assert_num_queries
+):
+    """A station's area or less reads its own shops' rows (one query in any city); a city user reads a window of
+    the city's oldest overdue shops. Both give the head of the list the page would give without a limit."""
+    from serviceloop.visits.services import visitdue_refresh
+
+    now = dt.datetime(2027, 3, 11, 9, tzinfo=TZ)
+    for shop in [s for shops in world.shops.values() for s in shops]:
+        shop.joined_on = dt.date(2027, 1, 1) + dt.timedelta(days=shop.pk % 7)  # overdue, by different spans
+        shop.save(update_fields=["joined_on"])
+    visitdue_refresh(now=now)
+    for user in (world.station_head, world.account_manager, world.market_manager, world.outsider):
+        whole = [r["id"] for r in shops_not_visited(user=user, now=now)]
+        with django_assert_num_queries(1):
+            head = [r["id"] for r in shops_not_visited(user=user, now=now, limit=2)]
+        assert whole and head == whole[:2], user
+    whole = [r["id"] for r in shops_not_visited(user=world.city_admin, now=now)]
+    assert len(whole) == 8
+    assert [r["id"] for r in shops_not_visited(user=world.city_admin, now=now, limit=3)] == whole[:3]
