@@ -31,12 +31,12 @@ station head's service cards 2.89×), slowest 76.7 and 57.1 ms; none over 100 ms
 a station head's live board: median of 20 requests, alternating the sizes by hand, 21.3 → 35.7 and 16.9 → 32.7 ms
 (1.68×, 1.93×).
 
-Stop 24 (2026-12-04, cities built this stop by this benchmark's `build`, load 1.2): 52 pages × 3 roles, none over
-100 ms of CPU, none grown more than 2×. Slowest: the city admin's service desk 56.6 ms; largest growth: an account
-manager's rectifications 1.75×. The live board now counts in the database and loads only what its lines show: a
-station head's 20.1 → 24.6 ms (1.22×), the city admin's 26.5 → 36.6 ms (1.38×). By hand, alternating with the
-code before (60 requests per size and role, two runs): a station head's at 30,000 shops 36.4 → 25.8–31.1 ms; the
-city admin's no change beyond the machine's drift.
+Stop 24 (2026-12-04, cities built this stop by this benchmark's `build`, load 1.0–1.2): two sweeps, 52 pages × 3
+roles. First: none over 100 ms of CPU or grown more than 2×; slowest the city admin's service desk 56.6 ms; a
+station head's live board 20.1 → 24.6 ms (1.22×). Second, after the not-visited list's change: every page's query
+count the same at both sizes (an account manager's compliance page was 9 → 13); none over 100 ms; one flag, a
+station head's live board 15.0 → 33.0 ms (2.20×): its two lists hold 7 lines at 3,000 shops and 54 at 30,000, and
+these runs drift by a third. Its lines were made cheaper afterwards (partial 6.7 → 5.0 ms at 30,000).
 """
 
 import os
