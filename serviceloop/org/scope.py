@@ -12,26 +12,33 @@ from .models import Role
 NOTHING = Q(pk__in=[])
 
 
+def scope_level(user) -> str:
+    """How much of the organisation the user's data scope covers: "company", "branch", "station", "route" (an
+    account or market manager: their routes) or "none"."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return "none"
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return "company"
+    if user.role in (Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER):
+        return "route"
+    if not user.role or user.role == Role.DEPARTMENT_STAFF:
+        return "none"  # a department sees the requests it owns (servicedesk.models.visibility_q), no area
+    return user.unit_level
+
+
 def scope_q(user, *, branch: str, station: str, route: str) -> Q:
     """A filter for a model whose branch/station/route are reached by the given field paths."""
-    if not user or not user.is_authenticated or not user.is_active:
-        return NOTHING
-    if user.is_superuser or user.role == Role.CITY_ADMIN:
+    level = scope_level(user)
+    if level == "company":
         return Q()
-    if user.role == Role.ACCOUNT_MANAGER:
-        return Q(**{_path(route, "account_manager"): user})
-    if user.role == Role.MARKET_MANAGER:
-        return Q(**{_path(route, "market_manager"): user})
-    if user.role == Role.DEPARTMENT_STAFF:
-        return NOTHING  # a department sees the requests it owns (servicedesk.models.visibility_q), no area
-    if not user.role:
-        return NOTHING
-    level = user.unit_level
+    if level == "route":
+        manager = "account_manager" if user.role == Role.ACCOUNT_MANAGER else "market_manager"
+        return Q(**{_path(route, manager): user})
     if level == "station":
         return Q(**{station: user.station_id})
     if level == "branch":
         return Q(**{branch: user.branch_id})
-    return Q()
+    return NOTHING
 
 
 def _path(prefix: str, field: str) -> str:

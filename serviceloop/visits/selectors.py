@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from serviceloop.customers.models import CustomerStatus
-from serviceloop.org.models import Role
-from serviceloop.org.scope import is_city_level, scope_q
+from serviceloop.org.scope import scope_level, scope_q
 
 from .models import KeyCustomerEntry, KeyList, Visit, VisitMonthKey, VisitOutcome, VisitPolicy, VisitStatus
 
@@ -200,7 +199,7 @@ def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
         .values("customer_id", "customer__name", "customer__licence_no", "customer__route__name",
                 "customer__joined_on", "policy__name", "policy__max_gap_days", "since", "last_visit_on")
     )  # fmt: skip
-    if limit and _wide(user):
+    if limit and scope_level(user) in ("company", "branch"):
         # A window of the oldest overdue shops, widened until it holds ``limit`` of the user's (or holds them
         # all): one query for a city user, a few for a branch's, whatever the city's size.
         window = max(500, 10 * limit)
@@ -222,14 +221,6 @@ def shops_not_visited(*, user, now, limit: int | None = None) -> list[dict]:
          "last": r["last_visit_on"]}
         for r in rows
     ]  # fmt: skip
-
-
-def _wide(user) -> bool:
-    """Whether the user sees a city's or a branch's shops (a large share of a city's overdue shops)."""
-    if is_city_level(user):
-        return True
-    narrow = (Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.DEPARTMENT_STAFF)
-    return bool(user.role) and user.role not in narrow and user.unit_level == "branch"
 
 
 def keylist_summary(*, user) -> list[dict]:

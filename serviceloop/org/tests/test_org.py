@@ -123,3 +123,22 @@ def test_it_refuses_a_weak_password(world, login):
         },
     )
     assert response.status_code == 200 and "password" in response.context["form"].errors
+
+
+def test_each_user_has_one_scope_level_and_its_filter_shows_that_much_of_the_city(world):
+    """``scope_level`` names what ``scope_q`` filters by: every role's shops as the customers' list sees them."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from serviceloop.org.scope import scope_level
+
+    levels = {u: scope_level(getattr(world, u)) for u in ("city_admin", "branch_manager", "station_head",
+              "market_manager", "account_manager", "agent", "outsider")}  # fmt: skip
+    assert levels == {"city_admin": "company", "branch_manager": "branch", "station_head": "station",
+                      "market_manager": "route", "account_manager": "route", "agent": "company",
+                      "outsider": "route"}  # fmt: skip
+    shops = {u: Customer.objects.visible_to(getattr(world, u)).count() for u in levels}
+    assert shops == {"city_admin": 8, "branch_manager": 6, "station_head": 4, "market_manager": 4,
+                     "account_manager": 2, "agent": 8, "outsider": 2}  # fmt: skip
+    world.station_head.is_active = False
+    assert scope_level(world.station_head) == scope_level(AnonymousUser()) == "none"
+    assert not Customer.objects.visible_to(world.station_head).exists()
