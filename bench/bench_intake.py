@@ -473,15 +473,14 @@ def postgres_level(env: dict) -> dict | None:
     (1 ms growing to 100 ms between tries), so the closed loop's slowest submissions wait out those sleeps;
     PostgreSQL queues writers on the rows they lock and wakes them at once. The two rows together tell the
     database's share of the tail from the queue's own (Little's law)."""
-    import psycopg
-    from pgdb import reachable
+    from pgdb import ensure_database, reachable
 
     server_url = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
     if not reachable(server_url):
         return None
-    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:  # always afresh: the seed adds
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')  # the organisation anew
-        conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    ensure_database(
+        server_url, PG_DATABASE, reuse=False
+    )  # always afresh: the seed adds the organisation anew
     env = {**env, "DATABASE_URL": f"{server_url}/{PG_DATABASE}"}
     tokens = seed(env)
     concurrency, count = LEVELS[-1]

@@ -16,14 +16,15 @@ def reachable(server: str) -> bool:
     return True
 
 
-def ensure_database(server: str, name: str) -> bool:
-    """Creates the database when missing; True when it was there already. Without BENCH_REUSE an existing one is
-    dropped and created again (the benchmark builds its city afresh)."""
+def ensure_database(server: str, name: str, *, reuse: bool | None = None) -> bool:
+    """Creates the database when missing; True when it was there already. Unless ``reuse`` (default: BENCH_REUSE
+    is set) an existing one is dropped and created again (the benchmark builds its data afresh)."""
     import psycopg
 
+    reuse = bool(os.environ.get("BENCH_REUSE")) if reuse is None else reuse
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not os.environ.get("BENCH_REUSE"):
+        if exists and not reuse:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
