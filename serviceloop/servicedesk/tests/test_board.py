@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from serviceloop.core.testing import make_user
 from serviceloop.org.models import Role
@@ -127,3 +128,22 @@ def test_the_board_costs_the_same_queries_however_many_requests(world, file_requ
             file_request(shop, at=now - timedelta(days=5))
     assert queries() == few
     assert few <= 9, few
+
+
+def test_the_board_as_drawn_names_each_late_deadline_in_chinese(world, workload, now, app):
+    """The partial as a supervisor's browser gets it: each overdue line with its request, its milestone's label,
+    "到期", the shop and the owner ("未派单" for none); another branch's request is not drawn for a station head."""
+    from django.utils import translation
+
+    from serviceloop.servicedesk.models import MilestoneKind
+
+    with time_machine.travel(now, tick=False):
+        page = app.get("/servicedesk/board/", user=world.city_admin, headers={"HX-Request": "true"})
+        lines = [li.get_text(" ", strip=True) for li in page.html.select("[data-testid=overdue-list] li")]
+        with translation.override("zh-hans"):
+            labels = {str(label) for _value, label in MilestoneKind.choices}
+        assert lines and all("到期" in line and any(label in line for label in labels) for line in lines)
+        assert any("未派单" in line for line in lines) and any("account_manager" in line for line in lines)
+        station = app.get("/servicedesk/board/", user=world.station_head, headers={"HX-Request": "true"})
+    drawn = station.html.select_one("[data-testid=overdue-list]").get_text()
+    assert world.shops["城关1号线"][0].name not in drawn and world.shops["张湾1号线"][0].name in drawn

@@ -139,3 +139,24 @@ def test_the_kept_keys_cover_every_planned_and_moved_visit(world):
     VisitMonthKey.objects.all().delete()  # lost (e.g. a restore of the visits alone): the job adds them back
     visitkeys_rebuild()
     assert kept() == visitkeys_expected()
+
+
+def test_the_page_lists_each_users_own_shops_not_visited_for_too_long(world, app):
+    """The "not visited for too long" list as drawn: an account manager's and a station head's read their own
+    shops (one query each, in any city), a city admin's the window of the city's oldest; none shows another's."""
+    with time_machine.travel(NOON, tick=False):
+        visitdue_refresh(now=NOON)  # no visit yet: every shop counts from its join date
+        drawn = {
+            u: app.get("/visits/compliance/?month=2026-06", user=getattr(world, u))
+            .html.select_one("[data-testid=gaps]")
+            .get_text()
+            for u in ("city_admin", "station_head", "account_manager", "outsider")
+        }
+    names = {route: [s.name for s in shops] for route, shops in world.shops.items()}
+    assert all(name in drawn["city_admin"] for shops in names.values() for name in shops)
+    assert all(name in drawn["station_head"] for name in names["张湾1号线"] + names["张湾2号线"])
+    assert not any(name in drawn["station_head"] for name in names["茅箭1号线"] + names["城关1号线"])
+    assert all(name in drawn["account_manager"] for name in names["张湾1号线"])
+    assert not any(name in drawn["account_manager"] for name in names["张湾2号线"] + names["城关1号线"])
+    assert all(name in drawn["outsider"] for name in names["城关1号线"])
+    assert not any(name in drawn["outsider"] for name in names["张湾1号线"])
