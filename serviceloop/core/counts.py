@@ -20,7 +20,8 @@ def counts_rebuild(now: datetime | None = None) -> str:
 
         parts.append(f"{next_due_rebuild()} request(s) with a running deadline")
     if apps.is_installed("serviceloop.visits"):
-        from serviceloop.visits.tally import visitkeys_rebuild
+        from serviceloop.visits.tally import visitkeys_rebuild, visittally_rebuild
 
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
+        parts.append(f"{visittally_rebuild()} visit day count row(s)")
     return ", ".join(parts)

@@ -130,9 +130,11 @@ def _visits(month, shops, rng, per_shop):
                 minutes_spent=minutes, outcome="visited" if check_in else "",
             ))  # fmt: skip
     Visit.objects.bulk_create(rows, batch_size=5000)
-    from serviceloop.visits.tally import visitkeys_note
+    from serviceloop.visits.tally import visitkeys_note, visittally_rebuild
 
-    visitkeys_note((v.manager_id, v.route_id, v.planned_on) for v in rows)  # bulk, past the planning services
+    # bulk, past the planning services: their month keys and day counts
+    visitkeys_note((v.manager_id, v.route_id, v.planned_on) for v in rows)
+    visittally_rebuild(months=sorted({v.planned_on.replace(day=1) for v in rows}))
     return len(rows)
 
 

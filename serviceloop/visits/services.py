@@ -26,7 +26,7 @@ from .models import (
     VisitStatus,
 )
 from .planning import PolicyBook, PolicyInput, ShopInput, plan_visits
-from .tally import visitkeys_note
+from .tally import visit_change, visittally_add
 
 VISITOR_ROLES = {Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.STATION_HEAD}
 PLAN_DAYS_AHEAD = 7
@@ -135,7 +135,7 @@ def visits_generate(*, start: dt.date, end: dt.date, now, customers=None) -> int
         if (p.customer_id, p.day) not in existing
     ]
     _insert_generated(new)
-    visitkeys_note((manager, route, day) for _c, manager, route, _p, day, _g in new)
+    visittally_add((day, manager, route, 1, 0, 0, 0) for _c, manager, route, _p, day, _g in new)
     return len(new)
 
 
@@ -163,15 +163,26 @@ def visits_follow_routes(*, now) -> int:
     stale = list(
         planned.exclude(route_id=F("customer__route_id"), manager_id=F("customer__route__account_manager_id"))
         .filter(customer__route__account_manager__isnull=False)
-        .values_list("pk", "customer__route_id", "customer__route__account_manager_id", "planned_on")
+        .values_list(
+            "pk",
+            "customer__route_id",
+            "customer__route__account_manager_id",
+            "planned_on",
+            "route_id",
+            "manager_id",
+        )
     )
-    for pk, route_id, manager_id, _day in stale:
+    for pk, route_id, manager_id, *_rest in stale:
         Visit.objects.filter(pk=pk).update(route_id=route_id, manager_id=manager_id)
-    visitkeys_note((m, r, day) for _pk, r, m, day in stale)
+    visittally_add(
+        change
+        for _pk, r, m, day, old_route, old_manager in stale
+        for change in ((day, old_manager, old_route, -1, 0, 0, 0), (day, m, r, 1, 0, 0, 0))
+    )
     VisitEvent.objects.bulk_create(
         [
             VisitEvent(visit_id=pk, action="reassign", at=now, data={"route": r, "manager": m})
-            for pk, r, m, _day in stale
+            for pk, r, m, *_rest in stale
         ]
     )
     return len(stale)
@@ -195,7 +206,7 @@ def visit_add(*, customer, day: dt.date, actor, now) -> Visit:
     manager = actor if actor.role == Role.ACCOUNT_MANAGER else (customer.route.account_manager or actor)
     visit = Visit.objects.create(customer=customer, manager=manager, route=customer.route, planned_on=day,
                                  source=VisitSource.MANUAL)  # fmt: skip
-    visitkeys_note([(visit.manager_id, visit.route_id, day)])
+    visittally_add([visit_change(visit, planned=1)])
     _event(visit, "add", actor, now, day=day.isoformat())
     return visit
 
@@ -210,9 +221,10 @@ def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
     if day < timezone.localdate(now):
         raise ValidationError(_("A visit cannot be planned in the past."))
     old = visit.planned_on
+    before = visit_change(visit, planned=-1)
     visit.planned_on = day
     visit.save(update_fields=["planned_on"])
-    visitkeys_note([(visit.manager_id, visit.route_id, day)])
+    visittally_add([before, visit_change(visit, planned=1)])
     _event(visit, "move", actor, now, old=old.isoformat(), new=day.isoformat())
     return visit
 
@@ -228,6 +240,7 @@ def visit_cancel(*, visit: Visit, reason: str, actor, now) -> Visit:
         raise ValidationError(_("Give the reason for cancelling."))
     visit.status = VisitStatus.CANCELLED
     visit.save(update_fields=["status"])
+    visittally_add([visit_change(visit, planned=-1)])
     _event(visit, "cancel", actor, now, reason=reason.strip())
     return visit
 
@@ -242,10 +255,11 @@ def visit_check_in(*, visit: Visit, actor, now, latitude=None, longitude=None) -
     visit.status, visit.check_in_at = VisitStatus.IN_PROGRESS, now
     if latitude is not None and longitude is not None:
         visit.latitude, visit.longitude = Decimal(str(latitude)), Decimal(str(longitude))
+    before = visit_change(visit, planned=-1)
     if timezone.localdate(now) != visit.planned_on:  # done on another day than planned: the record says when
         visit.planned_on = timezone.localdate(now)
     visit.save(update_fields=["status", "check_in_at", "latitude", "longitude", "planned_on"])
-    visitkeys_note([(visit.manager_id, visit.route_id, visit.planned_on)])
+    visittally_add([before, visit_change(visit, planned=1)])  # nothing when the day is the one planned
     _event(visit, "check_in", actor, now)
     return visit
 
@@ -295,6 +309,10 @@ def visit_record(
         fields.append("photo")
     visit.full_clean(exclude=["customer", "manager", "route", "policy"])
     visit.save(update_fields=fields)
+    visited = outcome == VisitOutcome.VISITED
+    visittally_add(
+        [visit_change(visit, done=1, visited=int(visited), short=int(visited and minutes < minimum))]
+    )
     extra = {"short_reason": visit.short_reason} if visit.short_reason else {}
     _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes, **extra)
     visitdue_refresh(now=now, customers=Customer.objects.filter(pk=visit.customer_id))

@@ -1,15 +1,20 @@
-"""Keeps ``VisitMonthKey``: which managers had visits on which routes in which month (issue 14).
+"""Keeps what the compliance page reads pre-aggregated (issue 14).
 
-The services call ``visitkeys_note`` for every visit they plan or move (inserts that skip existing rows);
-``visitkeys_rebuild`` adds the keys of all visits (the ``rebuild_counts`` job and command, and bulk generators
-that insert visits themselves).
+``VisitMonthKey``: which managers had visits on which routes in which month. ``VisitTally``: each manager's
+visits of a day on a route, counted. The services call ``visittally_add`` for every visit they plan, move,
+cancel, check in or record, which notes the month keys too (``visitkeys_note``: inserts that skip existing
+rows); ``visitkeys_rebuild`` and ``visittally_rebuild`` recount from the visits (the ``rebuild_counts`` job and
+command, and bulk generators that insert visits themselves).
 """
 
 import datetime as dt
+import functools
 
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 
-from .models import Visit, VisitMonthKey
+from .models import Visit, VisitMonthKey, VisitOutcome, VisitStatus, VisitTally
 
 
 def _month(day: dt.date) -> dt.date:
@@ -48,3 +53,91 @@ def visitkeys_rebuild(months=None) -> int:
         batch_size=2000,
     )
     return len(keys)
+
+
+# --- day counts (VisitTally) --------------------------------------------------------------------------------------
+# Visited, but for fewer minutes than the policy's minimum.
+SHORT = Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED, minutes_spent__lt=F("policy__min_minutes"))
+COUNTS = ("planned", "done", "visited", "short")
+
+
+def visittally_add(changes) -> None:
+    """Moves the day counts by ``changes``: (day, manager_id, route_id, planned, done, visited, short), each a
+    change (+1, -1 or 0), inside the writing service's transaction. The month keys of visits planned or moved
+    there are noted too. One upsert per day row, in key order (two services that touch the same rows lock them
+    in the same order), each ``n = n + change`` in one statement, so concurrent writers both count."""
+    totals: dict[tuple, list[int]] = {}
+    for day, manager, route, *counts in changes:
+        total = totals.setdefault((day, manager, route), [0, 0, 0, 0])
+        for i, n in enumerate(counts):
+            total[i] += n
+    rows = [(*key, *counts) for key, counts in sorted(totals.items()) if any(counts)]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert(), rows)
+    visitkeys_note((manager, route, day) for day, manager, route, planned, *_ in rows if planned > 0)
+
+
+@functools.cache
+def _upsert() -> str:
+    q = connection.ops.quote_name
+    table = q(VisitTally._meta.db_table)
+    columns = ("day", "manager_id", "route_id", *COUNTS)
+    added = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in COUNTS)
+    return (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({q('manager_id')}, {q('day')}, {q('route_id')}) DO UPDATE SET {added}"
+    )
+
+
+def visit_change(visit: Visit, planned: int = 0, done: int = 0, visited: int = 0, short: int = 0) -> tuple:
+    """A change of ``visit``'s day row, for ``visittally_add``."""
+    return (visit.planned_on, visit.manager_id, visit.route_id, planned, done, visited, short)
+
+
+def visittally_counts(months=None) -> dict[tuple, tuple]:
+    """The day counts straight from the visits (of ``months``, default all): what the kept rows must equal."""
+    qs = Visit.objects.order_by().exclude(status=VisitStatus.CANCELLED)
+    if months:
+        qs = qs.filter(planned_on__gte=min(months), planned_on__lt=_next(max(months)))
+    rows = qs.values_list("planned_on", "manager_id", "route_id").annotate(
+        n_planned=Count("id"),
+        n_done=Count("id", filter=Q(status=VisitStatus.DONE)),
+        n_visited=Count("id", filter=Q(status=VisitStatus.DONE, outcome=VisitOutcome.VISITED)),
+        n_short=Count("id", filter=SHORT),
+    )
+    return {(day, manager, route): tuple(counts) for day, manager, route, *counts in rows}
+
+
+def visittally_kept(months=None) -> dict[tuple, tuple]:
+    """The day counts as kept (rows at zero left out), for comparing with ``visittally_counts``."""
+    qs = VisitTally.objects.all()
+    if months:
+        qs = qs.filter(day__gte=min(months), day__lt=_next(max(months)))
+    rows = qs.values_list("day", "manager_id", "route_id", *COUNTS)
+    return {(day, manager, route): tuple(counts) for day, manager, route, *counts in rows if any(counts)}
+
+
+@transaction.atomic
+def visittally_rebuild(months=None) -> int:
+    """Recounts the day rows (of ``months``, default all) from the visits; returns how many there are.
+
+    On PostgreSQL the rows are locked against writes first, as ``customers.tally.shoptally_rebuild`` does: a
+    visit recorded between the recount and the delete would otherwise be lost until the next rebuild."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {VisitTally._meta.db_table} IN EXCLUSIVE MODE")
+    counts = visittally_counts(months)
+    kept = VisitTally.objects.all()
+    if months:
+        kept = kept.filter(day__gte=min(months), day__lt=_next(max(months)))
+    kept.delete()
+    VisitTally.objects.bulk_create(
+        (
+            VisitTally(day=d, manager_id=m, route_id=r, **dict(zip(COUNTS, c, strict=True)))
+            for (d, m, r), c in counts.items()
+        ),
+        batch_size=2000,
+    )
+    return len(counts)

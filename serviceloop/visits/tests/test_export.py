@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from serviceloop.core.testing import work_rows as download
 from serviceloop.visits.models import Visit, VisitPolicy
+from serviceloop.visits.tally import visittally_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,7 @@ def visits(world):
             visit(world, mine[1], world.account_manager, days_ago=1),
             visit(world, mine[0], world.account_manager, days_ago=0, status="planned")]  # fmt: skip
     visit(world, world.shops["城关1号线"][0], world.outsider, days_ago=1)  # another branch's
+    visittally_rebuild()  # the visits were made around the services that count them
     return made
 
 

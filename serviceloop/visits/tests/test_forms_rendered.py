@@ -13,6 +13,7 @@ from PIL import Image
 from serviceloop.core.testing import text_of
 from serviceloop.visits.models import CycleNote, KeyListSettings, Visit, VisitPolicy
 from serviceloop.visits.services import visit_check_in, visit_record
+from serviceloop.visits.tally import visit_change, visittally_add
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,13 @@ def picture() -> bytes:
 
 def planned(world, *, day=None, shop=None, policy="三四星客户", manager=None):
     shop = shop or world.shops["张湾1号线"][0]
-    return Visit.objects.create(customer=shop, manager=manager or world.account_manager, route=shop.route,
-                                source="generated", planned_on=day or timezone.localdate(),
-                                policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
+    visit = Visit.objects.create(customer=shop, manager=manager or world.account_manager, route=shop.route,
+                                 source="generated", planned_on=day or timezone.localdate(),
+                                 policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
+    visittally_add(
+        [visit_change(visit, planned=1)]
+    )  # made around the planning services: counted as they count
+    return visit
 
 
 def tick(form, name, *indexes):

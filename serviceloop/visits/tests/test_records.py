@@ -10,6 +10,7 @@ from django.utils import timezone
 from serviceloop.visits.models import Visit, VisitPolicy
 from serviceloop.visits.selectors import compliance, shops_not_visited, short_visits
 from serviceloop.visits.services import visit_add, visit_cancel, visit_check_in, visit_move, visit_record
+from serviceloop.visits.tally import visit_change, visittally_add
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -17,8 +18,12 @@ NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=TZ)
 
 
 def planned(world, shop, day, policy="三四星客户"):
-    return Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, planned_on=day,
-                                source="generated", generated_for=day, policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
+    visit = Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, planned_on=day,
+                                 source="generated", generated_for=day, policy=VisitPolicy.objects.get(name=policy))  # fmt: skip
+    visittally_add(
+        [visit_change(visit, planned=1)]
+    )  # made around the planning services: counted as they count
+    return visit
 
 
 def do(world, visit, minutes=25, outcome="visited", start=NOW, short_reason=""):
