@@ -13,6 +13,7 @@ from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.phones import sees_phones
+from serviceloop.org.selectors import route_options
 
 from . import selectors
 from .forms import CustomerForm
@@ -37,6 +38,7 @@ def customer_list(request):
     )
     context = {
         "filter": filterset,
+        "route_options": route_options(request.user, request.GET),
         "page": page,
         "query": query,
         "sees_phones": sees_phones(request.user),

@@ -5,11 +5,38 @@ from django.db.models import Q
 from serviceloop.core.subqueries import counted
 
 from .models import Branch, Role, Route, Station, User
-from .scope import scope_q
+from .scope import scope_level, scope_q
 
 
 def routes_visible_to(user):
     return Route.objects.filter(scope_q(user, branch="station__branch", station="station", route=""))
+
+
+def route_options(user, params) -> list[tuple[int, str]]:
+    """(pk, name) of the routes a list page's route filter offers (``templates/_route_filter.html``): those of the
+    station chosen in ``params``, else of the branch chosen; a city-wide user who chose neither is offered none until
+    they do. A province's 2,000 routes were a list no one scrolls, and drawing them cost 23 ms of every customer
+    list page (issue 14). The route already chosen is always offered, so no filter is applied out of sight; the
+    pages still accept any route the user sees."""
+    routes = routes_visible_to(user).order_by("name", "pk")
+    station, branch, chosen = (_key(params.get(name)) for name in ("station", "branch", "route"))
+    if station:
+        offered = routes.filter(station_id=station)
+    elif branch:
+        offered = routes.filter(station__branch_id=branch)
+    elif scope_level(user) == "company":
+        offered = routes.none()
+    else:
+        offered = routes
+    if chosen:
+        offered = offered | routes.filter(pk=chosen)
+    return list(offered.values_list("pk", "name"))
+
+
+def _key(value) -> int | None:
+    """A primary key from a request's value, or None for an empty or malformed one."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def stations_visible_to(user):

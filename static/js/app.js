@@ -7,6 +7,8 @@
 //   <input type=file data-max-bytes="n" data-too-large="…" data-error="CSS selector">
 //                                                         refuse a file over n bytes at once, saying why there
 //   <select data-autosubmit>                              submit the form when the choice changes
+//   <select data-clears="name">                           empty the form's field of that name when the choice
+//                                                         changes, before the form is read (a station, its route)
 //   <button data-print>                                   print the page
 //   <a data-check="CSS selector">                         tick that radio / checkbox
 //   <input type=checkbox data-check-all="CSS selector">   tick / untick every checkbox it names
@@ -89,6 +91,22 @@
     if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.submit();
     if (e.target.matches && e.target.matches("[data-check-all]")) {
       document.querySelectorAll(e.target.dataset.checkAll).forEach(function (box) { box.checked = e.target.checked; });
+    }
+  });
+  // In the capture phase, so the field is empty before HTMX (listening on the select itself) reads the form.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches && el.matches("[data-clears]") && el.form && el.form.elements[el.dataset.clears]) {
+      el.form.elements[el.dataset.clears].value = "";
+    }
+  }, true);
+  // Options HTMX put into a select out of band: Chromium then shows the last of them, not the one the server
+  // marked selected (seen with the customer list's route filter), so choose that one again.
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    var select = e.detail.target;
+    if (select && select.tagName === "SELECT") {
+      var marked = select.querySelector("option[selected]");
+      select.value = marked ? marked.value : "";
     }
   });
   document.addEventListener("DOMContentLoaded", function () { apply(document); });

@@ -50,3 +50,20 @@ def test_it_fits_a_phone_screen(browser, live_server, seeded):
     assert width <= 375, f"page is {width}px wide on a 375px screen"
     assert page.locator("text=老街口便利店").is_visible()
     context.close()
+
+
+def test_the_route_filter_follows_the_chosen_station(page, live_server, seeded):
+    """A city admin picks a station, then one of its routes; another station empties the route (issue 14)."""
+    log_in(page, live_server, "city_admin")
+    page.goto(f"{live_server.url}/customers/")
+    routes = page.locator("#id_route option")
+    expect(routes).to_have_count(1)  # "全部线路" only, until a station is chosen
+    page.select_option("#id_station", label="张湾服务站")
+    expect(routes).to_have_text(["全部线路", "张湾1号线", "张湾2号线"])
+    page.select_option("#id_route", label="张湾1号线")
+    expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(3)
+    assert "route=" in page.url and "station=" in page.url
+    page.select_option("#id_station", label="茅箭服务站")
+    expect(routes).to_have_text(["全部线路", "茅箭1号线"])
+    expect(page.locator("#id_route")).to_have_value("")
+    expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(2)

@@ -197,3 +197,75 @@ def test_a_search_past_the_count_cap_says_more_than_and_offers_no_last_page(worl
     assert "65" in text_of(exact, "[data-testid=result-count]") and exact.html.select(
         "[data-testid=page-last]"
     )
+
+
+def route_labels(form) -> list[str]:
+    return [label for _value, _selected, label in form["route"].options]
+
+
+def test_the_route_filter_offers_the_chosen_stations_routes(world, app):
+    """A city-wide user is offered routes once a station (or a branch) is chosen: a province's 2,150 routes were
+    one list no one could scroll (issue 14)."""
+    page = app.get("/customers/", user=world.city_admin)
+    form = page.forms["customer-filter"]
+    assert route_labels(form) == ["全部线路"]
+    assert "先选择站点" in text_of(page, "#route-filter")
+    form["station"] = str(world.station_a1.pk)
+    page = form.submit()
+    form = page.forms["customer-filter"]
+    assert route_labels(form) == ["全部线路", "张湾1号线", "张湾2号线"]
+    assert "先选择站点" not in text_of(page, "#route-filter")
+    form["route"] = str(world.route_a1_2.pk)
+    assert licences(form.submit()) == {s.licence_no for s in world.shops["张湾2号线"]}
+    form = app.get("/customers/", {"branch": world.branch_a.pk}, user=world.city_admin).forms[
+        "customer-filter"
+    ]
+    assert route_labels(form) == ["全部线路", "张湾1号线", "张湾2号线", "茅箭1号线"]
+
+
+def test_narrow_users_are_offered_their_routes_at_once(world, app):
+    for user, routes in (
+        (world.account_manager, ["张湾1号线"]),
+        (world.station_head, ["张湾1号线", "张湾2号线"]),
+        (world.branch_manager, ["张湾1号线", "张湾2号线", "茅箭1号线"]),
+    ):
+        form = app.get("/customers/", user=user).forms["customer-filter"]
+        assert route_labels(form) == ["全部线路", *routes], user.username
+
+
+def test_a_chosen_route_is_always_shown_and_anothers_route_is_refused(world, app):
+    # a route outside the chosen station stays offered and selected: no filter is applied out of sight
+    page = app.get(
+        "/customers/", {"station": world.station_a2.pk, "route": world.route_a1_1.pk}, user=world.city_admin
+    )
+    form = page.forms["customer-filter"]
+    assert route_labels(form) == ["全部线路", "张湾1号线", "茅箭1号线"]
+    assert form["route"].value == str(world.route_a1_1.pk)
+    assert licences(page) == set()  # both filters apply: that station has none of that route's shops
+    page = app.get(
+        "/customers/", {"route": world.route_a1_2.pk}, user=world.city_admin
+    )  # a link with a route
+    assert route_labels(page.forms["customer-filter"]) == ["全部线路", "张湾2号线"]
+    assert licences(page) == {s.licence_no for s in world.shops["张湾2号线"]}
+    # another branch's route is neither offered nor accepted
+    page = app.get("/customers/", {"route": world.route_b1_1.pk}, user=world.branch_manager)
+    assert "城关1号线" not in route_labels(page.forms["customer-filter"])
+    assert licences(page) == set() and "筛选条件" in text_of(page, "#customer-table")
+    for bad in ("abc", "-1", "9" * 30):  # malformed ids: no route offered, no error page
+        page = app.get("/customers/", {"station": bad, "route": bad}, user=world.city_admin)
+        assert page.status_code == 200 and route_labels(page.forms["customer-filter"]) == ["全部线路"]
+
+
+def test_the_tables_fragment_sends_the_stations_routes_along(world, app):
+    page = app.get(
+        "/customers/", {"station": world.station_a1.pk}, user=world.city_admin, headers={"HX-Request": "true"}
+    )
+    # the options go inside the route select the page has (HTMX listens on it), the hint replaces the old one
+    swapped = page.html.select_one("#id_route[hx-swap-oob=innerHTML]")
+    assert [o.get_text() for o in swapped.select("option")] == ["全部线路", "张湾1号线", "张湾2号线"]
+    assert page.html.select_one("#route-hint[hx-swap-oob]").get_text(strip=True) == ""
+    assert page.html.select_one("[data-testid=customer-table]") is not None
+    whole = app.get("/customers/", user=world.city_admin)
+    assert len(whole.html.select("#id_route")) == 1 and not whole.html.select("[hx-swap-oob]")
+    station = whole.html.select_one("#id_station")
+    assert station["data-clears"] == "route"

@@ -182,6 +182,25 @@ def test_the_station_head_filters_progress_and_records_a_reminder(world, app):
     assert target.customer.name in text_of(page, ".alert-success")
 
 
+def test_the_city_admin_picks_a_station_then_one_of_its_routes_on_the_progress_page(world, app):
+    wave = make_wave(world)
+    page = app.get(f"/surveys/{wave.pk}/progress/", user=world.city_admin)
+    form = page.forms["progress-filter"]
+    assert [label for _v, _s, label in form["route"].options] == [
+        "全部线路"
+    ]  # a city's routes: a station first
+    form["station"] = str(world.station_a1.pk)
+    form = form.submit().forms["progress-filter"]
+    assert [label for _v, _s, label in form["route"].options] == ["全部线路", "张湾1号线", "张湾2号线"]
+    form["route"] = str(world.route_a1_2.pk)
+    rows = form.submit().html.select("[data-testid=target-table] tbody tr")
+    assert len(rows) == WaveTarget.objects.filter(wave=wave, customer__route=world.route_a1_2).count() == 2
+    fragment = app.get(f"/surveys/{wave.pk}/progress/", {"station": world.station_a2.pk}, user=world.city_admin,
+                       headers={"HX-Request": "true"})  # fmt: skip
+    swapped = fragment.html.select_one("#id_route[hx-swap-oob=innerHTML]")
+    assert [o.get_text() for o in swapped.select("option")] == ["全部线路", "茅箭1号线"]
+
+
 def test_an_agent_finds_a_shop_and_enters_its_phone_answer_as_rendered(world, app):
     wave = make_wave(world)
     shop = world.shops["茅箭1号线"][1]
