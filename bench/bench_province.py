@@ -58,6 +58,19 @@ holds 80,000 visits of the month here: the builder gives 400 account managers 35
 page 16.3, panel 8.7 (flat). The customer list's CPU growth is the route filter's options: 2,150 routes at 140,000
 (select_options draws them in Python, ~10 ms). 3,000 → 30,000 the same day, quiet: customer list 20.6–22.4 →
 22.3–25.2 ms (1.13–1.31×), compliance 15.9 → 21.1 (1.33×) + 29 ms db, KPI 13.5 → 13.2, shop page 16.9 → 16.6.
+
+Stop 25 (2026-12-04, another machine of the same kind, load 1.0–1.2): 14,000 and 140,000 shops built by this script
+(54 s shops, 70 s key lists, visit-due rows and 640,847 visits of the month; no trade), then BENCH_REQUESTS=25
+BENCH_REUSE=1 run three times alternately on the code before (a worktree of f25d296) and after (visit compliance
+from the kept day counts, the route filter narrowed to the chosen station). Ranges over the three runs, 14,000 →
+140,000 shops, Django CPU ms (growth), and the database's wall time at 140,000:
+    customer list (5 pages)  before 19.7–29.2 → 39.2–44.3 (1.42–2.20×), 9 queries (8 for searches)
+                             after  16.4–23.6 → 18.1–22.9 (0.86–1.26×), one query fewer (no route list drawn)
+    compliance               before CPU 18.0–20.4 → 21.8–24.6, db 72–84 ms, 8 queries
+                             after  CPU 17.9–18.7 → 18.4–19.9, db 20–23 ms, 7 queries (the rest of the db time
+                             is the not-visited window and the short visits' list; the sums themselves ~2 ms)
+The migration that fills the day counts took 4.2 s (2.7 s CPU, 114 MB) for the 640,847 visits; recounting them
+(visittally_rebuild, one month) 1.2–1.3 s.
 """
 
 import datetime as dt

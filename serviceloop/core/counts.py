@@ -10,7 +10,8 @@ from datetime import datetime
 from django.apps import apps
 
 
-def counts_rebuild(now: datetime | None = None) -> str:
+def counts_rebuild(now: datetime | None = None, *, visit_months=None) -> str:
+    """``visit_months``: the months whose visit day counts are recounted (default all of them)."""
     parts = []
     from serviceloop.customers.tally import shoptally_rebuild
 
@@ -23,5 +24,5 @@ def counts_rebuild(now: datetime | None = None) -> str:
         from serviceloop.visits.tally import visitkeys_rebuild, visittally_rebuild
 
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
-        parts.append(f"{visittally_rebuild()} visit day count row(s)")
+        parts.append(f"{visittally_rebuild(visit_months)} visit day count row(s)")
     return ", ".join(parts)

@@ -75,12 +75,13 @@ def visittally_add(changes) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(_upsert(), rows)
+        cursor.executemany(_upsert(connection.vendor), rows)
     visitkeys_note((manager, route, day) for day, manager, route, planned, *_ in rows if planned > 0)
 
 
 @functools.cache
-def _upsert() -> str:
+def _upsert(vendor: str) -> str:
+    """The statement, written once per process and database (SQLite and PostgreSQL both take this upsert)."""
     q = connection.ops.quote_name
     table = q(VisitTally._meta.db_table)
     columns = ("day", "manager_id", "route_id", *COUNTS)
@@ -89,6 +90,11 @@ def _upsert() -> str:
         f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({q('manager_id')}, {q('day')}, {q('route_id')}) DO UPDATE SET {added}"
     )
+
+
+def _span(months) -> tuple[dt.date, dt.date]:
+    """The first and last day of ``months`` (the first days of months)."""
+    return min(months), _next(max(months)) - dt.timedelta(days=1)
 
 
 def visit_change(visit: Visit, planned: int = 0, done: int = 0, visited: int = 0, short: int = 0) -> tuple:
@@ -100,7 +106,7 @@ def visittally_counts(months=None) -> dict[tuple, tuple]:
     """The day counts straight from the visits (of ``months``, default all): what the kept rows must equal."""
     qs = Visit.objects.order_by().exclude(status=VisitStatus.CANCELLED)
     if months:
-        qs = qs.filter(planned_on__gte=min(months), planned_on__lt=_next(max(months)))
+        qs = qs.filter(planned_on__range=_span(months))
     rows = qs.values_list("planned_on", "manager_id", "route_id").annotate(
         n_planned=Count("id"),
         n_done=Count("id", filter=Q(status=VisitStatus.DONE)),
@@ -112,9 +118,7 @@ def visittally_counts(months=None) -> dict[tuple, tuple]:
 
 def visittally_kept(months=None) -> dict[tuple, tuple]:
     """The day counts as kept (rows at zero left out), for comparing with ``visittally_counts``."""
-    qs = VisitTally.objects.all()
-    if months:
-        qs = qs.filter(day__gte=min(months), day__lt=_next(max(months)))
+    qs = VisitTally.objects.filter(day__range=_span(months)) if months else VisitTally.objects.all()
     rows = qs.values_list("day", "manager_id", "route_id", *COUNTS)
     return {(day, manager, route): tuple(counts) for day, manager, route, *counts in rows if any(counts)}
 
@@ -129,10 +133,7 @@ def visittally_rebuild(months=None) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {VisitTally._meta.db_table} IN EXCLUSIVE MODE")
     counts = visittally_counts(months)
-    kept = VisitTally.objects.all()
-    if months:
-        kept = kept.filter(day__gte=min(months), day__lt=_next(max(months)))
-    kept.delete()
+    (VisitTally.objects.filter(day__range=_span(months)) if months else VisitTally.objects.all()).delete()
     VisitTally.objects.bulk_create(
         (
             VisitTally(day=d, manager_id=m, route_id=r, **dict(zip(COUNTS, c, strict=True)))

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from serviceloop.core.counts import counts_rebuild
+from serviceloop.core.jobs import rebuild_counts
 from serviceloop.core.testing import make_user
 from serviceloop.org.models import Role, Route
 from serviceloop.org.selectors import routes_visible_to
@@ -153,8 +154,24 @@ def test_the_rebuild_restores_lost_and_wrong_counts(world):
     assert not same()
     assert visittally_rebuild(months=[dt.date(2026, 6, 1)]) > 0  # June only: July's wrong row stays
     assert VisitTally.objects.get(day=dt.date(2026, 7, 2)).planned == 5
-    assert "visit day count row(s)" in counts_rebuild()  # the hourly job recounts every month
+    assert "visit day count row(s)" in counts_rebuild()  # the command recounts every month
     assert visittally_kept() == right and same()
+
+
+def test_the_hourly_job_recounts_last_this_and_next_month(world):
+    with time_machine.travel(NOON, tick=False):
+        month_of_work(world)
+    shop = world.shops["张湾1号线"][0]
+    for day in (dt.date(2026, 4, 30), dt.date(2026, 5, 2), dt.date(2026, 7, 31)):
+        visit_add(customer=shop, day=day, actor=world.account_manager, now=NOON.replace(month=4, day=1))
+    right = visittally_kept()
+    VisitTally.objects.update(planned=9)
+    rebuild_counts(NOON)
+    kept = visittally_kept()
+    assert {k: v for k, v in kept.items() if k[0].month != 4} == {
+        k: v for k, v in right.items() if k[0].month != 4
+    }
+    assert kept[(dt.date(2026, 4, 30), world.account_manager.pk, shop.route_id)][0] == 9  # April: left alone
 
 
 def test_the_migration_fills_the_counts_of_existing_visits(world):
