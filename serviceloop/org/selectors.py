@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 
+from serviceloop.core.params import id_param
 from serviceloop.core.subqueries import counted
 
 from .models import Branch, Role, Route, Station, User
@@ -19,7 +20,7 @@ def route_options(user, params) -> list[tuple[int, str]]:
     list page (issue 14). The route already chosen is always offered, so no filter is applied out of sight; the
     pages still accept any route the user sees."""
     routes = routes_visible_to(user).order_by("name", "pk")
-    station, branch, chosen = (_key(params.get(name)) for name in ("station", "branch", "route"))
+    station, branch, chosen = (id_param(params.get(name)) for name in ("station", "branch", "route"))
     if station:
         offered = routes.filter(station_id=station)
     elif branch:
@@ -31,12 +32,6 @@ def route_options(user, params) -> list[tuple[int, str]]:
     if chosen:
         offered = offered | routes.filter(pk=chosen)
     return list(offered.values_list("pk", "name"))
-
-
-def _key(value) -> int | None:
-    """A primary key from a request's value, or None for an empty or malformed one."""
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def stations_visible_to(user):

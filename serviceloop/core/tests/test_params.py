@@ -43,7 +43,7 @@ PAGES = [
     ("/tags/", "tag"), ("/tags/", "station"), ("/evaluation/grades/", "year"), ("/visits/cycle/", "manager"),
     ("/portal/cards/", "station"), ("/org/routes/", "station"), ("/trade/orders/", "customer"),
     ("/trade/points/", "station"), ("/guidance/", "station"), ("/supervision/risks/", "branch"),
-    ("/evaluation/grades/", "station"),
+    ("/evaluation/grades/", "station"), ("/customers/", "station"), ("/customers/", "route"), ("/guidance/", "route"),
 ]  # fmt: skip
 
 

@@ -248,7 +248,7 @@ def test_a_chosen_route_is_always_shown_and_anothers_route_is_refused(world, app
     page = app.get("/customers/", {"route": world.route_b1_1.pk}, user=world.branch_manager)
     assert "城关1号线" not in route_labels(page.forms["customer-filter"])
     assert licences(page) == set() and "筛选条件" in text_of(page, "#customer-table")
-    for bad in ("abc", "-1", "9" * 30):  # malformed ids: no route offered, no error page
+    for bad in ("abc", "-1", "²", "9" * 30):  # malformed ids: no route offered, no error page
         page = app.get("/customers/", {"station": bad, "route": bad}, user=world.city_admin)
         assert page.status_code == 200 and route_labels(page.forms["customer-filter"]) == ["全部线路"]
 

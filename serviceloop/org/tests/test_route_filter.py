@@ -36,7 +36,7 @@ def test_the_chosen_route_is_kept_and_anothers_is_never_offered(world):
     outsider = {"route": world.route_b1_1.pk, "station": world.station_b1.pk}
     assert names(route_options(world.branch_manager, outsider)) == []  # another branch's: not even by its id
     assert names(route_options(world.outsider, {"station": world.station_a1.pk})) == []
-    for bad in ("abc", "-1", "1.5", "9" * 30, "", None):
+    for bad in ("abc", "-1", "1.5", "²", "１２", "9" * 30, "", None):
         assert route_options(world.city_admin, {"station": bad, "branch": bad, "route": bad}) == []
 
 
