@@ -84,6 +84,13 @@ cookie jar are the phone's work): ours **5.3 ms** (runs 5.3, 5.3, 5.8; 5.5 ms wi
 against SQLite's 16×), 0 lost: SQLite's busy handler, which sleeps between a waiting writer's tries, makes the
 long tail; the rest is the queue itself (32 in flight at 140/s wait 228 ms on average, Little's law).
 
+Stop 25 (2026-12-04, another machine of the same kind, load 0.9–1.1; intake code unchanged since stop 24), two runs
+two minutes apart: ours 3.8 then 4.5 ms server CPU per submission (runs 3.9, 3.8, 3.8 and 3.9, 4.7, 4.5), the peer's
+12.7 then 14.7 ms → **3.33× and 3.31×**, not ≥ 4×; above each one's floor (ours 0.8–0.9, the peer's 0.6 ms) 4.02× and
+3.95×. Gunicorn, SQLite: c8 160.7 / 122.1 submissions/s, p99 231.6 / 262.9 ms; c32 223.5 / 144.9/s, p99 556.4 /
+864.9 ms; open loop p99 15.1 / 17.7 ms at 20/s and 14.3 / 15.5 ms at 40/s; 1,440 of 1,440 stored. c32 on PostgreSQL
+150.5 / 128.6/s, p99 441.9 / 508.4 ms, 0 lost.
+
 The rate limits (5 per shop, 20 per address an hour) would refuse almost everything here, so the benchmark
 raises them through the environment: PORTAL_RATE_SHOP_PER_HOUR=1000000 PORTAL_RATE_ADDRESS_PER_HOUR=1000000.
 """
