@@ -10,8 +10,8 @@ from datetime import datetime
 from django.apps import apps
 
 
-def counts_rebuild(now: datetime | None = None, *, visit_months=None) -> str:
-    """``visit_months``: the months whose visit day counts are recounted (default all of them)."""
+def counts_rebuild(now: datetime | None = None, *, recent: bool = False) -> str:
+    """``recent``: the visits' day counts of the months still written in only (the hourly job), else all."""
     parts = []
     from serviceloop.customers.tally import shoptally_rebuild
 
@@ -21,8 +21,11 @@ def counts_rebuild(now: datetime | None = None, *, visit_months=None) -> str:
 
         parts.append(f"{next_due_rebuild()} request(s) with a running deadline")
     if apps.is_installed("serviceloop.visits"):
-        from serviceloop.visits.tally import visitkeys_rebuild, visittally_rebuild
+        from django.utils import timezone
 
+        from serviceloop.visits.tally import visitkeys_rebuild, visittally_rebuild, visittally_recent_months
+
+        months = visittally_recent_months(timezone.localdate(now)) if recent else None
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
-        parts.append(f"{visittally_rebuild(visit_months)} visit day count row(s)")
+        parts.append(f"{visittally_rebuild(months)} visit day count row(s)")
     return ", ".join(parts)

@@ -16,7 +16,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db.models import Q
-from django.utils import timezone
 
 from .models import JobState
 
@@ -84,16 +83,11 @@ def survey_reminders_due(now: datetime) -> str:
 
 
 def rebuild_counts(now: datetime) -> str:
-    """Recounts the pre-aggregated counts the staff pages read (kept by the services; this corrects drift).
-
-    The visits' day counts of the months visits are still written in: last month, this one and the next (plans run
-    a week ahead). Their recount locks the counts against check-outs while it runs, and a whole history of a
-    province's visits takes seconds; ``manage.py rebuild_counts`` recounts every month."""
+    """Recounts the pre-aggregated counts the staff pages read (kept by the services; this corrects drift); the
+    visits' day counts of recent months only (``visits.tally.visittally_recent_months``), the command all."""
     from serviceloop.core.counts import counts_rebuild
 
-    this = timezone.localdate(now).replace(day=1)
-    months = [(this - timedelta(days=1)).replace(day=1), this, (this + timedelta(days=32)).replace(day=1)]
-    return counts_rebuild(now, visit_months=months)
+    return counts_rebuild(now, recent=True)
 
 
 JOBS = [
@@ -242,6 +236,8 @@ def run_due_jobs(now: datetime, *, force: bool = False) -> dict[str, str]:
 
 
 def run_forever(*, tick: float = 30.0, clock=None) -> None:  # pragma: no cover - the loop around run_due_jobs
+    from django.utils import timezone
+
     clock = clock or timezone.now
     while True:
         run_due_jobs(clock())

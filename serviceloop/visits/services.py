@@ -293,7 +293,9 @@ def visit_record(
     minutes = int((check_out_at - visit.check_in_at).total_seconds() // 60)
     short_reason = (short_reason or "").strip()
     minimum = visit.policy.min_minutes if visit.policy else 0
-    if outcome == VisitOutcome.VISITED and minutes < minimum and not short_reason:
+    visited = outcome == VisitOutcome.VISITED
+    short = visited and minutes < minimum
+    if short and not short_reason:
         raise ValidationError(
             _("This visit lasted %(minutes)d minutes, shorter than the %(minimum)d minutes its policy asks for. "
               "Give the reason to check out.") % {"minutes": minutes, "minimum": minimum},
@@ -302,17 +304,14 @@ def visit_record(
     visit.status, visit.check_out_at, visit.outcome = VisitStatus.DONE, check_out_at, outcome
     visit.covered, visit.notes = covered, (notes or "").strip()
     visit.minutes_spent = minutes
-    visit.short_reason = short_reason if outcome == VisitOutcome.VISITED and minutes < minimum else ""
+    visit.short_reason = short_reason if short else ""
     fields = ["status", "check_out_at", "outcome", "covered", "notes", "minutes_spent", "short_reason"]
     if photo:
         visit.photo = photo
         fields.append("photo")
     visit.full_clean(exclude=["customer", "manager", "route", "policy"])
     visit.save(update_fields=fields)
-    visited = outcome == VisitOutcome.VISITED
-    visittally_add(
-        [visit_change(visit, done=1, visited=int(visited), short=int(visited and minutes < minimum))]
-    )
+    visittally_add([visit_change(visit, done=1, visited=int(visited), short=int(short))])
     extra = {"short_reason": visit.short_reason} if visit.short_reason else {}
     _event(visit, "record", actor, now, outcome=outcome, minutes=visit.minutes, **extra)
     visitdue_refresh(now=now, customers=Customer.objects.filter(pk=visit.customer_id))

@@ -81,7 +81,8 @@ def visittally_add(changes) -> None:
 
 @functools.cache
 def _upsert(vendor: str) -> str:
-    """The statement, written once per process and database (SQLite and PostgreSQL both take this upsert)."""
+    """The statement, written once per process and database (SQLite and PostgreSQL both take this upsert).
+    ``bulk_create(update_conflicts=True)`` can only set a column to the new row's value, not add to it."""
     q = connection.ops.quote_name
     table = q(VisitTally._meta.db_table)
     columns = ("day", "manager_id", "route_id", *COUNTS)
@@ -90,6 +91,14 @@ def _upsert(vendor: str) -> str:
         f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({q('manager_id')}, {q('day')}, {q('route_id')}) DO UPDATE SET {added}"
     )
+
+
+def visittally_recent_months(today: dt.date) -> list[dt.date]:
+    """The months visits are still written in: last month (late records), this one and the next (plans run a
+    week ahead). The hourly job recounts these only: the recount locks the counts against check-outs while it
+    runs, and one month of a province's visits (640,847) takes 1.2–1.3 s."""
+    this = _month(today)
+    return [_month(this - dt.timedelta(days=1)), this, _next(this)]
 
 
 def _span(months) -> tuple[dt.date, dt.date]:

@@ -125,9 +125,7 @@ def test_the_compliance_figures_are_the_visits_own_for_every_role(world):
                 assert got == oracle(user, by=by, today=today), (name, by, today)
     assert compliance(user=world.outsider, first=MONTH[0], last=MONTH[1])  # the other city's own managers
     station = {r.key for r in compliance(user=world.station_head, first=MONTH[0], last=MONTH[1], by="route")}
-    assert (
-        station == set(Route.objects.filter(station=world.station_a1).values_list("pk", flat=True)) & station
-    )
+    assert station <= set(Route.objects.filter(station=world.station_a1).values_list("pk", flat=True))
     assert Route.objects.get(name="城关1号线").pk not in station
 
 
@@ -137,8 +135,8 @@ def test_the_page_sums_day_rows_and_reads_no_visit(world):
         with CaptureQueriesContext(connection) as ctx:
             compliance(user=world.station_head, first=MONTH[0], last=MONTH[1])
     tables = " ".join(q["sql"] for q in ctx.captured_queries)
-    assert Visit._meta.db_table + '"' not in tables.replace("visits_visittally", "")
-    assert "visits_visittally" in tables
+    assert '"visits_visit"' not in tables
+    assert '"visits_visittally"' in tables
 
 
 def test_the_rebuild_restores_lost_and_wrong_counts(world):
