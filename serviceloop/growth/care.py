@@ -357,7 +357,9 @@ CARE_FIELDS = (
 )  # fmt: skip
 
 
-def care_shops_visible_to(user, *, q: str = "", route=None, show_all: bool = False, line: int | None = None):
+def care_shops_visible_to(
+    user, *, q: str = "", station=None, route=None, show_all: bool = False, line: int | None = None
+):
     """The user's shops with a kept settlement risk — only those at or over the line (``threshold()`` unless
     given) unless ``show_all`` — highest score first, then by licence number: a queryset the database filters,
     orders and pages. ``care_decorate`` completes the rows read (a page, or a chunk of the export)."""
@@ -368,6 +370,8 @@ def care_shops_visible_to(user, *, q: str = "", route=None, show_all: bool = Fal
     if not may_see_runs(user):
         return Customer.objects.none()
     shops = Customer.objects.visible_to(user).filter(settlement_risk__isnull=False)
+    if station is not None:
+        shops = shops.filter(station=station)
     if route is not None:
         shops = shops.filter(route=route)
     if q:

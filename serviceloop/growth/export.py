@@ -132,9 +132,9 @@ def care_sheets(user, params):
     from . import care
     from .forms_care import CareFilterForm
 
-    form = CareFilterForm(params or None, user=user)
-    f = form.values() if params else {"q": "", "route": None, "all": False}
-    shops = care.care_shops_visible_to(user, q=f["q"], route=f["route"], show_all=bool(f["all"]))
+    f = CareFilterForm(params or None, user=user).values()
+    shops = care.care_shops_visible_to(user, q=f["q"], station=f["station"], route=f["route"],
+                                       show_all=bool(f["all"]))  # fmt: skip
     headers = [_("licence number"), _("shop name"), _("owner"), _("phone"), _("route"), _("Account manager"),
                _("next order day"), _("risk score"), _("failed attempts"), _("unpaid settlements"), _("why")]  # fmt: skip
     rows = (

@@ -376,9 +376,9 @@ class RestockShop(models.Model):
     class Meta:
         verbose_name = _("restock advice of a shop")
         verbose_name_plural = _("restock advice of shops")
-        # the list's order (likely short first, then the nearest order day; the licence number, on the
-        # customer, breaks ties): the city's first page reads this index's head, not every row
-        indexes = [models.Index(fields=["-short", "order_day"], name="restockshop_list")]
+        # the list's order (likely short first, then the nearest order day, then the shop): a page reads this
+        # index's head, not every row
+        indexes = [models.Index(fields=["-short", "order_day", "customer"], name="restockshop_list")]
 
     def __str__(self):
         return f"{self.customer_id}: {self.lines} / {self.suggested}"

@@ -150,7 +150,10 @@ def restock_shops_visible_to(user, *, q: str = "", short_only: bool = False):
         qs = qs.filter(Q(name__icontains=q) | Q(licence_no__icontains=q) | Q(owner_name__icontains=q))
     if short_only:
         qs = qs.filter(restock_shop__short__gt=0)
-    return qs.order_by("-restock_shop__short", "restock_shop__order_day", "licence_no")
+    # Ties broken by the shop's id, which the kept rows' index holds: there are only a handful of (short, order
+    # day) pairs, and breaking their ties by the licence number on the customer sorted every shop of the area
+    # (139 ms at 140,000 shops, against 0.3 ms walking the index; issue 14).
+    return qs.order_by("-restock_shop__short", "restock_shop__order_day", "pk")
 
 
 def restock_lines_visible_to(user, *, q: str = "", short_only: bool = False):

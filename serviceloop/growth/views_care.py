@@ -12,6 +12,7 @@ from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate, query_without
 from serviceloop.core.xlsx import xlsx_response
+from serviceloop.org.selectors import route_options, stations_visible_to
 
 from . import care, selectors
 from .forms_care import CareFilterForm, RatesFilterForm
@@ -29,14 +30,15 @@ def settlement_care(request):
     kept scores (``care.settlementrisk_rebuild``), filtered, ordered and paged by the database."""
     _need_role(request.user)
     days, line = care.rule()
-    form = CareFilterForm(request.GET or None, user=request.user)
-    f = form.values() if request.GET else {"q": "", "route": None, "all": False}
-    shops = care.care_shops_visible_to(request.user, q=f["q"], route=f["route"], show_all=bool(f["all"]),
-                                       line=line)  # fmt: skip
+    f = CareFilterForm(request.GET or None, user=request.user).values()
+    shops = care.care_shops_visible_to(request.user, q=f["q"], station=f["station"], route=f["route"],
+                                       show_all=bool(f["all"]), line=line)  # fmt: skip
     page, query = paginate(request, shops)
     page.object_list = care.care_decorate(page.object_list, user=request.user, today=timezone.localdate())
     context = {
-        "form": form,
+        "filters": f,
+        "stations": stations_visible_to(request.user).order_by("name").values_list("pk", "name"),
+        "route_options": route_options(request.user, request.GET),
         "page": page,
         "query": query,
         "target": "#care-table",

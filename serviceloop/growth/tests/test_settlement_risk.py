@@ -169,6 +169,8 @@ def test_the_filters_through_the_rendered_form_read_the_kept_scores(app, attempt
     assert licences(form.submit()) == [b.licence_no]
     form["q"] = ""
     form["all"] = False
+    form["station"] = str(world.route_b1_1.station_id)  # a city admin picks the station, then its route
+    form = form.submit().forms["care-filter"]
     form["route"] = str(world.route_b1_1.pk)
     assert licences(form.submit()) == [e.licence_no]
 
