@@ -21,6 +21,7 @@ from serviceloop.core.phones import phone_q, sees_phones
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.models import Customer
 from serviceloop.org.scope import can_manage_org
+from serviceloop.org.selectors import route_options
 
 from . import board as board_mod
 from . import selectors
@@ -321,7 +322,12 @@ def ledger(request):
     return render_page(
         request,
         "servicedesk/ledger.html",
-        {"filter": filterset, "page": page, "query": query},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "route_options": route_options(request.user, request.GET),
+        },
         partial="servicedesk/_ledger_table.html",
     )
 

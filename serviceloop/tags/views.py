@@ -16,7 +16,7 @@ from serviceloop.core.paging import query_without
 from serviceloop.core.params import id_param
 from serviceloop.core.xlsx import xlsx_response
 from serviceloop.customers.selectors import customer_get, customer_list
-from serviceloop.org.selectors import stations_visible_to
+from serviceloop.org.selectors import route_options, stations_visible_to
 
 from . import selectors, services
 from .forms import AttachForm, BulkAttachForm, LibraryForm, TransitionForm
@@ -187,7 +187,7 @@ def tag_bulk_attach(request):
                                  % {"made": made, "skipped": skipped})  # fmt: skip
                 return redirect(f"{reverse('tags:list')}?tag={d['tag'].pk}")
     return render(request, "tags/bulk.html", {"form": form, "count": count, "query": params.urlencode(),
-                                              "filter": filterset,
+                                              "filter": filterset, "route_options": route_options(request.user, params),
                                               "back": f"{reverse('customers:list')}?{params.urlencode()}"})  # fmt: skip
 
 

@@ -161,9 +161,14 @@ def test_the_account_manager_attaches_a_tag_with_a_photo_from_the_shop_page(worl
 def test_the_city_admin_attaches_a_tag_to_the_shops_of_a_filter(world, app):
     page = app.get("/tags/bulk/", user=world.city_admin)
     flt = page.forms["bulk-filter"]
+    assert [label for _v, _s, label in flt["route"].options] == ["全部线路"]  # a station first (issue 14)
     flt["station"] = str(world.station_a1.pk)
     page = flt.submit()
     assert "4" in text_of(page, "[data-testid=bulk-count]")
+    flt = page.forms["bulk-filter"]
+    assert [label for _v, _s, label in flt["route"].options] == ["全部线路", "张湾1号线", "张湾2号线"]
+    flt["route"] = str(world.route_a1_2.pk)
+    assert "2" in text_of(flt.submit(), "[data-testid=bulk-count]")
     form = page.forms["bulk-attach"]
     form["tag"] = str(ProblemTag.objects.get(name="不会网上订货").pk)
     form["reason"] = "未开通网上订货"
