@@ -37,6 +37,14 @@ station head's live board 20.1 → 24.6 ms (1.22×). Second, after the not-visit
 count the same at both sizes (an account manager's compliance page was 9 → 13); none over 100 ms; one flag, a
 station head's live board 15.0 → 33.0 ms (2.20×): its two lists hold 7 lines at 3,000 shops and 54 at 30,000, and
 these runs drift by a third. Its lines were made cheaper afterwards (partial 6.7 → 5.0 ms at 30,000).
+
+Stop 26 (2026-12-05), at a province's size: ``DEMO_TRADE_WEEKS=4 BENCH_CITY_SHOPS=140000 BENCH_CITY_SMALL=14000``
+(built in 85 s and 620 s; four weeks of trade keep the build short). First sweep (load 1.5): the city admin's
+settlement care 26.3 → 99.6 ms (3.79×), its route select holding the province's 2,000 routes; flags also on the tag
+board by month (3.34×), the 135-cycle page (2.86×) and an account manager's KPI page (2.23×). After the route
+filters followed the chosen station (care, ledger, bulk tags) and the restock list's order met its index (load 1.3,
+three rounds): nothing over 100 ms; slowest an account manager's KPI page 51.8 ms; flags left on the tag board by
+month 2.57×, the cycle page 2.47×, that KPI page 2.44× (docs/scaling.md, stop 26).
 """
 
 import os
