@@ -46,6 +46,26 @@ def account_managers_visible_to(user):
     )
 
 
+def account_manager_options(user, managers, *, station: int | None, chosen=None) -> list:
+    """The account managers the 135 page's select offers, of ``managers`` (``account_managers_visible_to``): a
+    city-wide user's only once a station is chosen — those stationed there or running one of its routes — since a
+    province's 2,000 managers were one select no one scrolls and 10 ms of every request (issue 14). The chosen
+    manager is always offered."""
+    from serviceloop.org.models import Route
+    from serviceloop.org.scope import scope_level
+
+    offered = managers
+    if scope_level(user) == "company":
+        if station is None:
+            offered = managers.none()
+        else:
+            runs = Route.objects.filter(station_id=station).values("account_manager_id")
+            offered = managers.filter(Q(station_id=station) | Q(pk__in=runs))
+    if chosen is not None:
+        offered = offered | managers.filter(pk=chosen.pk)
+    return list(offered.only("pk", "full_name", "username"))
+
+
 def visit_get(*, user, pk) -> Visit:
     return get_object_or_404(
         Visit.objects.visible_to(user).select_related("customer", "policy", "manager"), pk=pk

@@ -266,6 +266,10 @@ def test_superiors_open_an_account_managers_135_page_read_only(world, app, who):
                              updated_at=timezone.now())  # fmt: skip
     page = app.get("/visits/cycle/", user=getattr(world, who))
     form = page.forms["cycle-manager"]
+    if who == "city_admin":  # a city-wide user picks the station first
+        assert form["manager"].options[1:] == []
+        form["station"] = str(world.station_a1.pk)
+        form = form.submit().forms["cycle-manager"]
     names = [label for _v, _s, label in form["manager"].options]
     assert "account_manager" in names
     page = form.submit() if form["manager"].value == str(world.account_manager.pk) else None
@@ -277,6 +281,28 @@ def test_superiors_open_an_account_managers_135_page_read_only(world, app, who):
     app.post(f"/visits/cycle/?manager={world.account_manager.pk}", {"analysis": "改"},
              user=getattr(world, who), status=403)  # fmt: skip
     assert CycleNote.objects.get().analysis == "订货下降"
+
+
+def test_a_city_wide_user_chooses_a_station_before_its_account_managers(world, app):
+    """The province's 2,000 account managers were one select (issue 14): a city admin is offered the managers of
+    the station chosen, stationed there or running one of its routes; the one already chosen stays offered."""
+    page = app.get("/visits/cycle/", user=world.city_admin)
+    form = page.forms["cycle-manager"]
+    assert [label for _v, _s, label in form["manager"].options] == ["选择客户经理"]
+    assert "先选择站点" in text_of(page)
+    form["station"] = str(world.station_b1.pk)
+    form = form.submit().forms["cycle-manager"]
+    names = [label for _v, _s, label in form["manager"].options]
+    assert "account_manager" not in names and len(names) > 1  # station B1's managers, not station A1's
+    form["station"] = str(world.station_a1.pk)
+    form = form.submit().forms["cycle-manager"]
+    form["manager"] = str(world.account_manager.pk)
+    page = form.submit()
+    assert "account_manager" in text_of(page, "h1")
+    # the manager chosen stays offered when the link carries no station (the week arrows, a shared link)
+    page = app.get(f"/visits/cycle/?manager={world.account_manager.pk}", user=world.city_admin)
+    assert page.forms["cycle-manager"]["manager"].value == str(world.account_manager.pk)
+    app.get("/visits/cycle/", {"station": "²"}, user=world.city_admin)  # odd values are harmless
 
 
 def test_the_135_page_of_a_manager_outside_the_scope_is_not_found(world, app):
