@@ -11,7 +11,8 @@ from serviceloop.org.models import Route, Station
 
 class CareFilterForm(forms.Form):
     """Validates the filters only: the page draws its station and route selects itself, the routes narrowed to the
-    chosen station (``org.selectors.route_options``; a province's routes in one select cost 70 ms a page)."""
+    chosen station (``org.selectors.route_options``): a province's 2,000 routes in one select cost 74 of the page's
+    95 ms of CPU (issue 14)."""
 
     DEFAULTS = {"q": "", "station": None, "route": None, "all": False}
     q = forms.CharField(label=_("Search"), required=False, max_length=100)

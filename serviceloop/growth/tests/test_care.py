@@ -193,7 +193,7 @@ def test_filters_through_the_rendered_form(app, attempts):
 
 
 def test_a_city_wide_user_chooses_a_station_before_its_routes(app, attempts):
-    """A city admin is offered no route until a station is chosen (a province's routes in one select cost 70 ms of
+    """A city admin is offered no route until a station is chosen (a province's routes in one select cost 74 ms of
     every request of this page, issue 14); the station alone filters too, and the table's fragment brings the
     station's routes out of band into the page's route select."""
     world, a, b, c, d, e = attempts
