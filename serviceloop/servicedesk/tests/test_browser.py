@@ -7,6 +7,7 @@ account manager with a new deadline → handled again → satisfied → closed; 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 # serialized_rollback: the categories and time limits come from data migrations a flushed database would lose.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -142,3 +143,31 @@ def test_one_request_goes_round_the_whole_loop(browser, live_server, city):
     assert "5 分" in shop_page.locator("[data-testid=call]").inner_text()
     for context in (owner_phone, desk, am_phone):
         context.close()
+
+
+def test_the_ledgers_route_filter_follows_the_chosen_station(browser, live_server, city):
+    """A city admin filters the work ledger by station, then by one of its routes; another station empties the
+    route (issue 14: the province's 2,000 routes are offered a station at a time)."""
+    from django.utils import timezone
+
+    from serviceloop.servicedesk.services import servicerequest_file
+
+    for shop in (city.shops["张湾1号线"][0], city.shops["张湾2号线"][0], city.shops["茅箭1号线"][0]):
+        servicerequest_file(customer=shop, channel="phone", kind="complaint", category="attitude",
+                            text="送货员态度不好", actor=city.agent, now=timezone.now())  # fmt: skip
+    page = log_in(browser.new_context(locale="zh-CN"), live_server, "city_admin")
+    page.goto(f"{live_server.url}/servicedesk/ledger/")
+    rows = page.locator("[data-testid=ledger-table] tbody tr")
+    routes = page.locator("#id_route option")
+    expect(rows).to_have_count(3)
+    expect(routes).to_have_count(1)  # "全部线路" only, until a station is chosen
+    page.select_option("#id_station", label="张湾服务站")
+    expect(routes).to_have_text(["全部线路", "张湾1号线", "张湾2号线"])
+    expect(rows).to_have_count(2)
+    page.select_option("#id_route", label="张湾2号线")
+    expect(rows).to_have_count(1)
+    assert "route=" in page.url and "station=" in page.url
+    page.select_option("#id_station", label="茅箭服务站")
+    expect(routes).to_have_text(["全部线路", "茅箭1号线"])
+    expect(page.locator("#id_route")).to_have_value("")
+    expect(rows).to_have_count(1)
