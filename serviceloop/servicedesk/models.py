@@ -144,7 +144,7 @@ def may_see_tipoffs(user) -> bool:
 def visibility_q(user, *, include_owned: bool = True) -> Q:
     if not user or not user.is_authenticated or not user.is_active:
         return NOTHING
-    scoped = scope_q(user, branch="branch", station="station", route="route")
+    scoped = scope_q(user, branch="branch", station="station", route="route", under_or=True)
     shopless = Q(shop__isnull=True) if (is_city_level(user) or user.role == Role.AGENT) else NOTHING
     if user.is_superuser:
         shopless = Q()

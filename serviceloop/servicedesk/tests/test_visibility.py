@@ -75,3 +75,20 @@ def test_it_gives_the_public_a_plain_timeline_without_names(world, file_request,
     assert "客户经理" in texts[2]
     joined = " ".join(texts)
     assert "account_manager" not in joined and "专卖科" not in joined and world.agent.username not in joined
+
+
+def test_an_account_manager_sees_their_routes_requests_and_those_they_own(world, file_request, now):
+    """The two halves of an account manager's scope under one OR, which PostgreSQL is given as an array of their
+    routes (org.scope._InRoutes, issue 14): both halves count, and a route handed over moves its requests."""
+    mine = file_request(world.shops["张湾1号线"][0])
+    owned = file_request(world.shops["城关1号线"][0])
+    s.servicerequest_acknowledge(request=owned, actor=world.agent, now=now)
+    owned.owner = (
+        world.account_manager
+    )  # given to them by hand (e.g. before a route change), not through dispatch
+    owned.save(update_fields=["owner"])
+    assert seen(world.account_manager) == {mine.pk, owned.pk}
+    world.route_a1_1.account_manager = world.outsider
+    world.route_a1_1.save(update_fields=["account_manager"])
+    assert seen(world.account_manager) == {owned.pk}
+    assert mine.pk in seen(world.outsider)
