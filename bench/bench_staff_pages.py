@@ -43,8 +43,10 @@ Stop 26 (2026-12-05), at a province's size: ``DEMO_TRADE_WEEKS=4 BENCH_CITY_SHOP
 settlement care 26.3 → 99.6 ms (3.79×), its route select holding the province's 2,000 routes; flags also on the tag
 board by month (3.34×), the 135-cycle page (2.86×) and an account manager's KPI page (2.23×). After the route
 filters followed the chosen station (care, ledger, bulk tags) and the restock list's order met its index (load 1.3,
-three rounds): nothing over 100 ms; slowest an account manager's KPI page 51.8 ms; flags left on the tag board by
-month 2.57×, the cycle page 2.47×, that KPI page 2.44× (docs/scaling.md, stop 26).
+three rounds): nothing over 100 ms; slowest an account manager's KPI page 51.8 ms. After the cycle page's select
+and the manager's request scope changed too (load 1.5, three rounds): slowest a station head's service desk 48.8 ms;
+flags left on the tag board by month (9.4 → 29.6 ms, 3.15×) and an account manager's KPI page (19.0 → 44.2 ms,
+2.32×) (docs/scaling.md, stop 26).
 """
 
 import os
