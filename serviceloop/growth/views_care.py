@@ -12,7 +12,7 @@ from serviceloop.core.background import start_export
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate, query_without
 from serviceloop.core.xlsx import xlsx_response
-from serviceloop.org.selectors import route_options, stations_visible_to
+from serviceloop.org.selectors import station_route_filters
 
 from . import care, selectors
 from .forms_care import CareFilterForm, RatesFilterForm
@@ -37,8 +37,7 @@ def settlement_care(request):
     page.object_list = care.care_decorate(page.object_list, user=request.user, today=timezone.localdate())
     context = {
         "filters": f,
-        "stations": stations_visible_to(request.user).order_by("name").values_list("pk", "name"),
-        "route_options": route_options(request.user, request.GET),
+        **station_route_filters(request.user, request.GET),
         "page": page,
         "query": query,
         "target": "#care-table",

@@ -14,7 +14,7 @@ from serviceloop.core.background import start_export, start_work
 from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.customers.selectors import customer_get
-from serviceloop.org.selectors import route_options, routes_visible_to, stations_visible_to
+from serviceloop.org.selectors import routes_visible_to, station_route_filters, stations_visible_to
 
 from . import selectors
 from .forms import BatchForm, RemarksForm
@@ -33,18 +33,13 @@ def _need_role(user):
         raise PermissionDenied
 
 
-def _filters(request):
-    stations = stations_visible_to(request.user).order_by("name").values_list("pk", "name")
-    return {"stations": stations, "route_options": route_options(request.user, request.GET)}
-
-
 @login_required
 @require_GET
 def book_list(request):
     _need_role(request.user)
     page, query = paginate(request, selectors.book_list(user=request.user, params=request.GET))
-    context = {"page": page, "query": query, "target": "#books-table", **_filters(request),
-               "may_write": may_write_books(request.user)}  # fmt: skip
+    context = {"page": page, "query": query, "target": "#books-table", "may_write": may_write_books(request.user),
+               **station_route_filters(request.user, request.GET)}  # fmt: skip
     return render_page(request, "guidance/list.html", context, partial="guidance/_table.html")
 
 

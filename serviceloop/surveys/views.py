@@ -14,7 +14,7 @@ from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import paginate
 from serviceloop.core.phones import mask_phone, sees_phones
 from serviceloop.core.xlsx import xlsx_response
-from serviceloop.org.selectors import route_options, stations_visible_to
+from serviceloop.org.selectors import station_route_filters
 
 from . import selectors, services
 from .forms import ItemForm, QuestionnaireForm, SampleCalculatorForm, SectionForm, WaveForm
@@ -386,8 +386,7 @@ def wave_progress(request, pk):
             "query": query,
             "progress": selectors.progress(user=request.user, wave=wave),
             "sees_phones": show_phones,
-            "stations": stations_visible_to(request.user).order_by("name").values_list("pk", "name"),
-            "route_options": route_options(request.user, request.GET),
+            **station_route_filters(request.user, request.GET),
             "params": params,
             "may_enter": services.entry_channel(request.user) is not None,
             "blind": blind,

@@ -46,16 +46,17 @@ def account_managers_visible_to(user):
     )
 
 
-def account_manager_options(user, managers, *, station: int | None, chosen=None) -> list:
-    """The account managers the 135 page's select offers, of ``managers`` (``account_managers_visible_to``): a
-    city-wide user's only once a station is chosen — those stationed there or running one of its routes — since a
-    province's 2,000 managers were one select no one scrolls and 10 ms of every request (issue 14). The chosen
-    manager is always offered."""
+def account_manager_filters(user, managers, *, station: int | None, chosen=None) -> dict:
+    """The 135 page's selects: ``managers`` (of ``account_managers_visible_to``) offered and, for a city-wide user,
+    ``stations`` to choose first — such a user is offered the managers of the chosen station only (stationed there
+    or running one of its routes), since a province's 2,000 managers were one select no one scrolls and 10 ms of
+    every request (issue 14). The chosen manager is always offered."""
     from serviceloop.org.models import Route
-    from serviceloop.org.scope import scope_level
+    from serviceloop.org.selectors import stations_visible_to
 
-    offered = managers
+    offered, stations = managers, None
     if scope_level(user) == "company":
+        stations = list(stations_visible_to(user).order_by("name").values_list("pk", "name"))
         if station is None:
             offered = managers.none()
         else:
@@ -63,7 +64,7 @@ def account_manager_options(user, managers, *, station: int | None, chosen=None)
             offered = managers.filter(Q(station_id=station) | Q(pk__in=runs))
     if chosen is not None:
         offered = offered | managers.filter(pk=chosen.pk)
-    return list(offered.only("pk", "full_name", "username"))
+    return {"managers": list(offered.only("pk", "full_name", "username")), "stations": stations}
 
 
 def visit_get(*, user, pk) -> Visit:

@@ -26,7 +26,7 @@ from .models import (
     VisitStatus,
 )
 from .planning import PolicyBook, PolicyInput, ShopInput, plan_visits
-from .tally import visit_change, visittally_add
+from .tally import day_change, visit_change, visittally_add
 
 VISITOR_ROLES = {Role.ACCOUNT_MANAGER, Role.MARKET_MANAGER, Role.STATION_HEAD}
 PLAN_DAYS_AHEAD = 7
@@ -135,7 +135,7 @@ def visits_generate(*, start: dt.date, end: dt.date, now, customers=None) -> int
         if (p.customer_id, p.day) not in existing
     ]
     _insert_generated(new)
-    visittally_add((day, manager, route, 1, 0, 0, 0) for _c, manager, route, _p, day, _g in new)
+    visittally_add(day_change(day, manager, route, planned=1) for _c, manager, route, _p, day, _g in new)
     return len(new)
 
 
@@ -177,7 +177,7 @@ def visits_follow_routes(*, now) -> int:
     visittally_add(
         change
         for _pk, r, m, day, old_route, old_manager in stale
-        for change in ((day, old_manager, old_route, -1, 0, 0, 0), (day, m, r, 1, 0, 0, 0))
+        for change in (day_change(day, old_manager, old_route, planned=-1), day_change(day, m, r, planned=1))
     )
     VisitEvent.objects.bulk_create(
         [

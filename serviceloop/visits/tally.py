@@ -106,9 +106,16 @@ def _span(months) -> tuple[dt.date, dt.date]:
     return min(months), _next(max(months)) - dt.timedelta(days=1)
 
 
-def visit_change(visit: Visit, planned: int = 0, done: int = 0, visited: int = 0, short: int = 0) -> tuple:
+def day_change(
+    day, manager_id, route_id, planned: int = 0, done: int = 0, visited: int = 0, short: int = 0
+) -> tuple:
+    """A change of one day row, for ``visittally_add``."""
+    return (day, manager_id, route_id, planned, done, visited, short)
+
+
+def visit_change(visit: Visit, **counts) -> tuple:
     """A change of ``visit``'s day row, for ``visittally_add``."""
-    return (visit.planned_on, visit.manager_id, visit.route_id, planned, done, visited, short)
+    return day_change(visit.planned_on, visit.manager_id, visit.route_id, **counts)
 
 
 def visittally_counts(months=None) -> dict[tuple, tuple]:
@@ -125,10 +132,13 @@ def visittally_counts(months=None) -> dict[tuple, tuple]:
     return {(day, manager, route): tuple(counts) for day, manager, route, *counts in rows}
 
 
+def _kept_rows(months=None):
+    return VisitTally.objects.filter(day__range=_span(months)) if months else VisitTally.objects.all()
+
+
 def visittally_kept(months=None) -> dict[tuple, tuple]:
     """The day counts as kept (rows at zero left out), for comparing with ``visittally_counts``."""
-    qs = VisitTally.objects.filter(day__range=_span(months)) if months else VisitTally.objects.all()
-    rows = qs.values_list("day", "manager_id", "route_id", *COUNTS)
+    rows = _kept_rows(months).values_list("day", "manager_id", "route_id", *COUNTS)
     return {(day, manager, route): tuple(counts) for day, manager, route, *counts in rows if any(counts)}
 
 
@@ -142,7 +152,7 @@ def visittally_rebuild(months=None) -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {VisitTally._meta.db_table} IN EXCLUSIVE MODE")
     counts = visittally_counts(months)
-    (VisitTally.objects.filter(day__range=_span(months)) if months else VisitTally.objects.all()).delete()
+    _kept_rows(months).delete()
     VisitTally.objects.bulk_create(
         (
             VisitTally(day=d, manager_id=m, route_id=r, **dict(zip(COUNTS, c, strict=True)))

@@ -19,8 +19,7 @@ from serviceloop.core.htmx import render_page
 from serviceloop.core.paging import KeysFirstPaginator, query_without
 from serviceloop.core.params import id_param
 from serviceloop.org.models import Role
-from serviceloop.org.scope import can_manage_org, scope_level
-from serviceloop.org.selectors import stations_visible_to
+from serviceloop.org.scope import can_manage_org
 from serviceloop.tags.models import LIVE_STATUSES, OPEN_STATUSES, CustomerTag, TagStatus
 
 from . import selectors, services
@@ -338,7 +337,7 @@ def cycle(request):
     """
     user, now = request.user, timezone.now()
     wanted = request.GET.get("manager", "")
-    managers = stations = None
+    filters = {"managers": None, "stations": None}
     if user.role == Role.ACCOUNT_MANAGER:
         if wanted and wanted != str(user.pk):
             raise PermissionDenied
@@ -348,10 +347,9 @@ def cycle(request):
             raise PermissionDenied
         visible = selectors.account_managers_visible_to(user)
         manager = get_object_or_404(visible, pk=pk) if (pk := id_param(wanted)) is not None else None
-        station = id_param(request.GET.get("station"))
-        managers = selectors.account_manager_options(user, visible, station=station, chosen=manager)
-        if scope_level(user) == "company":  # a station first: see account_manager_options
-            stations = stations_visible_to(user).order_by("name").values_list("pk", "name")
+        filters = selectors.account_manager_filters(
+            user, visible, station=id_param(request.GET.get("station")), chosen=manager
+        )
     else:
         raise PermissionDenied
     try:
@@ -365,8 +363,7 @@ def cycle(request):
     start = anchor - dt.timedelta(days=anchor.weekday())
     end = start + dt.timedelta(days=6)
     context = {"start": start, "end": end, "prev": start - dt.timedelta(days=7), "next": start + dt.timedelta(days=7),
-               "manager": manager, "managers": managers, "stations": stations,
-               "read_only": manager is not None and manager != user}  # fmt: skip
+               "manager": manager, **filters, "read_only": manager is not None and manager != user}  # fmt: skip
     if manager is None:
         return render(request, "visits/cycle.html", context)
     note = CycleNote.objects.filter(manager=manager, week_start=start).first()
