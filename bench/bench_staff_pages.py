@@ -82,7 +82,8 @@ PAGE_LINES = """
 /supervision/plans/ /supervision/work/ /supervision/rectifications/ /supervision/risks/
 /reviews/ /guidance/ /trainings/ /trainings/coverage/
 """
-PAGES = [url for line in PAGE_LINES.splitlines() for url in line.split()]
+# BENCH_PAGES="/tags/board/ /tags/board/?group=month": only those pages (an A/B of one change on built cities)
+PAGES = os.environ.get("BENCH_PAGES", "").split() or [url for line in PAGE_LINES.splitlines() for url in line.split()]
 
 
 def build(env: dict, shops: int) -> None:

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from serviceloop.core.params import id_param
+from serviceloop.core.params import date_param, id_param
 
 from .models import OPEN_STATUSES, CustomerTag, CustomerTagEvent, ProblemTag, TagAction, TagStatus
 
@@ -84,25 +84,44 @@ def _board_key(group: str, prefix: str = ""):
     return F(prefix + {"station": "customer__station__name", "strategy": "tag__name"}[group])
 
 
-def loop_board(*, user, now, group: str = "station", date_from=None, date_to=None) -> dict:
+def board_period(params, *, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The board's period of attaching from the query string: the last 12 whole months (this month and the 11
+    before) until someone chooses; a field sent empty means no bound, a malformed date is ignored."""
+    months = today.year * 12 + today.month - 1 - 11
+    default_from = dt.date(months // 12, months % 12 + 1, 1)
+    date_from = date_param(params["date_from"]) if "date_from" in params else default_from
+    return date_from, date_param(params.get("date_to"))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def loop_board(*, user, now, group: str = "station", date_from=None, date_to=None, station=None) -> dict:
     """Counts and median stage durations of the loop, grouped by station, strategy (tag) or month of attaching.
 
-    attached/removed/verified/sent back count events in the period; overdue counts open tags now.
-    Stage durations: attach → first removal, last removal → verification (hours, median).
+    The period selects tags by when they were attached: attached/removed/verified/sent back count those tags'
+    steps, and the stage durations are theirs (attach → first removal, last removal → verification, hours,
+    median). Overdue is a state, not an event of the period: it counts every open tag past its due time now,
+    however long ago it was attached, so an old neglected tag is never windowed out of sight (a month before
+    the period then shows as a row of its own), and the figure matches the tag list's "overdue" filter.
 
     Counted and timed in the database: reading every tag and every event of the period into Python grew 2.8×
     from 3,000 to 30,000 shops (issue 14). Python only takes the medians, of one duration pair per tag.
     """
-    tags = CustomerTag.objects.visible_to(user)
-    if date_from:
-        tags = tags.filter(attached_at__date__gte=date_from)
-    if date_to:
-        tags = tags.filter(attached_at__date__lte=date_to)
-    keyed = tags.annotate(key=_board_key(group)).order_by()
+    scoped = CustomerTag.objects.visible_to(user)
+    if station is not None:
+        scoped = scoped.filter(customer__station_id=station)
     overdue = dict(
-        keyed.filter(status__in=OPEN_STATUSES, due_at__lt=now).values("key").annotate(n=Count("id")).values_list(
-            "key", "n")
+        scoped.filter(status__in=OPEN_STATUSES, due_at__lt=now).annotate(key=_board_key(group)).order_by()
+        .values("key").annotate(n=Count("id")).values_list("key", "n")
     )  # fmt: skip
+    tags = scoped
+    if date_from:  # bounds on the column itself (not its __date), so the attached_at index serves them
+        tags = tags.filter(attached_at__gte=_day_start(date_from))
+    if date_to:
+        tags = tags.filter(attached_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+    keyed = tags.annotate(key=_board_key(group)).order_by()
     counts = defaultdict(lambda: defaultdict(int))
     events = CustomerTagEvent.objects.filter(customer_tag__in=tags.values("pk")).annotate(
         key=_board_key(group, "customer_tag__")
@@ -130,7 +149,7 @@ def loop_board(*, user, now, group: str = "station", date_from=None, date_to=Non
         if verifying is not None:
             to_verify[key].append(verifying.total_seconds())
     out = []
-    for key in sorted(set(keyed.values_list("key", flat=True).distinct())):
+    for key in sorted(set(keyed.values_list("key", flat=True).distinct()) | overdue.keys()):
         c = counts[key]
         out.append({
             "key": _key_label(key), "attached": c[TagAction.ATTACH], "removed": c[TagAction.REMOVE],

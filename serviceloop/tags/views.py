@@ -236,7 +236,11 @@ def board(request):
         if request.GET.get("group") in ("station", "strategy", "month")
         else "station"
     )
-    data = selectors.loop_board(user=request.user, now=timezone.now(), group=group)
+    now = timezone.now()
+    date_from, date_to = selectors.board_period(request.GET, today=timezone.localdate(now))
+    station = id_param(request.GET.get("station"))
+    data = selectors.loop_board(user=request.user, now=now, group=group, date_from=date_from, date_to=date_to,
+                                station=station)  # fmt: skip
     if request.GET.get("export") == "1":
         headers = [_("group"), _("Attached"), _("Removed"), _("Verified"), _("Sent back"), _("Overdue"),
                    _("hours to remove (median)"), _("hours to verify (median)")]  # fmt: skip
@@ -250,4 +254,12 @@ def board(request):
                    (("attached", "Attached"), ("removed", "Removed"), ("verified", "Verified"),
                     ("sent_back", "Sent back"), ("overdue", "Overdue"))},
     }  # fmt: skip
-    return render(request, "tags/board.html", {"data": data, "group": group, "chart": chart})
+    context = {
+        "data": data, "group": group, "chart": chart, "date_from": date_from, "date_to": date_to,
+        "reversed_period": bool(date_from and date_to and date_from > date_to),
+        "stations": list(stations_visible_to(request.user).order_by("name").values_list("pk", "name")),
+        # the same filters under another grouping, in the export and in the overdue link (its station only)
+        "filters": query_without(request, "group", "export"),
+        "overdue_query": f"overdue=1&station={station}" if station is not None else "overdue=1",
+    }  # fmt: skip
+    return render(request, "tags/board.html", context)

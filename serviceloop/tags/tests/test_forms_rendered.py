@@ -230,3 +230,55 @@ def test_the_tag_library_search_finds_a_tag_by_name(world, app):
     form["q"] = "网上订货"
     rows = form.submit().html.select("tbody tr")
     assert rows and all("网上订货" in row.get_text() for row in rows)
+
+
+def test_the_loop_board_filters_by_period_and_station_as_rendered_and_keeps_them_across_views(world, app):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    old = customertag_attach(customer=world.shops["茅箭1号线"][0], tag=ProblemTag.objects.get(name="陈列不规范"),
+                             source="visit", reason="乱", actor=world.city_admin,
+                             now=timezone.now() - dt.timedelta(days=500))  # fmt: skip
+    attached(world)  # today, 张湾
+    page = app.get("/tags/board/", user=world.city_admin)
+    form = page.forms["board-filter"]
+    today = timezone.localdate()
+    assert (
+        form["date_from"].value == f"{today.year - (today.month < 12)}-{today.month % 12 + 1:02d}-01"
+    )  # 12 months
+    assert form["date_to"].value == ""
+    # today's tag is counted; the old one is outside the period but still counted as overdue
+    assert page.context["data"]["totals"]["attached"] == 1 and page.context["data"]["totals"]["overdue"] == 1
+    assert text_of(page, "[data-testid=board-overdue]") == "超时 1" and "期间内贴上的标签" in page.text
+    # clearing the start shows every tag ever attached
+    form["date_from"] = ""
+    page = form.submit()
+    assert page.context["data"]["totals"]["attached"] == 2
+    # a station, chosen from the options the page offers
+    form = page.forms["board-filter"]
+    form["station"] = str(old.customer.station_id)
+    page = form.submit()
+    assert page.context["data"]["totals"] == {**page.context["data"]["totals"], "attached": 1, "overdue": 1}
+    assert page.html.select_one("[data-testid=board-overdue]")["href"].endswith(
+        f"?overdue=1&station={old.customer.station_id}")  # fmt: skip
+    # another grouping keeps the filters, and so does the export
+    page = page.click(href="group=month")
+    assert page.context["group"] == "month" and page.context["data"]["totals"]["attached"] == 1
+    sheet = load_workbook(io.BytesIO(page.click(href="export=1").body)).active
+    assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [1]  # one month row: one attached
+    # a reversed period says so; malformed values filter nothing and break nothing
+    form = page.forms["board-filter"]
+    form["date_from"], form["date_to"] = "2030-01-02", "2030-01-01"
+    assert "开始日期晚于结束日期" in form.submit().text
+    for query in ("date_from=2027-02-30&station=abc", "station=1e3", "date_to=²"):
+        assert app.get(f"/tags/board/?{query}", user=world.city_admin).status_code == 200
+
+
+def test_a_station_head_is_offered_their_own_station_only_on_the_board(world, app):
+    attached(world)
+    page = app.get("/tags/board/", user=world.station_head)
+    offered = [value for value, _selected, _text in page.forms["board-filter"]["station"].options if value]
+    assert offered == [str(world.station_head.station_id)]
+    other = world.shops["茅箭1号线"][0].station_id
+    assert app.get(f"/tags/board/?station={other}", user=world.station_head).context["data"]["rows"] == []

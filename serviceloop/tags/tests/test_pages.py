@@ -62,6 +62,8 @@ def test_the_tag_list_export_and_board_work_and_list_queries_do_not_grow(world, 
     client = login(world.city_admin)
     with CaptureQueriesContext(connection) as small:
         client.get("/tags/")
+    with CaptureQueriesContext(connection) as board_small:
+        client.get("/tags/board/", {"group": "month"})
     for route in ("张湾2号线", "茅箭1号线", "城关1号线"):
         for shop in world.shops[route]:
             customertag_attach(customer=shop, tag=ProblemTag.objects.get(name="陈列不规范"), source="visit",
@@ -69,6 +71,9 @@ def test_the_tag_list_export_and_board_work_and_list_queries_do_not_grow(world, 
     with CaptureQueriesContext(connection) as big:
         r = client.get("/tags/")
     assert len(r.context["page"]) == 8 and len(big) == len(small)
+    with CaptureQueriesContext(connection) as board_big:
+        client.get("/tags/board/", {"group": "month"})
+    assert len(board_big) == len(board_small)  # the board's queries do not grow with its tags either
     assert "/work/" in client.get("/tags/export/")["Location"]  # queued, see test_export
     for group in ("station", "strategy", "month"):
         r = client.get("/tags/board/", {"group": group})
