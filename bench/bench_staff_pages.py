@@ -83,7 +83,9 @@ PAGE_LINES = """
 /reviews/ /guidance/ /trainings/ /trainings/coverage/
 """
 # BENCH_PAGES="/tags/board/ /tags/board/?group=month": only those pages (an A/B of one change on built cities)
-PAGES = os.environ.get("BENCH_PAGES", "").split() or [url for line in PAGE_LINES.splitlines() for url in line.split()]
+PAGES = os.environ.get("BENCH_PAGES", "").split() or [
+    url for line in PAGE_LINES.splitlines() for url in line.split()
+]
 
 
 def build(env: dict, shops: int) -> None:

@@ -75,3 +75,47 @@ def test_the_station_head_verifies_a_tag_the_account_manager_removed_on_a_phone(
     desk.close()
     tagged.ctag.refresh_from_db()
     assert tagged.ctag.status == "verified" and tagged.ctag.verified_by == tagged.station_head
+
+
+def test_a_supervisor_narrows_the_loop_board_to_a_station_and_a_period_and_it_holds_on_a_phone(
+    browser, live_server, tagged
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from serviceloop.core.testing import make_customer
+    from serviceloop.tags.models import ProblemTag
+    from serviceloop.tags.services import customertag_attach
+
+    elsewhere = make_customer(tagged.route_b1_1, name="远郊老店")
+    customertag_attach(customer=elsewhere, tag=ProblemTag.objects.get(name="陈列不规范"), source="visit",
+                       reason="货架乱", actor=tagged.city_admin, now=timezone.now() - dt.timedelta(days=400))  # fmt: skip
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    log_in(page, live_server, "city_admin")
+    page.goto(f"{live_server.url}/tags/board/")
+    totals = page.locator("[data-testid=board-totals]")
+    # the last 12 months: this month's tag is counted, the 400-day-old one only as overdue
+    assert page.locator("#board-filter input[name=date_from]").input_value().endswith("-01")
+    assert "超时\n1" in totals.inner_text() or "超时 1" in totals.inner_text()
+    assert page.locator("#board-chart canvas").count() == 1  # the chart drew
+    page.select_option("#board-filter select[name=station]", label=tagged.station_a1.name)
+    page.click("#board-filter button[type=submit]")
+    page.wait_for_url("**station=*")
+    rows = page.locator("[data-testid=board-table] tbody tr")
+    assert rows.count() == 1 and tagged.station_a1.name in rows.first.inner_text()
+    page.click("text=按月")
+    page.wait_for_url("**group=month*")
+    assert page.locator("#board-filter select[name=station]").input_value() == str(tagged.station_a1.pk)
+    assert timezone.localdate().strftime("%Y-%m") in page.locator("[data-testid=board-table]").inner_text()
+    desk.close()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    log_in(page, live_server, "station_head")
+    page.goto(f"{live_server.url}/tags/board/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the loop board is {width}px wide on a 375px screen"
+    assert page.locator("#board-filter input[name=date_to]").is_visible()
+    phone.close()
