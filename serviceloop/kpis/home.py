@@ -96,7 +96,7 @@ def _visits_due(user, now):
     from serviceloop.visits.models import Visit, VisitStatus
 
     today = timezone.localtime(now).date()
-    qs = Visit.objects.visible_to(user).filter(status=VisitStatus.PLANNED)
+    qs = Visit.objects.planned_in(user).filter(status=VisitStatus.PLANNED)
     return [
         {"label": _("Visits planned today"), "count": qs.filter(planned_on=today).count(),
          "url": reverse("visits:today"), "level": "info"},

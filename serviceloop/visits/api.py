@@ -142,7 +142,8 @@ class VisitPolicyViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=LIST_FILTERS))
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Visits of the shops the caller may see. ``GET day/`` is the caller's own plan of a day; ``POST`` adds a
+    """Visits planned on the routes of the caller's area (the list, as the visit list page); one visit of a shop in
+    their area may be opened too, wherever it was planned. ``GET day/`` is the caller's own plan of a day; ``POST`` adds a
     visit; ``POST {id}/check-in/`` and ``{id}/check-out/`` record it (multipart for the photo)."""
 
     queryset = Visit.objects.none()

@@ -146,10 +146,27 @@ class VisitSource(models.TextChoices):
 
 
 class VisitQuerySet(models.QuerySet):
+    def planned_in(self, user):
+        """The visits planned on the routes of the user's area: the work of their people, which the visit list,
+        the short-visit list and the home page's counts show, as the compliance page counts it. A visit keeps its
+        route when its shop moves on (``visits_follow_routes`` moves only those still planned, from today), so the
+        station that made a visit keeps it in its list, like a service request keeps the area it was filed in.
+
+        Scoped through the shop's current station instead, a station head's list made PostgreSQL walk the newest
+        day of every visit in the province and look up each one's shop: 156–199 ms at 140,000 shops (issue 14)."""
+        return self.filter(_route_scope(user))
+
     def visible_to(self, user):
-        return self.filter(
-            scope_q(user, branch="customer__branch", station="customer__station", route="customer__route")
+        """The visits a user may open: those planned in their area, and every visit of a shop in their area (the
+        shop page's history, from before it moved to them too)."""
+        shop_scope = scope_q(
+            user, branch="customer__branch", station="customer__station", route="customer__route"
         )
+        return self.filter(shop_scope | _route_scope(user))
+
+
+def _route_scope(user):
+    return scope_q(user, branch="route__station__branch", station="route__station", route="route")
 
 
 class Visit(models.Model):

@@ -1,4 +1,5 @@
-"""Reads of visits, compliance, key lists and the 135 page; each starts from ``visible_to(user)``."""
+"""Reads of visits, compliance, key lists and the 135 page; each starts from the user's scope: lists of visits
+from ``planned_in(user)`` (the work planned on their routes), a single visit from ``visible_to(user)``."""
 
 import contextlib
 import datetime as dt
@@ -84,7 +85,7 @@ def visits_for_day(*, user, day: dt.date):
 
 
 def visit_list(*, user, params):
-    qs = Visit.objects.visible_to(user).select_related("customer", "manager", "route", "policy")
+    qs = Visit.objects.planned_in(user).select_related("customer", "manager", "route", "policy")
     q = (params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__licence_no__startswith=q)
@@ -192,7 +193,7 @@ def compliance(
 
 def short_visits(*, user, first: dt.date, last: dt.date):
     return (
-        Visit.objects.visible_to(user)
+        Visit.objects.planned_in(user)
         .filter(SHORT, planned_on__range=(first, last))
         .select_related("customer", "manager", "policy")
         .order_by("-planned_on", "id")
