@@ -14,9 +14,10 @@ from serviceloop.visits.services import visits_follow_routes
 pytestmark = pytest.mark.django_db
 
 
-def visit(world, shop, day, **fields):
-    return Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, source="generated",
-                                planned_on=day, policy=VisitPolicy.objects.get(name="三四星客户"), **fields)  # fmt: skip
+def visit(world, shop, day, manager=None, **fields):
+    return Visit.objects.create(customer=shop, manager=manager or world.account_manager, route=shop.route,
+                                source="generated", planned_on=day, policy=VisitPolicy.objects.get(name="三四星客户"),
+                                **fields)  # fmt: skip
 
 
 def listed(client, url="/visits/") -> set[int]:
@@ -54,10 +55,11 @@ def test_a_moved_shops_past_visits_stay_with_the_station_that_made_them_and_open
     client = login(world.outsider)
     assert client.get(f"/visits/{done.pk}/").status_code == 200
     assert f"/visits/{done.pk}/" in client.get(f"/customers/{shop.pk}/").content.decode()
-    # and nobody else: the old route's manager has neither the shop nor the moved visit
+    # and nobody else: the old route's manager has neither the shop nor the moved visit, which is now the new
+    # route's manager's (an account manager's list is the visits they are the manager of)
     assert login(world.account_manager).get(f"/visits/{coming.pk}/").status_code == 404
     other = world.shops["茅箭1号线"][0]
-    elsewhere = visit(world, other, today - dt.timedelta(days=1))
+    elsewhere = visit(world, other, today - dt.timedelta(days=1), manager=world.market_manager)
     for user in (world.station_head, world.account_manager, world.outsider):
         assert login(user).get(f"/visits/{elsewhere.pk}/").status_code == 404
         assert elsewhere.pk not in api_listed(user)
