@@ -47,6 +47,13 @@ three rounds): nothing over 100 ms; slowest an account manager's KPI page 51.8 m
 and the manager's request scope changed too (load 1.5, three rounds): slowest a station head's service desk 48.8 ms;
 flags left on the tag board by month (9.4 → 29.6 ms, 3.15×) and an account manager's KPI page (19.0 → 44.2 ms,
 2.32×) (docs/scaling.md, stop 26).
+
+Stop 27 (2026-12-05, cities built with a year of trade in 64 s and 388 s, load 1.2, three rounds): at 3,000 → 30,000
+shops none over 100 ms and none grown over 2×; slowest the city admin's service desk 30.6 ms, largest growth a
+station head's service cards 1.61×. At 14,000 → 140,000 (BENCH_PAGES="/ /visits/", BENCH_REUSE=1, the code before
+run from a worktree on the same databases): visit lists scoped by the routes that planned them took a station
+head's visit list from 179.0 to 21.4 ms wall (167 → 11 ms in PostgreSQL) and home from 124.5 to 49.2 ms; the tag
+board by month at 140,000 is still 2.95× its 14,000 figure (7.7 → 22.6 ms CPU), a whole-area aggregation.
 """
 
 import os
