@@ -54,7 +54,9 @@ def _queryset(source: str, station_id: int, month: dt.date):
     if source == Source.VISITS:
         from serviceloop.visits.models import Visit, VisitOutcome, VisitStatus
 
-        return Visit.objects.filter(customer__station_id=station_id, status=VisitStatus.DONE,
+        # the station's work: visits made on its routes (a visit keeps its route when the shop moves on), as the
+        # requests and orders below are the station's they were filed or placed in
+        return Visit.objects.filter(route__station_id=station_id, status=VisitStatus.DONE,
                                     outcome=VisitOutcome.VISITED, check_in_at__gte=start, check_in_at__lt=end)  # fmt: skip
     if source == Source.REQUESTS:
         from serviceloop.servicedesk.models import FollowUp, ServiceRequest
