@@ -209,8 +209,8 @@ def sums(*, level: str, unit_ids, months: list[dt.date], kpi_ids=None, part: str
         qs = qs.filter(unit_id__in=list(unit_ids))
     if kpi_ids is not None:
         qs = qs.filter(kpi_id__in=list(kpi_ids))
-    rows = qs.values("kpi_id", "unit_id").annotate(n=Sum("numerator"), d=Sum("denominator")).order_by()
-    return {(r["kpi_id"], r["unit_id"]): (r["n"], r["d"]) for r in rows}
+    rows = qs.values_list("kpi_id", "unit_id").annotate(n=Sum("numerator"), d=Sum("denominator")).order_by()
+    return {(k, u): (n, d) for k, u, n, d in rows}  # tuples: a unit's page reads every unit's sums to rank it
 
 
 def status_of(kpi: Kpi, value, target: KpiTarget | None) -> str:
@@ -249,6 +249,18 @@ def ranks(kpi: Kpi, values: dict) -> dict:
     return out
 
 
+def rank_of(kpi: Kpi, values: dict, unit_id) -> int | None:
+    """The rank ``ranks`` gives ``unit_id``, without ordering every unit: 1 + the units strictly better (ties share
+    a rank). A unit's own page needs only its rank, among every unit of its level (2,000 account managers in a
+    province)."""
+    mine = values.get(unit_id)
+    if mine is None:
+        return None
+    if kpi.higher_is_better:
+        return 1 + sum(1 for v in values.values() if v is not None and v > mine)
+    return 1 + sum(1 for v in values.values() if v is not None and v < mine)
+
+
 def dashboard(*, level: str, unit_id: int, period: Period, trend_len: int = 12) -> dict:
     """Every KPI of one unit: value, target, gap, status, rank among all units of the level, and a trend.
     A fixed handful of queries whatever the number of units."""
@@ -277,7 +289,7 @@ def dashboard(*, level: str, unit_id: int, period: Period, trend_len: int = 12) 
         rows.append({
             "kpi": kpi, "value": value, "numerator": pair[0] if pair else None,
             "denominator": pair[1] if pair else None, "target": target, "gap": gap_of(kpi, value, target),
-            "status": status_of(kpi, value, target), "rank": ranks(kpi, per_unit).get(unit_id),
+            "status": status_of(kpi, value, target), "rank": rank_of(kpi, per_unit, unit_id),
             "of": sum(1 for v in per_unit.values() if v is not None), "trend": trend,
         })  # fmt: skip
     return {"rows": rows, "trend_labels": [p.key for p in trail]}
