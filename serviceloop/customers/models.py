@@ -208,6 +208,12 @@ class Customer(models.Model):
             # The home page: new shops by join date; a station head's shops by route (issue 14).
             models.Index(fields=["joined_on"]),
             models.Index(fields=["station", "route"]),
+            # Reads that join other rows to their shop for its station (the tag loop board groups by it, a station
+            # head's tags and visits are scoped by it) get both columns from this narrow index, not the wide rows:
+            # at 140,000 shops the city admin's board by station 125 -> 62 ms in PostgreSQL, a station head's tag
+            # list 11 -> 5 ms. (id) INCLUDE (station) halved the board too, but PostgreSQL then scanned all of it
+            # for a station head's tags instead of one station's part (11 -> 19 ms).
+            models.Index(fields=["station", "id"], name="customer_station_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stars__lte=5), name="customer_stars_0_5"),
