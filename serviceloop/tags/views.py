@@ -246,7 +246,8 @@ def board(request):
                    _("hours to remove (median)"), _("hours to verify (median)")]  # fmt: skip
         rows = [[r["key"], r["attached"], r["removed"], r["verified"], r["sent_back"], r["overdue"],
                  r["hours_to_remove"], r["hours_to_verify"]] for r in data["rows"]]  # fmt: skip
-        return xlsx_response(filename=f"{_('tag loop board')}.xlsx", sheet_title=_("tag loop board"),
+        span = f"{date_from or _('All')}~{date_to or timezone.localdate(now)}"  # the file says what it covers
+        return xlsx_response(filename=f"{_('tag loop board')} {span}.xlsx", sheet_title=_("tag loop board"),
                              headers=headers, rows=rows)  # fmt: skip
     chart = {
         "labels": [r["key"] for r in data["rows"]],
