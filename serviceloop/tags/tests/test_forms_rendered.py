@@ -1,9 +1,12 @@
 """Every tag form, filled and submitted as the page renders it (WebTest), by the role that uses it."""
 
+import datetime as dt
 import io
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 from PIL import Image
 
 from serviceloop.core.testing import text_of
@@ -233,12 +236,6 @@ def test_the_tag_library_search_finds_a_tag_by_name(world, app):
 
 
 def test_the_loop_board_filters_by_period_and_station_as_rendered_and_keeps_them_across_views(world, app):
-    import datetime as dt
-
-    from urllib.parse import unquote
-
-    from openpyxl import load_workbook
-
     old = customertag_attach(customer=world.shops["茅箭1号线"][0], tag=ProblemTag.objects.get(name="陈列不规范"),
                              source="visit", reason="乱", actor=world.city_admin,
                              now=timezone.now() - dt.timedelta(days=500))  # fmt: skip
@@ -268,7 +265,9 @@ def test_the_loop_board_filters_by_period_and_station_as_rendered_and_keeps_them
     page = page.click(href="group=month")
     assert page.context["group"] == "month" and page.context["data"]["totals"]["attached"] == 1
     export = page.click(href="export=1")
-    assert unquote(export["Content-Disposition"]).endswith(f"全部~{today}.xlsx")  # the file says what it covers
+    assert unquote(export["Content-Disposition"]).endswith(
+        f"全部~{today}.xlsx"
+    )  # the file says what it covers
     sheet = load_workbook(io.BytesIO(export.body)).active
     assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [1]  # one month row: one attached
     # a reversed period says so; malformed values filter nothing and break nothing
