@@ -4,7 +4,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Max, Min, Q
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -80,7 +80,11 @@ def _median_hours(values) -> float | None:
 def _board_key(group: str, prefix: str = ""):
     """The board's grouping of a tag (``prefix``: the path from the queried model to the tag)."""
     if group == "month":
-        return TruncMonth(f"{prefix}attached_at", tzinfo=timezone.get_current_timezone())
+        # the month's first day in local time, as a date: a datetime key was made aware in Python for each tag's
+        # row (a third of the board's CPU at 140,000 shops); year × 100 + month saved that but cost PostgreSQL more
+        return TruncMonth(
+            f"{prefix}attached_at", tzinfo=timezone.get_current_timezone(), output_field=DateField()
+        )
     return F(prefix + {"station": "customer__station__name", "strategy": "tag__name"}[group])
 
 
@@ -164,5 +168,5 @@ def loop_board(*, user, now, group: str = "station", date_from=None, date_to=Non
 
 
 def _key_label(key) -> str:
-    """A month's key is the month's first instant (local time): shown as 2027-03."""
-    return timezone.localtime(key).strftime("%Y-%m") if isinstance(key, dt.datetime) else key
+    """A month's key is its first day: shown as 2027-03."""
+    return key.strftime("%Y-%m") if isinstance(key, dt.date) else key
