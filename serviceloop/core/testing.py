@@ -98,6 +98,15 @@ class BaseTestCase(TestCase):
         cls.w = build_world()
 
 
+def browser_log_in(page, live_server, username):
+    """Logs ``username`` in through the login form in a Playwright ``page`` (the browser tests' first step)."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
 def owner_cookie(client, *customer_ids: int) -> None:
     """The signed cookie a phone gets after answering the owner's four-digit check for these shops
     (portal/owner.py), for a Django test client."""

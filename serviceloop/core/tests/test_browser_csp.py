@@ -3,6 +3,8 @@ swagger-ui docs work, and the browser reports no policy violation."""
 
 import pytest
 
+from serviceloop.core.testing import browser_log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -13,16 +15,6 @@ def seeded(transactional_db):
     return build_world()
 
 
-def log_in(page, live_server, username):
-    from serviceloop.core.testing import PASSWORD
-
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_pages_run_their_scripts_without_policy_violations(page, live_server, seeded):
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
@@ -30,7 +22,7 @@ def test_pages_run_their_scripts_without_policy_violations(page, live_server, se
         "document.addEventListener('securitypolicyviolation', e => console.error("
         "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
     )
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
     page.wait_for_selector("#chart-stars canvas")  # ECharts drew: charts.js and the nonced block ran
     for path in ("/servicedesk/kpis/", "/tags/board/", "/customers/", "/servicedesk/ledger/"):
         page.goto(f"{live_server.url}{path}")
@@ -50,7 +42,7 @@ def test_a_confirm_button_asks_before_submitting(page, live_server, seeded):
 
     shop = seeded.shops["张湾1号线"][0]
     old = shoptoken_ensure(customer=shop, actor=None, now=timezone.now()).value
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
     page.goto(f"{live_server.url}/portal/customers/{shop.pk}/qr/")
     page.once("dialog", lambda d: d.dismiss())
     page.click("form[data-confirm] button[type=submit]")

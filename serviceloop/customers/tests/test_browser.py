@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from serviceloop.core.testing import browser_log_in
+
 # serialized_rollback: data migrations (code aliases, categories…) survive, and the flush after each test does
 # not re-create content types that the next serialized test restores.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -17,18 +19,8 @@ def seeded(transactional_db):
     return w
 
 
-def log_in(page, live_server, username):
-    from serviceloop.core.testing import PASSWORD
-
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_it_logs_in_searches_a_shop_and_opens_it(page, live_server, seeded):
-    log_in(page, live_server, "account_manager")
+    browser_log_in(page, live_server, "account_manager")
     assert page.locator('[data-testid="total-shops"]').inner_text() == "3"
     page.goto(f"{live_server.url}/customers/")
     page.fill('[data-testid="customer-search"]', "老街口")
@@ -44,7 +36,7 @@ def test_it_logs_in_searches_a_shop_and_opens_it(page, live_server, seeded):
 def test_it_fits_a_phone_screen(browser, live_server, seeded):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    log_in(page, live_server, "account_manager")
+    browser_log_in(page, live_server, "account_manager")
     page.goto(f"{live_server.url}/customers/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page is {width}px wide on a 375px screen"
@@ -54,7 +46,7 @@ def test_it_fits_a_phone_screen(browser, live_server, seeded):
 
 def test_the_route_filter_follows_the_chosen_station(page, live_server, seeded):
     """A city admin picks a station, then one of its routes; another station empties the route (issue 14)."""
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
     page.goto(f"{live_server.url}/customers/")
     routes = page.locator("#id_route option")
     expect(routes).to_have_count(1)  # "全部线路" only, until a station is chosen

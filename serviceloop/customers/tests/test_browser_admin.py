@@ -5,6 +5,8 @@ scarce-product allocation — asserting what the user sees at each step."""
 import pytest
 from openpyxl import load_workbook
 
+from serviceloop.core.testing import browser_log_in
+
 # serialized_rollback: data migrations (code aliases, categories…) survive the flush between browser tests.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -16,16 +18,6 @@ def seeded(transactional_db):
     from serviceloop.core.testing import build_world
 
     return build_world()
-
-
-def log_in(page, live_server, username):
-    from serviceloop.core.testing import PASSWORD
-
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def wait_for_work(page):
@@ -40,7 +32,7 @@ def test_the_city_admin_imports_exports_and_allocates(page, live_server, seeded,
     from serviceloop.growth.tests.helpers import sheet_bytes
 
     path = write(tmp_path, "xlsx", [HEADER] + [row(n, licence=f"42030129{n:04d}") for n in range(N_ROWS)])
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
 
     # 1. Import: check first.
     page.goto(f"{live_server.url}/customers/import/")

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from serviceloop.core.testing import browser_log_in
+
 # serialized_rollback: data migrations (the KPI catalogue, targets, categories) survive the flush between tests.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -30,16 +32,6 @@ def month(transactional_db):
     return world
 
 
-def log_in(page, live_server, username):
-    from serviceloop.core.testing import PASSWORD
-
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def drawn(page, selector):
     """The chart box holds a canvas (or svg) that ECharts sized and painted."""
     page.wait_for_selector(f"{selector} canvas, {selector} svg", timeout=15_000)
@@ -59,7 +51,7 @@ def drawn(page, selector):
 def test_the_dashboard_draws_its_trend_and_shows_the_aggregates(page, live_server, month, username):
     from serviceloop.kpis.selectors import Period, dashboard
 
-    log_in(page, live_server, username)
+    browser_log_in(page, live_server, username)
     key = month.month.strftime("%Y-%m")
     page.goto(f"{live_server.url}/kpis/?level=city&period={key}")
     drawn(page, '[data-kpi-chart="trend"]')
@@ -85,7 +77,7 @@ def test_the_dashboard_draws_its_trend_and_shows_the_aggregates(page, live_serve
 def test_a_comparison_draws_its_bars(page, live_server, month):
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
     key = month.month.strftime("%Y-%m")
     page.goto(f"{live_server.url}/kpis/k/visit_compliance/?level=route&period={key}")
     drawn(page, '[data-kpi-chart="compare"]')

@@ -29,14 +29,10 @@ def city(transactional_db):
 
 
 def log_in(context, live_server, username):
-    from serviceloop.core.testing import PASSWORD
+    from serviceloop.core.testing import browser_log_in
 
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_log_in(page, live_server, username)
     return page
 
 

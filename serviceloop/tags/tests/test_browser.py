@@ -3,6 +3,8 @@ tag on a 375-px phone, ticking the strategy steps the page shows; the station he
 
 import pytest
 
+from serviceloop.core.testing import browser_log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -22,20 +24,10 @@ def tagged(transactional_db):
     return w
 
 
-def log_in(page, live_server, username):
-    from serviceloop.core.testing import PASSWORD
-
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_the_station_head_verifies_a_tag_the_account_manager_removed_on_a_phone(browser, live_server, tagged):
     phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    log_in(page, live_server, "account_manager")
+    browser_log_in(page, live_server, "account_manager")
     page.goto(f"{live_server.url}/customers/{tagged.shop.pk}/")
     page.click(f"[data-testid=customer-timeline] a[href='/tags/{tagged.ctag.pk}/']")
     page.wait_for_url(f"{live_server.url}/tags/{tagged.ctag.pk}/")
@@ -61,7 +53,7 @@ def test_the_station_head_verifies_a_tag_the_account_manager_removed_on_a_phone(
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900})
     page = desk.new_page()
-    log_in(page, live_server, "station_head")
+    browser_log_in(page, live_server, "station_head")
     page.goto(f"{live_server.url}/tags/?to_verify=1")
     page.click(f"#tag-table a[href='/tags/{tagged.ctag.pk}/']")
     page.wait_for_url(f"{live_server.url}/tags/{tagged.ctag.pk}/")
@@ -93,7 +85,7 @@ def test_a_supervisor_narrows_the_loop_board_to_a_station_and_a_period_and_it_ho
                        reason="货架乱", actor=tagged.city_admin, now=timezone.now() - dt.timedelta(days=400))  # fmt: skip
     desk = browser.new_context(viewport={"width": 1280, "height": 900})
     page = desk.new_page()
-    log_in(page, live_server, "city_admin")
+    browser_log_in(page, live_server, "city_admin")
     page.goto(f"{live_server.url}/tags/board/")
     totals = page.locator("[data-testid=board-totals]")
     # the last 12 months: this month's tag is counted, the 400-day-old one only as overdue
@@ -113,7 +105,7 @@ def test_a_supervisor_narrows_the_loop_board_to_a_station_and_a_period_and_it_ho
 
     phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    log_in(page, live_server, "station_head")
+    browser_log_in(page, live_server, "station_head")
     page.goto(f"{live_server.url}/tags/board/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the loop board is {width}px wide on a 375px screen"
