@@ -34,11 +34,15 @@ def route_options(user, params) -> list[tuple[int, str]]:
     return list(offered.values_list("pk", "name"))
 
 
+def station_options(user) -> list[tuple[int, str]]:
+    """The stations a station select offers the user (``templates/_station_filter.html``), as (pk, name)."""
+    return list(stations_visible_to(user).order_by("name").values_list("pk", "name"))
+
+
 def station_route_filters(user, params) -> dict:
     """A list page's station and route selects (``templates/_station_filter.html``, ``_route_filter.html``): the
     stations the user sees and the routes ``route_options`` offers, as (pk, name)."""
-    stations = stations_visible_to(user).order_by("name").values_list("pk", "name")
-    return {"stations": list(stations), "route_options": route_options(user, params)}
+    return {"stations": station_options(user), "route_options": route_options(user, params)}
 
 
 def stations_visible_to(user):

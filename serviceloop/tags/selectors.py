@@ -97,6 +97,18 @@ def board_period(params, *, today: dt.date) -> tuple[dt.date | None, dt.date | N
     return date_from, date_param(params.get("date_to"))
 
 
+def board_filters(user, params, *, today: dt.date) -> dict:
+    """The board's filters from the query string: its period (``board_period``), the station (one outside the
+    user's area is ignored, as on the settlement care page) and the stations its select offers."""
+    from serviceloop.org.selectors import station_options
+
+    date_from, date_to = board_period(params, today=today)
+    stations = station_options(user)
+    station = id_param(params.get("station"))
+    return {"date_from": date_from, "date_to": date_to, "stations": stations,
+            "station": station if station in {pk for pk, _name in stations} else None}  # fmt: skip
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 

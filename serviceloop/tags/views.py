@@ -237,13 +237,8 @@ def board(request):
         else "station"
     )
     now = timezone.now()
-    date_from, date_to = selectors.board_period(request.GET, today=timezone.localdate(now))
-    stations = list(stations_visible_to(request.user).order_by("name").values_list("pk", "name"))
-    station = id_param(request.GET.get("station"))
-    if station not in {
-        pk for pk, _name in stations
-    }:  # a station outside the user's area is ignored, as on care
-        station = None
+    chosen = selectors.board_filters(request.user, request.GET, today=timezone.localdate(now))
+    date_from, date_to, station = chosen["date_from"], chosen["date_to"], chosen["station"]
     data = selectors.loop_board(user=request.user, now=now, group=group, date_from=date_from, date_to=date_to,
                                 station=station)  # fmt: skip
     if request.GET.get("export") == "1":
@@ -263,7 +258,7 @@ def board(request):
     context = {
         "data": data, "group": group, "chart": chart, "date_from": date_from, "date_to": date_to,
         "reversed_period": bool(date_from and date_to and date_from > date_to),
-        "stations": stations,
+        "stations": chosen["stations"],
         # the same filters under another grouping, in the export and in the overdue link (its station only)
         "filters": query_without(request, "group", "export"),
         "overdue_query": f"overdue=1&station={station}" if station is not None else "overdue=1",

@@ -53,11 +53,11 @@ def account_manager_filters(user, managers, *, station: int | None, chosen=None)
     or running one of its routes), since a province's 2,000 managers were one select no one scrolls and 10 ms of
     every request (issue 14). The chosen manager is always offered."""
     from serviceloop.org.models import Route
-    from serviceloop.org.selectors import stations_visible_to
+    from serviceloop.org.selectors import station_options
 
     offered, stations = managers, None
     if scope_level(user) == "company":
-        stations = list(stations_visible_to(user).order_by("name").values_list("pk", "name"))
+        stations = station_options(user)
         if station is None:
             offered = managers.none()
         else:
