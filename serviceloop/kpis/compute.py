@@ -211,8 +211,16 @@ def _visits(month, as_of):
     return Visit.objects.filter(planned_on__gte=month, planned_on__lt=end)
 
 
+def _planned_visits(month, as_of):
+    """The month's plan to date without cancelled visits, as the compliance page counts it (a missed visit can
+    be cancelled only by a station head or a market manager: ``visits.services.may_change_plan``)."""
+    return _visits(month, as_of).exclude(status="cancelled")
+
+
 def k_visit_compliance(month, as_of):
-    g = grouped(_visits(month, as_of), VISIT_PATHS, n=Count("id", filter=Q(status="done")), d=Count("id"))
+    g = grouped(
+        _planned_visits(month, as_of), VISIT_PATHS, n=Count("id", filter=Q(status="done")), d=Count("id")
+    )
     return _ratio(g)
 
 

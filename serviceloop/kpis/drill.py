@@ -57,9 +57,10 @@ def _settled(month, as_of):
 
 def _visit(done_only):
     def build(month, as_of):
-        qs = c._visits(month, as_of if not done_only else c.next_month(month))
         if done_only:
-            qs = qs.filter(status="done", minutes_spent__isnull=False)
+            qs = c._visits(month, c.next_month(month)).filter(status="done", minutes_spent__isnull=False)
+        else:
+            qs = c._planned_visits(month, as_of)
         return VISITS, qs.select_related("customer", "manager", "route"), c.VISIT_PATHS, Q(status="done")
 
     return build

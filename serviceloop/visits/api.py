@@ -79,7 +79,8 @@ class VisitDetailSerializer(VisitSerializer):
         return services.may_record(self.context["request"].user, obj)
 
     def get_may_manage(self, obj) -> bool:
-        return services.may_manage_plan(self.context["request"].user, obj)
+        """May move or cancel it now (a missed visit: only a station head or a market manager)."""
+        return services.may_change_plan(self.context["request"].user, obj, timezone.localdate())
 
 
 AddBody = form_serializer(DayForm, "VisitAddRequest", extra={"customer": serializers.IntegerField()})

@@ -50,6 +50,25 @@ def may_manage_plan(user, visit: Visit) -> bool:
     return user.role in (Role.STATION_HEAD, Role.MARKET_MANAGER) and may_visit(user, visit.customer)
 
 
+def may_change_plan(user, visit: Visit, today: dt.date) -> bool:
+    """Whether ``user`` may move or cancel ``visit`` now. Once its day has passed, a visit still planned is a visit
+    missed, and it counts against the plan (the compliance page and the KPI both leave cancelled visits out):
+    from then on only a station head or a market manager may move or cancel it, not the account manager whose
+    rate it is."""
+    if not may_manage_plan(user, visit):
+        return False
+    return visit.planned_on >= today or user.role in (Role.STATION_HEAD, Role.MARKET_MANAGER)
+
+
+def _check_not_missed(actor, visit: Visit, now) -> None:
+    if not may_change_plan(actor, visit, timezone.localdate(now)):
+        raise ValidationError(
+            _("The day of this visit has passed, so it counts as not done. Only the station head or the market "
+              "manager can move or cancel it."),
+            code="missed_visit",
+        )  # fmt: skip
+
+
 def _event(visit, action, actor, now, **data):
     VisitEvent.objects.create(visit=visit, action=action, actor=actor, at=now, data=data)
 
@@ -218,6 +237,7 @@ def visit_move(*, visit: Visit, day: dt.date, actor, now) -> Visit:
         raise PermissionDenied
     if visit.status != VisitStatus.PLANNED:
         raise ValidationError(_("Only a planned visit can be moved."))
+    _check_not_missed(actor, visit, now)
     if day < timezone.localdate(now):
         raise ValidationError(_("A visit cannot be planned in the past."))
     old = visit.planned_on
@@ -236,6 +256,7 @@ def visit_cancel(*, visit: Visit, reason: str, actor, now) -> Visit:
         raise PermissionDenied
     if visit.status != VisitStatus.PLANNED:
         raise ValidationError(_("Only a planned visit can be cancelled."))
+    _check_not_missed(actor, visit, now)
     if not reason.strip():
         raise ValidationError(_("Give the reason for cancelling."))
     visit.status = VisitStatus.CANCELLED

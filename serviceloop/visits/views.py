@@ -190,7 +190,8 @@ def record(request, pk):
                "short_warning": short_warning, "photo_lost": bool(short_warning and request.FILES), "errors": errors,
                "request_form": request_form, "filed": filed,
                "may_record": services.may_record(request.user, visit),
-               "may_manage": services.may_manage_plan(request.user, visit)}  # fmt: skip
+               "may_manage": services.may_manage_plan(request.user, visit),
+               "may_change_plan": services.may_change_plan(request.user, visit, timezone.localdate(now))}  # fmt: skip
     return render(request, "visits/record.html", context)
 
 

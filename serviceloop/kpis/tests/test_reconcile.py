@@ -155,7 +155,10 @@ def visits():
 
 def ref_visit_compliance(keep):
     return count(
-        [v for v in visits() if in_month(v.planned_on)], lambda v: v.route, keep, lambda v: v.status == "done"
+        [v for v in visits() if in_month(v.planned_on) and v.status != "cancelled"],
+        lambda v: v.route,
+        keep,
+        lambda v: v.status == "done",
     )
 
 

@@ -71,6 +71,20 @@ def test_the_day_move_cancel_and_list_filters(world):
     assert done.json()["status"] == VisitStatus.CANCELLED
 
 
+def test_a_missed_visit_cannot_be_cancelled_by_its_manager_over_the_api(world):
+    shop = world.shops["张湾1号线"][0]
+    visit = Visit.objects.create(customer=shop, manager=world.account_manager, route=shop.route, source="manual",
+                                 planned_on=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
+    am, url = api(world.account_manager), f"/api/v1/visits/{visit.pk}/"
+    assert am.get(url).json()["may_manage"] is False
+    refused = am.post(url + "cancel/", {"reason": "忘了去"}, format="json")
+    assert refused.status_code == 400 and "只有站长或市场经理" in str(refused.json())
+    head = api(world.station_head)
+    assert head.get(url).json()["may_manage"] is True
+    assert head.post(url + "cancel/", {"reason": "客户停业"}, format="json").json()["status"] == "cancelled"
+    assert api(world.outsider).post(url + "cancel/", {"reason": "x"}, format="json").status_code == 404
+
+
 def test_check_in_and_out_with_checklist_photo_and_masked_reads(world):
     shop = world.shops["张湾1号线"][0]
     policy = VisitPolicy.objects.filter(min_minutes__gt=0).exclude(checklist="").first()

@@ -161,6 +161,20 @@ def test_the_station_head_moves_and_cancels_planned_visits_on_the_page(world, ap
     assert result.status_code == 200 and "不能把走访安排在过去" in text_of(result)
 
 
+def test_a_missed_visit_offers_no_move_or_cancel_to_its_manager_but_does_to_the_station_head(world, app):
+    missed = planned(world, day=timezone.localdate() - dt.timedelta(days=2))
+    page = app.get(f"/visits/{missed.pk}/", user=world.account_manager)
+    assert "visit-cancel" not in page.forms and "visit-move" not in page.forms
+    assert "只有站长或市场经理可以改期或取消" in text_of(page, "[data-testid=missed-visit]")
+    page = app.get(f"/visits/{missed.pk}/", user=world.station_head)
+    assert not page.html.select("[data-testid=missed-visit]")
+    form = page.forms["visit-cancel"]
+    form["reason"] = "客户停业装修"
+    form.submit().follow()
+    missed.refresh_from_db()
+    assert missed.status == "cancelled"
+
+
 def test_the_account_manager_plans_a_visit_from_the_shop_page(world, app):
     shop = world.shops["张湾1号线"][1]
     form = app.get(f"/customers/{shop.pk}/", user=world.account_manager).forms["plan-visit"]

@@ -93,9 +93,7 @@ def test_compliance_counts_planned_done_visited_and_short_per_manager_and_route(
     do(world, vs[0], minutes=25)  # visited, long enough (policy minimum 20)
     do(world, vs[1], minutes=10, short_reason="店主要出门")  # visited, short
     do(world, vs[2], outcome="shop_closed", minutes=1)  # done, not visited, not short
-    visit_cancel(
-        visit=vs[4], reason="客户外出", actor=world.account_manager, now=NOW
-    )  # not counted as planned
+    visit_cancel(visit=vs[4], reason="客户外出", actor=world.station_head, now=NOW)  # not counted as planned
     planned(world, a, dt.date(2027, 4, 1))  # another month
     month = {"first": dt.date(2027, 3, 1), "last": dt.date(2027, 3, 31)}
     rows = compliance(user=world.city_admin, **month, today=dt.date(2027, 4, 1))
@@ -236,3 +234,56 @@ def test_a_stations_not_visited_list_is_one_query_and_the_head_of_the_whole_list
     whole = [r["id"] for r in shops_not_visited(user=world.city_admin, now=now)]
     assert len(whole) == 8
     assert [r["id"] for r in shops_not_visited(user=world.city_admin, now=now, limit=3)] == whole[:3]
+
+
+def test_a_missed_visit_is_moved_or_cancelled_only_by_the_station_head_or_market_manager(world):
+    """Once its day has passed a planned visit counts as not done; its own manager cannot take it out of the plan
+    (cancelled visits count nowhere), while moving or cancelling it before or on its day stays theirs."""
+    shop = world.shops["张湾1号线"][0]
+    yesterday = NOW.date() - dt.timedelta(days=1)
+    missed = planned(world, shop, yesterday)
+    for change in (
+        lambda v, who: visit_cancel(visit=v, reason="忘了去", actor=who, now=NOW),
+        lambda v, who: visit_move(visit=v, day=NOW.date() + dt.timedelta(days=1), actor=who, now=NOW),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            change(missed, world.account_manager)
+        assert refused.value.code == "missed_visit"
+    missed.refresh_from_db()
+    assert (missed.status, missed.planned_on) == ("planned", yesterday) and not missed.events.exists()
+    with pytest.raises(PermissionDenied):  # an outsider is refused before being told anything about the visit
+        visit_cancel(visit=missed, reason="x", actor=world.outsider, now=NOW)
+    assert (
+        visit_move(visit=missed, day=NOW.date(), actor=world.station_head, now=NOW).planned_on == NOW.date()
+    )
+    other = planned(world, shop, yesterday - dt.timedelta(days=1))
+    assert (
+        visit_cancel(visit=other, reason="客户停业", actor=world.market_manager, now=NOW).status
+        == "cancelled"
+    )
+    today = planned(world, shop, NOW.date())  # its day has not passed: still the manager's to change
+    assert (
+        visit_cancel(visit=today, reason="店主外出", actor=world.account_manager, now=NOW).status
+        == "cancelled"
+    )
+
+
+def test_the_visit_compliance_kpi_counts_the_plan_as_the_compliance_page_does(world):
+    """Both leave cancelled visits out: the same route and month show the same rate on both pages."""
+    from serviceloop.kpis.compute import kpivalues_compute
+    from serviceloop.kpis.models import KpiValue
+
+    shop = world.shops["张湾1号线"][0]
+    days = [dt.date(2027, 3, d) for d in (2, 3, 4, 5)]
+    vs = [planned(world, shop, d) for d in days]
+    do(world, vs[0], start=dt.datetime(2027, 3, 2, 9, tzinfo=TZ))
+    do(world, vs[1], start=dt.datetime(2027, 3, 3, 9, tzinfo=TZ))
+    visit_cancel(visit=vs[2], reason="店铺装修停业", actor=world.station_head, now=NOW)  # its day had passed
+    kpivalues_compute(
+        months=[dt.date(2027, 3, 1)], now=dt.datetime(2027, 4, 2, 1, tzinfo=TZ), codes=["visit_compliance"]
+    )
+    kpi = KpiValue.objects.get(kpi__code="visit_compliance", level="route", unit_id=shop.route_id)
+    [row] = compliance(user=world.city_admin, first=days[0].replace(day=1), last=dt.date(2027, 3, 31), by="route",
+                       today=dt.date(2027, 4, 1))  # fmt: skip
+    assert (kpi.numerator, kpi.denominator) == (row.done, row.due) == (2, 3)
+    assert round(kpi.value, 1) == row.rate == 66.7
