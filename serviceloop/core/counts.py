@@ -29,3 +29,9 @@ def counts_rebuild(now: datetime | None = None, *, recent: bool = False) -> str:
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
         parts.append(f"{visittally_rebuild(months)} visit day count row(s)")
     return ", ".join(parts)
+
+
+def job_rebuild_counts(now: datetime) -> str:
+    """The hourly job: every count, the visits' day counts of recent months only
+    (``visits.tally.visittally_recent_months``); the command recounts them all."""
+    return counts_rebuild(now, recent=True)

@@ -7,13 +7,12 @@ particular to an anonymous public page.
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from serviceloop.core.bulk import insert_instance
 from serviceloop.servicedesk.models import Channel, ServiceRequest
 from serviceloop.servicedesk.services import servicerequest_file
 
-from .models import ShopToken, TokenPurpose
+from .models import ShopToken
 from .ratelimit import Over, address_key, rate_take, shop_key
-from .services import new_token_value
+from .services import trackingtoken_ensure
 
 
 class RateLimited(Exception):
@@ -98,49 +97,3 @@ def portal_request_file(
             slots.give_back()
         raise
     return request, tracking, True
-
-
-def trackingtokens_ensure(*, service_requests, now) -> list[tuple[ServiceRequest, ShopToken]]:
-    """Each request with its live tracking link: the existing links in one query, the missing ones made."""
-    requests = list(service_requests)
-    live = {
-        t.service_request_id: t
-        for t in ShopToken.objects.filter(
-            service_request__in=[r.pk for r in requests], revoked_at__isnull=True
-        )
-    }
-    return [(r, live.get(r.pk) or trackingtoken_ensure(service_request=r, now=now)) for r in requests]
-
-
-def trackingtoken_create(*, service_request: ServiceRequest, now) -> ShopToken:
-    """The tracking link of a request saved in this very transaction (it cannot have one yet): one insert."""
-    token = ShopToken(
-        value=new_token_value(),
-        customer_id=service_request.shop_id,
-        purpose=TokenPurpose.TRACK,
-        service_request=service_request,
-        created_at=now,
-    )
-    insert_instance(token)
-    service_request.tracking_link = token
-    return token
-
-
-@transaction.atomic
-def trackingtoken_ensure(*, service_request: ServiceRequest, now) -> ShopToken:
-    """The request's live tracking link (``/t/<token>/``), created once. Other apps may call it to put
-    the link in a message to the shop."""
-    live = ShopToken.objects.filter(service_request=service_request, revoked_at__isnull=True).first()
-    if live is not None:
-        return live
-    try:
-        with transaction.atomic():
-            return ShopToken.objects.create(
-                value=new_token_value(),
-                customer_id=service_request.shop_id,
-                purpose=TokenPurpose.TRACK,
-                service_request=service_request,
-                created_at=now,
-            )
-    except IntegrityError:  # created by a parallel double tap
-        return ShopToken.objects.get(service_request=service_request, revoked_at__isnull=True)

@@ -155,6 +155,11 @@ def ratecounters_purge(*, now: float | None = None, window: int = WINDOW_SECONDS
     return deleted
 
 
+def job_ratecounters_purge(now) -> str:
+    """The job keeping the counters' table small: counters of addresses not seen for a day dropped."""
+    return f"{ratecounters_purge(now=now.timestamp())} counters dropped"
+
+
 def shop_key(customer_id: int) -> str:
     return f"portal:rate:shop:{customer_id}"
 

@@ -16,9 +16,10 @@ from serviceloop.core.refcache import reference
 from serviceloop.servicedesk.selectors import servicerequest_public_result, servicerequest_public_timeline
 
 from .forms import MAX_PHOTO_BYTES, MAX_TEXT, IntakeForm
-from .intake import RateLimited, client_address, portal_request_file, trackingtokens_ensure
+from .intake import RateLimited, client_address, portal_request_file
 from .models import ShopToken, TokenPurpose
 from .selectors import contacts_for_customer, qr_link_resolve, shop_open_requests, shoptoken_resolve
+from .services import trackingtokens_ensure
 
 
 def _public(response):

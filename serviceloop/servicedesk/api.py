@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from serviceloop.core.phones import phone_for
 from serviceloop.customers.models import Customer
 
-from . import selectors
+from . import filters, selectors
 from . import services as s
 from .forms import ACTION_FORMS, DispatchForm
 from .idempotency import same_filing, scoped_key
@@ -154,7 +154,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if getattr(self, "swagger_fake_view", False):
             return ServiceRequest.objects.none()
         if self.action == "list":
-            _filterset, qs = selectors.servicerequest_filtered(
+            _filterset, qs = filters.servicerequest_filtered(
                 user=self.request.user, params=self.request.query_params
             )
             return qs

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from serviceloop.core.background import exportable
 from serviceloop.core.phones import phone_for
 
-from . import selectors
+from . import filters
 from .models import FollowUp, HandlingReport, MilestoneKind, RequestMilestone, ServiceRequest
 
 MILESTONES = [MilestoneKind.ACKNOWLEDGE, MilestoneKind.ANSWER, MilestoneKind.PLAN, MilestoneKind.RESOLVE]
@@ -136,7 +136,7 @@ def ledger_rows(qs, *, user):
 
 
 def _ledger(user, params):
-    _filterset, qs = selectors.servicerequest_filtered(user=user, params=params)
+    _filterset, qs = filters.servicerequest_filtered(user=user, params=params)
     return qs
 
 

@@ -9,7 +9,7 @@ from serviceloop.org.models import User
 from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
 
 from .models import OPEN, Category, Channel, Kind, ServiceRequest, Status
-from .selectors import ever_late_q, overdue_q
+from .selectors import ever_late_q, overdue_q, servicerequest_list
 
 STATE_CHOICES = [
     ("open", _("Open")),
@@ -78,3 +78,11 @@ class ServiceRequestFilter(df.FilterSet):
         from django.utils import timezone
 
         return timezone.now()
+
+
+def servicerequest_filtered(*, user, params):
+    """The ledger's filtered, scoped queryset (page, Excel export and API share it). Returns (filterset, qs)."""
+    base = servicerequest_list(user=user)
+    filterset = ServiceRequestFilter(params, queryset=base, user=user)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    return filterset, qs.order_by("-created_at", "-id")

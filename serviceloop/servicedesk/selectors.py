@@ -194,16 +194,6 @@ def owner_candidates(*, request: ServiceRequest):
     return list(users.filter(area).select_related("department").order_by("role", "full_name", "id"))
 
 
-def servicerequest_filtered(*, user, params):
-    """The ledger's filtered, scoped queryset (page, Excel export and API share it). Returns (filterset, qs)."""
-    from .filters import ServiceRequestFilter
-
-    base = servicerequest_list(user=user)
-    filterset = ServiceRequestFilter(params, queryset=base, user=user)
-    qs = filterset.qs if filterset.is_valid() else base.none()
-    return filterset, qs.order_by("-created_at", "-id")
-
-
 # ---- overdue: one definition for task lists, the ledger filter and the board -------------------------
 
 

@@ -111,8 +111,8 @@ def servicerequest_tracking_url(*, request: ServiceRequest, now: datetime, new: 
     """The request's public tracking link (created once; ``new``: the request was saved in this transaction, so
     it has none yet and the link is inserted without looking). The portal owns public links; it is imported
     here, not at the top, because the portal itself files requests through this module."""
-    from serviceloop.portal.intake import trackingtoken_create, trackingtoken_ensure
     from serviceloop.portal.selectors import public_url
+    from serviceloop.portal.services import trackingtoken_create, trackingtoken_ensure
 
     if new:
         return public_url(trackingtoken_create(service_request=request, now=now))

@@ -24,7 +24,7 @@ from serviceloop.org.scope import can_manage_org
 from serviceloop.org.selectors import route_options
 
 from . import board as board_mod
-from . import selectors
+from . import filters, selectors
 from . import services as s
 from .forms import ACTION_FORMS, DispatchForm, IntakeForm
 from .idempotency import scoped_key
@@ -310,7 +310,7 @@ def tasks(request):
 
 
 def _ledger(request):
-    return selectors.servicerequest_filtered(user=request.user, params=request.GET)
+    return filters.servicerequest_filtered(user=request.user, params=request.GET)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Background job of the survey app (registered in ``serviceloop.core.jobs.JOBS``)."""
+"""Background job of the survey app (in the schedule, ``settings.JOBS``)."""
 
 from .models import Wave, WaveStatus
 from .selectors import due_reminders

@@ -43,8 +43,7 @@ def small_world(world):
     """One of everything a page can show: a tag loop with photos, a visit, a request, a survey, an allocation."""
     from serviceloop.growth.services import allocationrun_create
     from serviceloop.growth.tests.helpers import sheet_bytes
-    from serviceloop.portal.intake import trackingtoken_ensure
-    from serviceloop.portal.services import shoptoken_ensure
+    from serviceloop.portal.services import shoptoken_ensure, trackingtoken_ensure
     from serviceloop.servicedesk.models import Category
     from serviceloop.servicedesk.services import servicerequest_file
     from serviceloop.surveys.services import link_code

@@ -5,7 +5,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.utils import timezone
 
-from serviceloop.core.jobs import JOBS, Job, claim, run_due_jobs
+from serviceloop.core.jobs import Job, claim, run_due_jobs, schedule
 from serviceloop.core.models import JobState
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 def test_it_runs_each_due_job_once_for_a_given_now():
     now = timezone.now()
     first = run_due_jobs(now)
-    assert set(first) == {job.name for job in JOBS}
+    assert set(first) == {job.name for job in schedule()}
     assert run_due_jobs(now) == {}  # idempotent: nothing is due again at the same moment
     assert set(run_due_jobs(now + timedelta(hours=7))) == {
-        j.name for j in JOBS if j.every <= timedelta(hours=7)
+        j.name for j in schedule() if j.every <= timedelta(hours=7)
     }
 
 
@@ -30,11 +30,9 @@ def test_it_never_lets_two_runners_hold_one_job():
     assert claim(job, now + timedelta(minutes=11)) is not None  # an abandoned lease expires
 
 
-def test_a_runner_that_outlived_its_lease_does_not_release_the_next_runners_lease(monkeypatch):
+def test_a_runner_that_outlived_its_lease_does_not_release_the_next_runners_lease(settings):
     """Runner A is stuck past its lease; runner B takes the job meanwhile; when A finally finishes, B still
     holds the lease, so a third runner cannot start the job while B runs it."""
-    from serviceloop.core import jobs
-
     now = timezone.now()
     taken_by_b = []
 
@@ -43,11 +41,21 @@ def test_a_runner_that_outlived_its_lease_does_not_release_the_next_runners_leas
         return "done late"
 
     job = Job("slow", slow, every=timedelta(minutes=1), lease=timedelta(minutes=10))
-    monkeypatch.setattr(jobs, "JOBS", [job])
+    settings.JOBS = [{"name": job.name, "func": job.func, "every": job.every, "lease": job.lease}]
     assert run_due_jobs(now) == {"slow": "done late"}
     assert taken_by_b[0] is not None
     assert JobState.objects.get(name="slow").locked_by == taken_by_b[0]
     assert claim(job, now + timedelta(minutes=12)) is None
+
+
+def test_every_scheduled_job_names_a_function_that_takes_now():
+    """The schedule names its functions by dotted path: a typo would only fail at the runner's first tick."""
+    import inspect
+
+    from django.utils.module_loading import import_string
+
+    for job in schedule():
+        assert list(inspect.signature(import_string(job.func)).parameters)[:1] == ["now"], job.name
 
 
 def test_it_clears_expired_sessions():

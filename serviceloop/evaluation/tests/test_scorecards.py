@@ -165,9 +165,9 @@ def test_a_user_without_a_role_is_refused(world, login):
 
 
 def test_the_job_computes_month_and_quarter(world):
-    from serviceloop.core.jobs import JOBS
+    from serviceloop.core.jobs import schedule
 
-    assert "scorecards_monthly" in {j.name for j in JOBS}
+    assert "scorecards_monthly" in {j.name for j in schedule()}
     job_scorecards(timezone.make_aware(dt.datetime(2026, 11, 3, 3)))
     kinds = set(Scorecard.objects.values_list("period_kind", "period"))
     assert ("month", dt.date(2026, 11, 1)) in kinds and ("quarter", dt.date(2026, 10, 1)) in kinds

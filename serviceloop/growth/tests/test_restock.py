@@ -108,9 +108,9 @@ def test_run_stores_advice_for_the_next_order_day_capped_by_the_latest_allocatio
 
 
 def test_job_is_registered_and_reports(year):
-    from serviceloop.core.jobs import JOBS, run_due_jobs
+    from serviceloop.core.jobs import run_due_jobs, schedule
 
-    assert "restock_advice" in [j.name for j in JOBS]
+    assert "restock_advice" in [j.name for j in schedule()]
     result = run_due_jobs(NOW, force=True)["restock_advice"]
     assert result.startswith("advice for") and RestockAdvice.objects.exists()
     assert Product.objects.exists()

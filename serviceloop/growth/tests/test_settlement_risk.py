@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from serviceloop.core.jobs import JOBS, claim
+from serviceloop.core.jobs import claim, schedule
 from serviceloop.core.models import JobState
 from serviceloop.core.testing import make_user
 from serviceloop.customers.models import Customer
@@ -45,17 +45,17 @@ def live(now) -> dict:
 
 def test_it_keeps_the_live_scores_after_the_daily_job(attempts, monkeypatch):  # noqa: F811
     world, a, b, c, d, e = attempts
-    job = next(j for j in JOBS if j.name == "settlement_risks")
+    job = next(j for j in schedule() if j.name == "settlement_risks")
     assert job.every == dt.timedelta(days=1)
     SettlementRisk.objects.all().delete()
     now = timezone.now()
     monkeypatch.setattr(care, "CHUNK", 2)  # several ranges of shops, each written in its own transaction
-    assert "4 shop(s)" in job.func(now)
+    assert "4 shop(s)" in job.run(now)
     assert kept() == live(now) and set(kept()) == {a.pk, b.pk, c.pk, e.pk}
     assert kept()[c.pk][:3] == (100, 2, 1) and kept()[a.pk][3] == {"余额不足": 2}
     assert set(SettlementRisk.objects.values_list("computed_at", flat=True)) == {now}
     # idempotent
-    job.func(now)
+    job.run(now)
     assert kept() == live(now)
 
 
@@ -109,9 +109,9 @@ def test_a_new_window_rescores_every_shop_and_a_new_line_only_filters(app, attem
                                     actor=world.city_admin, now=now)  # fmt: skip
     # the change makes the daily job due at once (the runner claims it though it ran today) and the job scores
     # the city for the new window
-    job = next(j for j in JOBS if j.name == "settlement_risks")
+    job = next(j for j in schedule() if j.name == "settlement_risks")
     assert claim(job, now) is not None
-    job.func(now)
+    job.run(now)
     assert kept() == live(now) and set(kept()) == {b.pk, e.pk}
     assert kept()[e.pk][4][0][1].startswith("近7天扣款失败3次")
     page = app.get(url, user=world.city_admin)
@@ -201,10 +201,10 @@ def test_an_upgraded_database_says_the_scores_are_pending_until_the_job_first_ru
     assert page.html.select_one('[data-testid="care-pending"]').get_text(strip=True) == (
         "风险评分正在后台进行首次计算，请几分钟后刷新本页。"
     )
-    job = next(j for j in JOBS if j.name == "settlement_risks")
+    job = next(j for j in schedule() if j.name == "settlement_risks")
     now = timezone.now()
     assert claim(job, now) is not None  # a job that has never run is due at the runner's next tick
-    job.func(now)
+    job.run(now)
     JobState.objects.filter(name=job.name).update(last_finished_at=now)
 
     page = app.get(url, user=world.city_admin)

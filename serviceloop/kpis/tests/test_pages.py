@@ -216,10 +216,10 @@ def test_only_the_city_admin_may_change_targets(world, app, login):
 
 
 def test_the_job_is_registered_and_closes_the_month_before(world):
-    from serviceloop.core.jobs import JOBS
+    from serviceloop.core.jobs import schedule
     from serviceloop.kpis.compute import months_due
 
-    assert "kpi_values" in {j.name for j in JOBS}
+    assert "kpi_values" in {j.name for j in schedule()}
     tz = timezone.get_current_timezone()
     assert months_due(dt.datetime(2026, 12, 3, 8, tzinfo=tz)) == [dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
     assert months_due(dt.datetime(2026, 12, 20, 8, tzinfo=tz)) == [dt.date(2026, 12, 1)]

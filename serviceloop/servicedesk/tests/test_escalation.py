@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from serviceloop.core.jobs import JOBS, run_due_jobs
+from serviceloop.core.jobs import run_due_jobs, schedule
 from serviceloop.servicedesk import services as s
 from serviceloop.servicedesk.escalation import sweep
 from serviceloop.servicedesk.models import Escalation, Notification
@@ -92,7 +92,7 @@ def test_it_ignores_closed_and_paused_requests(world, file_request, now):
 
 def test_it_runs_as_a_registered_job(world, file_request, now):
     dispatched(world, file_request, now)
-    assert any(job.name == "servicedesk_sweep" for job in JOBS)
+    assert any(job.name == "servicedesk_sweep" for job in schedule())
     results = run_due_jobs(now + timedelta(days=2), force=True)
     assert "breach" in results["servicedesk_sweep"]
     assert Notification.objects.filter(user=world.station_head).exists()

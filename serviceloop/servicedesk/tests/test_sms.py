@@ -214,9 +214,9 @@ def test_the_job_runner_sends_a_new_message_within_a_minute(file_request):
     the runner's next tick without waiting for the five-minute retry."""
     from datetime import timedelta
 
-    from serviceloop.core.jobs import JOBS, run_due_jobs
+    from serviceloop.core.jobs import run_due_jobs, schedule
 
-    assert {j.name: j.every for j in JOBS}["shop_messages_send"] == timedelta(minutes=1)
+    assert {j.name: j.every for j in schedule()}["shop_messages_send"] == timedelta(minutes=1)
     message = ShopMessage.objects.get(request=file_request(callback_phone="13812345678"))
     run_due_jobs(NOW)
     results = run_due_jobs(NOW + timedelta(minutes=1))

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from serviceloop.core.jobs import JOBS, run_due_jobs
+from serviceloop.core.jobs import run_due_jobs, schedule
 from serviceloop.supervision.models import Risk, RiskEvent
 from serviceloop.supervision.rules import run_rules
 from serviceloop.supervision.services import risk_raise, risk_transition, risk_update
@@ -49,7 +49,7 @@ def test_many_short_visits_and_repeated_complaints_about_one_route_raise_risks(w
 
 
 def test_the_job_runner_runs_the_supervision_job(world):
-    assert "supervision_daily" in [j.name for j in JOBS]
+    assert "supervision_daily" in [j.name for j in schedule()]
     result = run_due_jobs(DEC, force=True)["supervision_daily"]
     assert result.startswith("overdue 0")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from serviceloop.core.jobs import JOBS
+from serviceloop.core.jobs import schedule
 from serviceloop.surveys.jobs import survey_reminders_due
 
 from .conftest import NOW, answered_wave, make_wave
@@ -32,7 +32,7 @@ def test_it_offers_the_menu_entry_to_staff(world, login):
 
 
 def test_it_lists_due_reminders_in_the_job(world):
-    assert any(job.name == "survey_reminders_due" for job in JOBS)
+    assert any(job.name == "survey_reminders_due" for job in schedule())
     assert survey_reminders_due(NOW) == "reminders due — none"
     make_wave(world, name="第四季度调查")
     assert survey_reminders_due(NOW) == "reminders due — 第四季度调查: 8"

@@ -4,7 +4,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from serviceloop.core.jobs import JOBS
+from serviceloop.core.jobs import schedule
 from serviceloop.trade.jobs import pick_up_drop_folder
 from serviceloop.trade.models import BatchSource, BatchStatus, ImportBatch, Order
 from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
@@ -40,4 +40,4 @@ def test_the_job_imports_dropped_files_once_and_moves_them_aside(world, tmp_path
     assert fresh.exists() and Order.objects.count() == 1
     assert pick_up_drop_folder(now, folder=tmp_path) == "nothing to import"
     assert "20250917.csv" in pick_up_drop_folder(now + dt.timedelta(minutes=5), folder=tmp_path)
-    assert "trade_drop_folder" in {job.name for job in JOBS}
+    assert "trade_drop_folder" in {job.name for job in schedule()}

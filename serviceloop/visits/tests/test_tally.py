@@ -13,8 +13,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from serviceloop.core.counts import counts_rebuild
-from serviceloop.core.jobs import rebuild_counts
+from serviceloop.core.counts import counts_rebuild, job_rebuild_counts
 from serviceloop.core.testing import make_user
 from serviceloop.org.models import Role, Route
 from serviceloop.org.selectors import routes_visible_to
@@ -164,7 +163,7 @@ def test_the_hourly_job_recounts_last_this_and_next_month(world):
         visit_add(customer=shop, day=day, actor=world.account_manager, now=NOON.replace(month=4, day=1))
     right = visittally_kept()
     VisitTally.objects.update(planned=9)
-    rebuild_counts(NOON)
+    job_rebuild_counts(NOON)
     kept = visittally_kept()
     assert {k: v for k, v in kept.items() if k[0].month != 4} == {
         k: v for k, v in right.items() if k[0].month != 4
