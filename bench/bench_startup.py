@@ -75,7 +75,7 @@ FIXTURES = """
 from django.db.models import Count, Q
 from django.utils import timezone
 from serviceloop.customers.models import Customer
-from serviceloop.portal.intake import trackingtoken_ensure
+from serviceloop.portal.services import trackingtoken_ensure
 from serviceloop.portal.services import shoptoken_ensure
 from serviceloop.servicedesk.models import ServiceRequest
 from serviceloop.surveys.models import AnswerStatus, Wave
