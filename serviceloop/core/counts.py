@@ -5,6 +5,7 @@ rebuild_counts``) and the step after bulk writers that go around the services (t
 Each part is exact after it runs; tests compare the kept counts with a recount after a series of changes.
 """
 
+import datetime as dt
 from datetime import datetime
 
 from django.apps import apps
@@ -28,6 +29,24 @@ def counts_rebuild(now: datetime | None = None, *, recent: bool = False) -> str:
         months = visittally_recent_months(timezone.localdate(now)) if recent else None
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
         parts.append(f"{visittally_rebuild(months)} visit day count row(s)")
+    if apps.is_installed("serviceloop.trade"):
+        from django.utils import timezone
+
+        from serviceloop.trade.aggregates import settlementtally_refresh
+        from serviceloop.trade.models import Settlement
+
+        if recent:  # the months imports still write in: this one and the one before
+            this = timezone.localdate(now).replace(day=1)
+            months = [(this - dt.timedelta(days=1)).replace(day=1), this]
+        else:
+            months = list(
+                Settlement.objects.filter(is_current=True)
+                .order_by()
+                .values_list("month", flat=True)
+                .distinct()
+            )
+        settlementtally_refresh(months)
+        parts.append(f"e-settlement counts of {len(months)} month(s)")
     return ", ".join(parts)
 
 

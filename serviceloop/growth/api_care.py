@@ -131,14 +131,12 @@ class SettlementRateViewSet(viewsets.ViewSet):
     def list(self, request):
         _need_role(request)
         f = RatesFilterForm(request.query_params or None, user=request.user).values(timezone.localdate())
-        settlements = care.e_settlements_visible_to(
-            request.user, start=f["start"], end=f["end"], station=f["station"]
-        )
-        rows = care.success_rates(settlements, level=f["level"])
+        window = {"start": f["start"], "end": f["end"], "station": f["station"]}
+        rows = care.success_rates(request.user, level=f["level"], **window)
         total, paid = sum(r["settlements"] for r in rows), sum(r["paid"] for r in rows)
         data = {
             "level": f["level"], "start": f["start"], "end": f["end"], "target": care.target_for(f["level"]),
             "settlements": total, "paid": paid, "rate": round(100 * paid / total, 2) if total else None,
-            "rows": rows, "pareto": care.failure_pareto(settlements),
+            "rows": rows, "pareto": care.failure_pareto(request.user, **window),
         }  # fmt: skip
         return Response(SettlementRatesSerializer(data).data)

@@ -166,7 +166,9 @@ def target_for(level: str) -> float:
 
 
 def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None, route=None):
-    """Current e-settlements whose first debit fell in [start, end] (local dates), in the user's scope."""
+    """Current e-settlements whose first debit fell in [start, end] (local dates), of the routes and stations in
+    the user's scope as they were when the shop paid (the settlement's own route and station, copied at import:
+    the success-rate page groups by them, and its kept month counts can only be scoped by them)."""
     from django.utils import timezone
 
     from serviceloop.trade.models import Settlement, SettlementMethod
@@ -174,60 +176,110 @@ def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None
     tz = timezone.get_current_timezone()
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    qs = Settlement.objects.visible_to(user).filter(
+    qs = Settlement.objects.filter(
+        _own_scope(user, station, route),
         is_current=True,
         method=SettlementMethod.E_SETTLEMENT,
         first_attempt_at__gte=lo,
         first_attempt_at__lt=hi,
     )
-    if station is not None:
-        qs = qs.filter(station=station)
-    if route is not None:
-        qs = qs.filter(route=route)
     return qs
 
 
-def success_rates(settlements, *, level: str) -> list[dict]:
+def _own_scope(user, station=None, route=None) -> Q:
+    from serviceloop.org.scope import scope_q
+
+    q = scope_q(user, branch="branch", station="station", route="route")
+    if station is not None:
+        q &= Q(station=station)
+    if route is not None:
+        q &= Q(route=route)
+    return q
+
+
+def window_parts(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """The months lying wholly in [start, end] (their first days), and the day ranges of the window outside
+    them (none, one or two)."""
+
+    def next_month(day):
+        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+    month = start if start.day == 1 else next_month(start)
+    months = []
+    while next_month(month) - dt.timedelta(days=1) <= end:
+        months.append(month)
+        month = next_month(month)
+    if not months:
+        return [], [(start, end)]
+    edges = [(start, months[0] - dt.timedelta(days=1))] if start < months[0] else []
+    after = next_month(months[-1])
+    return months, edges + ([(after, end)] if after <= end else [])
+
+
+def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=None) -> list[dict]:
     """Per unit: e-settlements, paid, unpaid, attempts, failed attempts, the success rate (paid ÷ settlements,
-    the KPI's definition) and whether it meets the target; worst first."""
+    the KPI's definition) and whether it meets the target; worst first. Whole months are summed from their
+    kept counts (``trade.SettlementTally``), the days before and after them from the settlements."""
     from django.db.models import Sum
 
+    from serviceloop.trade.models import SettlementTally
+
     key, names, _label = LEVELS[level]
+    months, edges = window_parts(start, end)
+    parts = [
+        SettlementTally.objects.filter(_own_scope(user, station), month__in=months)
+        .values(key, *names)
+        .annotate(n=Sum("settlements"), paid=Sum("paid"), attempts=Sum("attempts"), failed=Sum("failed_attempts"))
+    ] if months else []  # fmt: skip
+    parts += [
+        e_settlements_visible_to(user, start=lo, end=hi, station=station)
+        .values(key, *names)
+        .annotate(n=Count("id"), paid=Count("id", filter=Q(state="success")), attempts=Sum("attempts"),
+                  failed=Sum("failed_attempts"))
+        for lo, hi in edges
+    ]  # fmt: skip
+    units: dict = {}
+    for part in parts:
+        for r in part.order_by():
+            unit = units.setdefault(r[key], {"name": next((r[n] for n in names if r[n]), "—"), "n": 0, "paid": 0,
+                                             "attempts": 0, "failed": 0})  # fmt: skip
+            for count in ("n", "paid", "attempts", "failed"):
+                unit[count] += r[count] or 0
     target = target_for(level)
-    rows = (
-        settlements.values(key, *names)
-        .annotate(
-            n=Count("id"),
-            paid=Count("id", filter=Q(state="success")),
-            attempts=Sum("attempts"),
-            failed_attempts=Sum("failed_attempts"),
-        )
-        .order_by()
-    )
     out = []
-    for r in rows:
-        rate = round(100 * r["paid"] / r["n"], 2) if r["n"] else None
+    for unit_id, u in units.items():
+        rate = round(100 * u["paid"] / u["n"], 2) if u["n"] else None
         out.append({
-            "id": r[key], "name": next((r[n] for n in names if r[n]), "—"), "settlements": r["n"], "paid": r["paid"],
-            "unpaid": r["n"] - r["paid"], "attempts": r["attempts"] or 0, "failed_attempts": r["failed_attempts"] or 0,
-            "rate": rate, "target": target, "met": rate is not None and rate >= target,
+            "id": unit_id, "name": u["name"], "settlements": u["n"], "paid": u["paid"], "unpaid": u["n"] - u["paid"],
+            "attempts": u["attempts"], "failed_attempts": u["failed"], "rate": rate, "target": target,
+            "met": rate is not None and rate >= target,
         })  # fmt: skip
     return sorted(out, key=lambda r: (r["rate"] if r["rate"] is not None else 101, str(r["name"])))
 
 
-def failure_pareto(settlements) -> list[dict]:
-    """Failed attempts of these settlements by reason, most frequent first, with the cumulative share (%)."""
-    from serviceloop.trade.models import AttemptResult, SettlementAttempt
+def failure_pareto(user, *, start: dt.date, end: dt.date, station=None) -> list[dict]:
+    """Failed debits of those settlements by reason, most frequent first, with the cumulative share (%): whole
+    months from their kept counts (``trade.SettlementFailureTally``), the edges from the attempts."""
+    from django.db.models import Sum
 
-    rows = (
-        SettlementAttempt.objects.filter(settlement__in=settlements.values("pk"), result=AttemptResult.FAILED)
-        .values_list("failure_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n", "failure_reason")
-    )
-    total = sum(n for _r, n in rows)
+    from serviceloop.trade.models import AttemptResult, SettlementAttempt, SettlementFailureTally
+
+    months, edges = window_parts(start, end)
+    counts: dict[str, int] = {}
+    if months:
+        kept = SettlementFailureTally.objects.filter(_own_scope(user, station), month__in=months)
+        for reason, n in kept.values_list("reason").annotate(n=Sum("failed_attempts")).order_by():
+            counts[reason] = counts.get(reason, 0) + n
+    for lo, hi in edges:
+        settlements = e_settlements_visible_to(user, start=lo, end=hi, station=station)
+        raw = SettlementAttempt.objects.filter(
+            settlement__in=settlements.values("pk"), result=AttemptResult.FAILED
+        )
+        for reason, n in raw.values_list("failure_reason").annotate(n=Count("id")).order_by():
+            counts[reason] = counts.get(reason, 0) + n
+    total = sum(counts.values())
     out, running = [], 0
-    for reason, n in rows:
+    for reason, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         running += n
         out.append({"reason": reason or "未说明", "count": n, "cumulative": round(100 * running / total, 1)})
     return out

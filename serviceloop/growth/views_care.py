@@ -64,10 +64,9 @@ def settlement_care_export(request):
 def _rates(request):
     form = RatesFilterForm(request.GET or None, user=request.user)
     f = form.values(timezone.localdate())
-    settlements = care.e_settlements_visible_to(
-        request.user, start=f["start"], end=f["end"], station=f["station"]
-    )
-    return form, f, care.success_rates(settlements, level=f["level"]), care.failure_pareto(settlements)
+    window = {"start": f["start"], "end": f["end"], "station": f["station"]}
+    rows = care.success_rates(request.user, level=f["level"], **window)
+    return form, f, rows, care.failure_pareto(request.user, **window)
 
 
 @login_required

@@ -7,6 +7,8 @@ city week (500,000 lines) is regrouped without a row passing through Python. Rec
 deltas keeps corrections, cancellations and rollbacks exact.
 """
 
+import datetime as dt
+
 from django.db import connection
 
 KEYS_WEEK = "trade_keys_week"
@@ -138,12 +140,56 @@ def refresh_from_keys(*, whole_history: bool = False) -> dict[str, int]:
         )
         cursor.execute(MONTH_SQL)
         months = cursor.rowcount
+        cursor.execute(f"SELECT DISTINCT month FROM {KEYS_MONTH}")
+        touched = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"DROP TABLE {KEYS_WEEK}")
         cursor.execute(f"DROP TABLE {KEYS_MONTH}")
+    settlementtally_refresh(touched)
     from .panel import peers_changed
 
     peers_changed()
     return {"shop_weeks": weeks, "shop_months": months}
+
+
+_E_WINDOW = "s.is_current AND s.method = 'e' AND s.first_attempt_at >= %s AND s.first_attempt_at < %s"
+TALLY_SQL = f"""
+INSERT INTO trade_settlementtally (month, route_id, station_id, branch_id, settlements, paid, attempts,
+  failed_attempts)
+SELECT %s, s.route_id, s.station_id, s.branch_id, COUNT(*), SUM(CASE WHEN s.state = 'success' THEN 1 ELSE 0 END),
+  SUM(s.attempts), SUM(s.failed_attempts)
+FROM trade_settlement s WHERE {_E_WINDOW}
+GROUP BY s.route_id, s.station_id, s.branch_id
+"""
+FAILURE_TALLY_SQL = f"""
+INSERT INTO trade_settlementfailuretally (month, route_id, station_id, branch_id, reason, failed_attempts)
+SELECT %s, s.route_id, s.station_id, s.branch_id, a.failure_reason, COUNT(*)
+FROM trade_settlement s JOIN trade_settlementattempt a ON a.settlement_id = s.id
+WHERE {_E_WINDOW} AND a.result = 'failed'
+GROUP BY s.route_id, s.station_id, s.branch_id, a.failure_reason
+"""
+
+
+def settlementtally_refresh(months) -> None:
+    """Regroups the e-settlement month counts (``SettlementTally``, ``SettlementFailureTally``) of ``months``
+    (first days; a settlement's month is the local month of its first debit) from the current settlements."""
+    from django.utils import timezone
+
+    from .importing.values import month_of
+
+    tz = timezone.get_current_timezone()
+    with connection.cursor() as cursor:
+        for month in sorted(
+            {month_of(m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10])) for m in months}
+        ):
+            lo = dt.datetime.combine(month, dt.time.min, tzinfo=tz)
+            hi = dt.datetime.combine(month_of(month + dt.timedelta(days=31)), dt.time.min, tzinfo=tz)
+            window = [connection.ops.adapt_datetimefield_value(t) for t in (lo, hi)]
+            for table, sql in (
+                ("trade_settlementtally", TALLY_SQL),
+                ("trade_settlementfailuretally", FAILURE_TALLY_SQL),
+            ):
+                cursor.execute(f"DELETE FROM {table} WHERE month = %s", [month])
+                cursor.execute(sql, [month, *window])
 
 
 def add_order_keys(batch_id: int) -> None:

@@ -545,6 +545,51 @@ class ShopMonth(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m}"
 
 
+class SettlementTally(models.Model):
+    """Current e-settlements of one month (of their first debit) on one route, counted: what the success-rate
+    page sums for the whole months of its window (issue 14). Grouping a year of raw settlements took 0.8 s of
+    PostgreSQL at 30,000 shops; a year of these rows is a few thousand. Regrouped from the settlements for every
+    month an import or a rollback touches (``aggregates.settlementtally_refresh``), so it is exact after each;
+    the route, station and branch are the settlement's own (where the shop was when it paid)."""
+
+    month = models.DateField(_("month"))
+    route = models.ForeignKey("org.Route", on_delete=models.SET_NULL, null=True, related_name="+")
+    station = models.ForeignKey("org.Station", on_delete=models.SET_NULL, null=True, related_name="+")
+    branch = models.ForeignKey("org.Branch", on_delete=models.SET_NULL, null=True, related_name="+")
+    settlements = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    failed_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("e-settlement month count")
+        verbose_name_plural = _("e-settlement month counts")
+        indexes = [models.Index(fields=["month", "station"], name="settlementtally_month_station")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.route_id}: {self.paid}/{self.settlements}"
+
+
+class SettlementFailureTally(models.Model):
+    """Failed debits of current e-settlements of one month on one route, by reason: the failure Pareto of the
+    whole months of a window (kept with ``SettlementTally``)."""
+
+    month = models.DateField(_("month"))
+    route = models.ForeignKey("org.Route", on_delete=models.SET_NULL, null=True, related_name="+")
+    station = models.ForeignKey("org.Station", on_delete=models.SET_NULL, null=True, related_name="+")
+    branch = models.ForeignKey("org.Branch", on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(_("failure reason"), max_length=100, blank=True)
+    failed_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("failed debit month count")
+        verbose_name_plural = _("failed debit month counts")
+        indexes = [models.Index(fields=["month", "station"], name="failuretally_month_station")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.route_id} {self.reason}: {self.failed_attempts}"
+
+
 class ColumnAlias(models.Model):
     """A column name used by a source system's export (e.g. 订单编号, ORDER_ID) for one of our fields.
 

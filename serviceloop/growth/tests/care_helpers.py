@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from serviceloop.trade.aggregates import settlementtally_refresh
 from serviceloop.trade.models import ImportBatch, Settlement, SettlementAttempt
 
 _serial = itertools.count(1)
@@ -35,6 +36,7 @@ def settle(shop, at, tries, *, method="e", current=True, amount="1000.00"):
                           amount=Decimal(amount))
         for i, (res, reason) in enumerate(tries)
     )  # fmt: skip
+    settlementtally_refresh([s.month])  # as an import does for the months it writes
     return s
 
 

@@ -94,20 +94,20 @@ def test_the_capital_pressure_key_list_uses_the_same_rule(attempts):
 def test_success_rates_and_pareto_reconcile_with_the_raw_rows(attempts):
     world = attempts[0]
     today = timezone.localdate()
-    qs = care.e_settlements_visible_to(world.city_admin, start=today - dt.timedelta(days=30), end=today)
+    window = {"start": today - dt.timedelta(days=30), "end": today}
     raw = Settlement.objects.filter(is_current=True, method="e", first_attempt_at__gte=ago(30, 0))
     for level in ("station", "route", "manager"):
-        rows = care.success_rates(qs, level=level)
+        rows = care.success_rates(world.city_admin, level=level, **window)
         assert sum(r["settlements"] for r in rows) == raw.count()
         assert sum(r["paid"] for r in rows) == raw.filter(state="success").count()
         assert all(r["target"] == 95.0 for r in rows)
-    by_station = {r["name"]: r for r in care.success_rates(qs, level="station")}
+    by_station = {r["name"]: r for r in care.success_rates(world.city_admin, level="station", **window)}
     zhangwan = raw.filter(station=world.station_a1)
     assert by_station["张湾服务站"]["rate"] == round(
         100 * zhangwan.filter(state="success").count() / zhangwan.count(), 2
     )
     assert by_station["张湾服务站"]["met"] is False
-    pareto = care.failure_pareto(qs)
+    pareto = care.failure_pareto(world.city_admin, **window)
     failed = SettlementAttempt.objects.filter(settlement__in=raw, result="failed")
     assert sum(p["count"] for p in pareto) == failed.count()
     assert pareto[0] == {"reason": "余额不足", "count": failed.filter(failure_reason="余额不足").count(),

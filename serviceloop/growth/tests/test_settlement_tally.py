@@ -1,0 +1,172 @@
+"""The success-rate page's kept month counts (issue 14): whole months of a window come from
+``trade.SettlementTally`` and ``SettlementFailureTally``, the days around them from the settlements; the figures
+equal grouping the settlements themselves for any window, level and scope; imports and rollbacks regroup them."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from serviceloop.growth import care
+from serviceloop.trade.aggregates import settlementtally_refresh
+from serviceloop.trade.importing import import_trade_file
+from serviceloop.trade.models import BatchStatus, SettlementAttempt, SettlementFailureTally, SettlementTally
+from serviceloop.trade.services import batch_rollback
+from serviceloop.trade.testing import ORDER_HEADER, csv_bytes, make_products, order_rows
+
+from .care_helpers import FAIL_BALANCE, FAIL_FROZEN, FAIL_LIMIT, OK, settle
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_fixed_timezone(8 * 60)
+FIRST, LAST = dt.date(2026, 8, 1), dt.date(2026, 11, 30)
+
+
+def test_a_window_splits_into_whole_months_and_the_days_around_them():
+    parts = care.window_parts
+    assert parts(dt.date(2026, 8, 15), dt.date(2026, 11, 3)) == (
+        [dt.date(2026, 9, 1), dt.date(2026, 10, 1)],
+        [(dt.date(2026, 8, 15), dt.date(2026, 8, 31)), (dt.date(2026, 11, 1), dt.date(2026, 11, 3))],
+    )
+    assert parts(dt.date(2026, 9, 1), dt.date(2026, 9, 30)) == ([dt.date(2026, 9, 1)], [])
+    assert parts(dt.date(2026, 9, 2), dt.date(2026, 9, 30)) == (
+        [],
+        [(dt.date(2026, 9, 2), dt.date(2026, 9, 30))],
+    )
+    assert parts(dt.date(2026, 12, 1), dt.date(2027, 2, 28)) == (
+        [dt.date(2026, 12, 1), dt.date(2027, 1, 1), dt.date(2027, 2, 1)],
+        [],
+    )
+    rng = random.Random(3)
+    for _ in range(300):  # every day of the window in exactly one part
+        start = FIRST + dt.timedelta(days=rng.randrange(120))
+        end = start + dt.timedelta(days=rng.randrange(200))
+        months, edges = parts(start, end)
+        days = [d for lo, hi in edges for d in _days(lo, hi)]
+        days += [d for m in months for d in _days(m, _month_end(m))]
+        assert sorted(days) == list(_days(start, end))
+
+
+def _days(lo, hi):
+    return (lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1))
+
+
+def _month_end(month):
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def settled(world):
+    """Four months of debits on three routes of two stations; one shop moved station in October (its earlier
+    settlements keep the route they were paid on); transfers and replaced revisions, which count nowhere."""
+    rng = random.Random(11)
+    shops = world.shops["张湾1号线"] + world.shops["张湾2号线"] + world.shops["城关1号线"]
+    tries = [
+        [OK],
+        [FAIL_BALANCE, OK],
+        [FAIL_FROZEN, FAIL_FROZEN],
+        [FAIL_LIMIT],
+        [FAIL_BALANCE, FAIL_LIMIT, OK],
+    ]
+    moved = world.shops["城关1号线"][0]
+    for day in range(0, 122, 2):
+        at = dt.datetime.combine(FIRST + dt.timedelta(days=day), dt.time(23, 30), tzinfo=TZ)  # near midnight
+        for shop in rng.sample(shops, 3):
+            settle(shop, at, rng.choice(tries), method=rng.choice(["e", "e", "e", "transfer"]),
+                   current=rng.random() > 0.1)  # fmt: skip
+        if day == 60:  # the shop moves to Zhangwan's route; what it paid before stays on Chengguan's
+            moved.route, moved.station = world.route_a1_1, world.station_a1
+            moved.save(update_fields=["route", "station"])
+    return world
+
+
+def _raw_rates(user, start, end, level):
+    key, names, _label = care.LEVELS[level]
+    rows = (
+        care.e_settlements_visible_to(user, start=start, end=end)
+        .values(key)
+        .annotate(n=Count("id"), paid=Count("id", filter=Q(state="success")), attempts=Sum("attempts"),
+                  failed=Sum("failed_attempts"))
+    )  # fmt: skip
+    return {r[key]: (r["n"], r["paid"], r["attempts"], r["failed"]) for r in rows}
+
+
+def _raw_pareto(user, start, end):
+    settlements = care.e_settlements_visible_to(user, start=start, end=end)
+    failed = SettlementAttempt.objects.filter(settlement__in=settlements, result="failed")
+    return {reason: n for reason, n in failed.values_list("failure_reason").annotate(n=Count("id"))}
+
+
+def test_kept_months_and_raw_edges_give_the_figures_of_the_settlements(settled):
+    world = settled
+    assert SettlementTally.objects.exists() and SettlementFailureTally.objects.exists()
+    rng = random.Random(5)
+    windows = [
+        (FIRST, LAST),
+        (dt.date(2026, 8, 20), dt.date(2026, 10, 9)),
+        (dt.date(2026, 9, 1), dt.date(2026, 9, 30)),
+    ]
+    windows += [(s, s + dt.timedelta(days=rng.randrange(130))) for s in
+                (FIRST + dt.timedelta(days=rng.randrange(120)) for _ in range(12))]  # fmt: skip
+    for user in (world.city_admin, world.station_head, world.account_manager):
+        for start, end in windows:
+            for level in ("station", "route", "manager"):
+                rows = care.success_rates(user, start=start, end=end, level=level)
+                got = {
+                    r["id"]: (r["settlements"], r["paid"], r["attempts"], r["failed_attempts"]) for r in rows
+                }
+                assert got == _raw_rates(user, start, end, level), (user, start, end, level)
+            pareto = care.failure_pareto(user, start=start, end=end)
+            assert {p["reason"]: p["count"] for p in pareto} == _raw_pareto(user, start, end)
+
+
+def test_a_moved_shops_earlier_debits_stay_with_the_station_it_paid_in(settled):
+    world = settled
+    moved = world.shops["城关1号线"][0]
+    rows = care.success_rates(world.station_head, start=FIRST, end=LAST, level="route")
+    assert {r["name"] for r in rows} <= {"张湾1号线", "张湾2号线"}
+    paid_before = SettlementTally.objects.filter(route__name="城关1号线", month__lt=dt.date(2026, 10, 1))
+    assert paid_before.exists() and moved.route == world.route_a1_1
+
+
+def test_imports_and_rollbacks_regroup_the_months_they_touch(world):
+    make_products()
+    shop = world.shops["张湾1号线"][0]
+    day = dt.date(2025, 9, 15)
+    ordered = import_trade_file(file=csv_bytes(ORDER_HEADER, order_rows(shop, "A1", day, [("31020002", 2, 2)])),
+                                kind="orders", now=timezone.now())  # fmt: skip
+    assert ordered.status == BatchStatus.COMMITTED, ordered.errors
+    header = ["订单编号", "结算方式", "扣款时间", "扣款结果", "失败原因", "扣款金额"]
+    rows = [["A1", "电子结算", "2025-09-16 08:00", "失败", "余额不足", "1240"],
+            ["A1", "电子结算", "2025-09-17 08:00", "成功", "", "1240"]]  # fmt: skip
+    batch = import_trade_file(file=csv_bytes(header, rows), kind="settlements", now=timezone.now())
+    assert batch.status == BatchStatus.COMMITTED, batch.errors
+    kept = SettlementTally.objects.get(month=dt.date(2025, 9, 1))
+    assert (kept.route, kept.settlements, kept.paid, kept.attempts, kept.failed_attempts) == (
+        shop.route,
+        1,
+        1,
+        2,
+        1,
+    )
+    assert list(SettlementFailureTally.objects.values_list("reason", "failed_attempts")) == [("余额不足", 1)]
+    batch_rollback(batch=batch, actor=None, now=timezone.now())
+    assert not SettlementTally.objects.exists() and not SettlementFailureTally.objects.exists()
+    settlementtally_refresh([dt.date(2025, 9, 1)])  # a recount of what is there changes nothing
+    assert not SettlementTally.objects.exists()
+
+
+def test_the_rebuild_command_restores_counts_written_around_the_imports(settled):
+    from serviceloop.core.counts import counts_rebuild
+
+    world = settled
+    before = care.success_rates(world.city_admin, start=FIRST, end=LAST, level="route")
+    SettlementTally.objects.filter(month=dt.date(2026, 9, 1)).delete()
+    SettlementFailureTally.objects.update(failed_attempts=0)
+    assert care.success_rates(world.city_admin, start=FIRST, end=LAST, level="route") != before
+    assert "e-settlement counts of 4 month(s)" in counts_rebuild()
+    assert care.success_rates(world.city_admin, start=FIRST, end=LAST, level="route") == before
+    assert {
+        p["reason"]: p["count"] for p in care.failure_pareto(world.city_admin, start=FIRST, end=LAST)
+    } == (_raw_pareto(world.city_admin, FIRST, LAST))
