@@ -176,14 +176,13 @@ def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None
     tz = timezone.get_current_timezone()
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    qs = Settlement.objects.filter(
+    return Settlement.objects.filter(
         _own_scope(user, station, route),
         is_current=True,
         method=SettlementMethod.E_SETTLEMENT,
         first_attempt_at__gte=lo,
         first_attempt_at__lt=hi,
     )
-    return qs
 
 
 def _own_scope(user, station=None, route=None) -> Q:
@@ -258,8 +257,8 @@ def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=Non
 
 
 def failure_pareto(user, *, start: dt.date, end: dt.date, station=None) -> list[dict]:
-    """Failed debits of those settlements by reason, most frequent first, with the cumulative share (%): whole
-    months from their kept counts (``trade.SettlementFailureTally``), the edges from the attempts."""
+    """Failed debits of the e-settlements of ``success_rates``, by reason, most frequent first, with the cumulative
+    share (%): whole months from their kept counts (``trade.SettlementFailureTally``), the edges from the attempts."""
     from django.db.models import Sum
 
     from serviceloop.trade.models import AttemptResult, SettlementAttempt, SettlementFailureTally

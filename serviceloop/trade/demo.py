@@ -330,6 +330,9 @@ def reset_trade_demo(company) -> dict[str, int]:
     if foreign:
         raise DemoError(f"演示公司的客户有 {foreign} 张导入的订单，为免丢失这些数据，未做任何删除。")
     deleted = {}
+    months = [
+        m for (m,) in fetch(f"SELECT DISTINCT month FROM trade_settlement WHERE customer_id IN ({shops})")
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM trade_orderline WHERE customer_id IN ({shops})")
         deleted["order_lines"] = cursor.rowcount
@@ -341,6 +344,7 @@ def reset_trade_demo(company) -> dict[str, int]:
                       "trade_proposal", "trade_segmentmember"):  # fmt: skip
             cursor.execute(f"DELETE FROM {table} WHERE customer_id IN ({shops})")
             deleted[table] = cursor.rowcount
+    aggregates.settlementtally_refresh(months)  # the months' counts without the demo's settlements
     from .models import DerivationRun, Segment
 
     Segment.objects.filter(members__isnull=True).delete()
