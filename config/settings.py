@@ -368,97 +368,40 @@ TASKS = {
 }
 WORK_KEEP_DAYS = int(os.environ.get("WORK_KEEP_DAYS", "7"))  # finished work's files are removed after this
 
-# The background jobs (``manage.py run_jobs``, ``serviceloop.core.jobs``): what runs, how often, and the lease a
-# runner holds while running it (default ten minutes). Listed in the order one run takes them: a job that feeds
-# another comes first (key lists → due dates → plans; KPI values → scorecards; reminders → the outbox sending them).
+# The background jobs (``manage.py run_jobs``, ``serviceloop.core.jobs``): (name, the job function's dotted path,
+# how often, and the lease a runner holds while running it when not the default ten minutes). Listed in the order one
+# run takes them: a job that feeds another comes first (key lists → due dates → plans; KPI values → scorecards;
+# reminders → the outbox that sends them).
 minute, hour = dt.timedelta(minutes=1), dt.timedelta(hours=1)
+# fmt: off
 JOBS = [
-    {"name": "purge_stale_uploads", "func": "serviceloop.core.jobs.purge_stale_uploads", "every": hour},
-    {"name": "rebuild_counts", "func": "serviceloop.core.counts.job_rebuild_counts", "every": hour},
-    {
-        "name": "clear_expired_sessions",
-        "func": "serviceloop.core.jobs.clear_expired_sessions",
-        "every": 6 * hour,
-    },
-    {"name": "purge_finished_work", "func": "serviceloop.core.jobs.purge_finished_work", "every": 6 * hour},
-    # SLA warnings and escalations of open service requests, then webhook digests
-    {"name": "servicedesk_sweep", "func": "serviceloop.servicedesk.escalation.sweep", "every": 5 * minute},
-    {
-        "name": "survey_reminders_due",
-        "func": "serviceloop.surveys.jobs.survey_reminders_due",
-        "every": 6 * hour,
-    },
-    {"name": "key_customer_lists", "func": "serviceloop.visits.keylists.job_keylists", "every": 6 * hour},
-    {"name": "visit_due_dates", "func": "serviceloop.visits.services.job_visit_due", "every": 6 * hour},
-    {
-        "name": "visits_plan_coming_days",
-        "func": "serviceloop.visits.services.job_plan_coming_days",
-        "every": 6 * hour,
-    },
-    # messages to shops are written by the services and sent here, so no request waits on the SMS gateway
-    {
-        "name": "shop_messages_send",
-        "func": "serviceloop.servicedesk.notifiers.shopmessages_send",
-        "every": minute,
-    },
-    {
-        "name": "shop_messages_retry",
-        "func": "serviceloop.servicedesk.notifiers.shopmessages_retry",
-        "every": 5 * minute,
-    },
-    {
-        "name": "trade_drop_folder",
-        "func": "serviceloop.trade.jobs.pick_up_drop_folder",
-        "every": 10 * minute,
-        "lease": hour,
-    },
-    {"name": "deliver_events", "func": "serviceloop.integrations.events.job_deliver_events", "every": minute},
-    {
-        "name": "restock_advice",
-        "func": "serviceloop.growth.restock.job_restock_advice",
-        "every": 6 * hour,
-        "lease": hour,
-    },
+    ("purge_stale_uploads", "serviceloop.core.jobs.purge_stale_uploads", hour),
+    ("rebuild_counts", "serviceloop.core.counts.job_rebuild_counts", hour),
+    ("clear_expired_sessions", "serviceloop.core.jobs.clear_expired_sessions", 6 * hour),
+    ("purge_finished_work", "serviceloop.core.jobs.purge_finished_work", 6 * hour),
+    ("servicedesk_sweep", "serviceloop.servicedesk.escalation.sweep", 5 * minute),  # SLA warnings, escalations
+    ("survey_reminders_due", "serviceloop.surveys.jobs.survey_reminders_due", 6 * hour),
+    ("key_customer_lists", "serviceloop.visits.keylists.job_keylists", 6 * hour),
+    ("visit_due_dates", "serviceloop.visits.services.job_visit_due", 6 * hour),
+    ("visits_plan_coming_days", "serviceloop.visits.services.job_plan_coming_days", 6 * hour),
+    # messages to shops are written by the services and sent here: no request waits on the SMS gateway
+    ("shop_messages_send", "serviceloop.servicedesk.notifiers.shopmessages_send", minute),
+    ("shop_messages_retry", "serviceloop.servicedesk.notifiers.shopmessages_retry", 5 * minute),
+    ("trade_drop_folder", "serviceloop.trade.jobs.pick_up_drop_folder", 10 * minute, hour),
+    ("deliver_events", "serviceloop.integrations.events.job_deliver_events", minute),
+    ("restock_advice", "serviceloop.growth.restock.job_restock_advice", 6 * hour, hour),
     # daily: the window slides (imports refresh their own shops' scores as they are written)
-    {
-        "name": "settlement_risks",
-        "func": "serviceloop.growth.care.job_settlement_risks",
-        "every": 24 * hour,
-        "lease": hour,
-    },
-    # "daily and at month end": every six hours, so the home page's KPIs are at most a quarter-day old; until
-    # the 5th the month before is recomputed too (closing)
-    {"name": "kpi_values", "func": "serviceloop.kpis.compute.job_kpis", "every": 6 * hour, "lease": hour},
-    {
-        "name": "scorecards_monthly",
-        "func": "serviceloop.evaluation.services.job_scorecards",
-        "every": 6 * hour,
-        "lease": hour,
-    },
-    {
-        "name": "supervision_daily",
-        "func": "serviceloop.supervision.rules.job_supervision",
-        "every": 6 * hour,
-        "lease": 30 * minute,
-    },
-    {
-        "name": "shop_reminders",
-        "func": "serviceloop.growth.reminders.job_shop_reminders",
-        "every": hour,
-        "lease": 30 * minute,
-    },
-    {
-        "name": "shop_outbox_send",
-        "func": "serviceloop.customers.outbox.job_shop_outbox_send",
-        "every": minute,
-    },
-    {"name": "shop_points", "func": "serviceloop.trade.points.job_points", "every": 12 * hour, "lease": hour},
-    {
-        "name": "rate_counters_purge",
-        "func": "serviceloop.portal.ratelimit.job_ratecounters_purge",
-        "every": 6 * hour,
-    },
+    ("settlement_risks", "serviceloop.growth.care.job_settlement_risks", 24 * hour, hour),
+    # "daily and at month end": the home page's KPIs at most a quarter-day old; until the 5th the month before too
+    ("kpi_values", "serviceloop.kpis.compute.job_kpis", 6 * hour, hour),
+    ("scorecards_monthly", "serviceloop.evaluation.services.job_scorecards", 6 * hour, hour),
+    ("supervision_daily", "serviceloop.supervision.rules.job_supervision", 6 * hour, 30 * minute),
+    ("shop_reminders", "serviceloop.growth.reminders.job_shop_reminders", hour, 30 * minute),
+    ("shop_outbox_send", "serviceloop.customers.outbox.job_shop_outbox_send", minute),
+    ("shop_points", "serviceloop.trade.points.job_points", 12 * hour, hour),
+    ("rate_counters_purge", "serviceloop.portal.ratelimit.job_ratecounters_purge", 6 * hour),
 ]
+# fmt: on
 
 LOGGING = {
     "version": 1,

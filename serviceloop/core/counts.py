@@ -6,14 +6,16 @@ Each part is exact after it runs; tests compare the kept counts with a recount a
 """
 
 import datetime as dt
-from datetime import datetime
 
 from django.apps import apps
+from django.utils import timezone
 
 
-def counts_rebuild(now: datetime | None = None, *, recent: bool = False) -> str:
-    """``recent``: the visits' day counts of the months still written in only (the hourly job), else all."""
+def counts_rebuild(now: dt.datetime | None = None, *, recent: bool = False) -> str:
+    """``recent``: the visits' day counts and the e-settlement month counts of the months still written in only
+    (the hourly job), else all."""
     parts = []
+    today = timezone.localdate(now)
     from serviceloop.customers.tally import shoptally_rebuild
 
     parts.append(f"{shoptally_rebuild()} shop count row(s)")
@@ -22,35 +24,22 @@ def counts_rebuild(now: datetime | None = None, *, recent: bool = False) -> str:
 
         parts.append(f"{next_due_rebuild()} request(s) with a running deadline")
     if apps.is_installed("serviceloop.visits"):
-        from django.utils import timezone
-
         from serviceloop.visits.tally import visitkeys_rebuild, visittally_rebuild, visittally_recent_months
 
-        months = visittally_recent_months(timezone.localdate(now)) if recent else None
+        months = visittally_recent_months(today) if recent else None
         parts.append(f"{visitkeys_rebuild()} manager-route-month key(s)")
         parts.append(f"{visittally_rebuild(months)} visit day count row(s)")
     if apps.is_installed("serviceloop.trade"):
-        from django.utils import timezone
-
         from serviceloop.trade.aggregates import settlementtally_refresh
-        from serviceloop.trade.models import Settlement
 
+        months = None  # all of them
         if recent:  # the months imports still write in: this one and the one before
-            this = timezone.localdate(now).replace(day=1)
+            this = today.replace(day=1)
             months = [(this - dt.timedelta(days=1)).replace(day=1), this]
-        else:
-            months = list(
-                Settlement.objects.filter(is_current=True)
-                .order_by()
-                .values_list("month", flat=True)
-                .distinct()
-            )
-        settlementtally_refresh(months)
-        parts.append(f"e-settlement counts of {len(months)} month(s)")
+        parts.append(f"e-settlement counts of {settlementtally_refresh(months)} month(s)")
     return ", ".join(parts)
 
 
-def job_rebuild_counts(now: datetime) -> str:
-    """The hourly job: every count, the visits' day counts of recent months only
-    (``visits.tally.visittally_recent_months``); the command recounts them all."""
+def job_rebuild_counts(now: dt.datetime) -> str:
+    """The hourly job: every count, those kept per month for recent months only; the command recounts them all."""
     return counts_rebuild(now, recent=True)

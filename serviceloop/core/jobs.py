@@ -39,7 +39,7 @@ class Job:
 
 def schedule() -> list[Job]:
     """The jobs of ``settings.JOBS``, in their order (a job that feeds another is listed before it)."""
-    return [Job(**entry) for entry in settings.JOBS]
+    return [Job(*entry) for entry in settings.JOBS]
 
 
 def purge_stale_uploads(now: datetime) -> str:

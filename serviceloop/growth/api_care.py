@@ -131,12 +131,6 @@ class SettlementRateViewSet(viewsets.ViewSet):
     def list(self, request):
         _need_role(request)
         f = RatesFilterForm(request.query_params or None, user=request.user).values(timezone.localdate())
-        window = {"start": f["start"], "end": f["end"], "station": f["station"]}
-        rows = care.success_rates(request.user, level=f["level"], **window)
-        total, paid = sum(r["settlements"] for r in rows), sum(r["paid"] for r in rows)
-        data = {
-            "level": f["level"], "start": f["start"], "end": f["end"], "target": care.target_for(f["level"]),
-            "settlements": total, "paid": paid, "rate": round(100 * paid / total, 2) if total else None,
-            "rows": rows, "pareto": care.failure_pareto(request.user, **window),
-        }  # fmt: skip
+        window = {"level": f["level"], "start": f["start"], "end": f["end"]}
+        data = {**window, **care.settlement_rates(request.user, station=f["station"], **window)}
         return Response(SettlementRatesSerializer(data).data)

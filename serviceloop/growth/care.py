@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 PER_FAILED, FAILED_CAP = 20, 60
@@ -165,7 +165,7 @@ def target_for(level: str) -> float:
     return found.get(kpi_level, found.get("city", DEFAULT_TARGET))
 
 
-def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None, route=None):
+def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None):
     """Current e-settlements whose first debit fell in [start, end] (local dates), of the routes and stations in
     the user's scope as they were when the shop paid (the settlement's own route and station, copied at import:
     the success-rate page groups by them, and its kept month counts can only be scoped by them)."""
@@ -177,7 +177,7 @@ def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return Settlement.objects.filter(
-        _own_scope(user, station, route),
+        _own_scope(user, station),
         is_current=True,
         method=SettlementMethod.E_SETTLEMENT,
         first_attempt_at__gte=lo,
@@ -185,15 +185,11 @@ def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None
     )
 
 
-def _own_scope(user, station=None, route=None) -> Q:
+def _own_scope(user, station=None) -> Q:
     from serviceloop.org.scope import scope_q
 
     q = scope_q(user, branch="branch", station="station", route="route")
-    if station is not None:
-        q &= Q(station=station)
-    if route is not None:
-        q &= Q(route=route)
-    return q
+    return q & Q(station=station) if station is not None else q
 
 
 def window_parts(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
@@ -219,8 +215,6 @@ def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=Non
     """Per unit: e-settlements, paid, unpaid, attempts, failed attempts, the success rate (paid ÷ settlements,
     the KPI's definition) and whether it meets the target; worst first. Whole months are summed from their
     kept counts (``trade.SettlementTally``), the days before and after them from the settlements."""
-    from django.db.models import Sum
-
     from serviceloop.trade.models import SettlementTally
 
     key, names, _label = LEVELS[level]
@@ -259,8 +253,6 @@ def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=Non
 def failure_pareto(user, *, start: dt.date, end: dt.date, station=None) -> list[dict]:
     """Failed debits of the e-settlements of ``success_rates``, by reason, most frequent first, with the cumulative
     share (%): whole months from their kept counts (``trade.SettlementFailureTally``), the edges from the attempts."""
-    from django.db.models import Sum
-
     from serviceloop.trade.models import AttemptResult, SettlementAttempt, SettlementFailureTally
 
     months, edges = window_parts(start, end)
@@ -282,6 +274,18 @@ def failure_pareto(user, *, start: dt.date, end: dt.date, station=None) -> list[
         running += n
         out.append({"reason": reason or "未说明", "count": n, "cumulative": round(100 * running / total, 1)})
     return out
+
+
+def settlement_rates(user, *, level: str, start: dt.date, end: dt.date, station=None) -> dict:
+    """What the success-rate page, its export and the API show: the rows of ``success_rates``, their totals and
+    rate against the level's target, and the failure Pareto."""
+    rows = success_rates(user, start=start, end=end, level=level, station=station)
+    settlements, paid = sum(r["settlements"] for r in rows), sum(r["paid"] for r in rows)
+    return {
+        "rows": rows, "pareto": failure_pareto(user, start=start, end=end, station=station),
+        "settlements": settlements, "paid": paid, "rate": round(100 * paid / settlements, 2) if settlements else None,
+        "target": target_for(level),
+    }  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------- the kept scores

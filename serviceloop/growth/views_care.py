@@ -64,9 +64,10 @@ def settlement_care_export(request):
 def _rates(request):
     form = RatesFilterForm(request.GET or None, user=request.user)
     f = form.values(timezone.localdate())
-    window = {"start": f["start"], "end": f["end"], "station": f["station"]}
-    rows = care.success_rates(request.user, level=f["level"], **window)
-    return form, f, rows, care.failure_pareto(request.user, **window)
+    rates = care.settlement_rates(
+        request.user, level=f["level"], start=f["start"], end=f["end"], station=f["station"]
+    )
+    return form, f, rates
 
 
 @login_required
@@ -75,27 +76,15 @@ def settlement_rates(request):
     """E-settlement success rate against the target by station, route or account manager, and the failure
     reasons' Pareto."""
     _need_role(request.user)
-    form, f, rows, pareto = _rates(request)
-    total = sum(r["settlements"] for r in rows)
-    paid = sum(r["paid"] for r in rows)
+    form, f, rates = _rates(request)
+    pareto = rates["pareto"]
     chart = {
         "labels": [p["reason"] for p in pareto],
         "values": [p["count"] for p in pareto],
         "cumulative": [p["cumulative"] for p in pareto],
         "names": {"count": _("failed attempts"), "cumulative": _("Cumulative share") + " %"},
     }
-    context = {
-        "form": form,
-        "filters": f,
-        "rows": rows,
-        "pareto": pareto,
-        "chart": chart,
-        "total": total,
-        "paid": paid,
-        "rate": round(100 * paid / total, 2) if total else None,
-        "target": care.target_for(f["level"]),
-        "query": query_without(request),
-    }
+    context = {"form": form, "filters": f, "chart": chart, "query": query_without(request), **rates}
     return render(request, "growth/care_rates.html", context)
 
 
@@ -103,14 +92,14 @@ def settlement_rates(request):
 @require_GET
 def settlement_rates_export(request):
     _need_role(request.user)
-    _form, f, rows, pareto = _rates(request)
+    _form, f, rates = _rates(request)
     sheet = [
         [r["name"], r["settlements"], r["paid"], r["unpaid"], r["attempts"], r["failed_attempts"], r["rate"],
          r["target"], _("yes") if r["met"] else _("no")]
-        for r in rows
+        for r in rates["rows"]
     ]  # fmt: skip
     sheet += [[]] + [[_("failure reason"), _("failed attempts"), _("Cumulative share") + " %"]]
-    sheet += [[p["reason"], p["count"], p["cumulative"]] for p in pareto]
+    sheet += [[p["reason"], p["count"], p["cumulative"]] for p in rates["pareto"]]
     return xlsx_response(
         filename="电子结算成功率.xlsx",
         sheet_title=_("E-settlement success"),

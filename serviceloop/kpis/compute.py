@@ -213,7 +213,7 @@ def _visits(month, as_of):
 
 def _planned_visits(month, as_of):
     """The month's plan to date without cancelled visits, as the compliance page counts it (a missed visit can
-    be cancelled only by a station head or a market manager: ``visits.services.may_change_plan``)."""
+    be cancelled only by a station head or a market manager: ``visits.services.missed_for``)."""
     return _visits(month, as_of).exclude(status="cancelled")
 
 

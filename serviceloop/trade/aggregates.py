@@ -169,18 +169,24 @@ GROUP BY s.route_id, s.station_id, s.branch_id, a.failure_reason
 """
 
 
-def settlementtally_refresh(months) -> None:
+def settlementtally_refresh(months=None) -> int:
     """Regroups the e-settlement month counts (``SettlementTally``, ``SettlementFailureTally``) of ``months``
-    (first days; a settlement's month is the local month of its first debit) from the current settlements."""
+    (first days; default every month with a current e-settlement) from the current settlements; returns how many
+    months. A settlement's month is the local month of its first debit: each month is read through the window
+    index on that time."""
     from django.utils import timezone
 
     from .importing.values import month_of
 
     tz = timezone.get_current_timezone()
     with connection.cursor() as cursor:
-        for month in sorted(
-            {month_of(m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10])) for m in months}
-        ):
+        if months is None:
+            cursor.execute(
+                "SELECT DISTINCT month FROM trade_settlement s WHERE s.is_current AND s.method = 'e'"
+            )
+            months = [m for (m,) in cursor.fetchall()]
+        months = sorted(set(months))
+        for month in months:
             lo = dt.datetime.combine(month, dt.time.min, tzinfo=tz)
             hi = dt.datetime.combine(month_of(month + dt.timedelta(days=31)), dt.time.min, tzinfo=tz)
             window = [connection.ops.adapt_datetimefield_value(t) for t in (lo, hi)]
@@ -190,6 +196,7 @@ def settlementtally_refresh(months) -> None:
             ):
                 cursor.execute(f"DELETE FROM {table} WHERE month = %s", [month])
                 cursor.execute(sql, [month, *window])
+    return len(months)
 
 
 def add_order_keys(batch_id: int) -> None:

@@ -545,17 +545,25 @@ class ShopMonth(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m}"
 
 
-class SettlementTally(models.Model):
-    """Current e-settlements of one month (of their first debit) on one route, counted: what the success-rate
-    page sums for the whole months of its window (issue 14). Grouping a year of raw settlements took 0.8 s of
-    PostgreSQL at 30,000 shops; a year of these rows is a few thousand. Regrouped from the settlements for every
-    month an import or a rollback touches (``aggregates.settlementtally_refresh``), so it is exact after each;
-    the route, station and branch are the settlement's own (where the shop was when it paid)."""
+class _RouteMonth(models.Model):
+    """One month on one route, with its station and branch: a settlement's own (where the shop was when it paid)."""
 
     month = models.DateField(_("month"))
     route = models.ForeignKey("org.Route", on_delete=models.SET_NULL, null=True, related_name="+")
     station = models.ForeignKey("org.Station", on_delete=models.SET_NULL, null=True, related_name="+")
     branch = models.ForeignKey("org.Branch", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class SettlementTally(_RouteMonth):
+    """Current e-settlements of one month (of their first debit) on one route, counted: what the success-rate
+    page sums for the whole months of its window (issue 14). Grouping a year of raw settlements took 0.8 s of
+    PostgreSQL at 30,000 shops; a year of these rows is a few thousand. Regrouped from the settlements for every
+    month an import, a rollback or a demo reset touches (``aggregates.settlementtally_refresh``), so it is exact
+    after each."""
+
     settlements = models.PositiveIntegerField(default=0)
     paid = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
@@ -570,14 +578,10 @@ class SettlementTally(models.Model):
         return f"{self.month:%Y-%m} {self.route_id}: {self.paid}/{self.settlements}"
 
 
-class SettlementFailureTally(models.Model):
+class SettlementFailureTally(_RouteMonth):
     """Failed debits of current e-settlements of one month on one route, by reason: the failure Pareto of the
     whole months of a window (kept with ``SettlementTally``)."""
 
-    month = models.DateField(_("month"))
-    route = models.ForeignKey("org.Route", on_delete=models.SET_NULL, null=True, related_name="+")
-    station = models.ForeignKey("org.Station", on_delete=models.SET_NULL, null=True, related_name="+")
-    branch = models.ForeignKey("org.Branch", on_delete=models.SET_NULL, null=True, related_name="+")
     reason = models.CharField(_("failure reason"), max_length=100, blank=True)
     failed_attempts = models.PositiveIntegerField(default=0)
 

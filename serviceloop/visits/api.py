@@ -80,7 +80,10 @@ class VisitDetailSerializer(VisitSerializer):
 
     def get_may_manage(self, obj) -> bool:
         """May move or cancel it now (a missed visit: only a station head or a market manager)."""
-        return services.may_change_plan(self.context["request"].user, obj, timezone.localdate())
+        user = self.context["request"].user
+        return services.may_manage_plan(user, obj) and not services.missed_for(
+            user, obj, timezone.localdate()
+        )
 
 
 AddBody = form_serializer(DayForm, "VisitAddRequest", extra={"customer": serializers.IntegerField()})

@@ -50,18 +50,16 @@ def may_manage_plan(user, visit: Visit) -> bool:
     return user.role in (Role.STATION_HEAD, Role.MARKET_MANAGER) and may_visit(user, visit.customer)
 
 
-def may_change_plan(user, visit: Visit, today: dt.date) -> bool:
-    """Whether ``user`` may move or cancel ``visit`` now. Once its day has passed, a visit still planned is a visit
-    missed, and it counts against the plan (the compliance page and the KPI both leave cancelled visits out):
-    from then on only a station head or a market manager may move or cancel it, not the account manager whose
-    rate it is."""
-    if not may_manage_plan(user, visit):
-        return False
-    return visit.planned_on >= today or user.role in (Role.STATION_HEAD, Role.MARKET_MANAGER)
+def missed_for(user, visit: Visit, today: dt.date) -> bool:
+    """Whether ``visit`` is closed to ``user``'s moving or cancelling because its day has passed. A visit still
+    planned after its day is a visit missed, and counts against the plan (the compliance page and the KPI leave
+    cancelled visits out): from then on only a station head or a market manager may move or cancel it, not the
+    account manager whose rate it is."""
+    return visit.planned_on < today and user.role not in (Role.STATION_HEAD, Role.MARKET_MANAGER)
 
 
 def _check_not_missed(actor, visit: Visit, now) -> None:
-    if not may_change_plan(actor, visit, timezone.localdate(now)):
+    if missed_for(actor, visit, timezone.localdate(now)):
         raise ValidationError(
             _("The day of this visit has passed, so it counts as not done. Only the station head or the market "
               "manager can move or cancel it."),

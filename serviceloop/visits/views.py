@@ -191,7 +191,7 @@ def record(request, pk):
                "request_form": request_form, "filed": filed,
                "may_record": services.may_record(request.user, visit),
                "may_manage": services.may_manage_plan(request.user, visit),
-               "may_change_plan": services.may_change_plan(request.user, visit, timezone.localdate(now))}  # fmt: skip
+               "missed": services.missed_for(request.user, visit, timezone.localdate(now))}  # fmt: skip
     return render(request, "visits/record.html", context)
 
 

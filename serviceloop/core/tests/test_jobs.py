@@ -41,7 +41,7 @@ def test_a_runner_that_outlived_its_lease_does_not_release_the_next_runners_leas
         return "done late"
 
     job = Job("slow", slow, every=timedelta(minutes=1), lease=timedelta(minutes=10))
-    settings.JOBS = [{"name": job.name, "func": job.func, "every": job.every, "lease": job.lease}]
+    settings.JOBS = [(job.name, job.func, job.every, job.lease)]
     assert run_due_jobs(now) == {"slow": "done late"}
     assert taken_by_b[0] is not None
     assert JobState.objects.get(name="slow").locked_by == taken_by_b[0]

@@ -174,3 +174,25 @@ def test_the_rebuild_command_restores_counts_written_around_the_imports(settled)
     assert {
         p["reason"]: p["count"] for p in care.failure_pareto(world.city_admin, start=FIRST, end=LAST)
     } == (_raw_pareto(world.city_admin, FIRST, LAST))
+
+
+def test_the_rates_page_over_whole_months_through_its_form(settled, app):
+    """The page as rendered, with a window of four whole months (read from the kept counts only) and one with
+    edges: its total and its Pareto are the settlements' own."""
+    from django.urls import reverse
+
+    world = settled
+    page = app.get(reverse("growth:settlement-rates"), user=world.station_head)
+    for start, end in ((FIRST, LAST), (dt.date(2026, 8, 20), dt.date(2026, 10, 9))):
+        form = page.forms["rates-filter"]
+        form["start"], form["end"], form["level"] = start.isoformat(), end.isoformat(), "route"
+        result = form.submit()
+        total = result.html.select_one('[data-testid="rates-total"]').get_text(strip=True)
+        assert (
+            int(total) == care.e_settlements_visible_to(world.station_head, start=start, end=end).count() > 0
+        )
+        pareto = {
+            row.select("td")[0].get_text(strip=True): int(row.select("td")[1].get_text(strip=True))
+            for row in result.html.select('[data-testid="pareto-table"] tbody tr')
+        }
+        assert pareto == {r or "未说明": n for r, n in _raw_pareto(world.station_head, start, end).items()}

@@ -8,13 +8,7 @@ def fill(apps, schema_editor):
     """Counts the months already imported (new databases have none)."""
     from serviceloop.trade.aggregates import settlementtally_refresh
 
-    Settlement = apps.get_model("trade", "Settlement")
-    settlementtally_refresh(
-        Settlement.objects.filter(is_current=True, method="e")
-        .order_by()
-        .values_list("month", flat=True)
-        .distinct()
-    )
+    settlementtally_refresh()
 
 
 class Migration(migrations.Migration):
