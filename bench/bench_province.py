@@ -106,6 +106,12 @@ PAGES = {  # name → (url, budget ms)
     "KPI page": ("/kpis/", 100),
     "trade shop page": ("/customers/{shop}/", 150),
     "trade sales panel (HTMX)": ("/trade/shops/{shop}/panel/", 150),
+    "e-settlement success rates, 30 days": ("/allocation/settlement/rates/", 100),
+    # a start this far back is clamped to a year ago: the kept month counts plus the edges
+    "e-settlement success rates, a year by route": (
+        "/allocation/settlement/rates/?level=route&start=2000-01-01",
+        100,
+    ),
 }
 
 
@@ -194,6 +200,28 @@ def measure(shops: int) -> None:
               flush=True)  # fmt: skip
         if os.environ.get("BENCH_EXPLAIN"):
             explain(queries.captured_queries, name)
+    regroup_recent_months()
+
+
+def regroup_recent_months(runs: int = 3) -> None:
+    """What the hourly rebuild_counts job adds for the success-rate page: regrouping this month's and last
+    month's e-settlement counts from the settlements (wall time, PostgreSQL's included; median of ``runs``)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from serviceloop.trade.aggregates import settlementtally_refresh
+
+    this = timezone.localdate().replace(day=1)
+    months = [(this - dt.timedelta(days=1)).replace(day=1), this]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM trade_settlement WHERE is_current AND month >= %s", [months[0]])
+        settlements = cursor.fetchone()[0]
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        settlementtally_refresh(months)
+        walls.append(time.perf_counter() - started)
+    print(f"REGROUP\t{statistics.median(walls) * 1000:.0f}\t{settlements}", flush=True)
 
 
 def explain(captured, name: str, top: int = 3) -> None:
@@ -220,6 +248,7 @@ def main() -> None:
     if not reachable(SERVER):
         return
     results: dict[int, dict[str, tuple[float, int, float]]] = {}
+    regroup: dict[int, float] = {}
     for shops in SIZES:
         built = ensure_database(SERVER, f"{PREFIX}{shops}")
         env = {**os.environ, "DATABASE_URL": database_url(shops), "DJANGO_SETTINGS_MODULE": "config.settings"}
@@ -239,6 +268,11 @@ def main() -> None:
                     f"  {name:<46} CPU {float(ms):7.1f} ms  db {float(db_ms):7.1f} ms  {n} queries",
                     flush=True,
                 )
+            elif line.startswith("REGROUP\t"):
+                _tag, ms, settlements = line.split("\t")
+                regroup[shops] = float(ms)
+                print(f"  hourly regroup of two months' e-settlement counts ({int(settlements):,} settlements): "
+                      f"{float(ms):,.0f} ms wall", flush=True)  # fmt: skip
             elif line.startswith("EXPLAIN\t") or line.startswith("  "):
                 print(line)
     small, big = SIZES
@@ -255,6 +289,9 @@ def main() -> None:
               f"{db10 / max(db1, 1):>5.2f}× | {q1:>3} → {q10:<3} | {budget:>4} ms |")  # fmt: skip
         record(f"{name}, {big:,} shops (PostgreSQL), Django CPU + db time", ms10 + db10, budget, "ms")
         record(f"{name}, growth {small:,} → {big:,} shops (CPU + db)", (ms10 + db10) / (ms1 + db1), 2, "×")
+    if regroup.get(big):
+        print(f"hourly e-settlement regroup (two months): {regroup[small]:,.0f} → {regroup[big]:,.0f} ms wall "
+              f"({regroup[big] / max(regroup[small], 1):.1f}×)")  # fmt: skip
 
 
 if __name__ == "__main__":
