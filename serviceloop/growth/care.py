@@ -138,12 +138,27 @@ def likely_to_fail(customers, *, now) -> dict[int, Risk]:
 
 # ------------------------------------------------------------------------------------------- success rates
 
-LEVELS = {
-    "station": ("station_id", ("station__name",), _("Station")),
-    "route": ("route_id", ("route__name",), _("Route")),
-    "manager": ("route__account_manager_id", ("route__account_manager__full_name",
-                                              "route__account_manager__username"), _("Account manager")),
-}  # fmt: skip
+LEVELS = {"station": _("Station"), "route": _("Route"), "manager": _("Account manager")}
+
+
+def _units(level: str) -> dict:
+    """The unit of the page's level (its id and name) of every station (level ``station``) or route (the others).
+
+    The kept counts are grouped by their own column first and named from here: a third of the time of grouping
+    them joined to the names (a year at 140,000 shops: 104,000 day rows, 27 against 78 ms of PostgreSQL). Every
+    row of the organisation's table is read, not those of the counted ids: at 2,000 routes the ids as parameters
+    cost 10 ms of CPU, the whole table 1.3 ms; its size is the organisation's, not the data's. Only the units of
+    counts in the user's scope are shown."""
+    from serviceloop.org.models import Route, Station
+
+    if level == "station":
+        return {pk: (pk, name) for pk, name in Station.objects.values_list("pk", "name")}
+    if level == "route":
+        return {pk: (pk, name) for pk, name in Route.objects.values_list("pk", "name")}
+    rows = Route.objects.values_list(
+        "pk", "account_manager_id", "account_manager__full_name", "account_manager__username"
+    )
+    return {pk: (manager, full_name or username or "—") for pk, manager, full_name, username in rows}
 
 
 def target_for(level: str) -> float:
@@ -165,79 +180,38 @@ def target_for(level: str) -> float:
     return found.get(kpi_level, found.get("city", DEFAULT_TARGET))
 
 
-def e_settlements_visible_to(user, *, start: dt.date, end: dt.date, station=None):
-    """Current e-settlements whose first debit fell in [start, end] (local dates), of the routes and stations in
-    the user's scope as they were when the shop paid (the settlement's own route and station, copied at import:
-    the success-rate page groups by them, and its kept month counts can only be scoped by them)."""
-    from django.utils import timezone
-
-    from serviceloop.trade.models import Settlement, SettlementMethod
-
-    tz = timezone.get_current_timezone()
-    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return Settlement.objects.filter(
-        _own_scope(user, station),
-        is_current=True,
-        method=SettlementMethod.E_SETTLEMENT,
-        first_attempt_at__gte=lo,
-        first_attempt_at__lt=hi,
-    )
-
-
 def _own_scope(user, station=None) -> Q:
+    """The routes and stations in the user's scope as they were when the shop paid (the settlement's own route and
+    station, copied at import): the success-rate page groups by them, and its kept counts can only be scoped by
+    them."""
     from serviceloop.org.scope import scope_q
 
     q = scope_q(user, branch="branch", station="station", route="route")
     return q & Q(station=station) if station is not None else q
 
 
-def window_parts(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
-    """The months lying wholly in [start, end] (their first days), and the day ranges of the window outside
-    them (none, one or two)."""
-
-    def next_month(day):
-        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-    month = start if start.day == 1 else next_month(start)
-    months = []
-    while next_month(month) - dt.timedelta(days=1) <= end:
-        months.append(month)
-        month = next_month(month)
-    if not months:
-        return [], [(start, end)]
-    edges = [(start, months[0] - dt.timedelta(days=1))] if start < months[0] else []
-    after = next_month(months[-1])
-    return months, edges + ([(after, end)] if after <= end else [])
-
-
 def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=None) -> list[dict]:
-    """Per unit: e-settlements, paid, unpaid, attempts, failed attempts, the success rate (paid ÷ settlements,
-    the KPI's definition) and whether it meets the target; worst first. Whole months are summed from their
-    kept counts (``trade.SettlementTally``), the days before and after them from the settlements."""
+    """Per unit: current e-settlements whose first debit fell in [start, end] (local dates), paid, unpaid,
+    attempts, failed attempts, the success rate (paid ÷ settlements, the KPI's definition) and whether it meets
+    the target; worst first. Summed from the kept day counts (``trade.SettlementTally``)."""
     from serviceloop.trade.models import SettlementTally
 
-    key, names, _label = LEVELS[level]
-    months, edges = window_parts(start, end)
-    parts = [
-        SettlementTally.objects.filter(_own_scope(user, station), month__in=months)
-        .values(key, *names)
-        .annotate(n=Sum("settlements"), paid=Sum("paid"), attempts=Sum("attempts"), failed=Sum("failed_attempts"))
-    ] if months else []  # fmt: skip
-    parts += [
-        e_settlements_visible_to(user, start=lo, end=hi, station=station)
-        .values(key, *names)
-        .annotate(n=Count("id"), paid=Count("id", filter=Q(state="success")), attempts=Sum("attempts"),
-                  failed=Sum("failed_attempts"))
-        for lo, hi in edges
-    ]  # fmt: skip
+    own = "station_id" if level == "station" else "route_id"
+    counted = list(
+        SettlementTally.objects.filter(_own_scope(user, station), day__range=(start, end))
+        .values(own)
+        .annotate(
+            n=Sum("settlements"), paid=Sum("paid"), attempts=Sum("attempts"), failed=Sum("failed_attempts")
+        )
+        .order_by()
+    )
+    unit_of = _units(level) if counted else {}
     units: dict = {}
-    for part in parts:
-        for r in part.order_by():
-            unit = units.setdefault(r[key], {"name": next((r[n] for n in names if r[n]), "—"), "n": 0, "paid": 0,
-                                             "attempts": 0, "failed": 0})  # fmt: skip
-            for count in ("n", "paid", "attempts", "failed"):
-                unit[count] += r[count] or 0
+    for r in counted:
+        unit_id, name = unit_of.get(r[own], (None, "—"))  # a route or station deleted since: SET_NULL
+        unit = units.setdefault(unit_id, {"name": name, "n": 0, "paid": 0, "attempts": 0, "failed": 0})
+        for count in ("n", "paid", "attempts", "failed"):
+            unit[count] += r[count]
     target = target_for(level)
     out = []
     for unit_id, u in units.items():
@@ -252,22 +226,11 @@ def success_rates(user, *, start: dt.date, end: dt.date, level: str, station=Non
 
 def failure_pareto(user, *, start: dt.date, end: dt.date, station=None) -> list[dict]:
     """Failed debits of the e-settlements of ``success_rates``, by reason, most frequent first, with the cumulative
-    share (%): whole months from their kept counts (``trade.SettlementFailureTally``), the edges from the attempts."""
-    from serviceloop.trade.models import AttemptResult, SettlementAttempt, SettlementFailureTally
+    share (%): summed from the kept day counts (``trade.SettlementFailureTally``)."""
+    from serviceloop.trade.models import SettlementFailureTally
 
-    months, edges = window_parts(start, end)
-    counts: dict[str, int] = {}
-    if months:
-        kept = SettlementFailureTally.objects.filter(_own_scope(user, station), month__in=months)
-        for reason, n in kept.values_list("reason").annotate(n=Sum("failed_attempts")).order_by():
-            counts[reason] = counts.get(reason, 0) + n
-    for lo, hi in edges:
-        settlements = e_settlements_visible_to(user, start=lo, end=hi, station=station)
-        raw = SettlementAttempt.objects.filter(
-            settlement__in=settlements.values("pk"), result=AttemptResult.FAILED
-        )
-        for reason, n in raw.values_list("failure_reason").annotate(n=Count("id")).order_by():
-            counts[reason] = counts.get(reason, 0) + n
+    kept = SettlementFailureTally.objects.filter(_own_scope(user, station), day__range=(start, end))
+    counts = dict(kept.values_list("reason").annotate(n=Sum("failed_attempts")).order_by())
     total = sum(counts.values())
     out, running = [], 0
     for reason, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):

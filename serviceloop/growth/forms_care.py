@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from serviceloop.org.models import Route, Station
 
+from .care import LEVELS
+
 
 class CareFilterForm(forms.Form):
     """Validates the filters only: the page draws its station and route selects itself, the routes narrowed to the
@@ -43,8 +45,7 @@ class CareFilterForm(forms.Form):
 
 
 class RatesFilterForm(forms.Form):
-    LEVELS = [("station", _("Station")), ("route", _("Route")), ("manager", _("Account manager"))]
-    level = forms.ChoiceField(label=_("By"), choices=LEVELS, required=False)
+    level = forms.ChoiceField(label=_("By"), choices=list(LEVELS.items()), required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)

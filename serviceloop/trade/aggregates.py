@@ -151,34 +151,40 @@ def refresh_from_keys(*, whole_history: bool = False) -> dict[str, int]:
     return {"shop_weeks": weeks, "shop_months": months}
 
 
+# Grouped by the local day of the first debit ({day}: the backend's own conversion, see settlementtally_refresh),
+# a month at a time through the window index on that time.
 _E_WINDOW = "s.is_current AND s.method = 'e' AND s.first_attempt_at >= %s AND s.first_attempt_at < %s"
 TALLY_SQL = f"""
-INSERT INTO trade_settlementtally (month, route_id, station_id, branch_id, settlements, paid, attempts,
-  failed_attempts)
-SELECT %s, s.route_id, s.station_id, s.branch_id, COUNT(*), SUM(CASE WHEN s.state = 'success' THEN 1 ELSE 0 END),
-  SUM(s.attempts), SUM(s.failed_attempts)
-FROM trade_settlement s WHERE {_E_WINDOW}
-GROUP BY s.route_id, s.station_id, s.branch_id
+INSERT INTO trade_settlementtally (day, route_id, station_id, branch_id, settlements, paid, attempts, failed_attempts)
+SELECT day, route_id, station_id, branch_id, COUNT(*), SUM(CASE WHEN state = 'success' THEN 1 ELSE 0 END),
+  SUM(attempts), SUM(failed_attempts)
+FROM (SELECT {{day}} AS day, s.route_id, s.station_id, s.branch_id, s.state, s.attempts, s.failed_attempts
+      FROM trade_settlement s WHERE {_E_WINDOW}) e
+GROUP BY day, route_id, station_id, branch_id
 """
 FAILURE_TALLY_SQL = f"""
-INSERT INTO trade_settlementfailuretally (month, route_id, station_id, branch_id, reason, failed_attempts)
-SELECT %s, s.route_id, s.station_id, s.branch_id, a.failure_reason, COUNT(*)
-FROM trade_settlement s JOIN trade_settlementattempt a ON a.settlement_id = s.id
-WHERE {_E_WINDOW} AND a.result = 'failed'
-GROUP BY s.route_id, s.station_id, s.branch_id, a.failure_reason
+INSERT INTO trade_settlementfailuretally (day, route_id, station_id, branch_id, reason, failed_attempts)
+SELECT day, route_id, station_id, branch_id, reason, COUNT(*)
+FROM (SELECT {{day}} AS day, s.route_id, s.station_id, s.branch_id, a.failure_reason AS reason
+      FROM trade_settlement s JOIN trade_settlementattempt a ON a.settlement_id = s.id
+      WHERE {_E_WINDOW} AND a.result = 'failed') f
+GROUP BY day, route_id, station_id, branch_id, reason
 """
 
 
 def settlementtally_refresh(months=None) -> int:
-    """Regroups the e-settlement month counts (``SettlementTally``, ``SettlementFailureTally``) of ``months``
-    (first days; default every month with a current e-settlement) from the current settlements; returns how many
-    months. A settlement's month is the local month of its first debit: each month is read through the window
-    index on that time."""
+    """Regroups the e-settlement day counts (``SettlementTally``, ``SettlementFailureTally``) of the days of
+    ``months`` (first days; default every month with a current e-settlement) from the current settlements; returns
+    how many months. A settlement's day is the local date of its first debit (its ``month`` is that day's month),
+    so a month's settlements are read through the window index on that time."""
     from django.utils import timezone
 
     from .importing.values import month_of
 
     tz = timezone.get_current_timezone()
+    day_sql, day_params = connection.ops.datetime_cast_date_sql(
+        "s.first_attempt_at", (), timezone.get_current_timezone_name()
+    )
     with connection.cursor() as cursor:
         if months is None:
             cursor.execute(
@@ -187,15 +193,16 @@ def settlementtally_refresh(months=None) -> int:
             months = [m for (m,) in cursor.fetchall()]
         months = sorted(set(months))
         for month in months:
-            lo = dt.datetime.combine(month, dt.time.min, tzinfo=tz)
-            hi = dt.datetime.combine(month_of(month + dt.timedelta(days=31)), dt.time.min, tzinfo=tz)
+            after = month_of(month + dt.timedelta(days=31))
+            lo, hi = (dt.datetime.combine(d, dt.time.min, tzinfo=tz) for d in (month, after))
             window = [connection.ops.adapt_datetimefield_value(t) for t in (lo, hi)]
+            days = [connection.ops.adapt_datefield_value(d) for d in (month, after)]
             for table, sql in (
                 ("trade_settlementtally", TALLY_SQL),
                 ("trade_settlementfailuretally", FAILURE_TALLY_SQL),
             ):
-                cursor.execute(f"DELETE FROM {table} WHERE month = %s", [month])
-                cursor.execute(sql, [month, *window])
+                cursor.execute(f"DELETE FROM {table} WHERE day >= %s AND day < %s", days)
+                cursor.execute(sql.format(day=day_sql), [*day_params, *window])
     return len(months)
 
 
