@@ -12,7 +12,7 @@ from django.utils import timezone
 
 
 def counts_rebuild(now: dt.datetime | None = None, *, recent: bool = False) -> str:
-    """``recent``: the visits' day counts and the e-settlement month counts of the months still written in only
+    """``recent``: the visits' day counts and the e-settlement day counts of the months still written in only
     (the hourly job), else all."""
     parts = []
     today = timezone.localdate(now)
