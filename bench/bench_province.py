@@ -71,6 +71,16 @@ from the kept day counts, the route filter narrowed to the chosen station). Rang
                              is the not-visited window and the short visits' list; the sums themselves ~2 ms)
 The migration that fills the day counts took 4.2 s (2.7 s CPU, 114 MB) for the 640,847 visits; recounting them
 (visittally_rebuild, one month) 1.2–1.3 s.
+
+Stop 29 (2026-12-06, load 0.7–1.1): the success-rate page and the hourly regroup of its counts, on cities built with
+nine weeks of trade (BENCH_PROVINCE_SHOPS=140000 BENCH_PROVINCE_WEEKS=9: 14,000 in 39 s, 140,000 in 6.6 min; 1.02
+million current e-settlements at 140,000). City admin, Django CPU + database wall ms at 140,000 shops:
+    the default 30 days       month counts + raw edges  14.8 + 166   →  day counts 19.7 + 22
+    a year by route           month counts + raw edges  107.9 + 81   →  day counts 30.2 + 27 (50 routes a page)
+    the same with a whole year of day counts (104,000 rows, the nine weeks' rows copied back over the year):
+        city admin by route 30.8 + 58.5, by station 16.6 + 48.0; station head by route 19.8 + 21.5
+    regroup of two months (629,033 settlements), the hourly job's share: 837 ms by month → 1,116 ms by day
+Migration trade 0008 (the counts by day) took 4.9 s at 140,000 shops, 2.8 s at 14,000.
 """
 
 import datetime as dt
