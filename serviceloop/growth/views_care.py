@@ -84,8 +84,8 @@ def settlement_rates(request):
         "cumulative": [p["cumulative"] for p in pareto],
         "names": {"count": _("failed attempts"), "cumulative": _("Cumulative share") + " %"},
     }
-    # A province's 2,000 routes on one page cost ~80 ms of rendering: a page of them, worst first (the totals, the
-    # Pareto and the export keep every row).
+    # A province's 2,000 routes are not drawn on one page: a page of them, worst first (the totals, the Pareto, the
+    # export and the API keep every row).
     page, query = paginate(request, rates["rows"], size=50)
     context = {"form": form, "filters": f, "chart": chart, "page": page, "query": query, **rates}
     return render(request, "growth/care_rates.html", context)
