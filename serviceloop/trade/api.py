@@ -20,6 +20,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from serviceloop.core.paging import KeysFirstPagination
+
 from .conf import api_max_rows
 from .models import BatchKind, BatchSource, BatchStatus, IdempotencyKey, ImportBatch, Order, Product
 from .selectors import orders_visible_to
@@ -140,6 +142,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     serializer_class = OrderSerializer
     filterset_fields = ["week", "channel", "status"]
+    pagination_class = KeysFirstPagination
 
     def get_queryset(self):
         return (

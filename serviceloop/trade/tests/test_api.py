@@ -88,3 +88,32 @@ def test_bulk_deliveries_use_the_same_engine(api):
     answer = client.post("/api/v1/trade/deliveries/bulk/", {"rows": [{"order_no": "API1", "planned_date":
                          "2025-09-16", "delivered_at": str(dt.datetime(2025, 9, 16, 9))}]}, format="json")  # fmt: skip
     assert answer.status_code == 201, answer.data
+
+
+def test_the_order_list_pages_keys_first_with_the_same_contract(
+    api, monkeypatch, django_assert_max_num_queries
+):
+    """Each page is the one plain page-number pagination gives (same order, count, links, 404 past the end), read
+    keys first; a deep page costs the same queries as the first."""
+    from rest_framework.pagination import PageNumberPagination
+
+    from serviceloop.trade.api import OrderViewSet
+
+    world, client = api
+    client.force_authenticate(world.city_admin)
+    shop = world.shops["张湾1号线"][0]
+    rows = [dict(rows_for(shop, f"P{i:03d}")[0], order_date=f"2025-09-{1 + i % 28:02d}") for i in range(120)]
+    assert client.post(URL, {"rows": rows}, format="json").status_code == 201
+    pages = [client.get(f"/api/v1/trade/orders/?page={n}").json() for n in (1, 2, 3)]
+    assert client.get("/api/v1/trade/orders/?page=4").status_code == 404
+    assert pages[0]["count"] == 120 and len(pages[2]["results"]) == 20
+    assert [o["order_no"] for o in pages[0]["results"][:2]] == [
+        "P027",
+        "P055",
+    ]  # newest first, then by number
+    with django_assert_max_num_queries(20) as first:
+        client.get("/api/v1/trade/orders/?page=1")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get("/api/v1/trade/orders/?page=3")
+    monkeypatch.setattr(OrderViewSet, "pagination_class", PageNumberPagination)
+    assert [client.get(f"/api/v1/trade/orders/?page={n}").json() for n in (1, 2, 3)] == pages
