@@ -3,6 +3,7 @@ from django.utils import timezone
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from serviceloop.core.paging import KeysFirstPagination
 from serviceloop.core.phones import phone_for
 from serviceloop.org.selectors import routes_visible_to
 
@@ -79,6 +80,9 @@ class CustomerViewSet(
 
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
+    pagination_class = (
+        KeysFirstPagination  # as the customer list page: a deep page walks the licence index only
+    )
 
     def get_queryset(self):
         return (

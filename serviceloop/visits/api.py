@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
 from serviceloop.core.files import file_response
+from serviceloop.core.paging import KeysFirstPagination
 from serviceloop.core.params import id_param
 from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
@@ -153,6 +154,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = Visit.objects.none()
     filter_backends = [filters.OrderingFilter]
     ordering_fields = ["planned_on", "check_in_at", "status"]
+    pagination_class = (
+        KeysFirstPagination  # as the visit list page: the newest day's visits sorted as keys only
+    )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
