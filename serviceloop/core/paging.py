@@ -2,6 +2,7 @@
 
 from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
 MIN_SIZE, MAX_SIZE = 10, 200
@@ -89,3 +90,19 @@ class KeysFirstPagination(PageNumberPagination):
     read and throw away every skipped row with its joins (the orders of a province)."""
 
     django_paginator_class = KeysFirstPaginator
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``?ordering=`` with the primary key as the last key (``tie_break``): rows equal in the chosen fields (one status, one day)
+    keep one order from page to page, so a caller walking the pages sees each row once (a database may return ties
+    in any order, from one query to the next)."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        return queryset.order_by(*ordering, tie_break(ordering[-1])) if ordering else queryset
+
+
+def tie_break(last: str) -> str:
+    """The primary key in the direction of the sort's last field, so that one index (field, id) serves the sort
+    both ways."""
+    return "-pk" if str(last).startswith("-") else "pk"

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.paging import tie_break
 from serviceloop.core.phones import phone_q
 from serviceloop.org.selectors import branches_visible_to, routes_visible_to, stations_visible_to
 
@@ -38,7 +39,17 @@ def yes_no(label):
 
 
 class Ordering(df.OrderingFilter):
+    """The sort the user chose, then the shop's id in the same direction: shops of one grade or star level keep one
+    order from page to page, and one index (grade, id) serves the sort either way (the licence number is unique
+    already, and the list's index serves it alone)."""
+
     descending_fmt = _("%s (descending)")
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and value[-1].lstrip("-") != "licence_no":
+            qs = qs.order_by(*qs.query.order_by, tie_break(value[-1]))
+        return qs
 
 
 # The multiple-choice filters below are on the shop's own columns: no join can repeat a shop, so no DISTINCT (which

@@ -201,12 +201,12 @@ class Customer(models.Model):
             models.Index(fields=["branch", "licence_no"]),
             models.Index(fields=["station", "licence_no"]),
             models.Index(fields=["route", "licence_no"]),
-            models.Index(fields=["name"]),
+            models.Index(fields=["name", "id"]),
             models.Index(fields=["owner_name"]),
-            models.Index(fields=["grade"]),
-            models.Index(fields=["stars"]),
+            models.Index(fields=["grade", "id"]),
+            models.Index(fields=["stars", "id"]),
             # The home page: new shops by join date; a station head's shops by route (issue 14).
-            models.Index(fields=["joined_on"]),
+            models.Index(fields=["joined_on", "id"]),
             models.Index(fields=["station", "route"]),
             # Reads that join other rows to their shop for its station (the tag loop board groups by it, a station
             # head's tags and visits are scoped by it) get both columns from this narrow index, not the wide rows:

@@ -3,12 +3,13 @@ results per product (grade tables) and per shop (scoped to the caller's shops). 
 scope as the pages."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_serializer, query
+from serviceloop.core.paging import StableOrderingFilter
 from serviceloop.core.params import id_param
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
@@ -60,7 +61,7 @@ class AllocationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     queryset = AllocationRun.objects.none()
     serializer_class = RunSerializer
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["created_at", "total_abs_error"]
 
     def list(self, request, *args, **kwargs):

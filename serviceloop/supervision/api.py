@@ -5,12 +5,13 @@ raise, edit, start, submit, close, send back). Same forms, services, scope and m
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
+from serviceloop.core.paging import StableOrderingFilter
 from serviceloop.core.phones import phone_for
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 
@@ -339,7 +340,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     ``send-back/`` (the inspector) close or return it."""
 
     queryset = Rectification.objects.none()
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["deadline", "created_at", "status"]
 
     def get_serializer_class(self):
@@ -441,7 +442,7 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     deadline, description; ``POST {id}/start/``, ``submit/``, ``close/``, ``reopen/`` move it along."""
 
     queryset = Risk.objects.none()
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["raised_at", "deadline", "reference", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

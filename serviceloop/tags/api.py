@@ -5,12 +5,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
+from serviceloop.core.paging import StableOrderingFilter
 from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
 from serviceloop.org.models import Role
@@ -156,7 +157,7 @@ class ProblemTagViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ProblemTagSerializer
     queryset = ProblemTag.objects.none()
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["name", "category", "severity", "updated_at"]
 
     def get_queryset(self):
@@ -204,7 +205,7 @@ class CustomerTagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     loop (remove, verify, send-back, sample-pass, overturn)."""
 
     queryset = CustomerTag.objects.none()
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["attached_at", "due_at", "status"]
 
     def get_queryset(self):

@@ -9,14 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from serviceloop.core.api_forms import SEARCH, call, clean, form_data, form_serializer, query
 from serviceloop.core.files import file_response
-from serviceloop.core.paging import KeysFirstPagination
+from serviceloop.core.paging import KeysFirstPagination, StableOrderingFilter
 from serviceloop.core.params import id_param
 from serviceloop.customers.models import Customer
 from serviceloop.integrations.idempotency import KEY_HEADER, idempotent
@@ -152,7 +152,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     visit; ``POST {id}/check-in/`` and ``{id}/check-out/`` record it (multipart for the photo)."""
 
     queryset = Visit.objects.none()
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrderingFilter]
     ordering_fields = ["planned_on", "check_in_at", "status"]
     pagination_class = (
         KeysFirstPagination  # as the visit list page: the newest day's visits sorted as keys only
