@@ -93,9 +93,9 @@ class KeysFirstPagination(PageNumberPagination):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """``?ordering=`` with the primary key as the last key (``tie_break``): rows equal in the chosen fields (one status, one day)
-    keep one order from page to page, so a caller walking the pages sees each row once (a database may return ties
-    in any order, from one query to the next)."""
+    """``?ordering=`` with the primary key as the last key (``tie_break``): rows equal in the chosen fields (one
+    status, one day) keep one order from page to page, so a caller walking the pages sees each row once (a database
+    may return ties in any order, from one query to the next)."""
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)

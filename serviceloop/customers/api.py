@@ -80,9 +80,8 @@ class CustomerViewSet(
 
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    pagination_class = (
-        KeysFirstPagination  # as the customer list page: a deep page walks the licence index only
-    )
+    # as the customer list page: a deep page walks the licence index only
+    pagination_class = KeysFirstPagination
 
     def get_queryset(self):
         return (

@@ -81,10 +81,7 @@ class VisitDetailSerializer(VisitSerializer):
 
     def get_may_manage(self, obj) -> bool:
         """May move or cancel it now (a missed visit: only a station head or a market manager)."""
-        user = self.context["request"].user
-        return services.may_manage_plan(user, obj) and not services.missed_for(
-            user, obj, timezone.localdate()
-        )
+        return services.may_move_or_cancel(self.context["request"].user, obj, timezone.localdate())
 
 
 AddBody = form_serializer(DayForm, "VisitAddRequest", extra={"customer": serializers.IntegerField()})
@@ -154,9 +151,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = Visit.objects.none()
     filter_backends = [StableOrderingFilter]
     ordering_fields = ["planned_on", "check_in_at", "status"]
-    pagination_class = (
-        KeysFirstPagination  # as the visit list page: the newest day's visits sorted as keys only
-    )
+    # as the visit list page: the newest day's visits sorted as keys only
+    pagination_class = KeysFirstPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

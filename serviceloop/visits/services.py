@@ -58,6 +58,11 @@ def missed_for(user, visit: Visit, today: dt.date) -> bool:
     return visit.planned_on < today and user.role not in (Role.STATION_HEAD, Role.MARKET_MANAGER)
 
 
+def may_move_or_cancel(user, visit: Visit, today: dt.date) -> bool:
+    """The two checks ``visit_move`` and ``visit_cancel`` make, for a page or the API to say so beforehand."""
+    return may_manage_plan(user, visit) and not missed_for(user, visit, today)
+
+
 def _check_not_missed(actor, visit: Visit, now) -> None:
     if missed_for(actor, visit, timezone.localdate(now)):
         raise ValidationError(
